@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hypervisor's own address space (EL2 stage 1: an identity map of RAM
+ * and of the few devices it drives) and the stage-2 format guests get.
+ */
+#include <hv/arch.h>
+#include <hv/pgtable.h>
+#include "sysreg.h"
+
+/* MAIR_EL2 slots */
+#define MAIR_DEVICE_nGnRE 0
+#define MAIR_NORMAL_WB 1
+#define MAIR_VALUE ((0x04ULL << (8 * MAIR_DEVICE_nGnRE)) | (0xffULL << (8 * MAIR_NORMAL_WB)))
+
+#define PTE_ATTRINDX(i) ((uint64_t)(i) << 2)
+#define PTE_AP_EL2_RW (1ULL << 6) /* AP[1] is RES1 at EL2 */
+#define PTE_SH_INNER (3ULL << 8)
+#define PTE_XN BIT(54)
+
+#define S2_MEMATTR_NORMAL_WB (0xfULL << 2)
+#define S2_MEMATTR_DEVICE_nGnRE (0x1ULL << 2)
+#define S2_AP_RW (3ULL << 6)
+
+struct pgtable hv_pgtable;
+
+uint64_t arch_el2_attrs(enum mem_type type)
+{
+	if (type == MEM_DEVICE)
+		return PTE_ATTRINDX(MAIR_DEVICE_nGnRE) | PTE_AP_EL2_RW | PTE_AF | PTE_XN;
+	return PTE_ATTRINDX(MAIR_NORMAL_WB) | PTE_AP_EL2_RW | PTE_SH_INNER | PTE_AF;
+}
+
+uint64_t arch_stage2_attrs(enum mem_type type)
+{
+	if (type == MEM_DEVICE)
+		return S2_MEMATTR_DEVICE_nGnRE | S2_AP_RW | PTE_AF | PTE_XN;
+	return S2_MEMATTR_NORMAL_WB | S2_AP_RW | PTE_SH_INNER | PTE_AF;
+}
+
+void arch_pgtable_sync(void)
+{
+	dsb(ishst);
+}
+
+void arch_pgtable_flush_range(const struct pgtable *pt, uint64_t va, uint64_t size)
+{
+	(void)va;
+	(void)size;
+	dsb(ishst);
+	if (pt == &hv_pgtable)
+		__asm__ volatile("tlbi alle2is" : : : "memory");
+	else
+		__asm__ volatile("tlbi vmalls12e1is" : : : "memory"); /* for the current VMID */
+	dsb(ish);
+	isb();
+}
+
+static uint64_t pa_range_bits(void)
+{
+	static const uint8_t bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+	unsigned r = read_sysreg(id_aa64mmfr0_el1) & 0xf;
+
+	return r < ARRAY_SIZE(bits) ? bits[r] : 48;
+}
+
+/* TCR PS / VTCR PS encoding of the CPU's physical address size, capped at 48 bits. */
+static uint64_t ps_field(void)
+{
+	unsigned r = read_sysreg(id_aa64mmfr0_el1) & 0xf;
+
+	return r > 5 ? 5 : r;
+}
+
+/* Turn on the MMU at EL2 with hv_pgtable (every pCPU, from head.S). */
+void mmu_enable(void)
+{
+	/* T0SZ=16 (48-bit VA), 4K granule, inner-shareable write-back walks. */
+	uint64_t tcr = 16 | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) | (ps_field() << 16) |
+		       BIT(23) | BIT(31);
+
+	write_sysreg(mair_el2, MAIR_VALUE);
+	write_sysreg(tcr_el2, tcr);
+	write_sysreg(ttbr0_el2, pa_addr(hv_pgtable.root));
+	isb();
+	__asm__ volatile("tlbi alle2" : : : "memory");
+	dsb(nsh);
+	isb();
+	/* M, C, SA, I plus RES1 bits */
+	write_sysreg(sctlr_el2, 0x30c50830ULL | BIT(0) | BIT(2) | BIT(3) | BIT(12));
+	isb();
+}
+
+/* Guest IPA space: 40 bits, starting at level 1 with two concatenated tables. */
+#define S2_IPA_BITS 40
+
+int arch_stage2_init(struct pgtable *pt)
+{
+	return pgtable_init(pt, S2_IPA_BITS, 1, 1024);
+}
+
+/* Per-pCPU EL2 configuration that does not depend on the vCPU. */
+void arch_cpu_init_el2(void)
+{
+	uint64_t pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1f;
+	/* T0SZ=24, SL0=1 (level 1), inner-shareable WB walks, 4K, PS */
+	uint64_t vtcr = (64 - S2_IPA_BITS) | (1ULL << 6) | (1ULL << 8) | (1ULL << 10) |
+			(3ULL << 12) | (ps_field() << 16) | BIT(31);
+
+	if (pa_range_bits() < S2_IPA_BITS)
+		vtcr = (vtcr & ~(7ULL << 16)) | (ps_field() << 16);
+	write_sysreg(vtcr_el2, vtcr);
+	write_sysreg(cptr_el2, 0x33ff);      /* no FP/SIMD or trace traps */
+	write_sysreg(hstr_el2, 0);
+	write_sysreg(mdcr_el2, pmcr_n);      /* guests own all PMU counters */
+	write_sysreg(cnthctl_el2, BIT(0));   /* EL1 may read the physical counter, not use its timer */
+	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(hcr_el2, HCR_RW);
+	isb();
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Physical interrupts at EL2: the hypervisor's own (IPIs, maintenance) are
+ * handled here; everything else belongs to a VM and is forwarded to it as a
+ * hardware-linked virtual interrupt.
+ */
+#include <hv/arch.h>
+#include <hv/irq.h>
+#include <hv/irqchip.h>
+#include <hv/log.h>
+#include <hv/pcpu.h>
+#include <hv/state.h>
+#include <hv/vgic.h>
+
+/* Owner VM of each SPI (index intid - 32); VM_NONE if the hypervisor keeps it. */
+static uint8_t spi_owner[VGIC_MAX_SPIS];
+
+void irq_init(void)
+{
+	for (unsigned i = 0; i < VGIC_MAX_SPIS; i++)
+		spi_owner[i] = IRQ_OWNER_NONE;
+}
+
+void irq_assign_spi(uint32_t intid, uint16_t vm_id)
+{
+	if (intid >= 32 && intid < irqchip_nr_irqs)
+		spi_owner[intid - 32] = (uint8_t)vm_id;
+}
+
+int irq_spi_owner(uint32_t intid)
+{
+	if (intid < 32 || intid >= irqchip_nr_irqs || spi_owner[intid - 32] == IRQ_OWNER_NONE)
+		return -1;
+	return spi_owner[intid - 32];
+}
+
+void pcpu_send_ipi(unsigned index, uint32_t reasons)
+{
+	struct pcpu *p = pcpu_get(index);
+
+	__atomic_fetch_or(&p->ipi_reasons, reasons, __ATOMIC_RELEASE);
+	irqchip->send_sgi(SGI_HV_IPI, p->mpidr);
+}
+
+static void forward_to_guest(uint32_t intid)
+{
+	struct pcpu *self = this_pcpu();
+	struct vcpu *target = NULL;
+
+	if (INTID_IS_PPI(intid)) {
+		target = self->current;
+	} else {
+		int owner = irq_spi_owner(intid);
+		struct vm *vm = owner >= 0 ? vm_get((uint16_t)owner) : NULL;
+
+		if (vm && vm->state == VM_STATE_RUNNING) {
+			struct vgic_irq *virq = &vm->vgic.spi[intid - 32];
+
+			target = vcpu_get(vm, virq->target);
+		}
+	}
+	if (!target || target->power == VCPU_OFF) {
+		/* Nobody to take it: keep it from firing again. */
+		pr_debug("irq %u has no running owner; masked", intid);
+		irqchip->set_enabled(intid, false);
+		irqchip->deactivate(intid);
+		return;
+	}
+	vgic_inject(target, intid, true);
+}
+
+static void handle_ipi(void)
+{
+	struct pcpu *self = this_pcpu();
+	uint32_t reasons = __atomic_exchange_n(&self->ipi_reasons, 0, __ATOMIC_ACQUIRE);
+
+	if (reasons & IPI_HALT)
+		arch_cpu_halt();
+	if ((reasons & IPI_KICK) && self->current && self->current->loaded)
+		vgic_flush(self->current);
+}
+
+void irq_handle(void)
+{
+	struct pcpu *self = this_pcpu();
+
+	for (;;) {
+		uint32_t intid = irqchip->ack();
+
+		if (intid >= 1020)
+			break;
+		self->irq_count++;
+		irqchip->eoi(intid);
+		if (intid == SGI_HV_IPI) {
+			irqchip->deactivate(intid);
+			handle_ipi();
+		} else if (intid == PPI_MAINTENANCE) {
+			irqchip->deactivate(intid);
+			vgic_maintenance(self->current && self->current->loaded ? self->current : NULL);
+		} else if (INTID_IS_SGI(intid)) {
+			irqchip->deactivate(intid);
+		} else {
+			forward_to_guest(intid);
+		}
+	}
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hypervisor log: formatted lines go to the ring in the state area, and to
+ * the console when one is up. Lines written before the console exists are
+ * replayed to it by log_console_ready().
+ */
+#include <hv/log.h>
+#include <hv/spinlock.h>
+#include <hv/state.h>
+
+static struct spinlock log_lock;
+static enum log_level log_level = LOG_INFO;
+static bool console_ready;
+
+static const char *const level_tag[] = { "error: ", "warning: ", "", "debug: " };
+
+void log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+static void ring_append(const char *s, size_t len)
+{
+	if (!hv_state)
+		return;
+	for (size_t i = 0; i < len; i++)
+		hv_state->log_ring[(hv_state->log_written + i) % LOG_RING_SIZE] = s[i];
+	hv_state->log_written += len;
+}
+
+size_t log_ring_size(void)
+{
+	if (!hv_state)
+		return 0;
+	return hv_state->log_written < LOG_RING_SIZE ? hv_state->log_written : LOG_RING_SIZE;
+}
+
+size_t log_ring_read(char *buf, size_t len, size_t off)
+{
+	size_t avail, start, n;
+
+	spin_lock(&log_lock);
+	avail = log_ring_size();
+	start = hv_state ? hv_state->log_written - avail : 0;
+	n = off < avail ? MIN(len, avail - off) : 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = hv_state->log_ring[(start + off + i) % LOG_RING_SIZE];
+	spin_unlock(&log_lock);
+	return n;
+}
+
+void log_console_ready(void)
+{
+	char chunk[256];
+	size_t off = 0, n;
+
+	console_ready = true;
+	while ((n = log_ring_read(chunk, sizeof(chunk), off)) > 0) {
+		console_write(chunk, n);
+		off += n;
+	}
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	if (level > log_level)
+		return;
+	n = snprintf(line, sizeof(line), "shyper: %s", level_tag[level]);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+
+	spin_lock(&log_lock);
+	ring_append(line, (size_t)n);
+	if (console_ready)
+		console_write(line, (size_t)n);
+	spin_unlock(&log_lock);
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual interrupt delivery (see hv/vgic.h).
+ *
+ * An interrupt for a vCPU is first latched (VIRQ_PENDING) in its per-VM or
+ * per-vCPU state, then moved into a free list register on the pCPU that
+ * runs the vCPU: at once if that is this pCPU, otherwise after a kick IPI.
+ * A hardware interrupt stays active at the physical GIC until the guest
+ * deactivates the linked virtual one, so it cannot fire again meanwhile.
+ */
+#include <hv/irqchip.h>
+#include <hv/log.h>
+#include <hv/pcpu.h>
+#include <hv/vgic.h>
+#include <hv/vm.h>
+#include <string.h>
+
+#define DEFAULT_PRIORITY 0xa0
+
+void vgic_vm_init(struct vm *vm, uint32_t nr_spis)
+{
+	memset(&vm->vgic, 0, sizeof(vm->vgic));
+	vm->vgic.nr_spis = MIN(nr_spis, (uint32_t)VGIC_MAX_SPIS);
+	for (uint32_t i = 0; i < vm->vgic.nr_spis; i++) {
+		vm->vgic.spi[i].priority = DEFAULT_PRIORITY;
+		vm->vgic.spi[i].flags = VIRQ_GROUP1;
+	}
+}
+
+void vgic_vcpu_init(struct vcpu *vcpu)
+{
+	memset(&vcpu->vgic, 0, sizeof(vcpu->vgic));
+	vcpu->vgic.sleeping = true;
+	for (uint32_t i = 0; i < VGIC_NR_PRIVATE; i++) {
+		vcpu->vgic.priv[i].priority = DEFAULT_PRIORITY;
+		vcpu->vgic.priv[i].flags = VIRQ_GROUP1 | (i < 16 ? VIRQ_EDGE | VIRQ_ENABLED : 0);
+	}
+}
+
+struct vgic_irq *vgic_irq_get(struct vcpu *vcpu, uint32_t intid)
+{
+	struct vm *vm = vcpu_vm(vcpu);
+
+	if (intid < VGIC_NR_PRIVATE)
+		return &vcpu->vgic.priv[intid];
+	if (intid - VGIC_NR_PRIVATE < vm->vgic.nr_spis)
+		return &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+	return NULL;
+}
+
+/* Is the vCPU's state live in this pCPU's list registers? */
+static bool vcpu_is_here(const struct vcpu *vcpu)
+{
+	return this_pcpu()->current == vcpu && vcpu->loaded;
+}
+
+void vgic_inject(struct vcpu *vcpu, uint32_t intid, bool hw)
+{
+	struct vgic_irq *irq = vgic_irq_get(vcpu, intid);
+
+	if (!irq)
+		return;
+	spin_lock(&vcpu->vgic.lock);
+	if (hw)
+		virq_flags_set(irq, VIRQ_HW);
+	if (!(irq->flags & VIRQ_PENDING)) {
+		virq_flags_set(irq, VIRQ_PENDING);
+		vcpu->vgic.queued++;
+	}
+	spin_unlock(&vcpu->vgic.lock);
+
+	if (vcpu_is_here(vcpu))
+		vgic_flush(vcpu);
+	else
+		pcpu_send_ipi(vcpu->pcpu, IPI_KICK);
+}
+
+/* Put intid into a list register; false when they are all taken. */
+static bool lr_place(uint32_t intid, struct vgic_irq *irq, uint64_t *empty)
+{
+	unsigned n = irqchip->lr_count();
+	struct lr_value v;
+
+	/* Already there? A software interrupt that is active becomes active+pending. */
+	for (unsigned i = 0; i < n; i++) {
+		if (*empty & BIT(i))
+			continue;
+		irqchip->lr_read(i, &v);
+		if (v.vintid != intid || !v.state)
+			continue;
+		if (!v.hw && !(v.state & LR_STATE_PENDING)) {
+			v.state |= LR_STATE_PENDING;
+			irqchip->lr_write(i, &v);
+		}
+		return true;
+	}
+	if (!*empty)
+		return false;
+	{
+		unsigned i = (unsigned)__builtin_ctzll(*empty);
+
+		v = (struct lr_value){
+			.vintid = intid,
+			.pintid = intid,
+			.state = LR_STATE_PENDING,
+			.priority = irq->priority,
+			.hw = irq->flags & VIRQ_HW,
+			.group1 = irq->flags & VIRQ_GROUP1,
+		};
+		irqchip->lr_write(i, &v);
+		*empty &= ~BIT(i);
+	}
+	return true;
+}
+
+void vgic_flush(struct vcpu *vcpu)
+{
+	struct vgic_vcpu *vg = &vcpu->vgic;
+	struct vm *vm = vcpu_vm(vcpu);
+	bool full = false;
+	uint64_t empty;
+
+	if (!vg->queued)
+		return;
+	spin_lock(&vg->lock);
+	empty = irqchip->lr_empty_mask();
+	for (uint32_t intid = 0; vg->queued && intid < VGIC_NR_PRIVATE + vm->vgic.nr_spis; intid++) {
+		struct vgic_irq *irq = vgic_irq_get(vcpu, intid);
+
+		if (!(irq->flags & VIRQ_PENDING))
+			continue;
+		if (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index)
+			continue;
+		/* Latched while disabled: delivered when the guest enables it. */
+		if (!(irq->flags & VIRQ_ENABLED) || !(vm->vgic.ctlr & BIT(1)) || vg->sleeping)
+			continue;
+		if (!lr_place(intid, irq, &empty)) {
+			full = true;
+			break;
+		}
+		virq_flags_clear(irq, VIRQ_PENDING | VIRQ_HW);
+		vg->queued--;
+	}
+	spin_unlock(&vg->lock);
+	irqchip->set_underflow_irq(full);
+}
+
+void vgic_maintenance(struct vcpu *vcpu)
+{
+	irqchip->set_underflow_irq(false);
+	if (vcpu)
+		vgic_flush(vcpu);
+}
+
+void vgic_kick(struct vcpu *vcpu)
+{
+	if (!vcpu->vgic.queued)
+		return;
+	if (vcpu_is_here(vcpu))
+		vgic_flush(vcpu);
+	else
+		pcpu_send_ipi(vcpu->pcpu, IPI_KICK);
+}
+
+void vgic_irq_enabled(struct vcpu *vcpu, uint32_t intid)
+{
+	struct vgic_irq *irq = vgic_irq_get(vcpu, intid);
+
+	if (irq && (irq->flags & VIRQ_PENDING))
+		vgic_kick(vcpu);
+}
+
+void vgic_vcpu_reset_lrs(struct vcpu *vcpu)
+{
+	unsigned n = irqchip->lr_count();
+	struct lr_value v;
+
+	(void)vcpu;
+	for (unsigned i = 0; i < n; i++) {
+		irqchip->lr_read(i, &v);
+		if (v.state && v.hw)
+			irqchip->deactivate(v.pintid);
+		v.state = 0;
+		irqchip->lr_write(i, &v);
+	}
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The VM table: lookups, memory checks, and stopping a VM. */
+#include <hv/arch.h>
+#include <hv/log.h>
+#include <hv/pcpu.h>
+#include <hv/psci.h>
+#include <hv/state.h>
+
+static const char *const state_names[] = {
+	[VM_STATE_FREE] = "free",       [VM_STATE_DEFINED] = "defined",
+	[VM_STATE_RUNNING] = "running", [VM_STATE_PAUSED] = "paused",
+	[VM_STATE_SHUTOFF] = "shut off", [VM_STATE_CRASHED] = "crashed",
+};
+
+const char *vm_state_name(enum vm_state state)
+{
+	return (unsigned)state < ARRAY_SIZE(state_names) ? state_names[state] : "unknown";
+}
+
+struct vm *vm_get(uint16_t id)
+{
+	if (id >= MAX_VMS || hv_state->vms[id].state == VM_STATE_FREE)
+		return NULL;
+	return &hv_state->vms[id];
+}
+
+struct vcpu *vcpu_get(struct vm *vm, unsigned index)
+{
+	return index < vm->vcpu_count ? &vm->vcpus[index] : NULL;
+}
+
+struct vm *vcpu_vm(const struct vcpu *vcpu)
+{
+	return &hv_state->vms[vcpu->vm_id];
+}
+
+struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
+{
+	mpidr &= 0xff00ffffffULL;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if ((vm->vcpus[i].vmpidr & 0xff00ffffffULL) == mpidr)
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
+{
+	for (unsigned i = 0; i < vm->mem_count; i++)
+		if (range_within(ipa_addr(ipa), size, vm->mem[i].ipa, vm->mem[i].size))
+			return true;
+	return false;
+}
+
+/* Make every pCPU running one of vm's vCPUs look at it again. */
+static void vm_kick_all(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i].pcpu != arch_cpu_index())
+			pcpu_send_ipi(vm->vcpus[i].pcpu, IPI_KICK);
+}
+
+void vm_crash(struct vm *vm, const char *why)
+{
+	pr_err("vm %u (%s) stopped: %s", vm->id, vm->name, why);
+	vm->state = VM_STATE_CRASHED;
+	vm_kick_all(vm);
+}
+
+void vm_system_event(struct vm *vm, bool reset)
+{
+	if (vm->type == VM_TYPE_MVM) {
+		pr_info("the MVM asked for a system %s", reset ? "reset" : "power-off");
+		if (reset)
+			arch_fw_system_reset();
+		arch_fw_system_off();
+	}
+	/* Guests shut off (or restart) alone; that arrives with guest lifecycles. */
+	pr_info("vm %u (%s) %s", vm->id, vm->name, reset ? "reset" : "powered off");
+	vm->state = VM_STATE_SHUTOFF;
+	vm_kick_all(vm);
+}

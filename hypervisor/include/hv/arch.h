@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The seam between the portable core and the architecture. Core code calls
+ * only these (and the irqchip interface); arch/aarch64 implements them for
+ * the chip, arch/fake for host unit tests.
+ */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include <hv/types.h>
+
+struct pgtable;
+struct vcpu;
+
+enum mem_type {
+	MEM_NORMAL,  /* write-back cacheable RAM */
+	MEM_DEVICE,  /* device nGnRE */
+};
+
+/* Index of the pCPU running this code (0 .. pcpu_count-1). */
+unsigned arch_cpu_index(void);
+/* Affinity fields of this CPU's MPIDR. */
+uint64_t arch_mpidr(void);
+/* Invalidate data caches for a range (MMU off, before first use). */
+void arch_dcache_invalidate(uint64_t base, uint64_t size);
+/* Wait for an interrupt with interrupts masked (wakes on pending). */
+void arch_wait_for_interrupt(void);
+void arch_cpu_halt(void) __attribute__((noreturn));
+
+/* Free-running system counter and its frequency in Hz. */
+uint64_t arch_counter(void);
+uint64_t arch_counter_freq(void);
+
+/* Translation tables: make table writes visible to the walker; drop TLB
+ * entries for a range of a live table. */
+void arch_pgtable_sync(void);
+void arch_pgtable_flush_range(const struct pgtable *pt, uint64_t va, uint64_t size);
+/* Leaf attributes for the hypervisor's own map and for a guest's stage-2. */
+uint64_t arch_el2_attrs(enum mem_type type);
+uint64_t arch_stage2_attrs(enum mem_type type);
+
+/* Firmware (PSCI) services of the board. Return PSCI status codes. */
+int64_t arch_fw_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context);
+void arch_fw_system_off(void) __attribute__((noreturn));
+void arch_fw_system_reset(void) __attribute__((noreturn));
+
+/* vCPU register state: reset to an entry point, switch onto/off this pCPU. */
+void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t arg0);
+void arch_vcpu_load(struct vcpu *vcpu);
+void arch_vcpu_put(struct vcpu *vcpu);
+/* Inject a synchronous external abort into the vCPU (data or instruction). */
+void arch_vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far);
+
+#endif

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Emulated MMIO regions of a VM. */
+#ifndef HV_MMIO_H
+#define HV_MMIO_H
+
+#include <hv/types.h>
+
+struct vcpu;
+
+/* Emulate an access to the virtual GICv3; false if ipa is not one of its frames. */
+bool vgicv3_mmio(struct vcpu *vcpu, uint64_t ipa, unsigned size, bool write, uint64_t *val);
+/* Emulate a write to ICC_SGI1R_EL1. */
+void vgicv3_sgi(struct vcpu *vcpu, uint64_t value);
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The persistent state area: everything a live update must carry over from
+ * one hypervisor image to the next (and most of what a migration streams).
+ * One block of plain data at the start of the hypervisor heap, with a magic,
+ * a version and a size; no pointers into code or .rodata. A new image checks
+ * the header before it adopts the area and refuses a layout it does not know.
+ */
+#ifndef HV_STATE_H
+#define HV_STATE_H
+
+#include <hv/galloc.h>
+#include <hv/vm.h>
+
+#define HV_STATE_MAGIC 0x5453524550594853ULL /* "SHYPERST" little-endian */
+#define HV_STATE_VERSION 1
+#define LOG_RING_SIZE (64 * 1024)
+#define BOARD_MAX_MEM 8
+#define BOARD_MODEL_LEN 64
+
+enum gic_version {
+	GIC_V2 = 2,
+	GIC_V3 = 3,
+};
+
+enum psci_conduit {
+	CONDUIT_NONE = 0,
+	CONDUIT_SMC,
+	CONDUIT_HVC,
+};
+
+/* What the hypervisor learnt of the board from its device tree. */
+struct board_info {
+	char model[BOARD_MODEL_LEN];
+	uint32_t mem_count;
+	struct mmio_range mem[BOARD_MAX_MEM];
+	uint32_t pcpu_count;
+	uint64_t mpidr[MAX_PCPUS];
+	uint8_t gic_version;
+	uint8_t psci_conduit;
+	uint64_t gicd_base, gicd_size;
+	uint64_t gicr_base, gicr_size;
+	uint64_t uart_base;
+	paddr_t dtb;           /* hypervisor-owned copy of the board DT */
+	uint64_t dtb_size;
+	/* Boot modules from the multiboot binding */
+	uint64_t kernel_base, kernel_size;
+	uint64_t initrd_base, initrd_size;
+	char kernel_args[1024];
+};
+
+struct hv_state {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;
+	/* Sizes of the main records: a cheap layout check for live update. */
+	uint32_t vm_size, vcpu_size, board_size, galloc_size;
+
+	uint64_t boot_counter;
+	paddr_t hv_base;        /* hypervisor-owned RAM: image, state, heap */
+	uint64_t hv_size;
+	struct board_info board;
+	struct galloc heap;     /* hypervisor's pages */
+	struct galloc pool;     /* memory for guests */
+	uint32_t pcpu_online_mask;
+	struct vm vms[MAX_VMS];
+
+	uint64_t log_written;   /* total bytes ever written to the ring */
+	char log_ring[LOG_RING_SIZE];
+};
+
+extern struct hv_state *hv_state;
+
+/* Lay out a fresh state area at `at` (size bytes available). */
+struct hv_state *state_create(void *at, uint64_t size);
+
+#endif

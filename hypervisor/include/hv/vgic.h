@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Virtual interrupt controller state, independent of the GIC version that
+ * the guest sees: per-interrupt configuration and pending state, and the
+ * queue of interrupts waiting for a free list register. The register-level
+ * model a guest programs (vgicv3.c) and the hardware list registers
+ * (irqchip) sit on either side of this.
+ */
+#ifndef HV_VGIC_H
+#define HV_VGIC_H
+
+#include <hv/spinlock.h>
+#include <hv/types.h>
+
+#define VGIC_NR_PRIVATE 32
+#define VGIC_MAX_IRQS 1024 /* INTIDs 0..1019 are SGI/PPI/SPI */
+#define VGIC_MAX_SPIS (VGIC_MAX_IRQS - VGIC_NR_PRIVATE)
+
+#define VIRQ_ENABLED BIT(0)
+#define VIRQ_EDGE BIT(1)
+#define VIRQ_GROUP1 BIT(2)
+#define VIRQ_HW BIT(3)       /* backed by the same physical INTID */
+#define VIRQ_PENDING BIT(4)  /* latched, not yet in a list register */
+
+struct vgic_irq {
+	uint8_t priority;
+	uint8_t flags;
+	uint8_t target; /* SPIs: vCPU index the interrupt is routed to */
+	uint8_t reserved;
+};
+
+struct vgic_vcpu {
+	struct spinlock lock;
+	bool sleeping; /* GICR_WAKER.ProcessorSleep */
+	uint32_t queued; /* number of VIRQ_PENDING interrupts for this vCPU */
+	struct vgic_irq priv[VGIC_NR_PRIVATE];
+};
+
+struct vgic_dist {
+	struct spinlock lock;
+	uint32_t ctlr;
+	uint32_t nr_spis;
+	struct vgic_irq spi[VGIC_MAX_SPIS];
+};
+
+/* Flags change on several pCPUs at once: always update them atomically. */
+static inline void virq_flags_set(struct vgic_irq *irq, uint8_t f)
+{
+	__atomic_fetch_or(&irq->flags, f, __ATOMIC_RELAXED);
+}
+
+static inline void virq_flags_clear(struct vgic_irq *irq, uint8_t f)
+{
+	__atomic_fetch_and(&irq->flags, (uint8_t)~f, __ATOMIC_RELAXED);
+}
+
+struct vm;
+struct vcpu;
+
+void vgic_vm_init(struct vm *vm, uint32_t nr_spis);
+void vgic_vcpu_init(struct vcpu *vcpu);
+/* The state of one interrupt as seen by vcpu (private ones are per vCPU). */
+struct vgic_irq *vgic_irq_get(struct vcpu *vcpu, uint32_t intid);
+/* Mark an interrupt pending for vcpu and get it delivered. hw: the
+ * physical INTID of the same number is active and the guest's
+ * deactivation must reach it. */
+void vgic_inject(struct vcpu *vcpu, uint32_t intid, bool hw);
+/* Move queued interrupts into free list registers; the vCPU is loaded on
+ * this pCPU. */
+void vgic_flush(struct vcpu *vcpu);
+/* Maintenance interrupt on this pCPU. */
+void vgic_maintenance(struct vcpu *vcpu);
+/* Save and clear the list registers when a vCPU stops running for good;
+ * active hardware interrupts are deactivated. */
+void vgic_vcpu_reset_lrs(struct vcpu *vcpu);
+/* Get latched interrupts of vcpu delivered, wherever it runs. */
+void vgic_kick(struct vcpu *vcpu);
+/* The guest enabled intid: deliver it if it was latched while disabled. */
+void vgic_irq_enabled(struct vcpu *vcpu, uint32_t intid);
+
+#endif

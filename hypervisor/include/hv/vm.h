@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Virtual machines and their vCPUs. These structures live in the persistent
+ * state area (hv/state.h): plain data, ids instead of pointers into code, so
+ * that they can be streamed out for migration and taken over by a newer
+ * hypervisor image in a live update.
+ */
+#ifndef HV_VM_H
+#define HV_VM_H
+
+#include <hv/pgtable.h>
+#include <hv/vgic.h>
+
+#define MAX_PCPUS 8
+#define MAX_VMS 8
+#define MAX_VCPUS 8          /* per VM */
+#define MAX_VM_MEM_REGIONS 4
+#define MAX_VM_DEVICES 48    /* passthrough MMIO ranges */
+#define VM_NAME_LEN 32
+
+enum vm_type {
+	VM_TYPE_MVM = 0,
+	VM_TYPE_GVM = 1,
+	VM_TYPE_RTVM = 2,
+};
+
+enum vm_state {
+	VM_STATE_FREE = 0,
+	VM_STATE_DEFINED,
+	VM_STATE_RUNNING,
+	VM_STATE_PAUSED,
+	VM_STATE_SHUTOFF,
+	VM_STATE_CRASHED,
+};
+
+enum vcpu_power {
+	VCPU_OFF = 0,
+	VCPU_ON_PENDING,
+	VCPU_ON,
+};
+
+/* General registers and the exception return state, saved on every exit. */
+struct vcpu_regs {
+	uint64_t x[31];
+	uint64_t elr;
+	uint64_t spsr;
+};
+
+/* EL1 system registers, timer and GIC CPU-interface state: saved only
+ * when the vCPU leaves its pCPU. */
+struct vcpu_sysregs {
+	uint64_t sctlr, actlr, cpacr, ttbr0, ttbr1, tcr, mair, amair, vbar;
+	uint64_t esr, far, afsr0, afsr1, contextidr, par;
+	uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, sp_el0, sp_el1, elr_el1, spsr_el1;
+	uint64_t cntkctl, cntv_ctl, cntv_cval, csselr, mdscr;
+	uint64_t ich_vmcr, ich_ap0r[4], ich_ap1r[4], ich_lr[16];
+};
+
+enum vcpu_exit_kind {
+	EXIT_HVC,
+	EXIT_SMC,
+	EXIT_DABT,
+	EXIT_IABT,
+	EXIT_SYSREG,
+	EXIT_WFX,
+	EXIT_IRQ,
+	EXIT_OTHER,
+	EXIT_KINDS,
+};
+
+struct vcpu {
+	struct vcpu_regs regs;
+	struct vcpu_sysregs sys;
+	uint16_t vm_id;
+	uint8_t index;
+	uint8_t pcpu;          /* pCPU it is pinned to */
+	uint8_t power;         /* enum vcpu_power */
+	bool reset_pending;    /* load fresh EL1 state before the next entry */
+	bool loaded;           /* its EL1 state is in the pCPU's registers */
+	uint64_t vmpidr;
+	uint64_t exits[EXIT_KINDS];
+	struct vgic_vcpu vgic;
+};
+
+struct mem_region {
+	uint64_t ipa;
+	uint64_t pa;
+	uint64_t size;
+};
+
+struct mmio_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+struct vm {
+	uint16_t id;
+	uint8_t type;          /* enum vm_type */
+	uint8_t state;         /* enum vm_state */
+	char name[VM_NAME_LEN];
+	uint32_t vcpu_count;
+	uint32_t mem_count;
+	struct mem_region mem[MAX_VM_MEM_REGIONS];
+	uint32_t dev_count;
+	struct mmio_range dev[MAX_VM_DEVICES];
+	struct pgtable s2;
+	uint16_t vmid;
+	uint64_t boot_counter; /* counter value when it started */
+	/* Emulated GIC frames (IPA) */
+	uint64_t gicd_base;
+	uint64_t gicr_base;
+	struct vgic_dist vgic;
+	struct vcpu vcpus[MAX_VCPUS];
+};
+
+struct vm *vm_get(uint16_t id);
+struct vcpu *vcpu_get(struct vm *vm, unsigned index);
+struct vm *vcpu_vm(const struct vcpu *vcpu);
+struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
+/* Is [ipa, ipa+size) wholly inside the VM's RAM? */
+bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
+/* Stop a VM whose vCPU hit something the hypervisor cannot handle. */
+void vm_crash(struct vm *vm, const char *why);
+const char *vm_state_name(enum vm_state state);
+
+#endif

@@ -1,0 +1,93 @@
+"""Hypervisor-only behaviour: boot argument checks and MVM isolation."""
+
+import re
+
+import pexpect
+import pytest
+
+from conftest import (BOOT_TIMEOUT, SESSION_RAM_BYTES, USER_SPACE_LINE, Board,
+                      requires_hypervisor)
+
+pytestmark = requires_hypervisor
+
+RAM_BASE = 0x40000000
+SIGBUS_STATUS = 128 + 7
+
+
+@pytest.mark.parametrize("hv_args", ["pool=banana", "frobnicate=1"])
+def test_bad_boot_argument_powers_off(hv_args):
+    board = Board(["--smp", "2", "--mem", "1G", "--hv-args", hv_args])
+    try:
+        board.expect(r"shyper: bad boot argument[^\r\n]*", BOOT_TIMEOUT,
+                     "the bad boot argument report")
+        # The board must power itself off; a reset would boot again.
+        board.expect(pexpect.EOF, BOOT_TIMEOUT, "QEMU to exit (power-off)")
+        if USER_SPACE_LINE in board.log.text():
+            board.fail("the MVM started despite the bad boot argument")
+    finally:
+        board.close()
+
+
+def system_ram_ranges(iomem):
+    """Top-level 'System RAM' ranges of /proc/iomem as (start, end) inclusive."""
+    ranges = []
+    for line in iomem.splitlines():
+        match = re.match(r"([0-9a-f]+)-([0-9a-f]+) : System RAM$", line.strip("\r"))
+        if match:  # top-level lines only: nested ones are indented
+            ranges.append((int(match.group(1), 16), int(match.group(2), 16)))
+    if not ranges:
+        pytest.fail("no System RAM in /proc/iomem:\n" + iomem)
+    return sorted(ranges)
+
+
+def ram_holes(board):
+    """Hypervisor-owned holes: below the MVM's RAM and above it (the pool)."""
+    iomem = board.check("cat /proc/iomem")
+    ranges = system_ram_ranges(iomem)
+    holes = []
+    first_start = ranges[0][0]
+    if first_start > RAM_BASE:
+        holes.append(("hypervisor memory", RAM_BASE, first_start - 1))
+    last_end = ranges[-1][1]
+    ram_end = RAM_BASE + SESSION_RAM_BYTES - 1
+    if last_end < ram_end:
+        holes.append(("guest pool", last_end + 1, ram_end))
+    return holes, iomem
+
+
+def probe_addresses(start, end):
+    # First word, a page-aligned word in the middle, last word.
+    middle = (start + (end - start) // 2) & ~0xFFF
+    return sorted({start, middle, (end - 3) & ~3})
+
+
+def assert_access_faults(board, command):
+    status, output = board.run(command)
+    if status != SIGBUS_STATUS:
+        board.fail("`%s` exited %d (want %d, SIGBUS); output:\n%s"
+                   % (command, status, SIGBUS_STATUS, output))
+    alive = board.check("echo still-alive").strip()
+    assert alive == "still-alive"
+
+
+def test_hypervisor_memory_below_mvm_ram(board):
+    holes, iomem = ram_holes(board)
+    below = [h for h in holes if h[0] == "hypervisor memory"]
+    if not below:
+        pytest.fail("MVM RAM starts at the start of board RAM: the hypervisor's "
+                    "own memory is not carved out\n" + iomem)
+    _, start, end = below[0]
+    for addr in probe_addresses(start, end):
+        assert_access_faults(board, "devmem %#x 32" % addr)
+        assert_access_faults(board, "devmem %#x 32 0x12345678" % addr)
+
+
+def test_guest_pool_above_mvm_ram(board):
+    holes, _ = ram_holes(board)
+    above = [h for h in holes if h[0] == "guest pool"]
+    if not above:
+        pytest.skip("no RAM above the MVM's (no guest pool carved out)")
+    _, start, end = above[0]
+    for addr in probe_addresses(start, end):
+        assert_access_faults(board, "devmem %#x 32" % addr)
+        assert_access_faults(board, "devmem %#x 32 0x12345678" % addr)
