@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A small vsnprintf: %c %s %d %i %u %x %X %p %%, the l/ll/z length
- * modifiers, a field width, and the '0' and '-' flags. Always NUL-terminates
+ * modifiers, a field width, a precision for %s (".N" or ".*"), and the
+ * '0' and '-' flags. Always NUL-terminates
  * (when size > 0) and returns the length the full output would have had.
  */
 #include <stdarg.h>
@@ -59,7 +60,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		char tmp[24];
 		bool left = false;
 		char pad = ' ';
-		int width = 0, lng = 0;
+		int width = 0, lng = 0, precision = -1;
 		size_t n;
 
 		if (*fmt != '%') {
@@ -81,6 +82,16 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
+		if (*fmt == '.') {
+			fmt++;
+			precision = 0;
+			if (*fmt == '*') {
+				precision = va_arg(ap, int);
+				fmt++;
+			}
+			while (*fmt >= '0' && *fmt <= '9')
+				precision = precision * 10 + (*fmt++ - '0');
+		}
 		while (*fmt == 'l' || *fmt == 'z') {
 			lng++;
 			fmt++;
@@ -96,7 +107,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (!s)
 				s = "(null)";
 			size_t len = 0;
-			while (s[len])
+			while ((precision < 0 || len < (size_t)precision) && s[len])
 				len++;
 			out_padded(&o, s, len, width, left, ' ');
 			break;

@@ -25,6 +25,9 @@ void trap_unhandled(struct vcpu *vcpu, const char *what, uint64_t esr, uint64_t 
 	vm_crash(vm, why);
 }
 
+#define ABORT_REPORT_FIRST 20
+#define ABORT_REPORT_EVERY 10000
+
 static uint64_t reg_read(struct vcpu *vcpu, unsigned r)
 {
 	return r == 31 ? 0 : vcpu->regs.x[r];
@@ -97,12 +100,16 @@ static void handle_abort(struct vcpu *vcpu, uint64_t esr, bool instruction)
 	}
 	/*
 	 * Nothing is mapped or emulated there: the guest sees a synchronous
-	 * external abort, as it would for a bus error on a real board.
+	 * external abort, as it would for a bus error on a real board. A guest
+	 * stuck in a fault loop must not flood the log: report the first few,
+	 * then one in ABORT_REPORT_EVERY.
 	 */
-	pr_warn("vm %u (%s) vcpu %u: %s at IPA 0x%lx outside its memory (ELR 0x%lx): abort injected",
-		vm->id, vm->name, vcpu->index,
-		instruction ? "instruction fetch" : ((iss & DABT_WNR) ? "write" : "read"), ipa,
-		vcpu->regs.elr);
+	if (vm->aborts_injected++ < ABORT_REPORT_FIRST ||
+	    vm->aborts_injected % ABORT_REPORT_EVERY == 0)
+		pr_warn("vm %u (%s) vcpu %u: %s at IPA 0x%lx outside its memory (ELR 0x%lx): "
+			"abort injected", vm->id, vm->name, vcpu->index,
+			instruction ? "instruction fetch" : ((iss & DABT_WNR) ? "write" : "read"),
+			ipa, vcpu->regs.elr);
 	arch_vcpu_inject_abort(vcpu, instruction, far);
 }
 

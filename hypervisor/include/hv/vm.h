@@ -106,6 +106,7 @@ struct vm {
 	struct pgtable s2;
 	uint16_t vmid;
 	uint64_t boot_counter; /* counter value when it started */
+	uint64_t aborts_injected; /* accesses outside its memory */
 	/* Emulated GIC frames (IPA) */
 	uint64_t gicd_base;
 	uint64_t gicr_base;

@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Print the one closing line of `make check`: "N passed, N failed".
+
+Reads the JUnit XML files the test tiers wrote (cmocka for the host unit
+tests, pytest for the system tests) and adds them up. Skipped tests are
+reported separately and are not failures. Exit status 1 if any test failed
+or errored, or if no result file held a single test (a run that tested
+nothing must not look green).
+"""
+
+import sys
+import xml.etree.ElementTree as ET
+
+
+def count(path):
+    passed = failed = skipped = 0
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        kinds = {child.tag for child in case}
+        if kinds & {"failure", "error"}:
+            failed += 1
+        elif "skipped" in kinds:
+            skipped += 1
+        else:
+            passed += 1
+    return passed, failed, skipped
+
+
+def main(paths):
+    totals = [0, 0, 0]
+    for path in paths:
+        try:
+            result = count(path)
+        except (OSError, ET.ParseError) as err:
+            print("summary: cannot read %s: %s" % (path, err), file=sys.stderr)
+            totals[1] += 1
+            continue
+        for i, value in enumerate(result):
+            totals[i] += value
+    passed, failed, skipped = totals
+    line = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        line += ", %d skipped" % skipped
+    print(line)
+    return 1 if failed or passed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
