@@ -11,17 +11,12 @@
 
 #define PSCI_VERSION_1_1 0x10001
 
-static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint64_t context,
-		      bool is32)
+static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint64_t context)
 {
 	struct vm *vm = vcpu_vm(caller);
 	struct vcpu *target = vm_find_vcpu_by_mpidr(vm, mpidr);
 	int64_t ret = PSCI_RET_SUCCESS;
 
-	if (is32) {
-		entry = (uint32_t)entry;
-		context = (uint32_t)context;
-	}
 	if (!target)
 		return PSCI_RET_INVALID_PARAMS;
 	if (!vm_ipa_range_is_ram(vm, ipa_init(entry), 4) || (entry & 3))
@@ -89,6 +84,12 @@ int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uin
 {
 	struct vm *vm = vcpu_vm(vcpu);
 
+	/* SMC32/HVC32 calls: the upper halves of the argument registers are not part of them. */
+	if (!(fid & BIT(30))) {
+		a1 = (uint32_t)a1;
+		a2 = (uint32_t)a2;
+		a3 = (uint32_t)a3;
+	}
 	switch (fid) {
 	case PSCI_VERSION:
 		return PSCI_VERSION_1_1;
@@ -101,10 +102,10 @@ int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uin
 		return PSCI_RET_SUCCESS; /* not seen: the vCPU does not run again */
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64:
-		return cpu_on(vcpu, a1, a2, a3, fid == PSCI_CPU_ON_32);
+		return cpu_on(vcpu, a1, a2, a3);
 	case PSCI_AFFINITY_INFO_32:
 	case PSCI_AFFINITY_INFO_64:
-		return affinity_info(vcpu, fid == PSCI_AFFINITY_INFO_32 ? (uint32_t)a1 : a1, a2);
+		return affinity_info(vcpu, a1, a2);
 	case PSCI_MIGRATE_INFO_TYPE:
 		return 2; /* no Trusted OS that would need migrating */
 	case PSCI_SYSTEM_OFF:

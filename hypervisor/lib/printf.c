@@ -88,9 +88,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (*fmt == '*') {
 				precision = va_arg(ap, int);
 				fmt++;
+			} else {
+				while (*fmt >= '0' && *fmt <= '9')
+					precision = precision * 10 + (*fmt++ - '0');
 			}
-			while (*fmt >= '0' && *fmt <= '9')
-				precision = precision * 10 + (*fmt++ - '0');
 		}
 		while (*fmt == 'l' || *fmt == 'z') {
 			lng++;

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The architecture layer for host unit tests (Hafnium's arch/fake idea):
+ * everything in hv/arch.h plus the few run-time services the portable core
+ * calls (pCPU records, IPIs, the scheduler kick, the irqchip), implemented
+ * on plain host memory and recording what they were asked to do. See fake.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hv/arch.h>
+#include <hv/heap.h>
+#include <hv/irq.h>
+#include <hv/log.h>
+#include <hv/pgtable.h>
+#include <hv/sched.h>
+#include "fake.h"
+
+struct pcpu pcpus[MAX_PCPUS];
+const struct irqchip_ops *irqchip = &fake_irqchip;
+uint32_t irqchip_nr_irqs = VGIC_MAX_IRQS - 4; /* INTIDs 1020..1023 are special */
+
+char fake_console[64 * 1024];
+size_t fake_console_len;
+jmp_buf *fake_noreturn_jmp;
+enum fake_noreturn fake_noreturn_event;
+unsigned fake_cpu;
+unsigned fake_fw_cpu_on_calls;
+uint64_t fake_fw_cpu_on_mpidr, fake_fw_cpu_on_entry, fake_fw_cpu_on_context;
+int64_t fake_fw_cpu_on_result;
+unsigned fake_ipi_count[MAX_PCPUS];
+uint32_t fake_ipi_reasons[MAX_PCPUS];
+unsigned fake_kick_count;
+struct vcpu *fake_last_kicked;
+unsigned fake_tlb_flushes;
+int fake_spi_owner[VGIC_MAX_IRQS];
+struct lr_value fake_lr[FAKE_LR_COUNT];
+bool fake_phys_enabled[VGIC_MAX_IRQS];
+bool fake_phys_pending[VGIC_MAX_IRQS];
+bool fake_phys_edge[VGIC_MAX_IRQS];
+uint64_t fake_phys_route[VGIC_MAX_IRQS];
+
+static struct galloc fake_heap;
+static void *fake_heap_mem;
+
+void fake_console_clear(void)
+{
+	fake_console_len = 0;
+	fake_console[0] = '\0';
+}
+
+void fake_reset(void)
+{
+	fake_console_clear();
+	fake_noreturn_jmp = NULL;
+	fake_noreturn_event = FAKE_RETURNED;
+	fake_cpu = 0;
+	fake_fw_cpu_on_calls = 0;
+	fake_fw_cpu_on_mpidr = fake_fw_cpu_on_entry = fake_fw_cpu_on_context = 0;
+	fake_fw_cpu_on_result = 0;
+	memset(fake_ipi_count, 0, sizeof(fake_ipi_count));
+	memset(fake_ipi_reasons, 0, sizeof(fake_ipi_reasons));
+	fake_kick_count = 0;
+	fake_last_kicked = NULL;
+	fake_tlb_flushes = 0;
+	for (unsigned i = 0; i < VGIC_MAX_IRQS; i++)
+		fake_spi_owner[i] = -1;
+	memset(fake_lr, 0, sizeof(fake_lr));
+	memset(fake_phys_enabled, 0, sizeof(fake_phys_enabled));
+	memset(fake_phys_pending, 0, sizeof(fake_phys_pending));
+	memset(fake_phys_edge, 0, sizeof(fake_phys_edge));
+	memset(fake_phys_route, 0, sizeof(fake_phys_route));
+	memset(pcpus, 0, sizeof(pcpus));
+	for (unsigned i = 0; i < MAX_PCPUS; i++) {
+		pcpus[i].index = i;
+		pcpus[i].mpidr = i;
+		pcpus[i].online = true;
+	}
+}
+
+struct galloc *fake_heap_create(uint32_t pages)
+{
+	fake_heap_destroy();
+	if (posix_memalign(&fake_heap_mem, BLOCK_2M, (size_t)pages * PAGE_SIZE))
+		return NULL;
+	if (!galloc_init(&fake_heap, (uint64_t)(uintptr_t)fake_heap_mem,
+			 (uint64_t)pages * PAGE_SIZE, PAGE_SIZE)) {
+		fake_heap_destroy();
+		return NULL;
+	}
+	heap_init(&fake_heap);
+	return &fake_heap;
+}
+
+void fake_heap_destroy(void)
+{
+	free(fake_heap_mem);
+	fake_heap_mem = NULL;
+	heap_init(NULL);
+}
+
+/* --- noreturn calls ------------------------------------------------------ */
+
+static void __attribute__((noreturn)) fake_noreturn(enum fake_noreturn what)
+{
+	fake_noreturn_event = what;
+	if (fake_noreturn_jmp)
+		longjmp(*fake_noreturn_jmp, (int)what);
+	fprintf(stderr, "fake arch: unexpected noreturn call %d; console:\n%s\n", (int)what,
+		fake_console);
+	abort();
+}
+
+void arch_cpu_halt(void)
+{
+	fake_noreturn(FAKE_CPU_HALT);
+}
+
+void arch_fw_system_off(void)
+{
+	fake_noreturn(FAKE_SYSTEM_OFF);
+}
+
+void arch_fw_system_reset(void)
+{
+	fake_noreturn(FAKE_SYSTEM_RESET);
+}
+
+/* --- CPU, counter, firmware ---------------------------------------------- */
+
+unsigned arch_cpu_index(void)
+{
+	return fake_cpu;
+}
+
+uint64_t arch_mpidr(void)
+{
+	return pcpus[fake_cpu].mpidr;
+}
+
+struct pcpu *this_pcpu(void)
+{
+	return &pcpus[fake_cpu];
+}
+
+void arch_dcache_invalidate(uint64_t base, uint64_t size)
+{
+	(void)base;
+	(void)size;
+}
+
+void arch_wait_for_interrupt(void)
+{
+}
+
+/* A 62.5 MHz counter (QEMU virt's) that moves 1 us per read. */
+uint64_t arch_counter(void)
+{
+	static uint64_t now;
+
+	return now += 62;
+}
+
+uint64_t arch_counter_freq(void)
+{
+	return 62500000;
+}
+
+int64_t arch_fw_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context)
+{
+	fake_fw_cpu_on_calls++;
+	fake_fw_cpu_on_mpidr = mpidr;
+	fake_fw_cpu_on_entry = pa_addr(entry);
+	fake_fw_cpu_on_context = context;
+	return fake_fw_cpu_on_result;
+}
+
+void pcpu_send_ipi(unsigned index, uint32_t reasons)
+{
+	if (index >= MAX_PCPUS) {
+		fprintf(stderr, "fake arch: IPI to pCPU %u\n", index);
+		abort();
+	}
+	fake_ipi_count[index]++;
+	fake_ipi_reasons[index] |= reasons;
+}
+
+void sched_kick(struct vcpu *vcpu)
+{
+	fake_kick_count++;
+	fake_last_kicked = vcpu;
+}
+
+/* --- page tables ---------------------------------------------------------- */
+
+void arch_pgtable_sync(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void arch_pgtable_flush_range(const struct pgtable *pt, uint64_t va, uint64_t size)
+{
+	(void)pt;
+	(void)va;
+	(void)size;
+	fake_tlb_flushes++;
+}
+
+/* The real encodings (arch/aarch64/mmu.c), so both types differ in the
+ * memory-type bits and both carry the access flag. */
+uint64_t arch_el2_attrs(enum mem_type type)
+{
+	if (type == MEM_DEVICE)
+		return (0ULL << 2) | (1ULL << 6) | PTE_AF | BIT(54);
+	return (1ULL << 2) | (1ULL << 6) | (3ULL << 8) | PTE_AF;
+}
+
+uint64_t arch_stage2_attrs(enum mem_type type)
+{
+	if (type == MEM_DEVICE)
+		return (0x1ULL << 2) | (3ULL << 6) | PTE_AF | BIT(54);
+	return (0xfULL << 2) | (3ULL << 6) | (3ULL << 8) | PTE_AF;
+}
+
+/* --- vCPUs ----------------------------------------------------------------- */
+
+/* As arch/aarch64/cpu.c: fresh registers, entry in ELR, argument in x0,
+ * EL1h with DAIF masked (0x3c5). */
+void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t arg0)
+{
+	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
+	memset(&vcpu->sys, 0, sizeof(vcpu->sys));
+	vcpu->regs.x[0] = arg0;
+	vcpu->regs.elr = entry;
+	vcpu->regs.spsr = 0x3c5;
+	vcpu->sys.sctlr = 0x30d00800;
+	vcpu->reset_pending = true;
+}
+
+void arch_vcpu_load(struct vcpu *vcpu)
+{
+	vcpu->loaded = true;
+	this_pcpu()->current = vcpu;
+}
+
+void arch_vcpu_put(struct vcpu *vcpu)
+{
+	vcpu->loaded = false;
+	if (this_pcpu()->current == vcpu)
+		this_pcpu()->current = NULL;
+}
+
+void arch_vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far)
+{
+	vcpu->sys.far = far;
+	vcpu->sys.esr = instruction ? 0x86000010 : 0x96000010; /* SEA, lower EL */
+}
+
+/* --- console ---------------------------------------------------------------- */
+
+void console_write(const char *s, size_t len)
+{
+	size_t room = sizeof(fake_console) - 1;
+
+	if (len > room) {
+		s += len - room;
+		len = room;
+	}
+	if (fake_console_len + len > room) {
+		size_t drop = fake_console_len + len - room;
+
+		memmove(fake_console, fake_console + drop, fake_console_len - drop);
+		fake_console_len -= drop;
+	}
+	memcpy(fake_console + fake_console_len, s, len);
+	fake_console_len += len;
+	fake_console[fake_console_len] = '\0';
+}
+
+/* --- interrupts --------------------------------------------------------------- */
+
+int irq_spi_owner(uint32_t intid)
+{
+	return intid < VGIC_MAX_IRQS ? fake_spi_owner[intid] : -1;
+}
+
+static unsigned fake_lr_count(void)
+{
+	return FAKE_LR_COUNT;
+}
+
+static uint64_t fake_lr_empty_mask(void)
+{
+	uint64_t m = 0;
+
+	for (unsigned i = 0; i < FAKE_LR_COUNT; i++)
+		if (!fake_lr[i].state)
+			m |= BIT(i);
+	return m;
+}
+
+static void fake_lr_read(unsigned i, struct lr_value *v)
+{
+	*v = fake_lr[i];
+}
+
+static void fake_lr_write(unsigned i, const struct lr_value *v)
+{
+	fake_lr[i] = *v;
+}
+
+static void fake_set_enabled(uint32_t intid, bool on)
+{
+	fake_phys_enabled[intid] = on;
+}
+
+static void fake_set_edge(uint32_t intid, bool edge)
+{
+	fake_phys_edge[intid] = edge;
+}
+
+static void fake_set_pending(uint32_t intid, bool pending)
+{
+	fake_phys_pending[intid] = pending;
+}
+
+static bool fake_is_pending(uint32_t intid)
+{
+	return fake_phys_pending[intid];
+}
+
+static bool fake_is_active(uint32_t intid)
+{
+	(void)intid;
+	return false;
+}
+
+static void fake_route_spi(uint32_t intid, uint64_t mpidr)
+{
+	fake_phys_route[intid] = mpidr;
+}
+
+static void fake_deactivate(uint32_t intid)
+{
+	(void)intid;
+}
+
+static void fake_set_underflow_irq(bool on)
+{
+	(void)on;
+}
+
+const struct irqchip_ops fake_irqchip = {
+	.name = "fake",
+	.deactivate = fake_deactivate,
+	.set_enabled = fake_set_enabled,
+	.set_edge = fake_set_edge,
+	.set_pending = fake_set_pending,
+	.is_pending = fake_is_pending,
+	.is_active = fake_is_active,
+	.route_spi = fake_route_spi,
+	.lr_count = fake_lr_count,
+	.lr_empty_mask = fake_lr_empty_mask,
+	.lr_read = fake_lr_read,
+	.lr_write = fake_lr_write,
+	.set_underflow_irq = fake_set_underflow_irq,
+};

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host stand-in for arch/aarch64 (see fake.c): what the unit tests use
+ * to watch the calls the core makes into the architecture and to steer the
+ * answers. Nothing here exists in the real hypervisor image.
+ */
+#ifndef HV_ARCH_FAKE_H
+#define HV_ARCH_FAKE_H
+
+#include <setjmp.h>
+#include <hv/galloc.h>
+#include <hv/irqchip.h>
+#include <hv/pcpu.h>
+
+/* Everything written to the console, NUL-terminated (oldest text dropped
+ * first if it ever fills). */
+extern char fake_console[64 * 1024];
+extern size_t fake_console_len;
+void fake_console_clear(void);
+
+/*
+ * The noreturn calls (firmware power-off/reset, CPU halt after a panic)
+ * record what happened and then longjmp to fake_noreturn_jmp; with no jump
+ * buffer set they abort the test program, printing the console first.
+ */
+enum fake_noreturn {
+	FAKE_RETURNED = 0,
+	FAKE_SYSTEM_OFF,
+	FAKE_SYSTEM_RESET,
+	FAKE_CPU_HALT,
+};
+extern jmp_buf *fake_noreturn_jmp;
+extern enum fake_noreturn fake_noreturn_event;
+
+/* The pCPU the code under test believes it runs on. */
+extern unsigned fake_cpu;
+
+/* Firmware CPU_ON: the last request and what to answer. */
+extern unsigned fake_fw_cpu_on_calls;
+extern uint64_t fake_fw_cpu_on_mpidr, fake_fw_cpu_on_entry, fake_fw_cpu_on_context;
+extern int64_t fake_fw_cpu_on_result;
+
+/* IPIs sent, per target pCPU: count and the union of reasons. */
+extern unsigned fake_ipi_count[MAX_PCPUS];
+extern uint32_t fake_ipi_reasons[MAX_PCPUS];
+
+/* sched_kick() calls and the vCPU last kicked. */
+extern unsigned fake_kick_count;
+extern struct vcpu *fake_last_kicked;
+
+/* TLB flushes the page-table code asked for. */
+extern unsigned fake_tlb_flushes;
+
+/* Owner VM of each physical SPI (irq_spi_owner), -1 for none. */
+extern int fake_spi_owner[VGIC_MAX_IRQS];
+
+/* A fake GIC: list registers and the per-INTID physical state it was told. */
+#define FAKE_LR_COUNT 4
+extern struct lr_value fake_lr[FAKE_LR_COUNT];
+extern bool fake_phys_enabled[VGIC_MAX_IRQS];
+extern bool fake_phys_pending[VGIC_MAX_IRQS];
+extern bool fake_phys_edge[VGIC_MAX_IRQS];
+extern uint64_t fake_phys_route[VGIC_MAX_IRQS];
+extern const struct irqchip_ops fake_irqchip;
+
+/* Put every counter and record above back to its start value. */
+void fake_reset(void);
+
+/*
+ * Back the hypervisor heap with `pages` host pages (aligned to 2 MiB) and
+ * hand them to heap_init(): on the host the identity map is the host's own
+ * address space, so the buffer's addresses serve as "physical" ones.
+ */
+struct galloc *fake_heap_create(uint32_t pages);
+void fake_heap_destroy(void);
+
+#endif

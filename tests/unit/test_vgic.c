@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulated GICv3 a guest programs (devices/vgicv3.c over core/vgic.c),
+ * with the fake irqchip standing in for the physical GIC. One VM of four
+ * vCPUs whose MPIDRs spread over Aff0, Aff1 and Aff3, 64 SPIs.
+ */
+#include <stdlib.h>
+#include <hv/mmio.h>
+#include <hv/state.h>
+#include <hv/vgic.h>
+#include "unit.h"
+
+#define GICD 0x08000000ULL
+#define GICR 0x080a0000ULL
+#define GICR_FRAME 0x20000ULL
+#define SGI_FRAME 0x10000ULL
+
+static const uint64_t vmpidr[4] = { 0x0, 0x1, 0x100, 0x100000000ULL };
+static struct vm *vm;
+static struct vcpu *v[4];
+
+static int setup(void **state)
+{
+	void *area = calloc(1, sizeof(struct hv_state));
+
+	(void)state;
+	fake_reset();
+	if (!area || !state_create(area, sizeof(struct hv_state)))
+		return -1;
+	vm = &hv_state->vms[0];
+	vm->state = VM_STATE_RUNNING;
+	vm->vcpu_count = 4;
+	vm->gicd_base = GICD;
+	vm->gicr_base = GICR;
+	vgic_vm_init(vm, 64);
+	for (unsigned i = 0; i < 4; i++) {
+		v[i] = &vm->vcpus[i];
+		v[i]->vm_id = vm->id;
+		v[i]->index = (uint8_t)i;
+		v[i]->pcpu = (uint8_t)i;
+		v[i]->vmpidr = vmpidr[i];
+		v[i]->power = VCPU_ON;
+		vgic_vcpu_init(v[i]);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(hv_state);
+	hv_state = NULL;
+	return 0;
+}
+
+static uint64_t rd(struct vcpu *vcpu, uint64_t ipa, unsigned size)
+{
+	uint64_t val = 0xbadbadbadULL;
+
+	assert_true(vgicv3_mmio(vcpu, ipa, size, false, &val));
+	return val;
+}
+
+static void wr(struct vcpu *vcpu, uint64_t ipa, unsigned size, uint64_t val)
+{
+	assert_true(vgicv3_mmio(vcpu, ipa, size, true, &val));
+}
+
+static void test_id_registers(void **state)
+{
+	(void)state;
+	/* No1N, 10 ID bits, 4 CPUs, 96 INTIDs (ITLinesNumber 2) */
+	assert_int_equal(rd(v[0], GICD + 0x4, 4), BIT(25) | (9U << 19) | (3U << 5) | 2);
+	assert_int_equal(rd(v[0], GICD + 0xffe8, 4), 0x3b);
+	assert_int_equal(rd(v[2], GICR + 2 * GICR_FRAME + 0xffe8, 4), 0x3b);
+	/* ARE and DS always read as one. */
+	assert_int_equal(rd(v[0], GICD, 4), BIT(4) | BIT(6));
+	wr(v[0], GICD, 4, 0xffffffff);
+	assert_int_equal(rd(v[0], GICD, 4), BIT(4) | BIT(6) | 3);
+}
+
+static void test_enable_round_trip(void **state)
+{
+	(void)state;
+	/* SPI 40: GICD_ISENABLER1 bit 8 */
+	assert_int_equal(rd(v[0], GICD + 0x104, 4), 0);
+	wr(v[0], GICD + 0x104, 4, BIT(8));
+	assert_int_equal(rd(v[0], GICD + 0x104, 4), BIT(8));
+	assert_int_equal(rd(v[1], GICD + 0x184, 4), BIT(8));
+	wr(v[0], GICD + 0x104, 4, 0); /* zeros do nothing */
+	assert_int_equal(rd(v[0], GICD + 0x104, 4), BIT(8));
+	wr(v[0], GICD + 0x184, 4, BIT(8));
+	assert_int_equal(rd(v[0], GICD + 0x104, 4), 0);
+	assert_false(fake_phys_enabled[40]); /* not the VM's physical SPI */
+
+	/* An SPI the VM owns is enabled at the real distributor too. */
+	fake_spi_owner[41] = vm->id;
+	wr(v[0], GICD + 0x104, 4, BIT(9));
+	assert_true(fake_phys_enabled[41]);
+	wr(v[0], GICD + 0x184, 4, BIT(9));
+	assert_false(fake_phys_enabled[41]);
+
+	/* Private interrupts are the redistributors' with ARE: GICD ignores them. */
+	assert_int_equal(rd(v[0], GICD + 0x100, 4), 0);
+	wr(v[0], GICD + 0x100, 4, BIT(27));
+	assert_int_equal(rd(v[0], GICR + SGI_FRAME + 0x100, 4), 0xffff);
+	/* Each vCPU's PPIs are its own. */
+	wr(v[0], GICR + 1 * GICR_FRAME + SGI_FRAME + 0x100, 4, BIT(27));
+	assert_int_equal(rd(v[0], GICR + 1 * GICR_FRAME + SGI_FRAME + 0x100, 4), 0xffff | BIT(27));
+	assert_int_equal(rd(v[0], GICR + SGI_FRAME + 0x100, 4), 0xffff);
+	/* Beyond the 96 INTIDs: reads as zero, writes go nowhere. */
+	wr(v[0], GICD + 0x10c, 4, 0xffffffff);
+	assert_int_equal(rd(v[0], GICD + 0x10c, 4), 0);
+}
+
+static void test_priority_bytes(void **state)
+{
+	(void)state;
+	wr(v[0], GICD + 0x400 + 41, 1, 0x80);
+	assert_int_equal(vm->vgic.spi[41 - 32].priority, 0x80);
+	assert_int_equal(rd(v[0], GICD + 0x400 + 40, 4), 0xa0a080a0);
+	assert_int_equal(rd(v[0], GICD + 0x400 + 41, 1), 0x80);
+	wr(v[0], GICD + 0x400 + 44, 4, 0x11223344);
+	assert_int_equal(vm->vgic.spi[44 - 32].priority, 0x44);
+	assert_int_equal(vm->vgic.spi[47 - 32].priority, 0x11);
+	assert_int_equal(vm->vgic.spi[48 - 32].priority, 0xa0);
+	/* Private priorities through GICD: ignored; through the SGI frame: taken. */
+	wr(v[0], GICD + 0x400 + 27, 1, 0x10);
+	assert_int_equal(v[0]->vgic.priv[27].priority, 0xa0);
+	wr(v[0], GICR + SGI_FRAME + 0x400 + 27, 1, 0x10);
+	assert_int_equal(v[0]->vgic.priv[27].priority, 0x10);
+	assert_int_equal(v[1]->vgic.priv[27].priority, 0xa0);
+}
+
+static void test_redistributor_typer(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t typer = rd(v[0], GICR + i * GICR_FRAME + 0x8, 8);
+		uint64_t aff = (vmpidr[i] & 0xffffff) | ((vmpidr[i] >> 32 & 0xff) << 24);
+
+		assert_int_equal(typer >> 32, aff);
+		assert_int_equal((typer >> 8) & 0xffff, i);
+		assert_int_equal(!!(typer & BIT(4)), i == 3); /* Last */
+		assert_int_equal(rd(v[0], GICR + i * GICR_FRAME + 0xc, 4), aff);
+		assert_int_equal(rd(v[0], GICR + i * GICR_FRAME + 0x8, 4), (uint32_t)typer);
+	}
+	/* Past the last frame is not the vGIC's. */
+	uint64_t val;
+
+	assert_false(vgicv3_mmio(v[0], GICR + 4 * GICR_FRAME + 0x8, 8, false, &val));
+	assert_false(vgicv3_mmio(v[0], GICD + 0x10000, 4, false, &val));
+	assert_false(vgicv3_mmio(v[0], GICD - 4, 4, false, &val));
+}
+
+static bool sgi_pending(unsigned vcpu, unsigned sgi)
+{
+	return v[vcpu]->vgic.priv[sgi].flags & VIRQ_PENDING;
+}
+
+static void test_sgi1r_targeting(void **state)
+{
+	(void)state;
+	/* SGI 5 to Aff1=1, target list bit 0: vCPU 2 (MPIDR 0x100) only. */
+	vgicv3_sgi(v[0], (5ULL << 24) | (1ULL << 16) | BIT(0));
+	assert_true(sgi_pending(2, 5));
+	assert_false(sgi_pending(0, 5) || sgi_pending(1, 5) || sgi_pending(3, 5));
+	assert_int_equal(v[2]->vgic.queued, 1);
+	assert_int_equal(fake_ipi_count[2], 1); /* it runs elsewhere: kicked */
+
+	/* SGI 6 to Aff0 list {0,1} at Aff1=0: vCPUs 0 and 1. */
+	vgicv3_sgi(v[2], (6ULL << 24) | BIT(0) | BIT(1));
+	assert_true(sgi_pending(0, 6) && sgi_pending(1, 6));
+	assert_false(sgi_pending(2, 6) || sgi_pending(3, 6));
+
+	/* SGI 7 to Aff3=1: vCPU 3. */
+	vgicv3_sgi(v[0], (7ULL << 24) | (1ULL << 48) | BIT(0));
+	assert_true(sgi_pending(3, 7));
+	assert_false(sgi_pending(0, 7) || sgi_pending(1, 7) || sgi_pending(2, 7));
+
+	/* IRM: everyone but the sender; a vCPU that is off gets nothing. */
+	v[3]->power = VCPU_OFF;
+	vgicv3_sgi(v[1], (3ULL << 24) | BIT(40));
+	assert_true(sgi_pending(0, 3) && sgi_pending(2, 3));
+	assert_false(sgi_pending(1, 3) || sgi_pending(3, 3));
+
+	/* Range selector: Aff0 16..31 does not contain 0 or 1. */
+	vgicv3_sgi(v[0], (9ULL << 24) | (1ULL << 44) | 0xffff);
+	for (unsigned i = 0; i < 4; i++)
+		assert_false(sgi_pending(i, 9));
+}
+
+static void test_irouter(void **state)
+{
+	(void)state;
+	fake_spi_owner[50] = vm->id;
+	wr(v[0], GICD + 0x6000 + 8 * 50, 8, 0x100);
+	assert_int_equal(vm->vgic.spi[50 - 32].target, 2);
+	assert_int_equal(rd(v[0], GICD + 0x6000 + 8 * 50, 8), 0x100);
+	assert_int_equal(fake_phys_route[50], pcpus[2].mpidr);
+	wr(v[0], GICD + 0x6000 + 8 * 50, 8, 0x100000000ULL);
+	assert_int_equal(vm->vgic.spi[50 - 32].target, 3);
+	/* An affinity no vCPU has leaves the route alone. */
+	wr(v[0], GICD + 0x6000 + 8 * 50, 8, 0x7);
+	assert_int_equal(vm->vgic.spi[50 - 32].target, 3);
+}
+
+static void test_bad_offsets_are_ignored(void **state)
+{
+	static struct vgic_dist before_dist;
+	static struct vgic_vcpu before_vcpu;
+
+	(void)state;
+	memcpy(&before_dist, &vm->vgic, sizeof(before_dist));
+	memcpy(&before_vcpu, &v[0]->vgic, sizeof(before_vcpu));
+	wr(v[0], GICD + 0x9000, 4, 0xffffffff);
+	wr(v[0], GICD + 0xfff0, 4, 0xffffffff);
+	wr(v[0], GICR + 0x0100, 4, 0xffffffff);
+	wr(v[0], GICR + SGI_FRAME + 0x9000, 4, 0xffffffff);
+	wr(v[0], GICD + 0x6000, 8, 0x1);          /* IROUTER of an SGI */
+	assert_memory_equal(&before_dist, &vm->vgic, sizeof(before_dist));
+	assert_memory_equal(&before_vcpu, &v[0]->vgic, sizeof(before_vcpu));
+	assert_int_equal(rd(v[0], GICD + 0x9000, 4), 0);
+	assert_int_equal(rd(v[0], GICR + SGI_FRAME + 0x9000, 4), 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_id_registers),
+		T(test_enable_round_trip),
+		T(test_priority_bytes),
+		T(test_redistributor_typer),
+		T(test_sgi1r_targeting),
+		T(test_irouter),
+		T(test_bad_offsets_are_ignored),
+	};
+
+	return cmocka_run_group_tests_name("vgic", tests, NULL, NULL);
+}
