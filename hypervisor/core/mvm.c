@@ -17,8 +17,6 @@
 
 #define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" */
 
-int arch_stage2_init(struct pgtable *pt);
-
 /* Bytes the kernel needs from its load address (image_size in its header). */
 static uint64_t kernel_footprint(const struct board_info *b)
 {
@@ -55,7 +53,8 @@ static uint64_t place_fdt(const struct vm *vm, const struct board_info *b, uint6
 	return 0;
 }
 
-static int map_devices(struct vm *vm, const void *fdt)
+/* The devices the MVM's device tree names, minus any that overlap RAM. */
+static int collect_devices(struct vm *vm, const void *fdt)
 {
 	int n = fdt_collect_devices(fdt, vm->dev, MAX_VM_DEVICES);
 
@@ -77,13 +76,20 @@ static int map_devices(struct vm *vm, const void *fdt)
 				d->size);
 			continue;
 		}
-		if (pgtable_map(&vm->s2, d->base, d->base, d->size, arch_stage2_attrs(MEM_DEVICE))) {
-			pr_err("cannot map device range 0x%lx+0x%lx for the MVM", d->base, d->size);
-			return -1;
-		}
 		vm->dev[vm->dev_count++] = *d;
 	}
 	return 0;
+}
+
+static uint64_t ipa_limit(const struct vm *vm)
+{
+	uint64_t limit = 0;
+
+	for (unsigned i = 0; i < vm->mem_count; i++)
+		limit = MAX(limit, vm->mem[i].ipa + vm->mem[i].size);
+	for (unsigned i = 0; i < vm->dev_count; i++)
+		limit = MAX(limit, vm->dev[i].base + vm->dev[i].size);
+	return limit;
 }
 
 int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigned ram_count,
@@ -152,8 +158,10 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 	}
 
 	/* Stage 2: RAM identity-mapped, then the devices its device tree names. */
-	if (arch_stage2_init(&vm->s2)) {
-		pr_err("out of hypervisor memory for the MVM's tables");
+	if (collect_devices(vm, hv_ptr(pa_init(fdt_at))))
+		return -1;
+	if (arch_stage2_init(&vm->s2, ipa_limit(vm))) {
+		pr_err("cannot create the MVM's stage-2 tables (IPA limit 0x%lx)", ipa_limit(vm));
 		return -1;
 	}
 	for (unsigned i = 0; i < vm->mem_count; i++) {
@@ -163,8 +171,14 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 			return -1;
 		}
 	}
-	if (map_devices(vm, hv_ptr(pa_init(fdt_at))))
-		return -1;
+	for (unsigned i = 0; i < vm->dev_count; i++) {
+		if (pgtable_map(&vm->s2, vm->dev[i].base, vm->dev[i].base, vm->dev[i].size,
+				arch_stage2_attrs(MEM_DEVICE))) {
+			pr_err("cannot map device range 0x%lx+0x%lx for the MVM", vm->dev[i].base,
+			       vm->dev[i].size);
+			return -1;
+		}
+	}
 
 	/* Interrupts: the GIC frames are emulated; every SPI is the MVM's. */
 	vm->gicd_base = b->gicd_base;
@@ -179,8 +193,15 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 	vm->vcpus[0].power = VCPU_ON;
 	vm->boot_counter = arch_counter();
 	vm->state = VM_STATE_RUNNING;
-	pr_info("MVM: %u vCPUs, %lu MiB at 0x%lx, %u device ranges, kernel 0x%lx, dtb 0x%lx", ncpu,
-		(unsigned long)(vm->mem[0].size >> 20), vm->mem[0].ipa, vm->dev_count,
-		b->kernel_base, fdt_at);
+	{
+		uint64_t mib = 0;
+
+		for (unsigned i = 0; i < vm->mem_count; i++)
+			mib += vm->mem[i].size >> 20;
+		pr_info("MVM: %u vCPUs, %lu MiB, %u device ranges, kernel 0x%lx, dtb 0x%lx; "
+			"starting it %lu ms after power-on", ncpu, (unsigned long)mib, vm->dev_count,
+			b->kernel_base, fdt_at,
+			(unsigned long)(vm->boot_counter * 1000 / arch_counter_freq()));
+	}
 	return 0;
 }

@@ -66,8 +66,20 @@ void vm_crash(struct vm *vm, const char *why)
 	vm_kick_all(vm);
 }
 
+static void vm_log_exits(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		const uint64_t *e = vm->vcpus[i].exits;
+
+		pr_info("vm %u vcpu %u exits: hvc %lu smc %lu dabt %lu iabt %lu sysreg %lu wfx %lu "
+			"irq %lu other %lu", vm->id, i, e[EXIT_HVC], e[EXIT_SMC], e[EXIT_DABT],
+			e[EXIT_IABT], e[EXIT_SYSREG], e[EXIT_WFX], e[EXIT_IRQ], e[EXIT_OTHER]);
+	}
+}
+
 void vm_system_event(struct vm *vm, bool reset)
 {
+	vm_log_exits(vm);
 	if (vm->type == VM_TYPE_MVM) {
 		pr_info("the MVM asked for a system %s", reset ? "reset" : "power-off");
 		if (reset)

@@ -178,14 +178,16 @@ static void sysregs_restore(const struct vcpu_sysregs *s)
 void arch_vcpu_load(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu_vm(vcpu);
-	uint64_t hcr = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS |
-		       HCR_TSC | HCR_RW;
+	uint64_t hcr = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | HCR_RW;
 
 	/*
 	 * SMC traps (PSCI is ours to emulate). WFI does not: a vCPU that owns
-	 * its pCPU sleeps in WFI natively, woken by its own interrupts.
+	 * its pCPU sleeps in WFI natively, woken by its own interrupts. No
+	 * forced broadcast of TLB maintenance (FB): vCPUs are pinned, so a
+	 * guest's local invalidation covers every pCPU its VM ran on here.
 	 */
 	write_sysreg(hcr_el2, hcr);
+	write_sysreg(vtcr_el2, arch_stage2_vtcr(&vm->s2));
 	write_sysreg(vttbr_el2, pa_addr(vm->s2.root) | ((uint64_t)vm->vmid << 48));
 	write_sysreg(vmpidr_el2, vcpu->vmpidr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));

@@ -90,25 +90,43 @@ void mmu_enable(void)
 	isb();
 }
 
-/* Guest IPA space: 40 bits, starting at level 1 with two concatenated tables. */
-#define S2_IPA_BITS 40
-
-int arch_stage2_init(struct pgtable *pt)
+/*
+ * A guest's IPA space is as small as its highest address allows, because
+ * every stage-2 level is one more memory read on every TLB miss (and a guest
+ * walk needs a stage-2 translation per stage-1 level). Up to 16 GiB (34
+ * bits) the walk starts at level 2 with 16 concatenated tables: one read.
+ * Beyond that, 40 bits from level 1 (two concatenated tables), then 48 bits
+ * from level 0.
+ */
+int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit)
 {
-	return pgtable_init(pt, S2_IPA_BITS, 1, 1024);
+	uint64_t max_bits = pa_range_bits();
+
+	if (ipa_limit <= (1ULL << 34))
+		return pgtable_init(pt, 34, 2, 512 * 16);
+	if (ipa_limit <= (1ULL << 40) && max_bits >= 40)
+		return pgtable_init(pt, 40, 1, 512 * 2);
+	if (ipa_limit <= (1ULL << 48) && max_bits >= 48)
+		return pgtable_init(pt, 48, 0, 512);
+	return PGT_EINVAL;
+}
+
+/* VTCR_EL2 for a stage-2 table made by arch_stage2_init(). */
+uint64_t arch_stage2_vtcr(const struct pgtable *pt)
+{
+	/* SL0 for a 4K granule: 0 = level 2, 1 = level 1, 2 = level 0 */
+	uint64_t sl0 = 2 - pt->start_level;
+
+	/* T0SZ, SL0, inner-shareable write-back walks, 4K granule, PS */
+	return (64ULL - pt->va_bits) | (sl0 << 6) | (1ULL << 8) | (1ULL << 10) | (3ULL << 12) |
+	       (ps_field() << 16) | BIT(31);
 }
 
 /* Per-pCPU EL2 configuration that does not depend on the vCPU. */
 void arch_cpu_init_el2(void)
 {
 	uint64_t pmcr_n = (read_sysreg(pmcr_el0) >> 11) & 0x1f;
-	/* T0SZ=24, SL0=1 (level 1), inner-shareable WB walks, 4K, PS */
-	uint64_t vtcr = (64 - S2_IPA_BITS) | (1ULL << 6) | (1ULL << 8) | (1ULL << 10) |
-			(3ULL << 12) | (ps_field() << 16) | BIT(31);
 
-	if (pa_range_bits() < S2_IPA_BITS)
-		vtcr = (vtcr & ~(7ULL << 16)) | (ps_field() << 16);
-	write_sysreg(vtcr_el2, vtcr);
 	write_sysreg(cptr_el2, 0x33ff);      /* no FP/SIMD or trace traps */
 	write_sysreg(hstr_el2, 0);
 	write_sysreg(mdcr_el2, pmcr_n);      /* guests own all PMU counters */

@@ -38,6 +38,9 @@ void arch_pgtable_flush_range(const struct pgtable *pt, uint64_t va, uint64_t si
 /* Leaf attributes for the hypervisor's own map and for a guest's stage-2. */
 uint64_t arch_el2_attrs(enum mem_type type);
 uint64_t arch_stage2_attrs(enum mem_type type);
+/* Set up an empty stage-2 table for IPAs below ipa_limit (smallest walk that fits). */
+int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit);
+uint64_t arch_stage2_vtcr(const struct pgtable *pt);
 
 /* Firmware (PSCI) services of the board. Return PSCI status codes. */
 int64_t arch_fw_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context);
