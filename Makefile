@@ -60,7 +60,7 @@ check: all
 	exit $$rc
 
 bench: all
-	@$(PYTHON) tests/bench/boot_ratio.py --out docs/benchmarks.md
+	@$(PYTHON) tests/bench/boot_ratio.py --runs 7 --out docs/benchmarks.md
 
 clean:
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor clean

@@ -18,6 +18,7 @@ def count(path):
     for case in root.iter("testcase"):
         kinds = {child.tag for child in case}
         if kinds & {"failure", "error"}:
+            print("FAILED %s::%s" % (case.get("classname", path), case.get("name")))
             failed += 1
         elif "skipped" in kinds:
             skipped += 1

@@ -16,6 +16,7 @@
 #include <hv/mvm.h>
 #include <hv/panic.h>
 #include <hv/pcpu.h>
+#include <hv/platform.h>
 #include <hv/sched.h>
 #include <hv/state.h>
 #include <hv/version.h>
@@ -247,8 +248,9 @@ void hv_main(uint64_t dtb)
 		pcpus[i].stack_top = (uint64_t)(uintptr_t)pcpu_stacks[i + 1];
 	}
 
-	pr_info("Shyper %s on %s: EL2, GICv%u, %u pCPUs, %lu MiB RAM", SHYPER_VERSION, b->model,
-		b->gic_version, b->pcpu_count, (unsigned long)(total >> 20));
+	pr_info("Shyper %s on %s (%s): EL2, GICv%u, %u pCPUs, %lu MiB RAM", SHYPER_VERSION,
+		b->model, platform_find(dtb_copy)->name, b->gic_version, b->pcpu_count,
+		(unsigned long)(total >> 20));
 
 	{
 		int chosen = fdt_path_offset(dtb_copy, "/chosen");

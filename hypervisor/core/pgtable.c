@@ -92,6 +92,10 @@ static int walk_level(struct walk *w, uint64_t *table, int level, uint64_t va, u
 {
 	uint64_t blk = 1ULL << level_shift(level);
 
+	/* Dry run over a table that does not exist yet: its leaves need nothing. */
+	if (!table && !w->apply && level == 3)
+		return PGT_OK;
+
 	while (size) {
 		uint64_t chunk_end = MIN(ALIGN_DOWN(va, blk) + blk, va + size);
 		uint64_t n = chunk_end - va;
@@ -131,6 +135,7 @@ static int walk_level(struct walk *w, uint64_t *table, int level, uint64_t va, u
 					return rc;
 			}
 		} else if (whole && IS_ALIGNED(pa, blk) && level >= 1 &&
+			   (!w->pt->max_block || blk <= w->pt->max_block) &&
 			   !entry_is_table(entry, level)) {
 			uint64_t leaf = leaf_entry(pa, w->attrs, level);
 
@@ -232,6 +237,7 @@ int pgtable_init(struct pgtable *pt, uint8_t va_bits, uint8_t start_level, uint1
 	if (!root)
 		return PGT_ENOMEM;
 	pt->root = hv_pa(root);
+	pt->max_block = 0;
 	pt->va_bits = va_bits;
 	pt->start_level = start_level;
 	pt->root_entries = root_entries;

@@ -11,6 +11,7 @@
 #include <libfdt.h>
 #include <hv/board.h>
 #include <hv/mvm.h>
+#include <hv/platform.h>
 #include "unit.h"
 
 #define FIXTURE "virt-smp4.dtb"
@@ -82,6 +83,24 @@ static void test_board_parse_qemu_virt(void **state)
 	assert_string_equal(b.kernel_args, "console=ttyAMA0 quiet");
 	assert_int_equal(b.initrd_base, 0x4a600000);
 	assert_int_equal(b.initrd_size, MODULE_SIZE);
+}
+
+static void test_platform_lookup(void **state)
+{
+	const struct platform_desc *p;
+	void *dt = malloc(4096);
+
+	(void)state;
+	p = platform_find(board_dtb);
+	assert_string_equal(p->name, "QEMU virt");
+	assert_int_equal(p->stage2_max_block, PAGE_SIZE);
+	/* An unknown board gets the generic description, without limits. */
+	assert_int_equal(fdt_create_empty_tree(dt, 4096), 0);
+	assert_int_equal(fdt_setprop_string(dt, 0, "compatible", "acme,unknown-board"), 0);
+	p = platform_find(dt);
+	assert_string_equal(p->name, "generic board");
+	assert_int_equal(p->stage2_max_block, 0);
+	free(dt);
 }
 
 static void test_board_parse_garbage(void **state)
@@ -401,6 +420,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_board_parse_qemu_virt),
+		T(test_platform_lookup),
 		T(test_board_parse_garbage),
 		T(test_board_parse_incomplete),
 		T(test_mvm_fdt_memory),

@@ -103,6 +103,21 @@ static void test_block_when_aligned_pages_when_not(void **state)
 	expect_mapped(0x100000000ULL + 0x12345678, 0x200000000ULL + 0x12345678, device);
 }
 
+static void test_max_block_limits_leaf_size(void **state)
+{
+	(void)state;
+	/* 2 MiB of aligned memory with 4 KiB leaves forced: an L3 table appears. */
+	pt.max_block = PAGE_SIZE;
+	assert_int_equal(pgtable_map(&pt, 0x40000000, 0x80000000, 2 * MiB, normal), PGT_OK);
+	assert_int_equal(pgtable_table_count(&pt), 4);
+	expect_mapped(0x40000000 + 2 * MiB - 1, 0x80000000 + 2 * MiB - 1, normal);
+	/* A 2 MiB limit takes blocks again, but not 1 GiB ones. */
+	pt.max_block = 2 * MiB;
+	assert_int_equal(pgtable_map(&pt, 0x100000000ULL, 0x100000000ULL, 1 * GiB, normal), PGT_OK);
+	assert_int_equal(pgtable_table_count(&pt), 5);
+	expect_mapped(0x100000000ULL + 1 * GiB - 1, 0x100000000ULL + 1 * GiB - 1, normal);
+}
+
 static void test_identical_remap_succeeds(void **state)
 {
 	uint32_t tables;
@@ -370,6 +385,7 @@ int main(void)
 		T(test_fake_attrs_are_plausible),
 		T(test_map_then_lookup),
 		T(test_block_when_aligned_pages_when_not),
+		T(test_max_block_limits_leaf_size),
 		T(test_identical_remap_succeeds),
 		T(test_conflict_changes_nothing),
 		T(test_unmap_page_splits_block),

@@ -22,6 +22,7 @@ struct pgtable {
 	uint8_t start_level;   /* 0..2 */
 	uint8_t va_bits;       /* size of the input address space */
 	uint16_t root_entries; /* 512, or more for concatenated stage-2 roots */
+	uint64_t max_block;    /* largest leaf mapping to use; 0 = no limit */
 };
 
 enum pgtable_err {
