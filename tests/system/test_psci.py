@@ -1,6 +1,8 @@
 """PSCI as the MVM uses it: CPU hotplug (CPU_OFF, CPU_ON, AFFINITY_INFO)
 and system reset, on the emulated board."""
 
+import pexpect
+
 from conftest import BOOT_TIMEOUT, Board
 
 
@@ -34,5 +36,17 @@ def test_system_reset_reboots_the_board():
         board.expect(r"shyper: Shyper [^\r\n]*EL2", BOOT_TIMEOUT, "the hypervisor banner again")
         board.wait_for_shell()
         assert board.check("echo second-boot").strip() == "second-boot"
+    finally:
+        board.close()
+
+
+def test_poweroff_powers_the_board_off():
+    # busybox poweroff -> /init -> SYSTEM_OFF from the MVM -> the board.
+    board = Board(["--smp", "2", "--mem", "1G"])
+    try:
+        board.wait_for_shell()
+        board.child.sendline("poweroff")
+        board.expect(r"the MVM asked for a system power-off", BOOT_TIMEOUT, "the power-off")
+        board.expect(pexpect.EOF, BOOT_TIMEOUT, "QEMU to exit")
     finally:
         board.close()
