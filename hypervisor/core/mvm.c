@@ -146,7 +146,9 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 		pr_err("no room for the MVM device tree");
 		return -1;
 	}
+	vm->notify_intid = irqchip_nr_irqs + 32 <= VGIC_MAX_IRQS - 4 ? irqchip_nr_irqs : 0;
 	params = (struct mvm_fdt_params){
+		.notify_intid = vm->notify_intid,
 		.mem = vm->mem, .mem_count = vm->mem_count,
 		.initrd_start = b->initrd_base, .initrd_size = b->initrd_size,
 		.bootargs = b->kernel_args, .cpu_mpidr = mpidr, .cpu_count = ncpu,
@@ -182,10 +184,14 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 		}
 	}
 
-	/* Interrupts: the GIC frames are emulated; every SPI is the MVM's. */
+	/*
+	 * Interrupts: the GIC frames are emulated; every physical SPI is the
+	 * MVM's. One more, past the physical ones, is purely virtual: the
+	 * hypervisor's event notification (named in its device-tree node).
+	 */
 	vm->gicd_base = b->gicd_base;
 	vm->gicr_base = b->gicr_base;
-	vgic_vm_init(vm, irqchip_nr_irqs - 32);
+	vgic_vm_init(vm, irqchip_nr_irqs - 32 + 32);
 	for (uint32_t intid = 32; intid < irqchip_nr_irqs; intid++)
 		irq_assign_spi(intid, vm->id);
 	for (unsigned i = 0; i < ncpu; i++)

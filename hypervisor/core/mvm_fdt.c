@@ -161,6 +161,13 @@ static int add_hypervisor_node(void *fdt, const struct mvm_fdt_params *p, char *
 	TRY(node);
 	TRY(fdt_setprop_string(fdt, node, "compatible", "shyper,hypervisor"));
 	TRY(fdt_setprop_string(fdt, node, "shyper,version", p->hv_version ? p->hv_version : ""));
+	if (p->notify_intid >= 32) {
+		/* GIC binding: SPI, number, edge rising */
+		fdt32_t irq[3] = { cpu_to_fdt32(0), cpu_to_fdt32(p->notify_intid - 32),
+				   cpu_to_fdt32(1) };
+
+		TRY(fdt_setprop(fdt, node, "interrupts", irq, sizeof(irq)));
+	}
 	return 0;
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SMC Calling Convention dispatch for calls a guest makes with HVC or SMC:
- * the Arm architecture calls, PSCI, and (later) Shyper's own hypercalls.
+ * the Arm architecture calls, PSCI, and Shyper's own hypercalls.
  * Anything else gets SMCCC's NOT_SUPPORTED, whatever its number.
  */
+#include <hv/hypercall.h>
 #include <hv/psci.h>
 #include <hv/smccc.h>
 
@@ -18,6 +19,10 @@ void smccc_handle(struct vcpu *vcpu)
 
 	if (psci_is_function(fid)) {
 		r->x[0] = (uint64_t)psci_call(vcpu, fid, r->x[1], r->x[2], r->x[3]);
+		return;
+	}
+	if (hypercall_is_vendor(fid)) {
+		hypercall_handle(vcpu);
 		return;
 	}
 	switch (fid) {

@@ -16,6 +16,7 @@ struct mvm_fdt_params {
 	const uint64_t *cpu_mpidr;           /* the CPUs the MVM gets */
 	unsigned cpu_count;
 	const char *hv_version;
+	uint32_t notify_intid;               /* SPI for events, 0: none */
 };
 
 /*

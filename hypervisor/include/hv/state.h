@@ -49,6 +49,17 @@ struct board_info {
 	char kernel_args[1024];
 };
 
+/* The MVM's event ring, as the hypervisor keeps it (see core/events.c). */
+struct event_channel {
+	uint64_t ring_ipa;      /* 0: no ring */
+	uint64_t ring_size;
+	uint32_t entries;
+	uint32_t head;
+	uint32_t dropped;
+	uint16_t vm_id;
+	uint64_t seq;
+};
+
 struct hv_state {
 	uint64_t magic;
 	uint32_t version;
@@ -63,6 +74,7 @@ struct hv_state {
 	struct galloc heap;     /* hypervisor's pages */
 	struct galloc pool;     /* memory for guests */
 	uint32_t pcpu_online_mask;
+	struct event_channel events;
 	struct vm vms[MAX_VMS];
 
 	uint64_t log_written;   /* total bytes ever written to the ring */

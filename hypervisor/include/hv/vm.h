@@ -107,6 +107,7 @@ struct vm {
 	uint16_t vmid;
 	uint64_t boot_counter; /* counter value when it started */
 	uint64_t aborts_injected; /* accesses outside its memory */
+	uint32_t notify_intid;   /* virtual SPI for hypervisor events, 0: none */
 	/* Emulated GIC frames (IPA) */
 	uint64_t gicd_base;
 	uint64_t gicr_base;

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shyper's hypercalls (include/shyper/abi.h, docs/abi.md).
+ *
+ * Every argument is checked before anything is written: a call either does
+ * all it was asked or returns an error having changed nothing. Buffers are
+ * IPA + length in the caller's RAM (guest_mem). Only the MVM may make
+ * management calls; anyone may ask who we are and time a no-op.
+ */
+#include <hv/arch.h>
+#include <hv/events.h>
+#include <hv/guest_mem.h>
+#include <hv/hypercall.h>
+#include <hv/log.h>
+#include <hv/state.h>
+#include <hv/version.h>
+#include <shyper/abi.h>
+#include <string.h>
+
+#define LOG_READ_MAX (1 * MiB)
+#define VM_LIST_MAX 64
+
+static uint64_t ticks_to_ns(uint64_t ticks)
+{
+	uint64_t freq = arch_counter_freq();
+
+	if (!freq)
+		return 0;
+	return ticks / freq * 1000000000ULL + ticks % freq * 1000000000ULL / freq;
+}
+
+static void copy_string(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	memset(dst + n, 0, size - n);
+}
+
+static int64_t hv_info(struct vm *caller, uint64_t ipa, uint64_t size, uint64_t *written)
+{
+	struct shyper_hv_info info;
+	const struct board_info *b = &hv_state->board;
+
+	if (size < SHYPER_HV_INFO_SIZE_V1)
+		return SHYPER_E_INVALID;
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.abi_version = SHYPER_ABI_MAJOR << 16 | SHYPER_ABI_MINOR;
+	copy_string(info.version, sizeof(info.version), SHYPER_VERSION);
+	copy_string(info.board, sizeof(info.board), b->model);
+	info.gic_version = b->gic_version;
+	for (uint32_t m = hv_state->pcpu_online_mask; m; m &= m - 1)
+		info.pcpu_count++;
+	for (unsigned i = 0; i < b->mem_count; i++)
+		info.mem_total += b->mem[i].size;
+	info.mem_hypervisor = hv_state->hv_size;
+	info.pool_total = galloc_total_bytes(&hv_state->pool);
+	info.pool_free = galloc_free_bytes(&hv_state->pool);
+	info.uptime_ns = ticks_to_ns(arch_counter() - hv_state->boot_counter);
+	for (unsigned i = 0; i < MAX_VMS; i++)
+		if (hv_state->vms[i].state != VM_STATE_FREE)
+			info.vm_count++;
+	info.vm_max = MAX_VMS;
+
+	if (!guest_mem_write(caller, ipa_init(ipa), &info, MIN(size, sizeof(info))))
+		return SHYPER_E_BAD_ADDRESS;
+	*written = MIN(size, sizeof(info));
+	return SHYPER_OK;
+}
+
+static int64_t log_read(struct vm *caller, uint64_t ipa, uint64_t len, uint64_t offset,
+			struct vcpu_regs *r)
+{
+	char chunk[256];
+	uint64_t done = 0;
+
+	if (len > LOG_READ_MAX)
+		return SHYPER_E_INVALID;
+	if (len && !guest_mem_ptr(caller, ipa_init(ipa), len))
+		return SHYPER_E_BAD_ADDRESS;
+	while (done < len) {
+		size_t n = log_ring_read(chunk, MIN(sizeof(chunk), len - done), offset + done);
+
+		if (!n)
+			break;
+		guest_mem_write(caller, ipa_init(ipa + done), chunk, n);
+		done += n;
+	}
+	r->x[1] = done;
+	r->x[2] = log_ring_size();
+	r->x[3] = hv_state->log_written;
+	return SHYPER_OK;
+}
+
+static void vm_info_fill(const struct vm *vm, struct shyper_vm_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->id = vm->id;
+	copy_string(info->name, sizeof(info->name), vm->name);
+	info->type = vm->type;
+	info->state = vm->state;
+	info->vcpu_count = vm->vcpu_count;
+	for (unsigned i = 0; i < vm->mem_count; i++)
+		info->memory += vm->mem[i].size;
+	if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)
+		info->uptime_ns = ticks_to_ns(arch_counter() - vm->boot_counter);
+	for (unsigned i = 0; i < vm->vcpu_count && i < SHYPER_MAX_VCPUS; i++) {
+		info->vcpu_pcpu[i] = vm->vcpus[i].pcpu;
+		for (unsigned k = 0; k < EXIT_KINDS; k++)
+			info->exits += vm->vcpus[i].exits[k];
+	}
+}
+
+static int64_t vm_list(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
+{
+	struct shyper_vm_info info;
+	uint64_t n = 0;
+
+	if (max > VM_LIST_MAX)
+		return SHYPER_E_INVALID;
+	if (max && !guest_mem_ptr(caller, ipa_init(ipa), max * sizeof(info)))
+		return SHYPER_E_BAD_ADDRESS;
+	*total = 0;
+	for (uint16_t id = 0; id < MAX_VMS; id++) {
+		const struct vm *vm = vm_get(id);
+
+		if (!vm)
+			continue;
+		if (n < max) {
+			vm_info_fill(vm, &info);
+			guest_mem_write(caller, ipa_init(ipa + n * sizeof(info)), &info, sizeof(info));
+			n++;
+		}
+		(*total)++;
+	}
+	return SHYPER_OK;
+}
+
+static int64_t vm_info(struct vm *caller, uint64_t id, uint64_t ipa, uint64_t size)
+{
+	struct shyper_vm_info info;
+	const struct vm *vm = id < MAX_VMS ? vm_get((uint16_t)id) : NULL;
+
+	if (size < SHYPER_VM_INFO_SIZE_V1)
+		return SHYPER_E_INVALID;
+	if (!guest_mem_ptr(caller, ipa_init(ipa), MIN(size, sizeof(info))))
+		return SHYPER_E_BAD_ADDRESS;
+	if (!vm)
+		return SHYPER_E_NO_ENTRY;
+	vm_info_fill(vm, &info);
+	guest_mem_write(caller, ipa_init(ipa), &info, MIN(size, sizeof(info)));
+	return SHYPER_OK;
+}
+
+void hypercall_handle(struct vcpu *vcpu)
+{
+	struct vcpu_regs *r = &vcpu->regs;
+	struct vm *caller = vcpu_vm(vcpu);
+	uint32_t fid = (uint32_t)r->x[0];
+	uint64_t a1 = r->x[1], a2 = r->x[2], a3 = r->x[3];
+	int64_t ret;
+
+	/* Calls anyone may make */
+	switch (fid) {
+	case SHYPER_HC_CALL_UID:
+		r->x[0] = SHYPER_UID_W0;
+		r->x[1] = SHYPER_UID_W1;
+		r->x[2] = SHYPER_UID_W2;
+		r->x[3] = SHYPER_UID_W3;
+		return;
+	case SHYPER_HC_REVISION:
+		r->x[0] = SHYPER_ABI_MAJOR;
+		r->x[1] = SHYPER_ABI_MINOR;
+		return;
+	case SHYPER_HC_NOP:
+		r->x[0] = SHYPER_OK;
+		return;
+	}
+
+	if (fid < SHYPER_HC(0) || fid > SHYPER_HC(SHYPER_HC_LAST)) {
+		r->x[0] = (uint64_t)(int64_t)SHYPER_E_NOT_SUPPORTED;
+		return;
+	}
+	if (caller->type != VM_TYPE_MVM) {
+		r->x[0] = (uint64_t)(int64_t)SHYPER_E_DENIED;
+		return;
+	}
+
+	switch (fid) {
+	case SHYPER_HC_HV_INFO: {
+		uint64_t written = 0;
+
+		ret = hv_info(caller, a1, a2, &written);
+		if (ret == SHYPER_OK)
+			r->x[1] = written;
+		break;
+	}
+	case SHYPER_HC_LOG_READ:
+		ret = log_read(caller, a1, a2, a3, r);
+		break;
+	case SHYPER_HC_VM_LIST: {
+		uint64_t total = 0;
+
+		ret = vm_list(caller, a1, a2, &total);
+		if (ret == SHYPER_OK)
+			r->x[1] = total;
+		break;
+	}
+	case SHYPER_HC_VM_INFO:
+		ret = vm_info(caller, a1, a2, a3);
+		break;
+	case SHYPER_HC_EVENT_SETUP:
+		ret = events_setup(caller, ipa_init(a1), a2);
+		break;
+	case SHYPER_HC_EVENT_PING:
+		ret = events_post(SHYPER_EVENT_PONG, caller->id, a1, 0) ? SHYPER_OK : SHYPER_E_BUSY;
+		break;
+	default:
+		ret = SHYPER_E_NOT_SUPPORTED;
+		break;
+	}
+	r->x[0] = (uint64_t)ret;
+}

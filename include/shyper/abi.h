@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * Shyper's hypercall and ioctl ABI: the one source of truth shared by the
+ * hypervisor (hypervisor/), the MVM's kernel module (kernel-module/) and
+ * libshyper (lib/). docs/abi.md is its readable form; keep both in step.
+ *
+ * Hypercalls follow the SMC Calling Convention 1.1: HVC #0, function ID in
+ * w0, arguments in x1..x6, status in x0 (0 or a negative SHYPER_E*), results
+ * in x1..x3. Shyper's own calls are fast SMC64 calls in the vendor-specific
+ * hypervisor service range (owning entity 6). Bulk data moves through the
+ * caller's memory: the caller passes an IPA and a length, and the
+ * hypervisor checks the whole range lies in the caller's RAM.
+ *
+ * Compatibility: every struct starts with its size (as the writer knows it).
+ * New fields are only ever appended; a reader accepts any size at least as
+ * large as the first version of the struct.
+ */
+#ifndef SHYPER_ABI_H
+#define SHYPER_ABI_H
+
+#if defined(__KERNEL__)
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#else
+#include <stdint.h>
+#if !defined(SHYPER_HYPERVISOR)
+#include <sys/ioctl.h>
+#endif
+#endif
+
+/* ---- Versions and identity --------------------------------------------- */
+
+#define SHYPER_ABI_MAJOR 1
+#define SHYPER_ABI_MINOR 0
+
+/*
+ * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
+ * (w0..w3 hold bytes 0-3, 4-7, 8-11, 12-15 of the UUID, little-endian).
+ */
+#define SHYPER_UID_W0 0x1e7a6b5cU
+#define SHYPER_UID_W1 0x8e4b0f3dU
+#define SHYPER_UID_W2 0x7e1f2c9aU
+#define SHYPER_UID_W3 0x906b5a4dU
+
+/* ---- Function IDs ------------------------------------------------------ */
+
+/* Standard queries of the vendor-specific hypervisor service (SMC32). */
+#define SHYPER_HC_CALL_UID 0x8600ff01U  /* -> x0..x3 = SHYPER_UID_W0..W3 */
+#define SHYPER_HC_REVISION 0x8600ff03U  /* -> x0 = major, x1 = minor */
+
+/* Shyper's calls: fast, SMC64, owner 6. */
+#define SHYPER_HC(n) (0xc6000000U | (n))
+#define SHYPER_HC_NOP SHYPER_HC(0x00)        /* no-op (round-trip cost) */
+#define SHYPER_HC_HV_INFO SHYPER_HC(0x01)    /* x1 = IPA, x2 = size -> x1 = bytes written */
+#define SHYPER_HC_LOG_READ SHYPER_HC(0x02)   /* x1 = IPA, x2 = len, x3 = offset ->
+					      * x1 = bytes copied, x2 = bytes held,
+					      * x3 = bytes ever written */
+#define SHYPER_HC_VM_LIST SHYPER_HC(0x03)    /* x1 = IPA of shyper_vm_info[], x2 = max ->
+					      * x1 = VMs in total (entries written: min) */
+#define SHYPER_HC_VM_INFO SHYPER_HC(0x04)    /* x1 = VM id, x2 = IPA, x3 = size */
+#define SHYPER_HC_EVENT_SETUP SHYPER_HC(0x05) /* x1 = IPA of the event ring, x2 = size;
+					       * x1 = 0: stop posting events */
+#define SHYPER_HC_EVENT_PING SHYPER_HC(0x06) /* x1 = cookie: posts SHYPER_EVENT_PONG */
+#define SHYPER_HC_LAST 0x06
+
+/* ---- Status codes (x0) ------------------------------------------------- */
+
+#define SHYPER_OK 0
+#define SHYPER_E_NOT_SUPPORTED (-1)  /* unknown function: SMCCC's NOT_SUPPORTED */
+#define SHYPER_E_INVALID (-2)        /* an argument is out of range */
+#define SHYPER_E_DENIED (-3)         /* the caller may not make this call */
+#define SHYPER_E_BAD_ADDRESS (-4)    /* a buffer is not wholly in the caller's RAM */
+#define SHYPER_E_NO_ENTRY (-5)       /* no such VM */
+#define SHYPER_E_BUSY (-6)           /* already set up / in the wrong state */
+
+/* ---- Objects ----------------------------------------------------------- */
+
+#define SHYPER_NAME_LEN 32
+#define SHYPER_MAX_VCPUS 8
+
+enum shyper_vm_type {
+	SHYPER_VM_MVM = 0,
+	SHYPER_VM_GVM = 1,
+	SHYPER_VM_RTVM = 2,
+};
+
+enum shyper_vm_state {
+	SHYPER_VM_DEFINED = 1,
+	SHYPER_VM_RUNNING = 2,
+	SHYPER_VM_PAUSED = 3,
+	SHYPER_VM_SHUTOFF = 4,
+	SHYPER_VM_CRASHED = 5,
+};
+
+struct shyper_hv_info {
+	uint32_t size;            /* sizeof as written by the hypervisor */
+	uint32_t abi_version;     /* major << 16 | minor */
+	char version[32];         /* hypervisor version string, NUL-terminated */
+	char board[64];           /* board model, NUL-terminated */
+	uint32_t gic_version;
+	uint32_t pcpu_count;
+	uint64_t mem_total;       /* board RAM, bytes */
+	uint64_t mem_hypervisor;  /* kept by the hypervisor, bytes */
+	uint64_t pool_total;      /* memory for guests, bytes */
+	uint64_t pool_free;
+	uint64_t uptime_ns;       /* since the hypervisor started */
+	uint32_t vm_count;
+	uint32_t vm_max;
+};
+#define SHYPER_HV_INFO_SIZE_V1 ((uint32_t)sizeof(struct shyper_hv_info))
+
+struct shyper_vm_info {
+	uint32_t size;
+	uint32_t id;
+	char name[SHYPER_NAME_LEN];
+	uint32_t type;            /* enum shyper_vm_type */
+	uint32_t state;           /* enum shyper_vm_state */
+	uint32_t vcpu_count;
+	uint32_t reserved;
+	uint64_t memory;          /* bytes */
+	uint64_t uptime_ns;       /* since it last started; 0 if not running */
+	uint64_t exits;           /* traps to the hypervisor, all vCPUs */
+	uint8_t vcpu_pcpu[SHYPER_MAX_VCPUS]; /* pCPU each vCPU runs on */
+};
+#define SHYPER_VM_INFO_SIZE_V1 ((uint32_t)sizeof(struct shyper_vm_info))
+
+/* ---- Events: hypervisor -> MVM ----------------------------------------- */
+
+/*
+ * A ring in MVM memory, registered with SHYPER_HC_EVENT_SETUP. The
+ * hypervisor writes entries and advances head; the MVM reads and advances
+ * tail. When the ring is full new events are counted in `dropped`. After
+ * posting, the hypervisor raises the interrupt named in the
+ * "shyper,hypervisor" device-tree node.
+ */
+#define SHYPER_EVENT_RING_MAGIC 0x53455652U /* "SEVR" */
+
+enum shyper_event_type {
+	SHYPER_EVENT_PONG = 1,     /* data[0] = cookie of SHYPER_HC_EVENT_PING */
+	SHYPER_EVENT_VM_STATE = 2, /* vm_id changed state: data[0] = new state */
+};
+
+struct shyper_event {
+	uint32_t type;
+	uint32_t vm_id;
+	uint64_t seq;             /* 1, 2, 3... across all events */
+	uint64_t data[2];
+};
+
+struct shyper_event_ring {
+	uint32_t magic;
+	uint32_t entries;         /* capacity, a power of two */
+	uint32_t head;            /* next entry the hypervisor writes (free-running) */
+	uint32_t tail;            /* next entry the MVM reads (free-running) */
+	uint32_t dropped;
+	uint32_t reserved[3];
+	struct shyper_event ev[];
+};
+
+/* ---- ioctls of /dev/shyper (kernel module) ------------------------------ */
+
+#if !defined(SHYPER_HYPERVISOR)
+
+#define SHYPER_IOC_MAGIC 0xb7
+
+struct shyper_ioc_log_read {
+	uint64_t buf;             /* user pointer */
+	uint32_t len;             /* at most SHYPER_LOG_READ_MAX */
+	uint32_t reserved;        /* must be 0 */
+	uint64_t offset;          /* into what the ring holds now, oldest first */
+	uint64_t copied;          /* out */
+	uint64_t held;            /* out: bytes the ring holds */
+	uint64_t written;         /* out: bytes ever written */
+};
+#define SHYPER_LOG_READ_MAX 65536
+
+struct shyper_ioc_vm_list {
+	uint64_t buf;             /* user pointer to struct shyper_vm_info[max] */
+	uint32_t max;             /* at most SHYPER_VM_LIST_MAX */
+	uint32_t count;           /* out: VMs in total */
+};
+#define SHYPER_VM_LIST_MAX 64
+
+struct shyper_ioc_vm_info {
+	uint32_t id;
+	uint32_t reserved;        /* must be 0 */
+	struct shyper_vm_info info; /* out */
+};
+
+#define SHYPER_IOC_NOP _IO(SHYPER_IOC_MAGIC, 0x00)
+#define SHYPER_IOC_HV_INFO _IOR(SHYPER_IOC_MAGIC, 0x01, struct shyper_hv_info)
+#define SHYPER_IOC_LOG_READ _IOWR(SHYPER_IOC_MAGIC, 0x02, struct shyper_ioc_log_read)
+#define SHYPER_IOC_VM_LIST _IOWR(SHYPER_IOC_MAGIC, 0x03, struct shyper_ioc_vm_list)
+#define SHYPER_IOC_VM_INFO _IOWR(SHYPER_IOC_MAGIC, 0x04, struct shyper_ioc_vm_info)
+#define SHYPER_IOC_PING _IOW(SHYPER_IOC_MAGIC, 0x06, uint64_t)
+
+/* read() on /dev/shyper returns whole struct shyper_event records. */
+
+#endif /* !SHYPER_HYPERVISOR */
+
+#endif /* SHYPER_ABI_H */
