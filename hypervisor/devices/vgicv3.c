@@ -10,6 +10,7 @@
  * Priorities stay virtual: the physical GIC runs every SPI at one priority.
  */
 #include <hv/irq.h>
+#include <hv/gicv3_regs.h>
 #include <hv/irqchip.h>
 #include <hv/log.h>
 #include <hv/mmio.h>
@@ -17,36 +18,7 @@
 #include <hv/vgic.h>
 #include <hv/vm.h>
 
-#define GICD_SIZE 0x10000
-#define GICR_FRAME 0x20000
-
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
-#define GICD_IIDR 0x0008
-#define GICD_TYPER2 0x000c
-#define GICD_IGROUPR 0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICENABLER 0x0180
-#define GICD_ISPENDR 0x0200
-#define GICD_ICPENDR 0x0280
-#define GICD_ISACTIVER 0x0300
-#define GICD_ICACTIVER 0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR 0x0c00
-#define GICD_IROUTER 0x6000
-#define GICD_PIDR2 0xffe8
-
-#define GICR_CTLR 0x0000
-#define GICR_IIDR 0x0004
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_PIDR2 0xffe8
-#define GICR_SGI 0x10000
-
-#define CTLR_ENABLE_MASK (BIT(0) | BIT(1))
-#define CTLR_ARE BIT(4)
-#define CTLR_DS BIT(6)
-#define PIDR2_GICV3 0x3b
+#define CTLR_ENABLE_MASK (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1)
 
 /* Offsets of the per-interrupt registers, shared by GICD and GICR_SGI frames. */
 enum bitreg {
@@ -325,7 +297,7 @@ static void dist_access(struct vcpu *vcpu, uint64_t off, unsigned size, bool wri
 		if (write)
 			vm->vgic.ctlr = (uint32_t)*val & CTLR_ENABLE_MASK;
 		else
-			*val = vm->vgic.ctlr | CTLR_ARE | CTLR_DS;
+			*val = vm->vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
 		if (write)
 			for (unsigned i = 0; i < vm->vcpu_count; i++)
 				vgic_kick(&vm->vcpus[i]);
@@ -340,7 +312,7 @@ static void dist_access(struct vcpu *vcpu, uint64_t off, unsigned size, bool wri
 		return;
 	case GICD_PIDR2:
 		if (!write)
-			*val = PIDR2_GICV3;
+			*val = GIC_PIDR2_ARCH_GICV3;
 		return;
 	default:
 		/* IIDR, TYPER2, STATUSR, IGRPMODR, NSACR, SGIR...: RAZ/WI */
@@ -364,7 +336,7 @@ static void redist_access(struct vcpu *vcpu, struct vcpu *target, uint64_t off, 
 	case GICR_TYPER:
 	case GICR_TYPER + 4: {
 		uint64_t typer = (vcpu_affinity(target) << 32) | ((uint64_t)target->index << 8) |
-				 (target->index == vm->vcpu_count - 1 ? BIT(4) : 0);
+				 (target->index == vm->vcpu_count - 1 ? GICR_TYPER_LAST : 0);
 
 		if (!write)
 			*val = off == GICR_TYPER + 4 ? typer >> 32 : (size == 8 ? typer : (uint32_t)typer);
@@ -372,16 +344,16 @@ static void redist_access(struct vcpu *vcpu, struct vcpu *target, uint64_t off, 
 	}
 	case GICR_WAKER:
 		if (write) {
-			target->vgic.sleeping = *val & BIT(1);
+			target->vgic.sleeping = *val & GICR_WAKER_SLEEP;
 			if (!target->vgic.sleeping)
 				vgic_kick(target);
 		} else {
-			*val = target->vgic.sleeping ? (BIT(1) | BIT(2)) : 0;
+			*val = target->vgic.sleeping ? (GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP) : 0;
 		}
 		return;
 	case GICR_PIDR2:
 		if (!write)
-			*val = PIDR2_GICV3;
+			*val = GIC_PIDR2_ARCH_GICV3;
 		return;
 	default:
 		/* CTLR (no LPIs, RWP=0), IIDR, STATUSR, PROPBASER, PENDBASER...: RAZ/WI */
@@ -401,10 +373,10 @@ bool vgicv3_mmio(struct vcpu *vcpu, uint64_t ipa, unsigned size, bool write, uin
 		dist_access(vcpu, ipa - vm->gicd_base, size, write, val);
 		return true;
 	}
-	if (ipa >= vm->gicr_base && ipa < vm->gicr_base + (uint64_t)vm->vcpu_count * GICR_FRAME) {
+	if (ipa >= vm->gicr_base && ipa < vm->gicr_base + (uint64_t)vm->vcpu_count * GICR_FRAME_SIZE) {
 		uint64_t rel = ipa - vm->gicr_base;
 
-		redist_access(vcpu, vcpu_get(vm, (unsigned)(rel / GICR_FRAME)), rel % GICR_FRAME, size,
+		redist_access(vcpu, vcpu_get(vm, (unsigned)(rel / GICR_FRAME_SIZE)), rel % GICR_FRAME_SIZE, size,
 			      write, val);
 		return true;
 	}

@@ -12,31 +12,8 @@
 #include <hv/log.h>
 #include <hv/pcpu.h>
 #include <hv/state.h>
+#include <hv/gicv3_regs.h>
 #include "sysreg.h"
-
-#define GICD_CTLR 0x0000
-#define GICD_TYPER 0x0004
-#define GICD_IGROUPR 0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICENABLER 0x0180
-#define GICD_ISPENDR 0x0200
-#define GICD_ICPENDR 0x0280
-#define GICD_ISACTIVER 0x0300
-#define GICD_ICACTIVER 0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR 0x0c00
-#define GICD_IROUTER 0x6000
-#define GICD_CTLR_RWP BIT(31)
-
-#define GICR_FRAME_SIZE 0x20000
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_CTLR 0x0000
-#define GICR_SGI 0x10000
-#define GICR_TYPER_LAST BIT(4)
-#define GICR_TYPER_VLPIS BIT(1)
-#define GICR_WAKER_SLEEP BIT(1)
-#define GICR_WAKER_ASLEEP BIT(2)
 
 #define HV_PRIORITY 0xa0
 
@@ -101,9 +78,9 @@ static int gicv3_init(const struct board_info *b)
 		wr64(gicd + GICD_IROUTER + 8 * i, b->mpidr[0] & 0xff00ffffffULL);
 	wait_rwp(gicd + GICD_CTLR, GICD_CTLR_RWP);
 	/* Affinity routing, then group 1 (and group 0, which we leave empty) on. */
-	wr32(gicd + GICD_CTLR, BIT(4));
+	wr32(gicd + GICD_CTLR, GICD_CTLR_ARE);
 	wait_rwp(gicd + GICD_CTLR, GICD_CTLR_RWP);
-	wr32(gicd + GICD_CTLR, BIT(4) | BIT(1) | BIT(0));
+	wr32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1 | GICD_CTLR_ENABLE_G0);
 	wait_rwp(gicd + GICD_CTLR, GICD_CTLR_RWP);
 	return 0;
 }
@@ -146,7 +123,7 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	wr32(sgi + GICD_ICACTIVER, ~0U);
 	for (uint32_t i = 0; i < 32; i += 4)
 		wr32(sgi + GICD_IPRIORITYR + i, HV_PRIORITY * 0x01010101U);
-	wait_rwp(rd + GICR_CTLR, BIT(3));
+	wait_rwp(rd + GICR_CTLR, GICR_CTLR_RWP);
 	/* The hypervisor's own: its IPI and the maintenance interrupt. */
 	wr32(sgi + GICD_ISENABLER, BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE));
 
