@@ -9,6 +9,7 @@
 #include <hv/irqchip.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
+#include <hv/sched.h>
 #include <hv/state.h>
 #include <hv/vgic.h>
 
@@ -76,8 +77,8 @@ static void handle_ipi(void)
 
 	if (reasons & IPI_HALT)
 		arch_cpu_halt();
-	if ((reasons & IPI_KICK) && self->current && self->current->loaded)
-		vgic_flush(self->current);
+	if (reasons & IPI_KICK)
+		self->need_resched = true;
 }
 
 void irq_handle(void)
@@ -94,6 +95,10 @@ void irq_handle(void)
 		if (intid == SGI_HV_IPI) {
 			irqchip->deactivate(intid);
 			handle_ipi();
+		} else if (intid == PPI_HYP_TIMER) {
+			arch_hyp_timer_cancel();
+			irqchip->deactivate(intid);
+			sched_tick();
 		} else if (intid == PPI_MAINTENANCE) {
 			irqchip->deactivate(intid);
 			vgic_maintenance(self->current && self->current->loaded ? self->current : NULL);

@@ -11,6 +11,7 @@
 #include <hv/irqchip.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
+#include <hv/sched.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
 #include <string.h>
@@ -71,8 +72,25 @@ void vgic_inject(struct vcpu *vcpu, uint32_t intid, bool hw)
 
 	if (vcpu_is_here(vcpu))
 		vgic_flush(vcpu);
+	else if (__atomic_load_n(&vcpu->blocked, __ATOMIC_SEQ_CST))
+		sched_wake(vcpu);
 	else
 		pcpu_send_ipi(vcpu->pcpu, IPI_KICK);
+}
+
+bool vgic_vcpu_has_pending(struct vcpu *vcpu)
+{
+	unsigned n = irqchip->lr_count();
+	struct lr_value v;
+
+	if (__atomic_load_n(&vcpu->vgic.queued, __ATOMIC_SEQ_CST))
+		return true;
+	for (unsigned i = 0; vcpu->loaded && i < n; i++) {
+		irqchip->lr_read(i, &v);
+		if (v.state & LR_STATE_PENDING)
+			return true;
+	}
+	return !vcpu->loaded && irqchip_saved_lrs_pending(&vcpu->sys);
 }
 
 /* Put intid into a list register; false when they are all taken. */
@@ -158,6 +176,8 @@ void vgic_kick(struct vcpu *vcpu)
 		return;
 	if (vcpu_is_here(vcpu))
 		vgic_flush(vcpu);
+	else if (__atomic_load_n(&vcpu->blocked, __ATOMIC_SEQ_CST))
+		sched_wake(vcpu);
 	else
 		pcpu_send_ipi(vcpu->pcpu, IPI_KICK);
 }

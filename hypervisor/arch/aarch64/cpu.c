@@ -15,6 +15,10 @@
 _Static_assert(sizeof(struct pcpu) == PCPU_RECORD_SIZE, "head.S indexes pcpu records by PCPU_RECORD_SIZE");
 _Static_assert(sizeof(struct vcpu_regs) == VCPU_REGS_SIZE, "vcpu_regs layout is used by exception.S");
 _Static_assert(__builtin_offsetof(struct pcpu, stack_top) == 8, "exception.S reads stack_top at 8");
+_Static_assert(sizeof(struct vcpu_fpregs) == 0x210, "fpsimd.S layout");
+
+void fpsimd_save(struct vcpu_fpregs *fp);
+void fpsimd_restore(const struct vcpu_fpregs *fp);
 
 struct pcpu pcpus[MAX_PCPUS];
 uint8_t pcpu_stacks[MAX_PCPUS][PCPU_STACK_SIZE] __attribute__((aligned(16)));
@@ -193,7 +197,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(cntvoff_el2, 0);
 	sysregs_restore(&vcpu->sys);
+	fpsimd_restore(&vcpu->fp);
 	irqchip_vcpu_restore(&vcpu->sys);
+	/* Its timer interrupt, if the guest had not finished with it, still is. */
+	irqchip->set_active(PPI_VIRT_TIMER, vcpu->vtimer_active);
 	isb();
 	vcpu->reset_pending = false;
 	vcpu->loaded = true;
@@ -202,11 +209,52 @@ void arch_vcpu_load(struct vcpu *vcpu)
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	sysregs_save(&vcpu->sys);
+	fpsimd_save(&vcpu->fp);
 	irqchip_vcpu_save(&vcpu->sys);
-	/* A stopped guest's timer must not keep firing at this pCPU. */
+	/*
+	 * The timer is per pCPU: stop this guest's before the next one runs,
+	 * and take its interrupt's active state along (a hardware-linked
+	 * interrupt left active would block the next vCPU's timer).
+	 */
 	write_sysreg(cntv_ctl_el0, 0);
 	isb();
+	vcpu->vtimer_active = irqchip->is_active(PPI_VIRT_TIMER);
+	if (vcpu->vtimer_active)
+		irqchip->set_active(PPI_VIRT_TIMER, false);
 	vcpu->loaded = false;
+}
+
+void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap)
+{
+	uint64_t hcr = read_sysreg(hcr_el2);
+
+	(void)vcpu;
+	if (!!(hcr & HCR_TWI) != trap)
+		write_sysreg(hcr_el2, trap ? (hcr | HCR_TWI) : (hcr & ~HCR_TWI));
+}
+
+uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu)
+{
+	/* ENABLE set, IMASK clear: it will interrupt at CVAL (+ CNTVOFF, 0 here). */
+	uint64_t ctl = vcpu->loaded ? read_sysreg(cntv_ctl_el0) : vcpu->sys.cntv_ctl;
+	uint64_t cval = vcpu->loaded ? read_sysreg(cntv_cval_el0) : vcpu->sys.cntv_cval;
+
+	if ((ctl & 3) != 1)
+		return 0;
+	return cval ? cval : 1;
+}
+
+void arch_hyp_timer_set(uint64_t deadline)
+{
+	write_sysreg(cnthp_cval_el2, deadline);
+	write_sysreg(cnthp_ctl_el2, 1); /* enabled, not masked */
+	isb();
+}
+
+void arch_hyp_timer_cancel(void)
+{
+	write_sysreg(cnthp_ctl_el2, 0);
+	isb();
 }
 
 void arch_vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far)

@@ -124,8 +124,8 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	for (uint32_t i = 0; i < 32; i += 4)
 		wr32(sgi + GICD_IPRIORITYR + i, HV_PRIORITY * 0x01010101U);
 	wait_rwp(rd + GICR_CTLR, GICR_CTLR_RWP);
-	/* The hypervisor's own: its IPI and the maintenance interrupt. */
-	wr32(sgi + GICD_ISENABLER, BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE));
+	/* The hypervisor's own: its IPI, the maintenance interrupt, its timer. */
+	wr32(sgi + GICD_ISENABLER, BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE) | BIT(PPI_HYP_TIMER));
 
 	write_sysreg_s(ICC_SRE_EL2, 0xf); /* SRE, no bypass, EL1 may use SRE */
 	isb();
@@ -192,6 +192,11 @@ static bool gicv3_is_pending(uint32_t intid)
 static bool gicv3_is_active(uint32_t intid)
 {
 	return bit_read(GICD_ISACTIVER, intid);
+}
+
+static void gicv3_set_active(uint32_t intid, bool active)
+{
+	bit_write(active ? GICD_ISACTIVER : GICD_ICACTIVER, intid);
 }
 
 static void gicv3_set_edge(uint32_t intid, bool edge)
@@ -320,6 +325,7 @@ static const struct irqchip_ops gicv3_ops = {
 	.set_pending = gicv3_set_pending,
 	.is_pending = gicv3_is_pending,
 	.is_active = gicv3_is_active,
+	.set_active = gicv3_set_active,
 	.route_spi = gicv3_route_spi,
 	.send_sgi = gicv3_send_sgi,
 	.lr_count = gicv3_lr_count,
@@ -348,6 +354,14 @@ void irqchip_vcpu_save(struct vcpu_sysregs *s)
 		s->ich_lr[i] = lr_get(i);
 		lr_set(i, 0);
 	}
+}
+
+bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s)
+{
+	for (unsigned i = 0; i < lr_total; i++)
+		if ((s->ich_lr[i] >> ICH_LR_STATE_SHIFT) & LR_STATE_PENDING)
+			return true;
+	return false;
 }
 
 void irqchip_vcpu_restore(const struct vcpu_sysregs *s)

@@ -140,6 +140,8 @@ struct vcpu_regs *exception_lower_sync(struct vcpu_regs *regs)
 	case EC_WFX:
 		vcpu->exits[EXIT_WFX]++;
 		regs->elr += 4;
+		if (!(ESR_ISS(esr) & 1)) /* WFI; a WFE just yields the trap */
+			sched_wfi(vcpu);
 		break;
 	default:
 		vcpu->exits[EXIT_OTHER]++;

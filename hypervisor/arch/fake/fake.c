@@ -25,13 +25,13 @@ size_t fake_console_len;
 jmp_buf *fake_noreturn_jmp;
 enum fake_noreturn fake_noreturn_event;
 unsigned fake_cpu;
+unsigned fake_kick_count;
+struct vcpu *fake_last_kicked;
 unsigned fake_fw_cpu_on_calls;
 uint64_t fake_fw_cpu_on_mpidr, fake_fw_cpu_on_entry, fake_fw_cpu_on_context;
 int64_t fake_fw_cpu_on_result;
 unsigned fake_ipi_count[MAX_PCPUS];
 uint32_t fake_ipi_reasons[MAX_PCPUS];
-unsigned fake_kick_count;
-struct vcpu *fake_last_kicked;
 unsigned fake_tlb_flushes;
 int fake_spi_owner[VGIC_MAX_IRQS];
 struct lr_value fake_lr[FAKE_LR_COUNT];
@@ -62,6 +62,9 @@ void fake_reset(void)
 	memset(fake_ipi_reasons, 0, sizeof(fake_ipi_reasons));
 	fake_kick_count = 0;
 	fake_last_kicked = NULL;
+	memset(fake_wfi_trapped, 0, sizeof(fake_wfi_trapped));
+	memset(fake_hyp_timer, 0, sizeof(fake_hyp_timer));
+	fake_vcpu_loads = fake_vcpu_puts = 0;
 	fake_tlb_flushes = 0;
 	for (unsigned i = 0; i < VGIC_MAX_IRQS; i++)
 		fake_spi_owner[i] = -1;
@@ -153,12 +156,12 @@ void arch_wait_for_interrupt(void)
 {
 }
 
-/* A 62.5 MHz counter (QEMU virt's) that moves 1 us per read. */
+/* A 62.5 MHz counter (QEMU virt's) that moves 1 us per read; tests may jump it. */
+uint64_t fake_counter_now;
+
 uint64_t arch_counter(void)
 {
-	static uint64_t now;
-
-	return now += 62;
+	return fake_counter_now += 62;
 }
 
 uint64_t arch_counter_freq(void)
@@ -185,11 +188,6 @@ void pcpu_send_ipi(unsigned index, uint32_t reasons)
 	fake_ipi_reasons[index] |= reasons;
 }
 
-void sched_kick(struct vcpu *vcpu)
-{
-	fake_kick_count++;
-	fake_last_kicked = vcpu;
-}
 
 /* --- page tables ---------------------------------------------------------- */
 
@@ -239,15 +237,54 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t arg0)
 
 void arch_vcpu_load(struct vcpu *vcpu)
 {
+	fake_vcpu_loads++;
+	vcpu->reset_pending = false;
 	vcpu->loaded = true;
 	this_pcpu()->current = vcpu;
 }
 
 void arch_vcpu_put(struct vcpu *vcpu)
 {
+	fake_vcpu_puts++;
 	vcpu->loaded = false;
 	if (this_pcpu()->current == vcpu)
 		this_pcpu()->current = NULL;
+}
+
+bool fake_wfi_trapped[MAX_PCPUS];
+uint64_t fake_hyp_timer[MAX_PCPUS];
+unsigned fake_vcpu_loads, fake_vcpu_puts;
+
+void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap)
+{
+	(void)vcpu;
+	fake_wfi_trapped[fake_cpu] = trap;
+}
+
+/* As the hardware would report it: CNTV_CTL ENABLE set, IMASK clear. */
+uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu)
+{
+	if ((vcpu->sys.cntv_ctl & 3) != 1)
+		return 0;
+	return vcpu->sys.cntv_cval ? vcpu->sys.cntv_cval : 1;
+}
+
+void arch_hyp_timer_set(uint64_t deadline)
+{
+	fake_hyp_timer[fake_cpu] = deadline;
+}
+
+void arch_hyp_timer_cancel(void)
+{
+	fake_hyp_timer[fake_cpu] = 0;
+}
+
+bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s)
+{
+	for (unsigned i = 0; i < FAKE_LR_COUNT; i++)
+		if ((s->ich_lr[i] >> 62) & LR_STATE_PENDING)
+			return true;
+	return false;
 }
 
 void arch_vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far)
@@ -335,6 +372,12 @@ static bool fake_is_active(uint32_t intid)
 	return false;
 }
 
+static void fake_set_active(uint32_t intid, bool active)
+{
+	(void)intid;
+	(void)active;
+}
+
 static void fake_route_spi(uint32_t intid, uint64_t mpidr)
 {
 	fake_phys_route[intid] = mpidr;
@@ -358,6 +401,7 @@ const struct irqchip_ops fake_irqchip = {
 	.set_pending = fake_set_pending,
 	.is_pending = fake_is_pending,
 	.is_active = fake_is_active,
+	.set_active = fake_set_active,
 	.route_spi = fake_route_spi,
 	.lr_count = fake_lr_count,
 	.lr_empty_mask = fake_lr_empty_mask,

@@ -63,6 +63,15 @@ extern bool fake_phys_edge[VGIC_MAX_IRQS];
 extern uint64_t fake_phys_route[VGIC_MAX_IRQS];
 extern const struct irqchip_ops fake_irqchip;
 
+/* The counter arch_counter() reads (it advances 62 ticks per read). */
+extern uint64_t fake_counter_now;
+
+/* Scheduler-facing records: WFI trapping and the hypervisor timer per pCPU,
+ * vCPU loads and puts. */
+extern bool fake_wfi_trapped[MAX_PCPUS];
+extern uint64_t fake_hyp_timer[MAX_PCPUS];
+extern unsigned fake_vcpu_loads, fake_vcpu_puts;
+
 /* Put every counter and record above back to its start value. */
 void fake_reset(void);
 

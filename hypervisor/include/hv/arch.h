@@ -51,6 +51,15 @@ void arch_fw_system_reset(void) __attribute__((noreturn));
 void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t arg0);
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
+/* Trap the vCPU's WFI (when its pCPU is shared) or let it sleep natively. */
+void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap);
+/* The loaded vCPU's virtual timer: counter value it fires at, 0 if it will not. */
+uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu);
+
+/* The hypervisor's own timer on this pCPU (an interrupt at a counter value). */
+void arch_hyp_timer_set(uint64_t deadline);
+void arch_hyp_timer_cancel(void);
+
 /* Inject a synchronous external abort into the vCPU (data or instruction). */
 void arch_vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far);
 

@@ -50,6 +50,7 @@ struct irqchip_ops {
 	void (*set_pending)(uint32_t intid, bool pending);
 	bool (*is_pending)(uint32_t intid);
 	bool (*is_active)(uint32_t intid);
+	void (*set_active)(uint32_t intid, bool active);
 	void (*route_spi)(uint32_t intid, uint64_t mpidr);
 	void (*send_sgi)(uint32_t sgi, uint64_t target_mpidr);
 	/* Virtualisation interface */
@@ -68,5 +69,7 @@ extern uint32_t irqchip_nr_irqs;
 int irqchip_probe(const struct board_info *board);
 void irqchip_vcpu_save(struct vcpu_sysregs *s);
 void irqchip_vcpu_restore(const struct vcpu_sysregs *s);
+/* Does a vCPU's saved interface state hold a pending interrupt? */
+bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s);
 
 #endif

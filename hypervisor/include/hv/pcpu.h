@@ -20,6 +20,7 @@ struct pcpu {
 	uint64_t mpidr;
 	struct vcpu *current;           /* vCPU whose state is loaded, or NULL */
 	uint32_t ipi_reasons;
+	bool need_resched;              /* sched_resume must choose again */
 	uint64_t irq_count;
 } __attribute__((aligned(256))); /* one record per 256 bytes: head.S indexes them so */
 

@@ -15,6 +15,13 @@ void sched_start(void) __attribute__((noreturn));
 /* Wake the pCPU of a vCPU whose state changed (power on, VM start/stop). */
 void sched_kick(struct vcpu *vcpu);
 
+/* The vCPU executed WFI (trapped): block it unless it has work. */
+void sched_wfi(struct vcpu *vcpu);
+/* An interrupt was queued for vcpu: unblock it if it sleeps in WFI. */
+void sched_wake(struct vcpu *vcpu);
+/* The hypervisor timer fired on this pCPU (slice end or a wake-up). */
+void sched_tick(void);
+
 /* Enter a guest with these registers (exception.S). */
 void guest_enter(struct vcpu_regs *regs) __attribute__((noreturn));
 

@@ -73,6 +73,8 @@ void vgic_maintenance(struct vcpu *vcpu);
 /* Save and clear the list registers when a vCPU stops running for good;
  * active hardware interrupts are deactivated. */
 void vgic_vcpu_reset_lrs(struct vcpu *vcpu);
+/* Does the vCPU have an interrupt waiting (queued, or pending in an LR)? */
+bool vgic_vcpu_has_pending(struct vcpu *vcpu);
 /* Get latched interrupts of vcpu delivered, wherever it runs. */
 void vgic_kick(struct vcpu *vcpu);
 /* The guest enabled intid: deliver it if it was latched while disabled. */

@@ -56,6 +56,12 @@ struct vcpu_sysregs {
 	uint64_t ich_vmcr, ich_ap0r[4], ich_ap1r[4], ich_lr[16];
 };
 
+/* FP/SIMD registers: switched only when a vCPU leaves its pCPU. */
+struct vcpu_fpregs {
+	uint64_t v[64]; /* q0..q31, low half first */
+	uint64_t fpsr, fpcr;
+};
+
 enum vcpu_exit_kind {
 	EXIT_HVC,
 	EXIT_SMC,
@@ -71,12 +77,16 @@ enum vcpu_exit_kind {
 struct vcpu {
 	struct vcpu_regs regs;
 	struct vcpu_sysregs sys;
+	struct vcpu_fpregs fp;
 	uint16_t vm_id;
 	uint8_t index;
 	uint8_t pcpu;          /* pCPU it is pinned to */
 	uint8_t power;         /* enum vcpu_power */
 	bool reset_pending;    /* load fresh EL1 state before the next entry */
 	bool loaded;           /* its EL1 state is in the pCPU's registers */
+	uint8_t blocked;       /* in WFI with nothing to do (atomic) */
+	bool vtimer_active;    /* its timer interrupt was active when it left */
+	uint64_t wake_at;      /* blocked: counter value its timer fires at, 0 none */
 	uint64_t vmpidr;
 	uint64_t exits[EXIT_KINDS];
 	struct vgic_vcpu vgic;
