@@ -124,7 +124,11 @@ static bool lr_place(uint32_t intid, struct vgic_irq *irq, uint64_t *empty)
 			.priority = irq->priority,
 			.hw = irq->flags & VIRQ_HW,
 			.group1 = irq->flags & VIRQ_GROUP1,
+			/* A device's level line is sampled again when the guest is done. */
+			.eoi_notify = (irq->flags & VIRQ_LINE_HIGH) && !(irq->flags & VIRQ_HW),
 		};
+		if (v.eoi_notify)
+			virq_flags_set(irq, VIRQ_IN_LR);
 		irqchip->lr_write(i, &v);
 		*empty &= ~BIT(i);
 	}
@@ -163,11 +167,75 @@ void vgic_flush(struct vcpu *vcpu)
 	irqchip->set_underflow_irq(full);
 }
 
+/* Level lines still high after the guest deactivated them: deliver again. */
+static void resample_level_irqs(struct vcpu *vcpu)
+{
+	uint64_t eoi = irqchip->lr_eoi_mask();
+	struct lr_value v;
+
+	while (eoi) {
+		unsigned i = (unsigned)__builtin_ctzll(eoi);
+		struct vgic_irq *irq;
+
+		eoi &= eoi - 1;
+		irqchip->lr_read(i, &v);
+		irq = vgic_irq_get(vcpu, v.vintid);
+		v = (struct lr_value){ 0 };
+		irqchip->lr_write(i, &v);
+		if (!irq)
+			continue;
+		spin_lock(&vcpu->vgic.lock);
+		virq_flags_clear(irq, VIRQ_IN_LR);
+		if ((irq->flags & VIRQ_LINE_HIGH) && !(irq->flags & VIRQ_PENDING)) {
+			virq_flags_set(irq, VIRQ_PENDING);
+			vcpu->vgic.queued++;
+		}
+		spin_unlock(&vcpu->vgic.lock);
+	}
+}
+
 void vgic_maintenance(struct vcpu *vcpu)
 {
 	irqchip->set_underflow_irq(false);
-	if (vcpu)
+	if (vcpu) {
+		resample_level_irqs(vcpu);
 		vgic_flush(vcpu);
+	}
+}
+
+void vgic_spi_set_line(struct vm *vm, uint32_t intid, bool high)
+{
+	struct vgic_irq *irq;
+	struct vcpu *target;
+
+	if (intid < VGIC_NR_PRIVATE || intid - VGIC_NR_PRIVATE >= vm->vgic.nr_spis)
+		return;
+	irq = &vm->vgic.spi[intid - VGIC_NR_PRIVATE];
+	target = vcpu_get(vm, irq->target);
+	if (!target)
+		return;
+	spin_lock(&target->vgic.lock);
+	if (!high) {
+		virq_flags_clear(irq, VIRQ_LINE_HIGH);
+		/* Not yet delivered: take it back. */
+		if (irq->flags & VIRQ_PENDING) {
+			virq_flags_clear(irq, VIRQ_PENDING);
+			target->vgic.queued--;
+		}
+		spin_unlock(&target->vgic.lock);
+		return;
+	}
+	if (irq->flags & VIRQ_LINE_HIGH) {
+		spin_unlock(&target->vgic.lock);
+		return; /* already asserted: delivered or in the guest's hands */
+	}
+	virq_flags_set(irq, VIRQ_LINE_HIGH);
+	if (irq->flags & (VIRQ_PENDING | VIRQ_IN_LR)) {
+		spin_unlock(&target->vgic.lock);
+		return;
+	}
+	spin_unlock(&target->vgic.lock);
+	vgic_inject(target, intid, false);
 }
 
 void vgic_kick(struct vcpu *vcpu)
@@ -195,12 +263,16 @@ void vgic_vcpu_reset_lrs(struct vcpu *vcpu)
 	unsigned n = irqchip->lr_count();
 	struct lr_value v;
 
-	(void)vcpu;
 	for (unsigned i = 0; i < n; i++) {
+		struct vgic_irq *irq;
+
 		irqchip->lr_read(i, &v);
 		if (v.state && v.hw)
 			irqchip->deactivate(v.pintid);
-		v.state = 0;
+		irq = v.eoi_notify ? vgic_irq_get(vcpu, v.vintid) : NULL;
+		if (irq)
+			virq_flags_clear(irq, VIRQ_IN_LR);
+		v = (struct lr_value){ 0 };
 		irqchip->lr_write(i, &v);
 	}
 }

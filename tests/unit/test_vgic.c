@@ -79,6 +79,71 @@ static void test_id_registers(void **state)
 	assert_int_equal(rd(v[0], GICD, 4), BIT(4) | BIT(6) | 3);
 }
 
+static int lr_holding(uint32_t intid)
+{
+	for (int i = 0; i < FAKE_LR_COUNT; i++)
+		if (fake_lr[i].state && fake_lr[i].vintid == intid)
+			return i;
+	return -1;
+}
+
+static void test_level_line_redelivered_while_high(void **state)
+{
+	int lr;
+
+	(void)state;
+	/* vCPU 0 runs here; SPI 50 enabled, group 1 on, redistributor awake. */
+	this_pcpu()->current = v[0];
+	v[0]->loaded = true;
+	v[0]->vgic.sleeping = false;
+	wr(v[0], GICD, 4, 2);
+	wr(v[0], GICD + 0x104, 4, BIT(50 - 32));
+
+	vgic_spi_set_line(vm, 50, true);
+	lr = lr_holding(50);
+	assert_true(lr >= 0);
+	assert_true(fake_lr[lr].eoi_notify);
+	assert_false(fake_lr[lr].hw);
+	/* Raising a raised line does not deliver twice. */
+	vgic_spi_set_line(vm, 50, true);
+	assert_int_equal(v[0]->vgic.queued, 0);
+
+	/* The guest deactivates it with the line still high: it comes back. */
+	fake_lr[lr].state = 0;
+	fake_lr_eoi = BIT(lr);
+	vgic_maintenance(v[0]);
+	fake_lr_eoi = 0;
+	lr = lr_holding(50);
+	assert_true(lr >= 0);
+	assert_int_equal(fake_lr[lr].state, LR_STATE_PENDING);
+
+	/* The device drops the line; after this deactivation it stays quiet. */
+	vgic_spi_set_line(vm, 50, false);
+	fake_lr[lr].state = 0;
+	fake_lr_eoi = BIT(lr);
+	vgic_maintenance(v[0]);
+	assert_int_equal(lr_holding(50), -1);
+	assert_int_equal(v[0]->vgic.queued, 0);
+}
+
+static void test_level_line_dropped_before_delivery(void **state)
+{
+	(void)state;
+	/* vCPU 0 is not running here: the interrupt waits in its queue... */
+	wr(v[0], GICD, 4, 2);
+	wr(v[0], GICD + 0x104, 4, BIT(51 - 32));
+	vgic_spi_set_line(vm, 51, true);
+	assert_int_equal(v[0]->vgic.queued, 1);
+	/* ...and is withdrawn when the line drops before the guest saw it. */
+	vgic_spi_set_line(vm, 51, false);
+	assert_int_equal(v[0]->vgic.queued, 0);
+	assert_false(vm->vgic.spi[51 - 32].flags & VIRQ_PENDING);
+	/* Out-of-range lines are ignored. */
+	vgic_spi_set_line(vm, 31, true);
+	vgic_spi_set_line(vm, 32 + 64, true);
+	assert_int_equal(v[0]->vgic.queued, 0);
+}
+
 static void test_enable_round_trip(void **state)
 {
 	(void)state;
@@ -230,6 +295,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_id_registers),
+		T(test_level_line_redelivered_while_high),
+		T(test_level_line_dropped_before_delivery),
 		T(test_enable_round_trip),
 		T(test_priority_bytes),
 		T(test_redistributor_typer),

@@ -276,6 +276,7 @@ static void lr_set(unsigned i, uint64_t v)
 #define ICH_LR_GROUP1 BIT(60)
 #define ICH_LR_PRIO_SHIFT 48
 #define ICH_LR_PINTID_SHIFT 32
+#define ICH_LR_EOI BIT(41) /* HW = 0: maintenance interrupt on deactivation */
 
 static void gicv3_lr_read(unsigned i, struct lr_value *v)
 {
@@ -287,6 +288,7 @@ static void gicv3_lr_read(unsigned i, struct lr_value *v)
 	v->group1 = lr & ICH_LR_GROUP1;
 	v->priority = (uint8_t)(lr >> ICH_LR_PRIO_SHIFT);
 	v->pintid = (uint32_t)(lr >> ICH_LR_PINTID_SHIFT) & 0x1fff;
+	v->eoi_notify = !v->hw && (lr & ICH_LR_EOI);
 }
 
 static void gicv3_lr_write(unsigned i, const struct lr_value *v)
@@ -299,6 +301,8 @@ static void gicv3_lr_write(unsigned i, const struct lr_value *v)
 		     (v->group1 ? ICH_LR_GROUP1 : 0);
 		if (v->hw)
 			lr |= ICH_LR_HW | ((uint64_t)v->pintid << ICH_LR_PINTID_SHIFT);
+		else if (v->eoi_notify)
+			lr |= ICH_LR_EOI;
 	}
 	lr_set(i, lr);
 }
@@ -311,6 +315,11 @@ static void gicv3_set_underflow_irq(bool on)
 	hcr = on ? (hcr | BIT(3)) : (hcr & ~BIT(3));
 	write_sysreg_s(ICH_HCR_EL2, hcr);
 	isb();
+}
+
+static uint64_t gicv3_lr_eoi_mask(void)
+{
+	return read_sysreg_s(ICH_EISR_EL2) & (BIT(lr_total) - 1);
 }
 
 static const struct irqchip_ops gicv3_ops = {
@@ -333,6 +342,7 @@ static const struct irqchip_ops gicv3_ops = {
 	.lr_read = gicv3_lr_read,
 	.lr_write = gicv3_lr_write,
 	.set_underflow_irq = gicv3_set_underflow_irq,
+	.lr_eoi_mask = gicv3_lr_eoi_mask,
 };
 
 int irqchip_probe(const struct board_info *board)

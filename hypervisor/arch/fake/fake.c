@@ -69,6 +69,7 @@ void fake_reset(void)
 	for (unsigned i = 0; i < VGIC_MAX_IRQS; i++)
 		fake_spi_owner[i] = -1;
 	memset(fake_lr, 0, sizeof(fake_lr));
+	fake_lr_eoi = 0;
 	memset(fake_phys_enabled, 0, sizeof(fake_phys_enabled));
 	memset(fake_phys_pending, 0, sizeof(fake_phys_pending));
 	memset(fake_phys_edge, 0, sizeof(fake_phys_edge));
@@ -393,6 +394,13 @@ static void fake_set_underflow_irq(bool on)
 	(void)on;
 }
 
+uint64_t fake_lr_eoi;
+
+static uint64_t fake_lr_eoi_mask(void)
+{
+	return fake_lr_eoi;
+}
+
 const struct irqchip_ops fake_irqchip = {
 	.name = "fake",
 	.deactivate = fake_deactivate,
@@ -408,4 +416,5 @@ const struct irqchip_ops fake_irqchip = {
 	.lr_read = fake_lr_read,
 	.lr_write = fake_lr_write,
 	.set_underflow_irq = fake_set_underflow_irq,
+	.lr_eoi_mask = fake_lr_eoi_mask,
 };

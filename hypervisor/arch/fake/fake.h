@@ -57,6 +57,8 @@ extern int fake_spi_owner[VGIC_MAX_IRQS];
 /* A fake GIC: list registers and the per-INTID physical state it was told. */
 #define FAKE_LR_COUNT 4
 extern struct lr_value fake_lr[FAKE_LR_COUNT];
+/* Which list registers report an EOI maintenance (the test sets it). */
+extern uint64_t fake_lr_eoi;
 extern bool fake_phys_enabled[VGIC_MAX_IRQS];
 extern bool fake_phys_pending[VGIC_MAX_IRQS];
 extern bool fake_phys_edge[VGIC_MAX_IRQS];

@@ -36,6 +36,7 @@ struct lr_value {
 	uint8_t priority;
 	bool hw;
 	bool group1;
+	bool eoi_notify; /* software interrupt: maintenance interrupt when deactivated */
 };
 
 struct irqchip_ops {
@@ -60,6 +61,8 @@ struct irqchip_ops {
 	void (*lr_write)(unsigned i, const struct lr_value *v);
 	/* Ask for a maintenance interrupt when no list register holds a pending one. */
 	void (*set_underflow_irq)(bool on);
+	/* List registers whose eoi_notify interrupt the guest has deactivated. */
+	uint64_t (*lr_eoi_mask)(void);
 };
 
 extern const struct irqchip_ops *irqchip;

@@ -21,6 +21,8 @@
 #define VIRQ_GROUP1 BIT(2)
 #define VIRQ_HW BIT(3)       /* backed by the same physical INTID */
 #define VIRQ_PENDING BIT(4)  /* latched, not yet in a list register */
+#define VIRQ_LINE_HIGH BIT(5) /* level interrupt of an emulated device: line asserted */
+#define VIRQ_IN_LR BIT(6)    /* level interrupt in a list register until deactivated */
 
 struct vgic_irq {
 	uint8_t priority;
@@ -73,6 +75,12 @@ void vgic_maintenance(struct vcpu *vcpu);
 /* Save and clear the list registers when a vCPU stops running for good;
  * active hardware interrupts are deactivated. */
 void vgic_vcpu_reset_lrs(struct vcpu *vcpu);
+/*
+ * Drive the line of a level-sensitive SPI from an emulated device. Raising
+ * it delivers the interrupt; while it stays high, the guest gets it again
+ * each time it deactivates it.
+ */
+void vgic_spi_set_line(struct vm *vm, uint32_t intid, bool high);
 /* Does the vCPU have an interrupt waiting (queued, or pending in an LR)? */
 bool vgic_vcpu_has_pending(struct vcpu *vcpu);
 /* Get latched interrupts of vcpu delivered, wherever it runs. */
