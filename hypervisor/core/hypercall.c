@@ -14,11 +14,13 @@
 #include <hv/log.h>
 #include <hv/state.h>
 #include <hv/version.h>
+#include <hv/vm_lifecycle.h>
 #include <shyper/abi.h>
 #include <string.h>
 
 #define LOG_READ_MAX (1 * MiB)
 #define VM_LIST_MAX 64
+#define CONSOLE_IO_MAX (64 * KiB)
 
 static uint64_t ticks_to_ns(uint64_t ticks)
 {
@@ -154,6 +156,105 @@ static int64_t vm_info(struct vm *caller, uint64_t id, uint64_t ipa, uint64_t si
 	return SHYPER_OK;
 }
 
+static int64_t vm_create_call(struct vm *caller, uint64_t ipa, uint64_t size, uint64_t *id_out)
+{
+	struct shyper_vm_config cfg;
+	uint16_t id;
+	int64_t rc;
+
+	if (size < SHYPER_VM_CONFIG_SIZE_V1)
+		return SHYPER_E_INVALID;
+	/* Read once into our copy: the MVM cannot change it under our checks. */
+	if (!guest_mem_read(caller, ipa_init(ipa), &cfg, sizeof(cfg)))
+		return SHYPER_E_BAD_ADDRESS;
+	/* The struct says its own size; it must fit the buffer the call names. */
+	if (cfg.size > size)
+		return SHYPER_E_INVALID;
+	rc = vm_create(&cfg, &id);
+	if (rc == SHYPER_OK)
+		*id_out = id;
+	return rc;
+}
+
+static int64_t console_read_call(struct vm *vm, struct vm *caller, uint64_t ipa, uint64_t len,
+				 uint64_t from, struct vcpu_regs *r)
+{
+	uint8_t chunk[256];
+	uint64_t done = 0, start = from, first = 0;
+
+	if (len > CONSOLE_IO_MAX)
+		return SHYPER_E_INVALID;
+	if (len && !guest_mem_ptr(caller, ipa_init(ipa), len))
+		return SHYPER_E_BAD_ADDRESS;
+	while (done < len) {
+		size_t n = vconsole_read(vm, start, chunk, MIN(sizeof(chunk), len - done), &start);
+
+		if (!n)
+			break;
+		if (!done)
+			first = start;
+		guest_mem_write(caller, ipa_init(ipa + done), chunk, n);
+		done += n;
+		start += n;
+	}
+	vconsole_rearm(vm);
+	r->x[1] = done;
+	r->x[2] = done ? first : start;
+	r->x[3] = vm->console.out_written;
+	return SHYPER_OK;
+}
+
+static int64_t console_write_call(struct vm *vm, struct vm *caller, uint64_t ipa, uint64_t len,
+				  uint64_t *accepted)
+{
+	uint8_t chunk[VCONSOLE_RX_SIZE];
+
+	if (len > CONSOLE_IO_MAX)
+		return SHYPER_E_INVALID;
+	if (len && !guest_mem_ptr(caller, ipa_init(ipa), len))
+		return SHYPER_E_BAD_ADDRESS;
+	/* The guest's FIFO is small: take what fits, say how much. */
+	len = MIN(len, sizeof(chunk));
+	guest_mem_read(caller, ipa_init(ipa), chunk, len);
+	*accepted = vconsole_write(vm, chunk, len);
+	return SHYPER_OK;
+}
+
+/* The guest lifecycle calls, which all name a guest VM in x1. */
+static int64_t guest_call(uint32_t fid, struct vm *caller, struct vcpu_regs *r)
+{
+	struct vm *vm = vm_get_guest(r->x[1]);
+	uint64_t out = 0;
+	int64_t rc;
+
+	if (!vm)
+		return r->x[1] < MAX_VMS && vm_get((uint16_t)r->x[1]) ? SHYPER_E_DENIED
+								     : SHYPER_E_NO_ENTRY;
+	switch (fid) {
+	case SHYPER_HC_VM_LOAD:
+		return vm_load(vm, ipa_init(r->x[2]), caller, ipa_init(r->x[3]), r->x[4]);
+	case SHYPER_HC_VM_START:
+		return vm_start(vm);
+	case SHYPER_HC_VM_STOP:
+		return vm_stop(vm);
+	case SHYPER_HC_VM_DESTROY:
+		return vm_destroy(vm);
+	case SHYPER_HC_VM_PAUSE:
+		return vm_pause(vm);
+	case SHYPER_HC_VM_RESUME:
+		return vm_resume(vm);
+	case SHYPER_HC_CONSOLE_READ:
+		return console_read_call(vm, caller, r->x[2], r->x[3], r->x[4], r);
+	case SHYPER_HC_CONSOLE_WRITE:
+		rc = console_write_call(vm, caller, r->x[2], r->x[3], &out);
+		if (rc == SHYPER_OK)
+			r->x[1] = out;
+		return rc;
+	default:
+		return SHYPER_E_NOT_SUPPORTED;
+	}
+}
+
 void hypercall_handle(struct vcpu *vcpu)
 {
 	struct vcpu_regs *r = &vcpu->regs;
@@ -216,6 +317,24 @@ void hypercall_handle(struct vcpu *vcpu)
 		break;
 	case SHYPER_HC_EVENT_PING:
 		ret = events_post(SHYPER_EVENT_PONG, caller->id, a1, 0) ? SHYPER_OK : SHYPER_E_BUSY;
+		break;
+	case SHYPER_HC_VM_CREATE: {
+		uint64_t id = 0;
+
+		ret = vm_create_call(caller, a1, a2, &id);
+		if (ret == SHYPER_OK)
+			r->x[1] = id;
+		break;
+	}
+	case SHYPER_HC_VM_LOAD:
+	case SHYPER_HC_VM_START:
+	case SHYPER_HC_VM_STOP:
+	case SHYPER_HC_VM_DESTROY:
+	case SHYPER_HC_VM_PAUSE:
+	case SHYPER_HC_VM_RESUME:
+	case SHYPER_HC_CONSOLE_READ:
+	case SHYPER_HC_CONSOLE_WRITE:
+		ret = guest_call(fid, caller, r);
 		break;
 	default:
 		ret = SHYPER_E_NOT_SUPPORTED;

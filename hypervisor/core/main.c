@@ -288,6 +288,7 @@ void hv_main(uint64_t dtb)
 		(unsigned long)(hv_state->hv_size >> 20), pool_base,
 		(unsigned long)(opt.pool_size >> 20));
 
+	hv_state->stage2_max_block = platform_find(dtb_copy)->stage2_max_block;
 	arch_fw_set_conduit(b->psci_conduit == CONDUIT_HVC);
 	irq_init();
 	if (irqchip_probe(b))

@@ -12,7 +12,6 @@
 #include <hv/log.h>
 #include <hv/mvm.h>
 #include <hv/pcpu.h>
-#include <hv/platform.h>
 #include <hv/version.h>
 #include <string.h>
 
@@ -167,7 +166,7 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 		pr_err("cannot create the MVM's stage-2 tables (IPA limit 0x%lx)", ipa_limit(vm));
 		return -1;
 	}
-	vm->s2.max_block = platform_find(hv_ptr(b->dtb))->stage2_max_block;
+	vm->s2.max_block = hv_state->stage2_max_block;
 	for (unsigned i = 0; i < vm->mem_count; i++) {
 		if (pgtable_map(&vm->s2, vm->mem[i].ipa, vm->mem[i].pa, vm->mem[i].size,
 				arch_stage2_attrs(MEM_NORMAL))) {

@@ -97,8 +97,11 @@ static void vcpu_leave(struct pcpu *self)
 {
 	struct vcpu *old = self->current;
 
-	if (!vcpu_assigned(old))
-		vgic_vcpu_reset_lrs(old); /* stopped for good: release its interrupts */
+	const struct vm *vm = vm_get(old->vm_id);
+
+	/* Stopped for good (not merely paused): release its interrupts. */
+	if (!vcpu_assigned(old) && !(vm && vm->state == VM_STATE_PAUSED && old->power != VCPU_OFF))
+		vgic_vcpu_reset_lrs(old);
 	arch_vcpu_put(old);
 	self->current = NULL;
 	self->current_regs = NULL;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The VM table: lookups, memory checks, and stopping a VM. */
 #include <hv/arch.h>
+#include <hv/events.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
 #include <hv/psci.h>
 #include <hv/state.h>
+#include <shyper/abi.h>
 
 static const char *const state_names[] = {
 	[VM_STATE_FREE] = "free",       [VM_STATE_DEFINED] = "defined",
@@ -64,6 +66,7 @@ void vm_crash(struct vm *vm, const char *why)
 	pr_err("vm %u (%s) stopped: %s", vm->id, vm->name, why);
 	vm->state = VM_STATE_CRASHED;
 	vm_kick_all(vm);
+	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, 0);
 }
 
 static void vm_log_exits(const struct vm *vm)
@@ -86,8 +89,9 @@ void vm_system_event(struct vm *vm, bool reset)
 			arch_fw_system_reset();
 		arch_fw_system_off();
 	}
-	/* Guests shut off (or restart) alone; that arrives with guest lifecycles. */
-	pr_info("vm %u (%s) %s", vm->id, vm->name, reset ? "reset" : "powered off");
+	/* A guest shuts off alone; a reset is left to the MVM, which reloads it. */
+	pr_info("vm %u (%s) %s", vm->id, vm->name, reset ? "asked for a reset" : "powered off");
 	vm->state = VM_STATE_SHUTOFF;
 	vm_kick_all(vm);
+	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, reset);
 }

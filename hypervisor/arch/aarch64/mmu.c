@@ -111,6 +111,20 @@ int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit)
 	return PGT_EINVAL;
 }
 
+void arch_stage2_flush_vmid(uint16_t vmid)
+{
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	/* TLBI by VMID acts on the VMID in VTTBR_EL2: borrow it for a moment. */
+	write_sysreg(vttbr_el2, (uint64_t)vmid << 48);
+	isb();
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
+	dsb(ish);
+	write_sysreg(vttbr_el2, saved);
+	isb();
+}
+
 /* VTCR_EL2 for a stage-2 table made by arch_stage2_init(). */
 uint64_t arch_stage2_vtcr(const struct pgtable *pt)
 {

@@ -72,7 +72,7 @@ static void handle_abort(struct vcpu *vcpu, uint64_t esr, bool instruction)
 
 		if (!(iss & DABT_ISV)) {
 			/* Cannot decode the access: only a problem if the address is ours to emulate. */
-			if (vgicv3_mmio(vcpu, ipa, 4, false, &val)) {
+			if (mmio_claims(vm, ipa)) {
 				trap_unhandled(vcpu, "undecodable MMIO access", esr, far);
 				return;
 			}
@@ -84,7 +84,7 @@ static void handle_abort(struct vcpu *vcpu, uint64_t esr, bool instruction)
 				if (size < 8)
 					val &= BIT(8 * size) - 1;
 			}
-			emulated = vgicv3_mmio(vcpu, ipa, size, write, &val);
+			emulated = mmio_emulate(vcpu, ipa, size, write, &val);
 			if (emulated) {
 				if (!write) {
 					if ((iss & DABT_SSE) && size < 8 && (val & BIT(8 * size - 1)))

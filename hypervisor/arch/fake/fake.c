@@ -65,6 +65,7 @@ void fake_reset(void)
 	memset(fake_wfi_trapped, 0, sizeof(fake_wfi_trapped));
 	memset(fake_hyp_timer, 0, sizeof(fake_hyp_timer));
 	fake_vcpu_loads = fake_vcpu_puts = 0;
+	fake_vmid_flushes = 0;
 	fake_tlb_flushes = 0;
 	for (unsigned i = 0; i < VGIC_MAX_IRQS; i++)
 		fake_spi_owner[i] = -1;
@@ -250,6 +251,26 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	vcpu->loaded = false;
 	if (this_pcpu()->current == vcpu)
 		this_pcpu()->current = NULL;
+}
+
+unsigned fake_vmid_flushes;
+
+int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit)
+{
+	if (ipa_limit > (1ULL << 40))
+		return PGT_EINVAL;
+	return pgtable_init(pt, 40, 1, 1024);
+}
+
+uint64_t arch_stage2_vtcr(const struct pgtable *pt)
+{
+	return pt->va_bits;
+}
+
+void arch_stage2_flush_vmid(uint16_t vmid)
+{
+	(void)vmid;
+	fake_vmid_flushes++;
 }
 
 bool fake_wfi_trapped[MAX_PCPUS];

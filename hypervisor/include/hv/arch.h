@@ -41,6 +41,8 @@ uint64_t arch_stage2_attrs(enum mem_type type);
 /* Set up an empty stage-2 table for IPAs below ipa_limit (smallest walk that fits). */
 int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit);
 uint64_t arch_stage2_vtcr(const struct pgtable *pt);
+/* Forget every TLB entry of a VMID, on every pCPU. */
+void arch_stage2_flush_vmid(uint16_t vmid);
 
 /* Firmware (PSCI) services of the board. Return PSCI status codes. */
 int64_t arch_fw_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context);

@@ -74,6 +74,7 @@ struct hv_state {
 	struct galloc heap;     /* hypervisor's pages */
 	struct galloc pool;     /* memory for guests */
 	uint32_t pcpu_online_mask;
+	uint64_t stage2_max_block;  /* the board's limit for stage-2 leaves */
 	struct event_channel events;
 	struct vm vms[MAX_VMS];
 

@@ -9,6 +9,7 @@
 #define HV_VM_H
 
 #include <hv/pgtable.h>
+#include <hv/vconsole.h>
 #include <hv/vgic.h>
 
 #define MAX_PCPUS 8
@@ -108,6 +109,9 @@ struct vm {
 	uint8_t type;          /* enum vm_type */
 	uint8_t state;         /* enum vm_state */
 	char name[VM_NAME_LEN];
+	uint8_t uuid[16];
+	uint64_t entry;        /* IPA vCPU 0 starts at */
+	uint64_t dtb;          /* x0 at entry */
 	uint32_t vcpu_count;
 	uint32_t mem_count;
 	struct mem_region mem[MAX_VM_MEM_REGIONS];
@@ -122,6 +126,7 @@ struct vm {
 	uint64_t gicd_base;
 	uint64_t gicr_base;
 	struct vgic_dist vgic;
+	struct vconsole console;
 	struct vcpu vcpus[MAX_VCPUS];
 };
 

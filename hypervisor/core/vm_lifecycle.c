@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest VM lifecycle (see hv/vm_lifecycle.h).
+ *
+ *   create ──> defined ──start──> running <──pause/resume──> paused
+ *                 ^                  │ stop, guest power-off/reset, crash
+ *                 │                  v
+ *                 └──────start─── shut off / crashed ──destroy──> (free)
+ *
+ * Guest RAM is one contiguous run of the pool, zeroed when the VM is
+ * created and again when it is destroyed, so nothing of one guest ever
+ * reaches another. A VM is only torn down once none of its vCPUs is loaded
+ * on any pCPU (destroy answers BUSY until then).
+ */
+#include <hv/arch.h>
+#include <hv/events.h>
+#include <hv/guest_mem.h>
+#include <hv/log.h>
+#include <hv/pcpu.h>
+#include <hv/sched.h>
+#include <hv/state.h>
+#include <hv/vm_lifecycle.h>
+#include <string.h>
+
+static struct spinlock lifecycle_lock;
+
+struct vm *vm_get_guest(uint64_t id)
+{
+	struct vm *vm = id < MAX_VMS ? vm_get((uint16_t)id) : NULL;
+
+	return vm && vm->type != VM_TYPE_MVM ? vm : NULL;
+}
+
+static bool name_valid(const char *name)
+{
+	size_t n = strnlen(name, SHYPER_NAME_LEN);
+
+	if (n == 0 || n == SHYPER_NAME_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static bool uuid_is_zero(const uint8_t *uuid)
+{
+	for (unsigned i = 0; i < 16; i++)
+		if (uuid[i])
+			return false;
+	return true;
+}
+
+static int64_t config_check(const struct shyper_vm_config *cfg)
+{
+	uint64_t ram_end = SHYPER_GUEST_RAM_BASE + cfg->memory;
+
+	if (cfg->size < SHYPER_VM_CONFIG_SIZE_V1 || cfg->flags ||
+	    (cfg->type != SHYPER_VM_GVM && cfg->type != SHYPER_VM_RTVM) ||
+	    !name_valid(cfg->name) || cfg->vcpu_count < 1 || cfg->vcpu_count > MAX_VCPUS ||
+	    cfg->memory < SHYPER_GUEST_MEM_ALIGN || cfg->memory > SHYPER_GUEST_MEM_MAX ||
+	    !IS_ALIGNED(cfg->memory, SHYPER_GUEST_MEM_ALIGN))
+		return SHYPER_E_INVALID;
+	if (cfg->entry_ipa < SHYPER_GUEST_RAM_BASE || cfg->entry_ipa >= ram_end ||
+	    (cfg->entry_ipa & 3))
+		return SHYPER_E_INVALID;
+	if (cfg->dtb_ipa && (cfg->dtb_ipa < SHYPER_GUEST_RAM_BASE || cfg->dtb_ipa >= ram_end ||
+			     (cfg->dtb_ipa & 7)))
+		return SHYPER_E_INVALID;
+	for (unsigned i = 0; i < cfg->vcpu_count; i++)
+		if (cfg->vcpu_pcpu[i] >= MAX_PCPUS ||
+		    !(hv_state->pcpu_online_mask & BIT(cfg->vcpu_pcpu[i])))
+			return SHYPER_E_INVALID;
+	for (unsigned i = 0; i < MAX_VMS; i++) {
+		const struct vm *other = &hv_state->vms[i];
+
+		if (other->state == VM_STATE_FREE)
+			continue;
+		if (!strncmp(other->name, cfg->name, SHYPER_NAME_LEN) ||
+		    (!uuid_is_zero(cfg->uuid) && !memcmp(other->uuid, cfg->uuid, 16)))
+			return SHYPER_E_EXISTS;
+	}
+	return SHYPER_OK;
+}
+
+static void vm_vcpus_init(struct vm *vm, const uint8_t *pins)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		memset(v, 0, sizeof(*v));
+		v->vm_id = vm->id;
+		v->index = (uint8_t)i;
+		v->pcpu = pins[i];
+		v->vmpidr = i; /* Aff0 = index: a flat cluster */
+		v->power = VCPU_OFF;
+		vgic_vcpu_init(v);
+	}
+}
+
+int64_t vm_create(const struct shyper_vm_config *cfg, uint16_t *id)
+{
+	struct vm *vm = NULL;
+	uint64_t pa;
+	uint32_t granules = (uint32_t)(cfg->memory / BLOCK_2M);
+	int64_t rc;
+
+	spin_lock(&lifecycle_lock);
+	rc = config_check(cfg);
+	if (rc)
+		goto out;
+	for (unsigned i = 1; i < MAX_VMS && !vm; i++)
+		if (hv_state->vms[i].state == VM_STATE_FREE)
+			vm = &hv_state->vms[i];
+	if (!vm) {
+		rc = SHYPER_E_TOO_MANY;
+		goto out;
+	}
+	pa = galloc_alloc(&hv_state->pool, granules, 1);
+	if (!pa) {
+		rc = SHYPER_E_NO_MEMORY;
+		goto out;
+	}
+
+	{
+		uint16_t slot = vm->id;
+
+		memset(vm, 0, sizeof(*vm));
+		vm->id = slot;
+	}
+	vm->vmid = (uint16_t)(vm->id + 1);
+	vm->type = (uint8_t)cfg->type;
+	memcpy(vm->name, cfg->name, SHYPER_NAME_LEN);
+	vm->name[VM_NAME_LEN - 1] = '\0';
+	memcpy(vm->uuid, cfg->uuid, 16);
+	vm->mem_count = 1;
+	vm->mem[0] = (struct mem_region){ SHYPER_GUEST_RAM_BASE, pa, cfg->memory };
+	vm->entry = cfg->entry_ipa;
+	vm->dtb = cfg->dtb_ipa;
+
+	if (arch_stage2_init(&vm->s2, SHYPER_GUEST_RAM_BASE + cfg->memory)) {
+		galloc_free(&hv_state->pool, pa, granules);
+		vm->state = VM_STATE_FREE;
+		rc = SHYPER_E_NO_MEMORY;
+		goto out;
+	}
+	vm->s2.max_block = hv_state->stage2_max_block;
+	if (pgtable_map(&vm->s2, SHYPER_GUEST_RAM_BASE, pa, cfg->memory,
+			arch_stage2_attrs(MEM_NORMAL))) {
+		pgtable_destroy(&vm->s2);
+		galloc_free(&hv_state->pool, pa, granules);
+		vm->state = VM_STATE_FREE;
+		rc = SHYPER_E_NO_MEMORY; /* out of hypervisor memory for tables */
+		goto out;
+	}
+	/* Whatever the pool held before, this guest starts from zeroes. */
+	memset(hv_ptr(pa_init(pa)), 0, cfg->memory);
+
+	vm->vcpu_count = cfg->vcpu_count;
+	vm->gicd_base = SHYPER_GUEST_GICD_BASE;
+	vm->gicr_base = SHYPER_GUEST_GICR_BASE;
+	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
+	vm_vcpus_init(vm, cfg->vcpu_pcpu);
+	vconsole_init(&vm->console, SHYPER_GUEST_UART_BASE, 32 + SHYPER_GUEST_UART_SPI);
+	vm->state = VM_STATE_DEFINED;
+	*id = vm->id;
+	pr_info("vm %u (%s) created: %u vCPUs, %lu MiB at 0x%lx", vm->id, vm->name,
+		vm->vcpu_count, (unsigned long)(cfg->memory >> 20), pa);
+out:
+	spin_unlock(&lifecycle_lock);
+	return rc;
+}
+
+static bool stopped(const struct vm *vm)
+{
+	return vm->state == VM_STATE_DEFINED || vm->state == VM_STATE_SHUTOFF ||
+	       vm->state == VM_STATE_CRASHED;
+}
+
+int64_t vm_load(struct vm *vm, ipaddr_t dst, const struct vm *caller, ipaddr_t src, uint64_t len)
+{
+	void *to, *from;
+
+	if (!stopped(vm))
+		return SHYPER_E_BUSY;
+	if (len == 0)
+		return SHYPER_E_INVALID;
+	to = guest_mem_ptr(vm, dst, len);
+	from = guest_mem_ptr(caller, src, len);
+	if (!to || !from)
+		return SHYPER_E_BAD_ADDRESS;
+	memcpy(to, from, len);
+	return SHYPER_OK;
+}
+
+static void vm_kick_pcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		sched_kick(&vm->vcpus[i]);
+}
+
+static void state_changed(struct vm *vm, bool reset_requested)
+{
+	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, reset_requested);
+}
+
+int64_t vm_start(struct vm *vm)
+{
+	uint8_t pins[MAX_VCPUS];
+
+	if (!stopped(vm))
+		return SHYPER_E_BUSY;
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (vm->vcpus[i].loaded)
+			return SHYPER_E_BUSY; /* still leaving its pCPU */
+		pins[i] = vm->vcpus[i].pcpu;
+	}
+	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
+	vm_vcpus_init(vm, pins);
+	vconsole_reset(&vm->console);
+	arch_vcpu_reset(&vm->vcpus[0], vm->entry, vm->dtb);
+	vm->vcpus[0].power = VCPU_ON;
+	vm->boot_counter = arch_counter();
+	vm->state = VM_STATE_RUNNING;
+	vm_kick_pcpus(vm);
+	state_changed(vm, false);
+	return SHYPER_OK;
+}
+
+int64_t vm_stop(struct vm *vm)
+{
+	if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_PAUSED)
+		return SHYPER_E_BUSY;
+	vm->state = VM_STATE_SHUTOFF;
+	vm_kick_pcpus(vm);
+	state_changed(vm, false);
+	return SHYPER_OK;
+}
+
+int64_t vm_pause(struct vm *vm)
+{
+	if (vm->state != VM_STATE_RUNNING)
+		return SHYPER_E_BUSY;
+	vm->state = VM_STATE_PAUSED;
+	vm_kick_pcpus(vm);
+	state_changed(vm, false);
+	return SHYPER_OK;
+}
+
+int64_t vm_resume(struct vm *vm)
+{
+	if (vm->state != VM_STATE_PAUSED)
+		return SHYPER_E_BUSY;
+	vm->state = VM_STATE_RUNNING;
+	vm_kick_pcpus(vm);
+	state_changed(vm, false);
+	return SHYPER_OK;
+}
+
+int64_t vm_destroy(struct vm *vm)
+{
+	const struct mem_region ram = vm->mem[0];
+	uint16_t id = vm->id;
+
+	if (!stopped(vm))
+		return SHYPER_E_BUSY;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i].loaded)
+			return SHYPER_E_BUSY;
+	spin_lock(&lifecycle_lock);
+	pgtable_destroy(&vm->s2);
+	arch_stage2_flush_vmid(vm->vmid);
+	memset(hv_ptr(pa_init(ram.pa)), 0, ram.size);
+	galloc_free(&hv_state->pool, ram.pa, (uint32_t)(ram.size / BLOCK_2M));
+	pr_info("vm %u (%s) destroyed", id, vm->name);
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->state = VM_STATE_FREE;
+	spin_unlock(&lifecycle_lock);
+	return SHYPER_OK;
+}

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest VMs through the hypercalls the MVM makes (core/vm_lifecycle.c via
+ * core/hypercall.c) and the guest console (devices/vpl011.c): what works,
+ * and that every refused request changes nothing.
+ */
+#include <stdlib.h>
+#include <hv/heap.h>
+#include <hv/hypercall.h>
+#include <hv/log.h>
+#include <hv/state.h>
+#include <hv/vconsole.h>
+#include <hv/vgic.h>
+#include <shyper/abi.h>
+#include "unit.h"
+
+#define MVM_RAM_IPA 0x80000000ULL
+#define MVM_RAM_SIZE (1 * MiB)
+#define POOL_SIZE (32 * MiB)
+#define CFG_IPA (MVM_RAM_IPA + 0x1000)
+#define BUF_IPA (MVM_RAM_IPA + 0x10000)
+
+static struct vm *mvm;
+static struct vcpu *caller;
+static uint8_t *mvm_ram, *pool;
+static uint64_t pool_free_at_start, heap_free_at_start;
+
+static int setup(void **state)
+{
+	void *area = calloc(1, sizeof(struct hv_state));
+
+	(void)state;
+	fake_reset();
+	if (!area || !state_create(area, sizeof(struct hv_state)) || !fake_heap_create(1024))
+		return -1;
+	if (posix_memalign((void **)&pool, 2 * MiB, POOL_SIZE) ||
+	    posix_memalign((void **)&mvm_ram, 4096, MVM_RAM_SIZE))
+		return -1;
+	memset(pool, 0xee, POOL_SIZE); /* what a previous owner left */
+	memset(mvm_ram, 0, MVM_RAM_SIZE);
+	if (!galloc_init(&hv_state->pool, (uint64_t)(uintptr_t)pool, POOL_SIZE, 2 * MiB))
+		return -1;
+	hv_state->pcpu_online_mask = 0xf;
+
+	mvm = &hv_state->vms[0];
+	mvm->type = VM_TYPE_MVM;
+	mvm->state = VM_STATE_RUNNING;
+	strcpy(mvm->name, "mvm");
+	mvm->mem_count = 1;
+	mvm->mem[0] = (struct mem_region){ MVM_RAM_IPA, (uint64_t)(uintptr_t)mvm_ram, MVM_RAM_SIZE };
+	mvm->vcpu_count = 1;
+	caller = &mvm->vcpus[0];
+	pool_free_at_start = galloc_free_bytes(&hv_state->pool);
+	heap_free_at_start = heap_free_bytes();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fake_heap_destroy();
+	free(pool);
+	free(mvm_ram);
+	free(hv_state);
+	hv_state = NULL;
+	return 0;
+}
+
+static int64_t call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	caller->regs.x[0] = fid;
+	caller->regs.x[1] = a1;
+	caller->regs.x[2] = a2;
+	caller->regs.x[3] = a3;
+	caller->regs.x[4] = a4;
+	hypercall_handle(caller);
+	return (int64_t)caller->regs.x[0];
+}
+
+static struct shyper_vm_config *cfg_in_mvm(void)
+{
+	return (struct shyper_vm_config *)(mvm_ram + (CFG_IPA - MVM_RAM_IPA));
+}
+
+static void good_config(const char *name)
+{
+	struct shyper_vm_config *c = cfg_in_mvm();
+
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->type = SHYPER_VM_GVM;
+	strcpy(c->name, name);
+	c->vcpu_count = 2;
+	c->vcpu_pcpu[0] = 1;
+	c->vcpu_pcpu[1] = 2;
+	c->memory = 4 * MiB;
+	c->entry_ipa = SHYPER_GUEST_RAM_BASE + 0x80000;
+	c->dtb_ipa = SHYPER_GUEST_RAM_BASE + 0x200000;
+}
+
+static int64_t create(void)
+{
+	return call(SHYPER_HC_VM_CREATE, CFG_IPA, sizeof(struct shyper_vm_config), 0, 0);
+}
+
+static unsigned vms_in_use(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MAX_VMS; i++)
+		n += hv_state->vms[i].state != VM_STATE_FREE;
+	return n;
+}
+
+static void test_create_defines_zeroed_vm(void **state)
+{
+	struct vm *vm;
+	const uint8_t *ram;
+
+	(void)state;
+	good_config("web-1");
+	assert_int_equal(create(), SHYPER_OK);
+	assert_int_equal(caller->regs.x[1], 1);
+	vm = &hv_state->vms[1];
+	assert_int_equal(vm->state, VM_STATE_DEFINED);
+	assert_int_equal(vm->type, VM_TYPE_GVM);
+	assert_string_equal(vm->name, "web-1");
+	assert_int_equal(vm->vcpu_count, 2);
+	assert_int_equal(vm->vcpus[1].pcpu, 2);
+	assert_int_equal(vm->mem[0].ipa, SHYPER_GUEST_RAM_BASE);
+	assert_int_equal(galloc_free_bytes(&hv_state->pool), pool_free_at_start - 4 * MiB);
+	/* The pool held 0xee: the guest sees zeroes, and its stage 2 maps exactly its RAM. */
+	ram = (const uint8_t *)(uintptr_t)vm->mem[0].pa;
+	for (uint64_t i = 0; i < 4 * MiB; i += 4099)
+		assert_int_equal(ram[i], 0);
+	assert_true(pgtable_lookup(&vm->s2, SHYPER_GUEST_RAM_BASE + 4 * MiB - 1, NULL, NULL));
+	assert_false(pgtable_lookup(&vm->s2, SHYPER_GUEST_RAM_BASE + 4 * MiB, NULL, NULL));
+	assert_false(pgtable_lookup(&vm->s2, SHYPER_GUEST_RAM_BASE - 1, NULL, NULL));
+}
+
+/* Each way a config can be wrong, and what the hypervisor must answer. */
+static const struct {
+	const char *what;
+	int64_t want;
+} bad_configs[] = {
+	{ "size", SHYPER_E_INVALID },
+	{ "type mvm", SHYPER_E_INVALID },
+	{ "type 7", SHYPER_E_INVALID },
+	{ "empty name", SHYPER_E_INVALID },
+	{ "name with space", SHYPER_E_INVALID },
+	{ "name with slash", SHYPER_E_INVALID },
+	{ "unterminated name", SHYPER_E_INVALID },
+	{ "0 vcpus", SHYPER_E_INVALID },
+	{ "9 vcpus", SHYPER_E_INVALID },
+	{ "offline pcpu", SHYPER_E_INVALID },
+	{ "pcpu 200", SHYPER_E_INVALID },
+	{ "no memory", SHYPER_E_INVALID },
+	{ "1M", SHYPER_E_INVALID },
+	{ "3M", SHYPER_E_INVALID },
+	{ "huge", SHYPER_E_INVALID },
+	{ "more than the pool", SHYPER_E_NO_MEMORY },
+	{ "entry below RAM", SHYPER_E_INVALID },
+	{ "entry past RAM", SHYPER_E_INVALID },
+	{ "entry misaligned", SHYPER_E_INVALID },
+	{ "dtb past RAM", SHYPER_E_INVALID },
+	{ "flags", SHYPER_E_INVALID },
+	{ "size larger than the buffer", SHYPER_E_INVALID },
+};
+
+static void spoil(struct shyper_vm_config *c, unsigned which)
+{
+	switch (which) {
+	case 0: c->size = 8; break;
+	case 1: c->type = SHYPER_VM_MVM; break;
+	case 2: c->type = 7; break;
+	case 3: c->name[0] = 0; break;
+	case 4: strcpy(c->name, "a b"); break;
+	case 5: strcpy(c->name, "../x"); break;
+	case 6: memset(c->name, 'x', sizeof(c->name)); break;
+	case 7: c->vcpu_count = 0; break;
+	case 8: c->vcpu_count = 9; break;
+	case 9: c->vcpu_pcpu[1] = 5; break;
+	case 10: c->vcpu_pcpu[0] = 200; break;
+	case 11: c->memory = 0; break;
+	case 12: c->memory = 1 * MiB; break;
+	case 13: c->memory = 3 * MiB; break;
+	case 14: c->memory = 1ULL << 40; break;
+	case 15: c->memory = POOL_SIZE + 2 * MiB; break;
+	case 16: c->entry_ipa = 0x1000; break;
+	case 17: c->entry_ipa = SHYPER_GUEST_RAM_BASE + 4 * MiB; break;
+	case 18: c->entry_ipa += 2; break;
+	case 19: c->dtb_ipa = SHYPER_GUEST_RAM_BASE + 64 * MiB; break;
+	case 20: c->flags = 1; break;
+	case 21: c->size = sizeof(*c) + 1; break;
+	}
+}
+
+static void test_bad_configs_change_nothing(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
+		good_config("ok-name");
+		spoil(cfg_in_mvm(), i);
+		if (create() != bad_configs[i].want)
+			fail_msg("%s: got %ld, want %ld", bad_configs[i].what,
+				 (long)caller->regs.x[0], (long)bad_configs[i].want);
+		assert_int_equal(vms_in_use(), 1);
+		assert_int_equal(galloc_free_bytes(&hv_state->pool), pool_free_at_start);
+		assert_int_equal(heap_free_bytes(), heap_free_at_start);
+	}
+	/* The config itself must be in the caller's RAM. */
+	good_config("ok-name");
+	assert_int_equal(call(SHYPER_HC_VM_CREATE, MVM_RAM_IPA + MVM_RAM_SIZE - 16,
+			      sizeof(struct shyper_vm_config), 0, 0), SHYPER_E_BAD_ADDRESS);
+	assert_int_equal(vms_in_use(), 1);
+}
+
+static void test_duplicates_and_slots(void **state)
+{
+	(void)state;
+	good_config("dup");
+	cfg_in_mvm()->uuid[3] = 7;
+	assert_int_equal(create(), SHYPER_OK);
+	assert_int_equal(create(), SHYPER_E_EXISTS); /* same name */
+	strcpy(cfg_in_mvm()->name, "other");
+	assert_int_equal(create(), SHYPER_E_EXISTS); /* same UUID */
+	/* The MVM's name is taken too. */
+	good_config("mvm");
+	assert_int_equal(create(), SHYPER_E_EXISTS);
+	/* Fill every slot: seven guests, then no more. */
+	for (int i = 0; i < MAX_VMS - 2; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "g%d", i);
+		good_config(name);
+		cfg_in_mvm()->memory = 2 * MiB;
+		cfg_in_mvm()->dtb_ipa = 0;
+		assert_int_equal(create(), SHYPER_OK);
+	}
+	good_config("one-too-many");
+	cfg_in_mvm()->memory = 2 * MiB;
+	cfg_in_mvm()->dtb_ipa = 0;
+	assert_int_equal(create(), SHYPER_E_TOO_MANY);
+	assert_int_equal(vms_in_use(), MAX_VMS);
+}
+
+static void test_load_start_stop_destroy(void **state)
+{
+	struct vm *vm;
+	uint8_t *src = mvm_ram + (BUF_IPA - MVM_RAM_IPA);
+	const uint8_t *guest;
+
+	(void)state;
+	good_config("life");
+	assert_int_equal(create(), SHYPER_OK);
+	vm = &hv_state->vms[caller->regs.x[1]];
+	guest = (const uint8_t *)(uintptr_t)vm->mem[0].pa;
+
+	memcpy(src, "\x1f\x20\x03\xd5kernel", 10);
+	assert_int_equal(call(SHYPER_HC_VM_LOAD, vm->id, SHYPER_GUEST_RAM_BASE + 0x80000, BUF_IPA,
+			      10), SHYPER_OK);
+	assert_memory_equal(guest + 0x80000, src, 10);
+	/* Bad ranges on either side, zero length: refused, nothing copied. */
+	assert_int_equal(call(SHYPER_HC_VM_LOAD, vm->id, SHYPER_GUEST_RAM_BASE + 4 * MiB - 4,
+			      BUF_IPA, 10), SHYPER_E_BAD_ADDRESS);
+	assert_int_equal(call(SHYPER_HC_VM_LOAD, vm->id, SHYPER_GUEST_RAM_BASE, MVM_RAM_IPA +
+			      MVM_RAM_SIZE - 4, 10), SHYPER_E_BAD_ADDRESS);
+	assert_int_equal(call(SHYPER_HC_VM_LOAD, vm->id, SHYPER_GUEST_RAM_BASE, BUF_IPA, 0),
+			 SHYPER_E_INVALID);
+	assert_int_equal(call(SHYPER_HC_VM_LOAD, vm->id, 0x1000, BUF_IPA, 10),
+			 SHYPER_E_BAD_ADDRESS);
+	assert_int_equal(guest[4 * MiB - 4], 0);
+	assert_int_equal(guest[0], 0);
+
+	assert_int_equal(call(SHYPER_HC_VM_START, vm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(vm->state, VM_STATE_RUNNING);
+	assert_int_equal(vm->vcpus[0].power, VCPU_ON);
+	assert_int_equal(vm->vcpus[0].regs.elr, SHYPER_GUEST_RAM_BASE + 0x80000);
+	assert_int_equal(vm->vcpus[0].regs.x[0], SHYPER_GUEST_RAM_BASE + 0x200000);
+	assert_int_equal(vm->vcpus[1].power, VCPU_OFF);
+	/* Running: no second start, no loading, no destroy. */
+	assert_int_equal(call(SHYPER_HC_VM_START, vm->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(call(SHYPER_HC_VM_LOAD, vm->id, SHYPER_GUEST_RAM_BASE, BUF_IPA, 4),
+			 SHYPER_E_BUSY);
+	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_E_BUSY);
+
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, vm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(vm->state, VM_STATE_PAUSED);
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, vm->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(call(SHYPER_HC_VM_RESUME, vm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(vm->state, VM_STATE_RUNNING);
+
+	assert_int_equal(call(SHYPER_HC_VM_STOP, vm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(vm->state, VM_STATE_SHUTOFF);
+	assert_int_equal(call(SHYPER_HC_VM_STOP, vm->id, 0, 0, 0), SHYPER_E_BUSY);
+	/* A vCPU still loaded somewhere holds the destroy back. */
+	vm->vcpus[0].loaded = true;
+	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_E_BUSY);
+	vm->vcpus[0].loaded = false;
+	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(vm->state, VM_STATE_FREE);
+	assert_int_equal(fake_vmid_flushes, 1);
+	/* Its memory went back zeroed; the pool and the heap are as before. */
+	for (uint64_t i = 0; i < 4 * MiB; i += 4099)
+		assert_int_equal(guest[i], 0);
+	assert_int_equal(guest[0x80000], 0);
+	assert_int_equal(galloc_free_bytes(&hv_state->pool), pool_free_at_start);
+	assert_int_equal(heap_free_bytes(), heap_free_at_start);
+}
+
+static void test_mvm_and_missing_vms(void **state)
+{
+	const uint32_t calls[] = { SHYPER_HC_VM_START, SHYPER_HC_VM_STOP, SHYPER_HC_VM_DESTROY,
+				   SHYPER_HC_VM_PAUSE, SHYPER_HC_VM_RESUME, SHYPER_HC_VM_LOAD };
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		assert_int_equal(call(calls[i], 0, SHYPER_GUEST_RAM_BASE, BUF_IPA, 4),
+				 SHYPER_E_DENIED);
+		assert_int_equal(call(calls[i], 5, SHYPER_GUEST_RAM_BASE, BUF_IPA, 4),
+				 SHYPER_E_NO_ENTRY);
+		assert_int_equal(call(calls[i], 1ULL << 33, SHYPER_GUEST_RAM_BASE, BUF_IPA, 4),
+				 SHYPER_E_NO_ENTRY);
+	}
+	assert_int_equal(mvm->state, VM_STATE_RUNNING);
+}
+
+static void test_create_destroy_200_times(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		good_config("cycle");
+		assert_int_equal(create(), SHYPER_OK);
+		assert_int_equal(call(SHYPER_HC_VM_DESTROY, caller->regs.x[1], 0, 0, 0), SHYPER_OK);
+	}
+	assert_int_equal(vms_in_use(), 1);
+	assert_int_equal(galloc_free_bytes(&hv_state->pool), pool_free_at_start);
+	assert_int_equal(heap_free_bytes(), heap_free_at_start);
+}
+
+static void uart(struct vm *vm, uint64_t off, bool write, uint64_t *val)
+{
+	assert_true(vconsole_mmio(&vm->vcpus[0], SHYPER_GUEST_UART_BASE + off, 4, write, val));
+}
+
+static void test_console(void **state)
+{
+	struct vm *vm;
+	uint64_t v;
+	char *buf = (char *)mvm_ram + (BUF_IPA - MVM_RAM_IPA);
+
+	(void)state;
+	good_config("talker");
+	assert_int_equal(create(), SHYPER_OK);
+	vm = &hv_state->vms[caller->regs.x[1]];
+
+	/* The guest identifies a PL011 and prints. */
+	uart(vm, 0xfe0, false, &v);
+	assert_int_equal(v, 0x11);
+	uart(vm, 0xff0, false, &v);
+	assert_int_equal(v, 0x0d);
+	for (const char *p = "hello\n"; *p; p++) {
+		v = (uint8_t)*p;
+		uart(vm, 0x000, true, &v);
+	}
+	assert_int_equal(call(SHYPER_HC_CONSOLE_READ, vm->id, BUF_IPA, 64, 0), SHYPER_OK);
+	assert_int_equal(caller->regs.x[1], 6);
+	assert_int_equal(caller->regs.x[2], 0);
+	assert_int_equal(caller->regs.x[3], 6);
+	assert_memory_equal(buf, "hello\n", 6);
+	/* From an offset; past the end gives nothing. */
+	assert_int_equal(call(SHYPER_HC_CONSOLE_READ, vm->id, BUF_IPA, 64, 2), SHYPER_OK);
+	assert_int_equal(caller->regs.x[1], 4);
+	assert_int_equal(call(SHYPER_HC_CONSOLE_READ, vm->id, BUF_IPA, 64, 6), SHYPER_OK);
+	assert_int_equal(caller->regs.x[1], 0);
+
+	/* More than the ring holds: the newest bytes survive, and the reader learns
+	 * where its copy really starts. */
+	for (unsigned i = 0; i < VCONSOLE_OUT_SIZE + 100; i++) {
+		v = 'a' + i % 26;
+		uart(vm, 0x000, true, &v);
+	}
+	assert_int_equal(call(SHYPER_HC_CONSOLE_READ, vm->id, BUF_IPA, 16, 0), SHYPER_OK);
+	/* 6 + 16384 + 100 bytes written, 16384 kept: the oldest kept is byte 106,
+	 * which was the 100th of the alphabet run. */
+	assert_int_equal(caller->regs.x[2], 6 + 100);
+	assert_int_equal(buf[0], 'a' + 100 % 26);
+
+	/* Input: the guest reads what the MVM wrote; the FIFO takes 32 at most. */
+	memset(buf, 'k', 40);
+	assert_int_equal(call(SHYPER_HC_CONSOLE_WRITE, vm->id, BUF_IPA, 40, 0), SHYPER_OK);
+	assert_int_equal(caller->regs.x[1], VCONSOLE_RX_SIZE);
+	uart(vm, 0x018, false, &v);
+	assert_false(v & BIT(4)); /* RXFE clear */
+	uart(vm, 0x000, false, &v);
+	assert_int_equal(v, 'k');
+	/* Bad buffers and lengths are refused. */
+	assert_int_equal(call(SHYPER_HC_CONSOLE_WRITE, vm->id, 0x10, 4, 0), SHYPER_E_BAD_ADDRESS);
+	assert_int_equal(call(SHYPER_HC_CONSOLE_READ, vm->id, BUF_IPA, 1 * MiB, 0),
+			 SHYPER_E_INVALID);
+	assert_int_equal(call(SHYPER_HC_CONSOLE_READ, vm->id, MVM_RAM_IPA + MVM_RAM_SIZE - 4, 64,
+			      0), SHYPER_E_BAD_ADDRESS);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_create_defines_zeroed_vm),
+		T(test_bad_configs_change_nothing),
+		T(test_duplicates_and_slots),
+		T(test_load_start_stop_destroy),
+		T(test_mvm_and_missing_vms),
+		T(test_create_destroy_200_times),
+		T(test_console),
+	};
+
+	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
+}
