@@ -69,13 +69,7 @@ void vgic_inject(struct vcpu *vcpu, uint32_t intid, bool hw)
 		vcpu->vgic.queued++;
 	}
 	spin_unlock(&vcpu->vgic.lock);
-
-	if (vcpu_is_here(vcpu))
-		vgic_flush(vcpu);
-	else if (__atomic_load_n(&vcpu->blocked, __ATOMIC_SEQ_CST))
-		sched_wake(vcpu);
-	else
-		pcpu_send_ipi(vcpu->pcpu, IPI_KICK);
+	vgic_kick(vcpu);
 }
 
 bool vgic_vcpu_has_pending(struct vcpu *vcpu)
@@ -240,8 +234,9 @@ void vgic_spi_set_line(struct vm *vm, uint32_t intid, bool high)
 
 void vgic_kick(struct vcpu *vcpu)
 {
-	if (!vcpu->vgic.queued)
+	if (!__atomic_load_n(&vcpu->vgic.queued, __ATOMIC_SEQ_CST))
 		return;
+	/* Here: into the list registers now; asleep: wake it; elsewhere: tell its pCPU. */
 	if (vcpu_is_here(vcpu))
 		vgic_flush(vcpu);
 	else if (__atomic_load_n(&vcpu->blocked, __ATOMIC_SEQ_CST))
