@@ -3,7 +3,8 @@
 # kernel modules the MVM needs, as a gzip'd newc cpio.
 #
 # Usage: packaging/mkinitramfs.sh OUT.cpio.gz [EXTRA_DIR]
-#   EXTRA_DIR  a tree copied over the image root (tools, config files...).
+#   EXTRA_DIR  a tree copied over the image root (tools, config files,
+#              modules under lib/modules/VERSION/: depmod runs after it).
 #
 # Inputs come from packaging/setup.sh's build-local downloads (build/deps/,
 # build/mvm/kernel-version). The image is rebuilt only when an input changed
@@ -90,8 +91,6 @@ done
 cp "$modules_src"/modules.builtin "$modules_src"/modules.order "$modules_dst"/
 [[ -f $modules_src/modules.builtin.modinfo ]] &&
 	cp "$modules_src/modules.builtin.modinfo" "$modules_dst"/
-# depmod reads ELF metadata only, so it works on the arm64 modules here.
-depmod -b "$stage" "$kernel_version"
 
 # --- Root file system ------------------------------------------------------------
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,mnt,root,etc}
@@ -107,6 +106,11 @@ echo 'root:x:0:' >"$stage/etc/group"
 if [[ -n $extra_dir ]]; then
 	cp -a "$extra_dir"/. "$stage"/
 fi
+
+# After EXTRA_DIR, which may bring modules of its own (lib/modules/VERSION/
+# extra/: shyper.ko and its test modules). depmod reads ELF metadata only,
+# so it works on the arm64 modules here.
+depmod -b "$stage" "$kernel_version"
 
 mkdir -p "$(dirname "$out")"
 /usr/bin/python3 "$packaging_dir/newc.py" "$out" "$stage" \

@@ -6,7 +6,8 @@
 #      whatever is missing, nothing else. Needs root (or password-less sudo);
 #      otherwise prints the one command to run and fails.
 #   2. Build-local downloads under build/deps/ (never installed system-wide):
-#      the Debian arm64 kernel (the MVM kernel), busybox-static:arm64 (the
+#      the Debian arm64 kernel (the MVM kernel) and its headers (to build
+#      kernel-module/), busybox-static:arm64 (the
 #      MVM user space) and libfdt-dev:arm64 (the hypervisor links libfdt.a;
 #      installing it would remove the amd64 libfdt-dev, so it is unpacked
 #      into a sysroot instead). Each is keyed by its resolved version with a
@@ -15,6 +16,11 @@
 # Layout produced (other parts of the build rely on it):
 #   build/deps/sysroot-arm64/   dpkg -x of libfdt-dev:arm64 and libfdt1:arm64
 #   build/deps/kernel/          dpkg -x of the arm64 kernel image package
+#   build/deps/kernel-headers/  dpkg -x of linux-headers-VER-arm64:arm64,
+#                               linux-headers-VER-common and the amd64
+#                               linux-kbuild-X.Y, all at the kernel's exact
+#                               version; KDIR for kbuild is its
+#                               usr/src/linux-headers-VER-arm64
 #   build/deps/busybox/         dpkg -x of busybox-static:arm64
 #   build/mvm/Image             the kernel's boot/vmlinuz-* (a plain arm64 Image)
 #   build/mvm/kernel-version    its version string (the lib/modules/ name)
@@ -90,8 +96,8 @@ install_packages() {
 
 # --- 2. Build-local downloads ------------------------------------------------
 
-# Fills the globals kernel_pkg, kernel_stamp, busybox_stamp, libfdt_stamp
-# from one apt-cache call (apt-cache is slow here, about a second a call).
+# Fills the globals kernel_pkg, kernel_pkg_ver, kernel_stamp, headers_stamp,
+# busybox_stamp, libfdt_stamp from one apt-cache call (apt-cache is slow here, about a second a call).
 resolve_versions() {
 	local info
 	info=$(apt-cache show --no-all-versions linux-image-arm64:arm64 \
@@ -105,8 +111,12 @@ resolve_versions() {
 		/^Version: / { print pkg, $2 }
 		/^Depends: / && pkg == "linux-image-arm64" {
 			dep = $2; sub(/[,(].*/, "", dep); sub(/:.*/, "", dep); print "kernel", dep
+			if (match($0, /\(= [^)]*\)/))
+				print "kernelver", substr($0, RSTART + 3, RLENGTH - 4)
 		}' <<<"$info")
 	kernel_pkg=$(awk '$1 == "kernel" { print $2 }' <<<"$pairs")
+	# The image package's exact version: its headers must match it.
+	kernel_pkg_ver=$(awk '$1 == "kernelver" { print $2 }' <<<"$pairs")
 	[[ $kernel_pkg == linux-image-* ]] ||
 		die "cannot resolve the kernel package from linux-image-arm64:arm64"
 	local meta_ver busybox_ver libfdt_ver
@@ -115,6 +125,7 @@ resolve_versions() {
 	libfdt_ver=$(awk '$1 == "libfdt-dev" { print $2 }' <<<"$pairs")
 	# Stamp names carry the versions; ':' (epochs) is not filename-friendly.
 	kernel_stamp="$deps_dir/.stamp-kernel-$kernel_pkg-${meta_ver//:/_}"
+	headers_stamp="$deps_dir/.stamp-headers-$kernel_pkg-${kernel_pkg_ver//:/_}"
 	busybox_stamp="$deps_dir/.stamp-busybox-${busybox_ver//:/_}"
 	libfdt_stamp="$deps_dir/.stamp-libfdt-${libfdt_ver//:/_}"
 }
@@ -166,6 +177,41 @@ fetch_kernel() {
 	touch "$kernel_stamp"
 }
 
+# The headers to build modules for the MVM kernel (DESIGN section 8): the
+# arm64 headers package names the -common package and linux-kbuild in its
+# Depends; all three are unpacked into one folder, and the arch package's
+# Makefile, which includes the -common tree by absolute path, is pointed
+# into that folder.
+fetch_headers() {
+	if [[ -f $headers_stamp ]]; then
+		return 0
+	fi
+	[[ -n $kernel_pkg_ver ]] ||
+		die "cannot resolve the exact version of $kernel_pkg from linux-image-arm64:arm64"
+	local headers_pkg=linux-headers-${kernel_pkg#linux-image-}
+	say "fetching $headers_pkg:arm64 into build/deps/kernel-headers"
+	local depends common_pkg kbuild_pkg
+	depends=$(apt-cache show "$headers_pkg:arm64=$kernel_pkg_ver" 2>/dev/null |
+		sed -n 's/^Depends: //p' | head -n 1)
+	common_pkg=$(tr ',' '\n' <<<"$depends" | grep -o 'linux-headers-[^ ]*-common' | head -n 1)
+	kbuild_pkg=$(tr ',' '\n' <<<"$depends" | grep -o 'linux-kbuild-[0-9.]*' | head -n 1)
+	[[ -n $common_pkg && -n $kbuild_pkg ]] ||
+		die "cannot resolve the -common and linux-kbuild packages of $headers_pkg $kernel_pkg_ver"
+	local scratch
+	scratch=$(download_debs "$headers_pkg:arm64=$kernel_pkg_ver" \
+		"$common_pkg=$kernel_pkg_ver" "$kbuild_pkg:amd64=$kernel_pkg_ver")
+	unpack_into "$deps_dir/kernel-headers" "$scratch"/*.deb
+	rm -rf "$scratch"
+	local kdir="$deps_dir/kernel-headers/usr/src/$headers_pkg"
+	[[ -f $kdir/Makefile && -d $deps_dir/kernel-headers/usr/src/$common_pkg ]] ||
+		die "$headers_pkg did not give usr/src/$headers_pkg/Makefile and $common_pkg"
+	sed -i "s|^include /usr/src/|include $deps_dir/kernel-headers/usr/src/|" "$kdir/Makefile"
+	grep -q "^include $deps_dir/" "$kdir/Makefile" ||
+		die "unexpected $kdir/Makefile: no 'include /usr/src/...' line to fix"
+	rm -f "$deps_dir"/.stamp-headers-*
+	touch "$headers_stamp"
+}
+
 fetch_busybox() {
 	if [[ -f $busybox_stamp ]]; then
 		return 0
@@ -200,6 +246,7 @@ fetch_all() {
 	mkdir -p "$deps_dir"
 	resolve_versions
 	fetch_kernel
+	fetch_headers
 	fetch_busybox
 	fetch_libfdt
 }

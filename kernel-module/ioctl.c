@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctls of /dev/shyper: typed requests on the structs of
+ * include/shyper/abi.h, each checked, then forwarded as one hypercall.
+ *
+ * The hypervisor reads and writes MVM memory by IPA, and the MVM's IPA of a
+ * kernel address is its physical address. Every buffer handed over is
+ * therefore a kmalloc'd bounce buffer (physically contiguous, unlike the
+ * stack or user memory) that is copied to and from user space here.
+ */
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "shyper.h"
+
+static long shyper_ioc_nop(void)
+{
+	struct arm_smccc_res res;
+
+	return shyper_status_to_errno(shyper_hvc(SHYPER_HC_NOP, 0, 0, 0, &res));
+}
+
+static long shyper_ioc_hv_info(void __user *uarg)
+{
+	struct shyper_hv_info *info;
+	struct arm_smccc_res res;
+	long ret;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_HV_INFO, virt_to_phys(info),
+						sizeof(*info), 0, &res));
+	if (!ret && copy_to_user(uarg, info, sizeof(*info)))
+		ret = -EFAULT;
+	kfree(info);
+	return ret;
+}
+
+static long shyper_ioc_log_read(void __user *uarg)
+{
+	struct shyper_ioc_log_read req;
+	struct arm_smccc_res res;
+	void *buf;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.len > SHYPER_LOG_READ_MAX)
+		return -EINVAL;
+
+	/* One byte at least, so that a zero-length read still has an address. */
+	buf = kzalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_LOG_READ, virt_to_phys(buf),
+						req.len, req.offset, &res));
+	if (ret)
+		goto out;
+	if (res.a1 > req.len) {
+		ret = -EIO;
+		goto out;
+	}
+	req.copied = res.a1;
+	req.held = res.a2;
+	req.written = res.a3;
+	if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.copied) ||
+	    copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static long shyper_ioc_vm_list(void __user *uarg)
+{
+	struct shyper_ioc_vm_list req;
+	struct shyper_vm_info *list;
+	struct arm_smccc_res res;
+	size_t written;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.max > SHYPER_VM_LIST_MAX)
+		return -EINVAL;
+
+	list = kcalloc(max_t(u32, req.max, 1), sizeof(*list), GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_LIST, virt_to_phys(list),
+						req.max, 0, &res));
+	if (ret)
+		goto out;
+	if (res.a1 > U32_MAX) {
+		ret = -EIO;
+		goto out;
+	}
+	req.count = res.a1;
+	written = min_t(u32, req.max, req.count);
+	if (copy_to_user(u64_to_user_ptr(req.buf), list, written * sizeof(*list)) ||
+	    copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(list);
+	return ret;
+}
+
+static long shyper_ioc_vm_info(void __user *uarg)
+{
+	struct shyper_ioc_vm_info *req;
+	struct arm_smccc_res res;
+	long ret;
+
+	/* Heap, not stack: req->info is handed to the hypervisor by address. */
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	if (copy_from_user(req, uarg, sizeof(*req))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (req->reserved) {
+		ret = -EINVAL;
+		goto out;
+	}
+	memset(&req->info, 0, sizeof(req->info));
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_INFO, req->id,
+						virt_to_phys(&req->info),
+						sizeof(req->info), &res));
+	if (!ret && copy_to_user(uarg, req, sizeof(*req)))
+		ret = -EFAULT;
+out:
+	kfree(req);
+	return ret;
+}
+
+static long shyper_ioc_ping(u64 __user *uarg)
+{
+	struct arm_smccc_res res;
+	u64 cookie;
+
+	if (get_user(cookie, uarg))
+		return -EFAULT;
+	return shyper_status_to_errno(shyper_hvc(SHYPER_HC_EVENT_PING, cookie, 0, 0, &res));
+}
+
+long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case SHYPER_IOC_NOP:
+		return shyper_ioc_nop();
+	case SHYPER_IOC_HV_INFO:
+		return shyper_ioc_hv_info(uarg);
+	case SHYPER_IOC_LOG_READ:
+		return shyper_ioc_log_read(uarg);
+	case SHYPER_IOC_VM_LIST:
+		return shyper_ioc_vm_list(uarg);
+	case SHYPER_IOC_VM_INFO:
+		return shyper_ioc_vm_info(uarg);
+	case SHYPER_IOC_PING:
+		return shyper_ioc_ping(uarg);
+	default:
+		return -ENOTTY;
+	}
+}

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shyper-ioctl-test: checks how /dev/shyper's ioctls treat bad input, from
+ * user space in the MVM. Runs as root.
+ *
+ *   shyper-ioctl-test             every check; exit 0 if all pass, else 1
+ *   shyper-ioctl-test --bench N   CNTVCT ticks per SHYPER_IOC_NOP over N calls
+ *   shyper-ioctl-test --hv-info   print HV_INFO as "field value" lines
+ *   shyper-ioctl-test --events    PING with a fresh cookie, then poll() and
+ *                                 read() until its PONG arrives (5 s at most)
+ *   shyper-ioctl-test --load KO   load module KO with one finit_module()
+ *                                 call (busybox's insmod retries a failed
+ *                                 load with init_module(), running the
+ *                                 module's init twice); prints the result
+ *   shyper-ioctl-test --open-as UID
+ *                                 drop to UID (and GID) and try to open the
+ *                                 device; prints the errno name; exit 0 if
+ *                                 the open was refused with EACCES
+ *
+ * Each failed check prints one line "FAIL: ..."; a summary line ends the run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <shyper/abi.h>
+
+#define DEVICE "/dev/shyper"
+
+static int failures;
+static int checks;
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "success";
+	case EFAULT: return "EFAULT";
+	case EINVAL: return "EINVAL";
+	case ENOTTY: return "ENOTTY";
+	case ENOENT: return "ENOENT";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EBUSY: return "EBUSY";
+	case EAGAIN: return "EAGAIN";
+	case ENODEV: return "ENODEV";
+	default: return strerror(e);
+	}
+}
+
+/* Records one check: the call's result (rc, errno) against what is wanted. */
+static void expect(const char *what, int rc, int want_errno)
+{
+	int got = rc < 0 ? errno : 0;
+
+	checks++;
+	if (got != want_errno) {
+		printf("FAIL: %s: got %s, want %s\n", what, errno_name(got),
+		       errno_name(want_errno));
+		failures++;
+	}
+}
+
+/* An address that is certainly not mapped: a page we unmapped ourselves. */
+static void *unmapped_address(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	munmap(p, page);
+	return p;
+}
+
+static void check_bad_pointers(int fd)
+{
+	void *bad[2] = { NULL, unmapped_address() };
+	const char *bad_name[2] = { "NULL", "unmapped" };
+	char msg[128];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct shyper_ioc_log_read log = { 0 };
+		struct shyper_ioc_vm_list list = { 0 };
+
+		snprintf(msg, sizeof(msg), "HV_INFO(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_HV_INFO, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "LOG_READ(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_LOG_READ, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "VM_LIST(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_LIST, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "VM_INFO(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_INFO, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "PING(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_PING, bad[i]), EFAULT);
+
+		/* A good struct whose data pointer is bad. */
+		log.buf = (uintptr_t)bad[i];
+		log.len = 64;
+		snprintf(msg, sizeof(msg), "LOG_READ(buf %s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_LOG_READ, &log), EFAULT);
+		list.buf = (uintptr_t)bad[i];
+		list.max = SHYPER_VM_LIST_MAX;
+		snprintf(msg, sizeof(msg), "VM_LIST(buf %s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_LIST, &list), EFAULT);
+	}
+}
+
+static void check_bad_fields(int fd)
+{
+	static char buf[SHYPER_LOG_READ_MAX + 1];
+	static struct shyper_vm_info vms[SHYPER_VM_LIST_MAX + 1];
+	struct shyper_ioc_log_read log = { .buf = (uintptr_t)buf, .len = 64 };
+	struct shyper_ioc_vm_list list = { .buf = (uintptr_t)vms, .max = SHYPER_VM_LIST_MAX };
+	struct shyper_ioc_vm_info info = { 0 };
+
+	log.reserved = 1;
+	expect("LOG_READ(reserved 1)", ioctl(fd, SHYPER_IOC_LOG_READ, &log), EINVAL);
+	log.reserved = 0;
+	log.len = SHYPER_LOG_READ_MAX + 1;
+	expect("LOG_READ(len max+1)", ioctl(fd, SHYPER_IOC_LOG_READ, &log), EINVAL);
+	log.len = 0xffffffffU;
+	expect("LOG_READ(len ~0)", ioctl(fd, SHYPER_IOC_LOG_READ, &log), EINVAL);
+	log.len = SHYPER_LOG_READ_MAX;
+	expect("LOG_READ(len max)", ioctl(fd, SHYPER_IOC_LOG_READ, &log), 0);
+	if (log.copied > SHYPER_LOG_READ_MAX || log.copied > log.held) {
+		printf("FAIL: LOG_READ: copied %llu of %llu held\n",
+		       (unsigned long long)log.copied, (unsigned long long)log.held);
+		failures++;
+	}
+
+	list.max = SHYPER_VM_LIST_MAX + 1;
+	expect("VM_LIST(max+1)", ioctl(fd, SHYPER_IOC_VM_LIST, &list), EINVAL);
+	list.max = 0xffffffffU;
+	expect("VM_LIST(max ~0)", ioctl(fd, SHYPER_IOC_VM_LIST, &list), EINVAL);
+	list.max = 0;
+	expect("VM_LIST(max 0)", ioctl(fd, SHYPER_IOC_VM_LIST, &list), 0);
+	if (list.count < 1) {
+		printf("FAIL: VM_LIST(max 0) counts %u VMs, want at least the MVM\n", list.count);
+		failures++;
+	}
+	list.max = SHYPER_VM_LIST_MAX;
+	expect("VM_LIST(max)", ioctl(fd, SHYPER_IOC_VM_LIST, &list), 0);
+
+	info.id = vms[0].id;
+	info.reserved = 1;
+	expect("VM_INFO(reserved 1)", ioctl(fd, SHYPER_IOC_VM_INFO, &info), EINVAL);
+	info.reserved = 0;
+	expect("VM_INFO(MVM)", ioctl(fd, SHYPER_IOC_VM_INFO, &info), 0);
+	if (info.info.id != vms[0].id || info.info.size < SHYPER_VM_INFO_SIZE_V1) {
+		printf("FAIL: VM_INFO(MVM) gave id %u size %u\n", info.info.id, info.info.size);
+		failures++;
+	}
+	info.id = 0x7fffffff;
+	expect("VM_INFO(missing id)", ioctl(fd, SHYPER_IOC_VM_INFO, &info), ENOENT);
+	info.id = 0xffffffffU;
+	expect("VM_INFO(id ~0)", ioctl(fd, SHYPER_IOC_VM_INFO, &info), ENOENT);
+}
+
+static void check_bad_numbers(int fd)
+{
+	struct { unsigned long cmd; const char *what; } bad[] = {
+		{ _IO(SHYPER_IOC_MAGIC, 0x05), "magic, unused number 0x05" },
+		{ _IO(SHYPER_IOC_MAGIC, 0x07), "magic, unused number 0x07" },
+		{ _IO(SHYPER_IOC_MAGIC, 0xff), "magic, number 0xff" },
+		{ _IO(SHYPER_IOC_MAGIC, 0x01), "HV_INFO without direction and size" },
+		{ _IOW(SHYPER_IOC_MAGIC, 0x01, struct shyper_hv_info), "HV_INFO as _IOW" },
+		{ _IOR(SHYPER_IOC_MAGIC, 0x01, uint32_t), "HV_INFO with size 4" },
+		{ _IOWR(SHYPER_IOC_MAGIC, 0x02, uint64_t), "LOG_READ with size 8" },
+		{ _IOWR(SHYPER_IOC_MAGIC, 0x03, struct shyper_ioc_log_read), "VM_LIST with LOG_READ's size" },
+		{ _IOR(SHYPER_IOC_MAGIC, 0x04, struct shyper_ioc_vm_info), "VM_INFO as _IOR" },
+		{ _IOW(SHYPER_IOC_MAGIC, 0x06, uint32_t), "PING with size 4" },
+		{ _IOR(SHYPER_IOC_MAGIC + 1, 0x01, struct shyper_hv_info), "HV_INFO with the wrong magic" },
+		{ _IO(SHYPER_IOC_MAGIC, 0x00) | 0x40000000UL, "NOP with a direction bit" },
+		{ 0, "number 0" },
+		{ TCGETS, "TCGETS" },
+	};
+	struct shyper_hv_info scratch[4];
+	char msg[160];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(msg, sizeof(msg), "ioctl %#lx (%s)", bad[i].cmd, bad[i].what);
+		expect(msg, ioctl(fd, bad[i].cmd, scratch), ENOTTY);
+	}
+}
+
+static void check_good_calls(int fd)
+{
+	struct shyper_hv_info info;
+
+	expect("NOP", ioctl(fd, SHYPER_IOC_NOP), 0);
+	memset(&info, 0, sizeof(info));
+	expect("HV_INFO", ioctl(fd, SHYPER_IOC_HV_INFO, &info), 0);
+	if (info.size < SHYPER_HV_INFO_SIZE_V1 ||
+	    info.abi_version >> 16 != SHYPER_ABI_MAJOR) {
+		printf("FAIL: HV_INFO gave size %u, ABI %#x\n", info.size, info.abi_version);
+		failures++;
+	}
+}
+
+static void check_read(int fd)
+{
+	struct shyper_event ev;
+	char small[sizeof(ev) - 1];
+	int flags = fcntl(fd, F_GETFL);
+	ssize_t n = 0;
+	int i;
+
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	expect("read(count < one event)", (int)read(fd, small, sizeof(small)), EINVAL);
+	/* Drain what waits (whole records only); then an empty ring: EAGAIN. */
+	for (i = 0; i < 1000; i++) {
+		n = read(fd, &ev, sizeof(ev));
+		if (n != (ssize_t)sizeof(ev))
+			break;
+	}
+	expect("read(O_NONBLOCK, empty ring)", (int)n, EAGAIN);
+	fcntl(fd, F_SETFL, flags);
+}
+
+static int open_device(void)
+{
+	int fd = open(DEVICE, O_RDWR);
+
+	if (fd < 0) {
+		fprintf(stderr, "shyper-ioctl-test: cannot open %s: %s\n", DEVICE, strerror(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+static uint64_t counter(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) :: "memory");
+	return v;
+}
+
+#define BENCH_BATCHES 5
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median over BENCH_BATCHES batches of n calls, in ticks per call. */
+static double bench_median(int fd, long n, int use_ioctl)
+{
+	uint64_t ticks[BENCH_BATCHES], start;
+	long i;
+	int b;
+
+	for (b = 0; b < BENCH_BATCHES; b++) {
+		start = counter();
+		for (i = 0; i < n; i++) {
+			if (!use_ioctl) {
+				syscall(SYS_getppid);
+			} else if (ioctl(fd, SHYPER_IOC_NOP) < 0) {
+				fprintf(stderr, "shyper-ioctl-test: SHYPER_IOC_NOP: %s\n",
+					strerror(errno));
+				exit(1);
+			}
+		}
+		ticks[b] = counter() - start;
+	}
+	qsort(ticks, BENCH_BATCHES, sizeof(ticks[0]), cmp_u64);
+	return (double)ticks[BENCH_BATCHES / 2] / n;
+}
+
+/* Null ioctl, and a null system call (getppid) as the reference. */
+static int bench(long n)
+{
+	int fd = open_device();
+	double nop, syscall_ref;
+	uint64_t freq;
+
+	if (n <= 0) {
+		fprintf(stderr, "shyper-ioctl-test: --bench needs a positive count\n");
+		return 2;
+	}
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	nop = bench_median(fd, n, 1);
+	syscall_ref = bench_median(fd, n, 0);
+	printf("ioctl-bench: %ld SHYPER_IOC_NOP calls x %d batches (median): %.2f ticks/call; "
+	       "getppid() %.2f ticks/call; counter %llu Hz\n",
+	       n, BENCH_BATCHES, nop, syscall_ref, (unsigned long long)freq);
+	return 0;
+}
+
+static int print_hv_info(void)
+{
+	struct shyper_hv_info info;
+	int fd = open_device();
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, SHYPER_IOC_HV_INFO, &info) < 0) {
+		fprintf(stderr, "shyper-ioctl-test: HV_INFO: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("size %u\nabi_version %#x\nversion %.32s\nboard %.64s\ngic_version %u\n"
+	       "pcpu_count %u\nmem_total %llu\nmem_hypervisor %llu\npool_total %llu\n"
+	       "pool_free %llu\nuptime_ns %llu\nvm_count %u\nvm_max %u\n",
+	       info.size, info.abi_version, info.version, info.board, info.gic_version,
+	       info.pcpu_count, (unsigned long long)info.mem_total,
+	       (unsigned long long)info.mem_hypervisor, (unsigned long long)info.pool_total,
+	       (unsigned long long)info.pool_free, (unsigned long long)info.uptime_ns,
+	       info.vm_count, info.vm_max);
+	return 0;
+}
+
+/* PING, then wait for the PONG carrying our cookie; other events are skipped. */
+static int events(void)
+{
+	int fd = open_device();
+	struct timespec now;
+	struct shyper_event ev[4];
+	uint64_t cookie;
+	int waited_ms = 0, i;
+	ssize_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	cookie = (uint64_t)now.tv_sec << 32 ^ (uint64_t)now.tv_nsec ^ (uint64_t)getpid();
+	if (ioctl(fd, SHYPER_IOC_PING, &cookie) < 0) {
+		fprintf(stderr, "shyper-ioctl-test: PING: %s\n", strerror(errno));
+		return 1;
+	}
+	while (waited_ms < 5000) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) < 0) {
+			perror("poll");
+			return 1;
+		}
+		waited_ms += 100;
+		if (!(pfd.revents & POLLIN))
+			continue;
+		n = read(fd, ev, sizeof(ev));
+		if (n < 0) {
+			perror("read");
+			return 1;
+		}
+		if (n % sizeof(ev[0])) {
+			fprintf(stderr, "shyper-ioctl-test: read %zd bytes: not whole events\n", n);
+			return 1;
+		}
+		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
+			if (ev[i].type == SHYPER_EVENT_PONG && ev[i].data[0] == cookie) {
+				printf("events: PONG %#llx (seq %llu)\n", (unsigned long long)cookie,
+				       (unsigned long long)ev[i].seq);
+				return 0;
+			}
+		}
+	}
+	fprintf(stderr, "shyper-ioctl-test: no PONG for cookie %#llx within 5 s\n",
+		(unsigned long long)cookie);
+	return 1;
+}
+
+static int load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long rc;
+
+	if (fd < 0) {
+		fprintf(stderr, "shyper-ioctl-test: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	rc = syscall(SYS_finit_module, fd, "", 0);
+	printf("load %s: %s\n", path, rc ? errno_name(errno) : "loaded");
+	close(fd);
+	return rc ? 1 : 0;
+}
+
+static int open_as(long uid)
+{
+	int fd;
+
+	if (setgid(uid) || setuid(uid)) {
+		fprintf(stderr, "shyper-ioctl-test: cannot become uid %ld: %s\n", uid, strerror(errno));
+		return 2;
+	}
+	fd = open(DEVICE, O_RDWR);
+	printf("open-as %ld: %s\n", uid, fd < 0 ? errno_name(errno) : "opened");
+	return fd < 0 && errno == EACCES ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	int fd;
+
+	if (argc == 3 && !strcmp(argv[1], "--bench"))
+		return bench(strtol(argv[2], NULL, 0));
+	if (argc == 2 && !strcmp(argv[1], "--hv-info"))
+		return print_hv_info();
+	if (argc == 2 && !strcmp(argv[1], "--events"))
+		return events();
+	if (argc == 3 && !strcmp(argv[1], "--load"))
+		return load_module(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--open-as"))
+		return open_as(strtol(argv[2], NULL, 0));
+	if (argc != 1) {
+		fprintf(stderr, "usage: shyper-ioctl-test [--bench N | --hv-info | --events | --load KO | --open-as UID]\n");
+		return 2;
+	}
+
+	fd = open_device();
+	check_good_calls(fd);
+	check_bad_pointers(fd);
+	check_bad_fields(fd);
+	check_bad_numbers(fd);
+	check_read(fd);
+	close(fd);
+	printf("shyper-ioctl-test: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
