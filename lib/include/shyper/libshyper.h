@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * libshyper: the C API every MVM tool uses to talk to the Shyper hypervisor
+ * through the kernel module's /dev/shyper.
+ *
+ * Conventions shared by every call:
+ *  - Calls return 0 on success or a negative enum shyper_error. They never
+ *    print and never exit. After a failure on a handle,
+ *    shyper_last_error_message(h) is a one-line human explanation that
+ *    names what failed ("no VM named 'web'", "cannot open /dev/shyper:
+ *    Permission denied (are you root?)"); shyper_strerror(err) is the
+ *    generic text of the code.
+ *  - Output parameters are written only on success.
+ *  - Whatever a call allocates for the caller is released with the matching
+ *    *_free function (or json_object_put() for JSON objects).
+ *  - A handle is not thread-safe: use one per thread, or lock around it.
+ *
+ * Structs (struct shyper_hv_info, struct shyper_vm_info, struct
+ * shyper_event) and enums (enum shyper_vm_type, enum shyper_vm_state) are
+ * the ABI's own, from <shyper/abi.h>.
+ *
+ * JSON documents follow docs/json-schema.md (each has "schema": 1).
+ */
+#ifndef SHYPER_LIBSHYPER_H
+#define SHYPER_LIBSHYPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <shyper/abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHYPER_EXPORT __attribute__((visibility("default")))
+
+/* Version of the JSON documents the *_to_json functions build. */
+#define SHYPER_JSON_SCHEMA 1
+
+/* The default device; $SHYPER_DEVICE overrides it. */
+#define SHYPER_DEFAULT_DEVICE "/dev/shyper"
+
+/*
+ * Error codes: negative, returned as they are. The kernel module's errno
+ * values are folded into this small set; the handle's message says which
+ * errno it was.
+ */
+enum shyper_error {
+	SHYPER_ERR_NO_DEVICE = -1,     /* the device node is missing (module not loaded) */
+	SHYPER_ERR_PERMISSION = -2,    /* EACCES/EPERM: not allowed (not root, or not the MVM) */
+	SHYPER_ERR_INVALID = -3,       /* EINVAL: an argument was rejected */
+	SHYPER_ERR_NOT_SUPPORTED = -4, /* ENOTTY/EOPNOTSUPP: the module or hypervisor lacks the call */
+	SHYPER_ERR_NO_ENTRY = -5,      /* ENOENT: no such VM */
+	SHYPER_ERR_BUSY = -6,          /* EBUSY: in the wrong state, or already set up */
+	SHYPER_ERR_FAULT = -7,         /* EFAULT: a buffer was refused (a library bug) */
+	SHYPER_ERR_NO_MEMORY = -8,     /* ENOMEM: out of memory */
+	SHYPER_ERR_EXISTS = -9,        /* EEXIST: a VM with that name or UUID exists */
+	SHYPER_ERR_TIMEOUT = -10,      /* nothing happened within the timeout */
+	SHYPER_ERR_INTERRUPTED = -11,  /* EINTR: a signal interrupted the call */
+	SHYPER_ERR_ABI = -12,          /* the hypervisor speaks another ABI major version */
+	SHYPER_ERR_PROTOCOL = -13,     /* an answer did not make sense (short or inconsistent) */
+	SHYPER_ERR_SYSTEM = -14,       /* any other errno; the message names it */
+};
+
+/* Opaque handle on the device. */
+struct shyper;
+
+/* json-c's object type (json-c typedefs it as json_object). */
+struct json_object;
+
+/*
+ * Opens DEVICE (NULL: $SHYPER_DEVICE if set and non-empty, else
+ * /dev/shyper), then checks that the hypervisor's ABI major version is
+ * SHYPER_ABI_MAJOR (else SHYPER_ERR_ABI).
+ * Returns the handle, or NULL with *err (if ERR is not NULL) set to the
+ * error; shyper_last_error_message(NULL) then explains it (per thread).
+ * Typical errors: SHYPER_ERR_NO_DEVICE, SHYPER_ERR_PERMISSION,
+ * SHYPER_ERR_ABI, SHYPER_ERR_NO_MEMORY.
+ */
+SHYPER_EXPORT struct shyper *shyper_open(const char *device, int *err);
+
+/* Closes the device and frees the handle. NULL is allowed. */
+SHYPER_EXPORT void shyper_close(struct shyper *h);
+
+/* The device path the handle was opened on (owned by the handle). */
+SHYPER_EXPORT const char *shyper_device_path(const struct shyper *h);
+
+/* Generic text of an error code ("no such VM"); never NULL. */
+SHYPER_EXPORT const char *shyper_strerror(int err);
+
+/*
+ * The message of the handle's last failed call ("" if none failed yet).
+ * H = NULL: the message of the calling thread's last failed shyper_open().
+ * The string is owned by the library and valid until the next call on the
+ * same handle (or the next shyper_open() in the thread).
+ */
+SHYPER_EXPORT const char *shyper_last_error_message(const struct shyper *h);
+
+/* The library's version string, e.g. "0.1.0". */
+SHYPER_EXPORT const char *shyper_library_version(void);
+
+/* "mvm", "gvm", "rtvm", or "unknown". */
+SHYPER_EXPORT const char *shyper_vm_type_name(uint32_t type);
+
+/* "defined", "running", "paused", "shutoff", "crashed", or "unknown". */
+SHYPER_EXPORT const char *shyper_vm_state_name(uint32_t state);
+
+/* ---- Hypervisor ------------------------------------------------------------ */
+
+/* Fills *INFO from the hypervisor (a fresh query each time). */
+SHYPER_EXPORT int shyper_hv_info(struct shyper *h, struct shyper_hv_info *info);
+
+/* One no-op hypercall: the round trip, for benchmarks. */
+SHYPER_EXPORT int shyper_nop(struct shyper *h);
+
+/* The hypervisor's log ring, read whole (see shyper_hv_log). */
+struct shyper_log {
+	char *text;       /* malloc'd, len bytes plus a terminating NUL */
+	size_t len;
+	uint64_t start;   /* stream offset of text[0]: bytes logged before it */
+	uint64_t written; /* bytes ever logged, as of the last read */
+	uint64_t lost;    /* bytes overwritten while reading: a gap inside text */
+};
+
+/*
+ * Reads everything the log ring holds, oldest first, in as many calls as
+ * it takes. When the hypervisor logs meanwhile and the ring overwrites
+ * bytes not yet read, reading continues after the gap and LOST counts the
+ * missing bytes. On success *LOG owns text; release it with
+ * shyper_log_free().
+ */
+SHYPER_EXPORT int shyper_hv_log(struct shyper *h, struct shyper_log *log);
+
+/* Frees LOG's text and zeroes it. NULL is allowed. */
+SHYPER_EXPORT void shyper_log_free(struct shyper_log *log);
+
+/* ---- VMs -------------------------------------------------------------------- */
+
+/*
+ * Every VM, in id order. On success *VMS is a malloc'd array of *COUNT
+ * entries (possibly zero entries, never NULL); free it with
+ * shyper_vm_list_free().
+ */
+SHYPER_EXPORT int shyper_vm_list(struct shyper *h, struct shyper_vm_info **vms, size_t *count);
+
+/* Frees an array from shyper_vm_list(). NULL is allowed. */
+SHYPER_EXPORT void shyper_vm_list_free(struct shyper_vm_info *vms);
+
+/* VM number ID. No such VM: SHYPER_ERR_NO_ENTRY. */
+SHYPER_EXPORT int shyper_vm_info(struct shyper *h, uint32_t id, struct shyper_vm_info *info);
+
+/* The VM called NAME (found through the list). None: SHYPER_ERR_NO_ENTRY. */
+SHYPER_EXPORT int shyper_vm_info_by_name(struct shyper *h, const char *name,
+					 struct shyper_vm_info *info);
+
+/*
+ * What a user typed: all digits means an id, and if no VM has that id it
+ * is tried as a name (names may be numeric); anything else is a name.
+ */
+SHYPER_EXPORT int shyper_vm_lookup(struct shyper *h, const char *name_or_id,
+				   struct shyper_vm_info *info);
+
+/* ---- Events -------------------------------------------------------------------- */
+
+/* Asks the hypervisor to post a SHYPER_EVENT_PONG event carrying COOKIE. */
+SHYPER_EXPORT int shyper_ping(struct shyper *h, uint64_t cookie);
+
+/*
+ * Waits up to TIMEOUT_MS milliseconds (negative: forever, 0: just check)
+ * for the next event and stores it in *EV. Nothing by then:
+ * SHYPER_ERR_TIMEOUT.
+ */
+SHYPER_EXPORT int shyper_event_wait(struct shyper *h, struct shyper_event *ev, int timeout_ms);
+
+/* ---- JSON (docs/json-schema.md) ------------------------------------------------- */
+
+/*
+ * Each returns a new json-c object (release it with json_object_put()), or
+ * NULL if out of memory or the argument is NULL. The top-level object has
+ * "schema": SHYPER_JSON_SCHEMA.
+ */
+SHYPER_EXPORT struct json_object *shyper_hv_info_to_json(const struct shyper_hv_info *info);
+SHYPER_EXPORT struct json_object *shyper_vm_info_to_json(const struct shyper_vm_info *info);
+SHYPER_EXPORT struct json_object *shyper_vm_list_to_json(const struct shyper_vm_info *vms,
+							  size_t count);
+SHYPER_EXPORT struct json_object *shyper_log_to_json(const struct shyper_log *log);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHYPER_LIBSHYPER_H */

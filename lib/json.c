@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * JSON documents of the library's objects, through json-c. The schema is
+ * docs/json-schema.md: keep both in step, and bump SHYPER_JSON_SCHEMA only
+ * when a field changes meaning or goes away (adding fields is compatible).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "internal.h"
+
+/* Adds KEY = VALUE; a NULL value (out of memory) fails the whole object. */
+static int put(json_object *obj, const char *key, json_object *value)
+{
+	if (!value)
+		return -1;
+	if (json_object_object_add(obj, key, value)) {
+		json_object_put(value);
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *new_document(void)
+{
+	json_object *doc = json_object_new_object();
+
+	if (doc && put(doc, "schema", json_object_new_int(SHYPER_JSON_SCHEMA))) {
+		json_object_put(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static json_object *finish(json_object *obj, int failed)
+{
+	if (failed) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* Length of the valid UTF-8 sequence at P (at most LEFT bytes), or 0. */
+static size_t utf8_sequence(const unsigned char *p, size_t left)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past Unicode are not text. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/*
+ * JSON strings are Unicode: bytes that are not UTF-8 (a log cut in the
+ * middle of a character, garbage) become U+FFFD rather than invalid JSON.
+ */
+static json_object *new_text(const char *text, size_t len)
+{
+	static const char replacement[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)text;
+	json_object *obj;
+	char *clean;
+	size_t out = 0;
+
+	clean = malloc(len * 3 + 1);
+	if (!clean)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_sequence(p + i, len - i);
+
+		if (n) {
+			memcpy(clean + out, p + i, n);
+			out += n;
+			i += n;
+		} else {
+			memcpy(clean + out, replacement, 3);
+			out += 3;
+			i++;
+		}
+	}
+	obj = json_object_new_string_len(clean, (int)out);
+	free(clean);
+	return obj;
+}
+
+/* A C string field of a fixed-size ABI array (NUL-terminated by the library). */
+static json_object *new_field_string(const char *field, size_t size)
+{
+	return new_text(field, strnlen(field, size));
+}
+
+struct json_object *shyper_hv_info_to_json(const struct shyper_hv_info *info)
+{
+	json_object *doc;
+	char abi[24];
+	int failed = 0;
+
+	if (!info || !(doc = new_document()))
+		return NULL;
+	snprintf(abi, sizeof(abi), "%u.%u", info->abi_version >> 16, info->abi_version & 0xffff);
+	failed |= put(doc, "version", new_field_string(info->version, sizeof(info->version)));
+	failed |= put(doc, "abi_version", json_object_new_string(abi));
+	failed |= put(doc, "abi_major", json_object_new_int64(info->abi_version >> 16));
+	failed |= put(doc, "abi_minor", json_object_new_int64(info->abi_version & 0xffff));
+	failed |= put(doc, "board", new_field_string(info->board, sizeof(info->board)));
+	failed |= put(doc, "gic_version", json_object_new_int64(info->gic_version));
+	failed |= put(doc, "pcpu_count", json_object_new_int64(info->pcpu_count));
+	failed |= put(doc, "memory_total_bytes", json_object_new_uint64(info->mem_total));
+	failed |= put(doc, "memory_hypervisor_bytes", json_object_new_uint64(info->mem_hypervisor));
+	failed |= put(doc, "pool_total_bytes", json_object_new_uint64(info->pool_total));
+	failed |= put(doc, "pool_free_bytes", json_object_new_uint64(info->pool_free));
+	failed |= put(doc, "uptime_ns", json_object_new_uint64(info->uptime_ns));
+	failed |= put(doc, "vm_count", json_object_new_int64(info->vm_count));
+	failed |= put(doc, "vm_max", json_object_new_int64(info->vm_max));
+	return finish(doc, failed);
+}
+
+/* The fields of one VM, into OBJ (a document or a list entry). */
+static int put_vm_fields(json_object *obj, const struct shyper_vm_info *info)
+{
+	json_object *vcpus = json_object_new_array();
+	uint32_t placed = info->vcpu_count < SHYPER_MAX_VCPUS ? info->vcpu_count : SHYPER_MAX_VCPUS;
+	int failed = 0;
+
+	failed |= put(obj, "id", json_object_new_int64(info->id));
+	failed |= put(obj, "name", new_field_string(info->name, sizeof(info->name)));
+	failed |= put(obj, "type", json_object_new_string(shyper_vm_type_name(info->type)));
+	failed |= put(obj, "state", json_object_new_string(shyper_vm_state_name(info->state)));
+	failed |= put(obj, "vcpu_count", json_object_new_int64(info->vcpu_count));
+	failed |= put(obj, "memory_bytes", json_object_new_uint64(info->memory));
+	failed |= put(obj, "uptime_ns", json_object_new_uint64(info->uptime_ns));
+	failed |= put(obj, "exits", json_object_new_uint64(info->exits));
+	for (uint32_t i = 0; vcpus && i < placed; i++) {
+		json_object *vcpu = json_object_new_object();
+
+		if (!vcpu || json_object_array_add(vcpus, vcpu)) {
+			json_object_put(vcpu);
+			failed = 1;
+			break;
+		}
+		failed |= put(vcpu, "vcpu", json_object_new_int64(i));
+		failed |= put(vcpu, "pcpu", json_object_new_int64(info->vcpu_pcpu[i]));
+	}
+	failed |= put(obj, "vcpus", vcpus);
+	return failed;
+}
+
+struct json_object *shyper_vm_info_to_json(const struct shyper_vm_info *info)
+{
+	json_object *doc;
+
+	if (!info || !(doc = new_document()))
+		return NULL;
+	return finish(doc, put_vm_fields(doc, info));
+}
+
+struct json_object *shyper_vm_list_to_json(const struct shyper_vm_info *vms, size_t count)
+{
+	json_object *doc, *list;
+	int failed = 0;
+
+	if ((!vms && count) || !(doc = new_document()))
+		return NULL;
+	list = json_object_new_array();
+	failed |= put(doc, "vms", list);
+	for (size_t i = 0; !failed && i < count; i++) {
+		json_object *vm = json_object_new_object();
+
+		if (!vm || json_object_array_add(list, vm)) {
+			json_object_put(vm);
+			failed = 1;
+			break;
+		}
+		failed |= put_vm_fields(vm, &vms[i]);
+	}
+	return finish(doc, failed);
+}
+
+struct json_object *shyper_log_to_json(const struct shyper_log *log)
+{
+	json_object *doc;
+	int failed = 0;
+
+	if (!log || !(doc = new_document()))
+		return NULL;
+	failed |= put(doc, "text", new_text(log->text ? log->text : "", log->text ? log->len : 0));
+	failed |= put(doc, "length_bytes", json_object_new_uint64(log->len));
+	failed |= put(doc, "start_offset_bytes", json_object_new_uint64(log->start));
+	failed |= put(doc, "written_bytes", json_object_new_uint64(log->written));
+	failed |= put(doc, "lost_bytes", json_object_new_uint64(log->lost));
+	return finish(doc, failed);
+}

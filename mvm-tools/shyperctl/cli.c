@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * shyperctl's command line: the command table, option parsing, help texts,
+ * and the one way the tool reports errors (one "shyperctl: " line on
+ * stderr; exit 1 when an operation fails, 2 for a bad command line).
+ *
+ * Options may come anywhere (before or after the command); "--" ends them.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "shyperctl.h"
+
+#define MAX_POSITIONALS 16
+
+struct command {
+	const char *group;   /* "hv", "vm" */
+	const char *name;    /* "info" */
+	const char *args;    /* usage of its arguments, "" if none */
+	int min_args;
+	int max_args;
+	const char *summary; /* one line, for the lists */
+	const char *description;
+	int (*run)(struct shyperctl *ctx, int argc, char **argv);
+};
+
+struct group {
+	const char *name;
+	const char *summary;
+};
+
+static const struct group groups[] = {
+	{ "hv", "The hypervisor: information and log" },
+	{ "vm", "Virtual machines: list and inspect" },
+};
+
+static const struct command commands[] = {
+	{ "hv", "info", "", 0, 0, "Show the hypervisor's version, board, CPUs, memory and uptime",
+	  "Shows the hypervisor's version and ABI version, the board and its GIC\n"
+	  "version, the physical CPUs online, the memory of the board, what the\n"
+	  "hypervisor keeps for itself, the guest memory pool (total and free),\n"
+	  "the number of VMs and the hypervisor's uptime.\n",
+	  shyperctl_hv_info },
+	{ "hv", "log", "", 0, 0, "Print the hypervisor's log",
+	  "Prints everything the hypervisor's log ring holds, oldest line first.\n",
+	  shyperctl_hv_log },
+	{ "vm", "list", "", 0, 0, "List the VMs",
+	  "Lists every VM (the management VM included) as a table: id, name,\n"
+	  "type (mvm, gvm, rtvm), state (defined, running, paused, shutoff,\n"
+	  "crashed), vCPUs and memory.\n",
+	  shyperctl_vm_list },
+	{ "vm", "info", "NAME|ID", 1, 1, "Show one VM",
+	  "Shows one VM: id, name, type, state, vCPUs and the pCPU each runs on,\n"
+	  "memory, uptime and the number of exits to the hypervisor. A number is\n"
+	  "taken as an id first, then as a name.\n",
+	  shyperctl_vm_info },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char options_help[] =
+	"Options (anywhere on the command line; \"--\" ends them):\n"
+	"  -j, --json           print JSON (schema in docs/json-schema.md) instead of text\n"
+	"  -d, --device PATH    the device (default: $SHYPER_DEVICE, else /dev/shyper)\n"
+	"  -h, --help           show help for the tool, a command or a subcommand\n"
+	"  -V, --version        show the version\n";
+
+static const char exit_help[] =
+	"Exit status: 0 success, 1 the operation failed, 2 bad command line.\n"
+	"Errors are one line on stderr starting with \"shyperctl: \".\n";
+
+int shyperctl_fail(struct shyperctl *ctx, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("shyperctl: ", ctx->err);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+	return status;
+}
+
+int shyperctl_fail_lib(struct shyperctl *ctx, int rc)
+{
+	const char *message = shyper_last_error_message(ctx->handle);
+
+	return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "%s",
+			      message && *message ? message : shyper_strerror(rc));
+}
+
+int shyperctl_open(struct shyperctl *ctx)
+{
+	int rc;
+
+	ctx->handle = shyper_open(ctx->device, &rc);
+	if (ctx->handle)
+		return SHYPERCTL_EXIT_OK;
+	return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "%s",
+			      *shyper_last_error_message(NULL) ? shyper_last_error_message(NULL)
+							       : shyper_strerror(rc));
+}
+
+int shyperctl_print_json(struct shyperctl *ctx, struct json_object *obj)
+{
+	if (!obj)
+		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
+	fprintf(ctx->out, "%s\n",
+		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+	return SHYPERCTL_EXIT_OK;
+}
+
+static int usage_error(struct shyperctl *ctx, const char *help_for, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* One line: the problem, then where help is. */
+static int usage_error(struct shyperctl *ctx, const char *help_for, const char *fmt, ...)
+{
+	char problem[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	return shyperctl_fail(ctx, SHYPERCTL_EXIT_USAGE, "%s (see 'shyperctl %s%s--help')", problem,
+			      help_for, *help_for ? " " : "");
+}
+
+static void print_tool_help(FILE *out)
+{
+	fputs("Usage: shyperctl [OPTIONS] COMMAND SUBCOMMAND [ARGS]\n\n"
+	      "Manages the Shyper hypervisor from its management VM (MVM), through\n"
+	      "/dev/shyper.\n\nCommands:\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "%s %s %s", commands[i].group, commands[i].name,
+			 commands[i].args);
+		fprintf(out, "  %-18s %s\n", name, commands[i].summary);
+	}
+	fprintf(out, "\n%s\n%s", options_help, exit_help);
+}
+
+static void print_group_help(FILE *out, const struct group *g)
+{
+	fprintf(out, "Usage: shyperctl %s SUBCOMMAND [OPTIONS] [ARGS]\n\n%s.\n\nSubcommands:\n",
+		g->name, g->summary);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char name[40];
+
+		if (strcmp(commands[i].group, g->name))
+			continue;
+		snprintf(name, sizeof(name), "%s %s", commands[i].name, commands[i].args);
+		fprintf(out, "  %-15s %s\n", name, commands[i].summary);
+	}
+	fprintf(out, "\n%s", options_help);
+}
+
+static void print_command_help(FILE *out, const struct command *c)
+{
+	fprintf(out, "Usage: shyperctl %s %s [OPTIONS]%s%s\n\n%s.\n\n%s\n%s", c->group, c->name,
+		*c->args ? " " : "", c->args, c->summary, c->description, options_help);
+}
+
+static void print_version(FILE *out)
+{
+	fprintf(out, "shyperctl %s (libshyper %s, ABI %d.%d)\n", SHYPERCTL_VERSION,
+		shyper_library_version(), SHYPER_ABI_MAJOR, SHYPER_ABI_MINOR);
+}
+
+struct parsed {
+	int help;
+	int version;
+	int count;
+	char *positional[MAX_POSITIONALS];
+};
+
+static int parse_options(struct shyperctl *ctx, int argc, char **argv, struct parsed *p)
+{
+	int options_done = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char *arg = argv[i];
+
+		if (options_done || arg[0] != '-' || strcmp(arg, "-") == 0) {
+			if (p->count == MAX_POSITIONALS)
+				return usage_error(ctx, "", "too many arguments");
+			p->positional[p->count++] = arg;
+		} else if (strcmp(arg, "--") == 0) {
+			options_done = 1;
+		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			p->help = 1;
+		} else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+			p->version = 1;
+		} else if (strcmp(arg, "-j") == 0 || strcmp(arg, "--json") == 0) {
+			ctx->json = 1;
+		} else if (strncmp(arg, "--device=", 9) == 0) {
+			ctx->device = arg + 9;
+		} else if (strcmp(arg, "-d") == 0 || strcmp(arg, "--device") == 0) {
+			if (i + 1 == argc)
+				return usage_error(ctx, "", "option '%s' needs a device path", arg);
+			ctx->device = argv[++i];
+		} else {
+			return usage_error(ctx, "", "unknown option '%s'", arg);
+		}
+	}
+	if (ctx->device && !*ctx->device)
+		return usage_error(ctx, "", "empty device path");
+	return SHYPERCTL_EXIT_OK;
+}
+
+static const struct group *find_group(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
+		if (strcmp(groups[i].name, name) == 0)
+			return &groups[i];
+	return NULL;
+}
+
+static const struct command *find_command(const char *group, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].group, group) == 0 && strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* "info, log": a group's subcommands, for messages. */
+static void list_subcommands(const char *group, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(commands) && used < size; i++) {
+		if (strcmp(commands[i].group, group))
+			continue;
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+					 commands[i].name);
+	}
+}
+
+static int dispatch(struct shyperctl *ctx, struct parsed *p)
+{
+	const struct group *g;
+	const struct command *c;
+	char subcommands[64], help_for[40];
+
+	if (p->version) {
+		print_version(ctx->out);
+		return SHYPERCTL_EXIT_OK;
+	}
+	if (p->count == 0) {
+		if (p->help) {
+			print_tool_help(ctx->out);
+			return SHYPERCTL_EXIT_OK;
+		}
+		return usage_error(ctx, "", "missing command");
+	}
+	g = find_group(p->positional[0]);
+	if (!g)
+		return usage_error(ctx, "", "unknown command '%s'", p->positional[0]);
+	list_subcommands(g->name, subcommands, sizeof(subcommands));
+	if (p->count == 1) {
+		if (p->help) {
+			print_group_help(ctx->out, g);
+			return SHYPERCTL_EXIT_OK;
+		}
+		return usage_error(ctx, g->name, "%s: missing subcommand (%s)", g->name, subcommands);
+	}
+	c = find_command(g->name, p->positional[1]);
+	if (!c)
+		return usage_error(ctx, g->name, "unknown %s subcommand '%s' (%s)", g->name,
+				   p->positional[1], subcommands);
+	if (p->help) {
+		print_command_help(ctx->out, c);
+		return SHYPERCTL_EXIT_OK;
+	}
+	snprintf(help_for, sizeof(help_for), "%s %s", c->group, c->name);
+	if (p->count - 2 < c->min_args)
+		return usage_error(ctx, help_for, "%s: missing argument %s", help_for, c->args);
+	if (p->count - 2 > c->max_args)
+		return usage_error(ctx, help_for, "%s: unexpected argument '%s'", help_for,
+				   p->positional[2 + c->max_args]);
+	return c->run(ctx, p->count - 2, p->positional + 2);
+}
+
+int shyperctl_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct shyperctl ctx = { .out = out, .err = err };
+	struct parsed parsed = { 0 };
+	int status = parse_options(&ctx, argc, argv, &parsed);
+
+	if (status == SHYPERCTL_EXIT_OK)
+		status = dispatch(&ctx, &parsed);
+	shyper_close(ctx.handle);
+	if (fflush(out) != 0 || ferror(out)) {
+		if (status == SHYPERCTL_EXIT_OK)
+			status = shyperctl_fail(&ctx, SHYPERCTL_EXIT_FAILURE, "error writing output");
+	}
+	return status;
+}

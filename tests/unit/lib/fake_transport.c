@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The fake device behind libshyper in host tests (see fake_transport.h).
+ * It behaves like the kernel module over the hypervisor: the same checks
+ * (reserved fields, maximum lengths) and the same errno values.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../../lib/internal.h"
+#include "fake_transport.h"
+
+#define MiB (1ULL << 20)
+#define FAKE_FD 42
+
+struct fake_device fake;
+
+void fake_reset(void)
+{
+	free(fake.log);
+	memset(&fake, 0, sizeof(fake));
+
+	fake.hv.size = sizeof(fake.hv);
+	fake.hv.abi_version = SHYPER_ABI_MAJOR << 16 | SHYPER_ABI_MINOR;
+	strcpy(fake.hv.version, "0.1.0-test");
+	strcpy(fake.hv.board, "QEMU virt (test)");
+	fake.hv.gic_version = 3;
+	fake.hv.pcpu_count = 4;
+	fake.hv.mem_total = 2048 * MiB;
+	fake.hv.mem_hypervisor = 64 * MiB;
+	fake.hv.pool_total = 512 * MiB;
+	fake.hv.pool_free = 384 * MiB;
+	fake.hv.uptime_ns = 3723500000000ULL; /* 1h 2m 3.5s */
+	fake.hv.vm_count = 1;
+	fake.hv.vm_max = 8;
+	fake.log_ring_size = 1 << 20;
+
+	struct shyper_vm_info *mvm = fake_add_vm(0, "mvm");
+
+	mvm->type = SHYPER_VM_MVM;
+	mvm->vcpu_count = 4;
+	mvm->memory = 1472 * MiB;
+	for (int i = 0; i < 4; i++)
+		mvm->vcpu_pcpu[i] = (uint8_t)i;
+}
+
+void fake_log_append(const char *text)
+{
+	size_t len = strlen(text);
+
+	fake.log = realloc(fake.log, fake.log_written + len);
+	memcpy(fake.log + fake.log_written, text, len);
+	fake.log_written += len;
+}
+
+struct shyper_vm_info *fake_add_vm(uint32_t id, const char *name)
+{
+	struct shyper_vm_info *vm = &fake.vms[fake.vm_count++];
+
+	memset(vm, 0, sizeof(*vm));
+	vm->size = sizeof(*vm);
+	vm->id = id;
+	strncpy(vm->name, name, sizeof(vm->name) - 1);
+	vm->type = SHYPER_VM_GVM;
+	vm->state = SHYPER_VM_RUNNING;
+	vm->vcpu_count = 1;
+	vm->memory = 128 * MiB;
+	vm->uptime_ns = 5 * 1000000000ULL;
+	vm->exits = 1000 + id;
+	vm->vcpu_pcpu[0] = 1;
+	return vm;
+}
+
+void fake_post_event(uint32_t type, uint32_t vm_id, uint64_t data0)
+{
+	struct shyper_event *ev = &fake.events[fake.event_count++];
+
+	ev->type = type;
+	ev->vm_id = vm_id;
+	ev->seq = fake.event_count;
+	ev->data[0] = data0;
+}
+
+int shyper_transport_open(struct shyper *h, const char *path)
+{
+	strncpy(fake.open_path, path, sizeof(fake.open_path) - 1);
+	if (fake.open_errno)
+		return -fake.open_errno;
+	fake.open_count++;
+	h->fd = FAKE_FD;
+	return 0;
+}
+
+void shyper_transport_close(struct shyper *h)
+{
+	if (h->fd == FAKE_FD)
+		fake.open_count--;
+	h->fd = -1;
+}
+
+static int log_read(struct shyper_ioc_log_read *req)
+{
+	size_t held = fake.log_written < fake.log_ring_size ? fake.log_written : fake.log_ring_size;
+	size_t start = fake.log_written - held, n;
+
+	if (req->reserved || req->len > SHYPER_LOG_READ_MAX)
+		return -EINVAL;
+	if (fake.log_between_reads && fake.calls[_IOC_NR(SHYPER_IOC_LOG_READ)] > 1) {
+		fake.log_between_reads();
+		held = fake.log_written < fake.log_ring_size ? fake.log_written : fake.log_ring_size;
+		start = fake.log_written - held;
+	}
+	n = req->offset < held ? held - req->offset : 0;
+	if (n > req->len)
+		n = req->len;
+	if (fake.log_copy_limit && n > fake.log_copy_limit)
+		n = fake.log_copy_limit;
+	if (fake.log_copy_zero)
+		n = 0;
+	if (n)
+		memcpy((void *)(uintptr_t)req->buf, fake.log + start + req->offset, n);
+	req->copied = n;
+	req->held = held;
+	req->written = fake.log_written;
+	if (fake.log_inconsistent)
+		req->held = req->written + 1;
+	return 0;
+}
+
+static int vm_list(struct shyper_ioc_vm_list *req)
+{
+	struct shyper_vm_info *out = (void *)(uintptr_t)req->buf;
+
+	if (req->max > SHYPER_VM_LIST_MAX)
+		return -EINVAL;
+	if (req->max > fake.vm_list_max_seen)
+		fake.vm_list_max_seen = req->max;
+	for (unsigned int i = 0; i < fake.vm_count && i < req->max; i++)
+		out[i] = fake.vms[i];
+	req->count = fake.vm_count;
+	return 0;
+}
+
+static int vm_info(struct shyper_ioc_vm_info *req)
+{
+	if (req->reserved)
+		return -EINVAL;
+	for (unsigned int i = 0; i < fake.vm_count; i++) {
+		if (fake.vms[i].id == req->id) {
+			req->info = fake.vms[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
+{
+	if (h->fd != FAKE_FD)
+		return -EBADF;
+	if (_IOC_NR(cmd) < FAKE_IOC_SLOTS)
+		fake.calls[_IOC_NR(cmd)]++;
+	if (fake.fail_errno && (fake.fail_cmd == cmd || fake.fail_cmd == 0))
+		return -fake.fail_errno;
+	switch (cmd) {
+	case SHYPER_IOC_NOP:
+		return 0;
+	case SHYPER_IOC_HV_INFO:
+		memcpy(arg, &fake.hv, sizeof(fake.hv));
+		return 0;
+	case SHYPER_IOC_LOG_READ:
+		return log_read(arg);
+	case SHYPER_IOC_VM_LIST:
+		return vm_list(arg);
+	case SHYPER_IOC_VM_INFO:
+		return vm_info(arg);
+	case SHYPER_IOC_PING:
+		fake.last_ping = *(uint64_t *)arg;
+		fake_post_event(SHYPER_EVENT_PONG, 0, fake.last_ping);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+int shyper_transport_poll(struct shyper *h, int timeout_ms)
+{
+	(void)timeout_ms;
+	if (h->fd != FAKE_FD)
+		return -EBADF;
+	return fake.event_next < fake.event_count;
+}
+
+long shyper_transport_read(struct shyper *h, void *buf, size_t len)
+{
+	if (h->fd != FAKE_FD)
+		return -EBADF;
+	if (fake.event_next == fake.event_count)
+		return -EAGAIN;
+	if (len < sizeof(struct shyper_event))
+		return -EINVAL;
+	memcpy(buf, &fake.events[fake.event_next++], sizeof(struct shyper_event));
+	return sizeof(struct shyper_event);
+}
