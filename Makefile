@@ -4,6 +4,7 @@
 #   make run     set up, build, boot the emulated board with Shyper and the MVM
 #   make check   set up, build, run every test; ends with "N passed, N failed"
 #   make bench   boot-time benchmark (Shyper vs. no hypervisor), into docs/
+#   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each)
 #
 # Board knobs: SMP=4 MEM=2G SCRIPT=FILE SHARE=DIR HVARGS="pool=512M"
 
@@ -18,9 +19,12 @@ PYTHON := /usr/bin/python3
 HV_IMAGE := $(BUILD)/hypervisor/shyper.bin
 MVM_KERNEL := $(BUILD)/mvm/Image
 MVM_INITRD := $(BUILD)/mvm/initramfs.cpio.gz
+# Everything installed into the MVM's initramfs on top of busybox.
+MVM_ROOT := $(BUILD)/mvm-root
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all setup hypervisor initramfs run check unit-test system-test bench clean distclean
+.PHONY: all setup hypervisor kernel-module mvm-tools initramfs run check unit-test \
+	system-test fuzz bench clean distclean
 
 all: hypervisor initramfs
 
@@ -33,8 +37,17 @@ hypervisor: setup
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor \
 		SYSROOT=$(BUILD)/deps/sysroot-arm64
 
-initramfs: setup
-	@packaging/mkinitramfs.sh $(MVM_INITRD)
+# The MVM's side: /dev/shyper's kernel module, libshyper and the tools,
+# cross-built for arm64 and installed into $(MVM_ROOT).
+kernel-module: setup
+	@$(MAKE) --no-print-directory -C kernel-module O=$(BUILD)/kernel-module \
+		DEPS=$(BUILD)/deps install DESTDIR=$(MVM_ROOT)
+
+mvm-tools: setup
+	@$(MAKE) --no-print-directory -C mvm-tools O=$(BUILD)/mvm-tools install DESTDIR=$(MVM_ROOT)
+
+initramfs: setup kernel-module mvm-tools
+	@packaging/mkinitramfs.sh $(MVM_INITRD) $(MVM_ROOT)
 
 run: all
 	@packaging/shyper-board --hypervisor $(HV_IMAGE) --smp $(SMP) --mem $(MEM) \
@@ -44,6 +57,12 @@ run: all
 
 unit-test: setup
 	@$(MAKE) --no-print-directory -C tests/unit O=$(BUILD)/unit run
+	@$(MAKE) --no-print-directory -C tests/unit/lib O=$(BUILD)/unit-lib run
+
+# Fuzz each parser of untrusted input for FUZZ_SECONDS (libFuzzer, clang).
+FUZZ_SECONDS ?= 15
+fuzz: setup
+	@$(MAKE) --no-print-directory -C tests/fuzz O=$(BUILD)/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 system-test: all
 	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/system \
@@ -54,6 +73,10 @@ check: all
 	@rc=0; \
 	$(MAKE) --no-print-directory -C tests/unit O=$(BUILD)/unit run \
 		JUNIT=$(BUILD)/results/unit.xml || rc=1; \
+	$(MAKE) --no-print-directory -C tests/unit/lib O=$(BUILD)/unit-lib run \
+		JUNIT=$(BUILD)/results/unit-lib.xml || rc=1; \
+	$(MAKE) --no-print-directory -C tests/fuzz O=$(BUILD)/fuzz run \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) JUNIT=$(BUILD)/results/fuzz.xml || rc=1; \
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/system \
 		--junitxml=$(BUILD)/results/system.xml || rc=1; \
 	$(PYTHON) tests/summary.py $(BUILD)/results/*.xml || rc=1; \
@@ -64,7 +87,9 @@ bench: all
 
 clean:
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor clean
-	@rm -rf $(BUILD)/unit $(BUILD)/results $(MVM_INITRD)
+	@rm -rf $(BUILD)/unit $(BUILD)/unit-lib $(BUILD)/fuzz $(BUILD)/results \
+		$(BUILD)/kernel-module $(BUILD)/mvm-tools \
+		$(MVM_ROOT) $(MVM_INITRD)
 
 # Also forgets the downloaded kernel, busybox and libfdt.
 distclean:
