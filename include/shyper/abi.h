@@ -239,12 +239,55 @@ struct shyper_ioc_vm_info {
 	struct shyper_vm_info info; /* out */
 };
 
+/* Guest lifecycle (ABI 1.1) */
+struct shyper_ioc_vm_create {
+	struct shyper_vm_config config;
+	uint32_t id;              /* out */
+	uint32_t reserved;        /* must be 0 */
+};
+
+struct shyper_ioc_vm_load {
+	uint32_t id;
+	uint32_t reserved;        /* must be 0 */
+	uint64_t guest_ipa;       /* where in the guest's RAM */
+	uint64_t buf;             /* user pointer */
+	uint64_t len;             /* any length: the module copies it in pieces */
+};
+
+enum shyper_vm_op {
+	SHYPER_VM_OP_START = 1,
+	SHYPER_VM_OP_STOP = 2,
+	SHYPER_VM_OP_DESTROY = 3,
+	SHYPER_VM_OP_PAUSE = 4,
+	SHYPER_VM_OP_RESUME = 5,
+};
+
+struct shyper_ioc_vm_control {
+	uint32_t id;
+	uint32_t op;              /* enum shyper_vm_op */
+};
+
+struct shyper_ioc_console {
+	uint32_t id;
+	uint32_t len;             /* at most SHYPER_CONSOLE_IO_MAX */
+	uint64_t buf;             /* user pointer */
+	uint64_t offset;          /* read: stream offset wanted; out: where the bytes start */
+	uint64_t done;            /* out: bytes read or accepted */
+	uint64_t written;         /* out (read): bytes the guest ever wrote */
+};
+#define SHYPER_CONSOLE_IO_MAX 65536
+
 #define SHYPER_IOC_NOP _IO(SHYPER_IOC_MAGIC, 0x00)
 #define SHYPER_IOC_HV_INFO _IOR(SHYPER_IOC_MAGIC, 0x01, struct shyper_hv_info)
 #define SHYPER_IOC_LOG_READ _IOWR(SHYPER_IOC_MAGIC, 0x02, struct shyper_ioc_log_read)
 #define SHYPER_IOC_VM_LIST _IOWR(SHYPER_IOC_MAGIC, 0x03, struct shyper_ioc_vm_list)
 #define SHYPER_IOC_VM_INFO _IOWR(SHYPER_IOC_MAGIC, 0x04, struct shyper_ioc_vm_info)
 #define SHYPER_IOC_PING _IOW(SHYPER_IOC_MAGIC, 0x06, uint64_t)
+#define SHYPER_IOC_VM_CREATE _IOWR(SHYPER_IOC_MAGIC, 0x10, struct shyper_ioc_vm_create)
+#define SHYPER_IOC_VM_LOAD _IOW(SHYPER_IOC_MAGIC, 0x11, struct shyper_ioc_vm_load)
+#define SHYPER_IOC_VM_CONTROL _IOW(SHYPER_IOC_MAGIC, 0x12, struct shyper_ioc_vm_control)
+#define SHYPER_IOC_CONSOLE_READ _IOWR(SHYPER_IOC_MAGIC, 0x17, struct shyper_ioc_console)
+#define SHYPER_IOC_CONSOLE_WRITE _IOWR(SHYPER_IOC_MAGIC, 0x18, struct shyper_ioc_console)
 
 /* read() on /dev/shyper returns whole struct shyper_event records. */
 
