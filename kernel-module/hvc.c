@@ -17,6 +17,13 @@ long shyper_hvc(u32 fn, unsigned long a1, unsigned long a2, unsigned long a3,
 	return (long)res->a0;
 }
 
+long shyper_hvc4(u32 fn, unsigned long a1, unsigned long a2, unsigned long a3,
+		 unsigned long a4, struct arm_smccc_res *res)
+{
+	arm_smccc_1_1_hvc(fn, a1, a2, a3, a4, res);
+	return (long)res->a0;
+}
+
 int shyper_status_to_errno(long status)
 {
 	switch (status) {

@@ -11,6 +11,8 @@
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "shyper.h"
@@ -147,6 +149,194 @@ static long shyper_ioc_ping(u64 __user *uarg)
 	return shyper_status_to_errno(shyper_hvc(SHYPER_HC_EVENT_PING, cookie, 0, 0, &res));
 }
 
+/* ---- Guest lifecycle (ABI 1.1) -------------------------------------------- */
+
+/* VM_LOAD moves a guest image in pieces of at most this much. */
+#define SHYPER_LOAD_PIECE_MAX SZ_1M
+
+static long shyper_ioc_vm_create(void __user *uarg)
+{
+	struct shyper_ioc_vm_create *req;
+	struct arm_smccc_res res;
+	long ret;
+
+	/* Heap, not stack: req->config is handed to the hypervisor by address. */
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	if (copy_from_user(req, uarg, sizeof(*req))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	/*
+	 * The hypervisor judges the config itself; the module only refuses
+	 * what it can never pass on: a size other than what this struct can
+	 * hold, reserved bits.
+	 */
+	if (req->reserved || req->config.flags ||
+	    req->config.size < SHYPER_VM_CONFIG_SIZE_V1 ||
+	    req->config.size > sizeof(req->config)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_CREATE,
+						virt_to_phys(&req->config),
+						sizeof(req->config), 0, &res));
+	if (ret)
+		goto out;
+	if (res.a1 > U32_MAX) {
+		ret = -EIO;
+		goto out;
+	}
+	req->id = res.a1;
+	if (put_user(req->id, &((struct shyper_ioc_vm_create __user *)uarg)->id))
+		ret = -EFAULT;
+out:
+	kfree(req);
+	return ret;
+}
+
+static long shyper_ioc_vm_load(void __user *uarg)
+{
+	struct shyper_ioc_vm_load req;
+	struct arm_smccc_res res;
+	const u8 __user *src;
+	size_t piece_max;
+	u64 done = 0;
+	void *buf;
+	long ret = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.len == 0 || req.guest_ipa + req.len < req.guest_ipa)
+		return -EINVAL;
+	src = u64_to_user_ptr(req.buf);
+	if (!access_ok(src, req.len))
+		return -EFAULT;
+
+	/* A smaller bounce buffer if memory is too fragmented for a large one. */
+	piece_max = min_t(u64, req.len, SHYPER_LOAD_PIECE_MAX);
+	for (;;) {
+		buf = kmalloc(piece_max, GFP_KERNEL | __GFP_NOWARN);
+		if (buf || piece_max <= PAGE_SIZE)
+			break;
+		piece_max /= 2;
+	}
+	if (!buf)
+		return -ENOMEM;
+
+	while (done < req.len) {
+		size_t piece = min_t(u64, req.len - done, piece_max);
+
+		if (copy_from_user(buf, src + done, piece)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VM_LOAD, req.id,
+							 req.guest_ipa + done,
+							 virt_to_phys(buf), piece, &res));
+		if (ret)
+			break;
+		done += piece;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(buf);
+	return ret;
+}
+
+static long shyper_ioc_vm_control(void __user *uarg)
+{
+	static const u32 op_call[] = {
+		[SHYPER_VM_OP_START] = SHYPER_HC_VM_START,
+		[SHYPER_VM_OP_STOP] = SHYPER_HC_VM_STOP,
+		[SHYPER_VM_OP_DESTROY] = SHYPER_HC_VM_DESTROY,
+		[SHYPER_VM_OP_PAUSE] = SHYPER_HC_VM_PAUSE,
+		[SHYPER_VM_OP_RESUME] = SHYPER_HC_VM_RESUME,
+	};
+	struct shyper_ioc_vm_control req;
+	struct arm_smccc_res res;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.op < SHYPER_VM_OP_START || req.op >= ARRAY_SIZE(op_call))
+		return -EINVAL;
+	return shyper_status_to_errno(shyper_hvc(op_call[req.op], req.id, 0, 0, &res));
+}
+
+static long shyper_ioc_console_read(void __user *uarg)
+{
+	struct shyper_ioc_console req;
+	struct arm_smccc_res res;
+	void *buf;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.len > SHYPER_CONSOLE_IO_MAX)
+		return -EINVAL;
+
+	buf = kzalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_CONSOLE_READ, req.id,
+						 virt_to_phys(buf), req.len, req.offset, &res));
+	if (ret)
+		goto out;
+	if (res.a1 > req.len) {
+		ret = -EIO;
+		goto out;
+	}
+	req.done = res.a1;
+	req.offset = res.a2;
+	req.written = res.a3;
+	if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.done) ||
+	    copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static long shyper_ioc_console_write(void __user *uarg)
+{
+	struct shyper_ioc_console req;
+	struct arm_smccc_res res;
+	void *buf;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.len > SHYPER_CONSOLE_IO_MAX)
+		return -EINVAL;
+
+	buf = kmalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, u64_to_user_ptr(req.buf), req.len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_CONSOLE_WRITE, req.id,
+						virt_to_phys(buf), req.len, &res));
+	if (ret)
+		goto out;
+	if (res.a1 > req.len) {
+		ret = -EIO;
+		goto out;
+	}
+	req.done = res.a1;
+	req.written = 0;
+	if (copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
 long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -164,6 +354,16 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return shyper_ioc_vm_info(uarg);
 	case SHYPER_IOC_PING:
 		return shyper_ioc_ping(uarg);
+	case SHYPER_IOC_VM_CREATE:
+		return shyper_ioc_vm_create(uarg);
+	case SHYPER_IOC_VM_LOAD:
+		return shyper_ioc_vm_load(uarg);
+	case SHYPER_IOC_VM_CONTROL:
+		return shyper_ioc_vm_control(uarg);
+	case SHYPER_IOC_CONSOLE_READ:
+		return shyper_ioc_console_read(uarg);
+	case SHYPER_IOC_CONSOLE_WRITE:
+		return shyper_ioc_console_write(uarg);
 	default:
 		return -ENOTTY;
 	}

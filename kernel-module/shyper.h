@@ -31,6 +31,9 @@ struct shyper_dev {
 /* hvc.c */
 long shyper_hvc(u32 fn, unsigned long a1, unsigned long a2, unsigned long a3,
 		struct arm_smccc_res *res);
+/* The same with x4: VM_LOAD and CONSOLE_READ take four arguments. */
+long shyper_hvc4(u32 fn, unsigned long a1, unsigned long a2, unsigned long a3,
+		 unsigned long a4, struct arm_smccc_res *res);
 int shyper_status_to_errno(long status);
 int shyper_identify(void);
 

@@ -51,6 +51,8 @@ const char *shyper_strerror(int err)
 		return "malformed answer from the device";
 	case SHYPER_ERR_SYSTEM:
 		return "system error";
+	case SHYPER_ERR_NO_SLOT:
+		return "no free VM slot";
 	default:
 		return "unknown error";
 	}
@@ -109,6 +111,9 @@ static int error_from_errno(int e, const char **meaning)
 	case EEXIST:
 		*meaning = "it already exists";
 		return SHYPER_ERR_EXISTS;
+	case ENOSPC:
+		*meaning = "the hypervisor has no free VM slot";
+		return SHYPER_ERR_NO_SLOT;
 	case ETIMEDOUT:
 		*meaning = "timed out";
 		return SHYPER_ERR_TIMEOUT;

@@ -36,7 +36,7 @@ host_packages=(
 	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler libfdt-dev
 	libxml2-dev libjson-c-dev libcurl4-openssl-dev libncurses-dev
 	libcmocka-dev python3-pytest python3-pexpect cpio make gcc pkg-config
-	kmod clang libclang-rt-14-dev
+	kmod clang libclang-rt-14-dev libvirt-clients
 )
 arm64_packages=(
 	libxml2-dev:arm64 libcurl4-openssl-dev:arm64 libjson-c-dev:arm64

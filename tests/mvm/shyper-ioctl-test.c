@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * shyper-ioctl-test: checks how /dev/shyper's ioctls treat bad input, from
- * user space in the MVM. Runs as root.
+ * user space in the MVM, the guest lifecycle ioctls included (refusals
+ * only: a guest is never left behind). Runs as root.
  *
  *   shyper-ioctl-test             every check; exit 0 if all pass, else 1
  *   shyper-ioctl-test --bench N   CNTVCT ticks per SHYPER_IOC_NOP over N calls
@@ -52,6 +53,9 @@ static const char *errno_name(int e)
 	case EBUSY: return "EBUSY";
 	case EAGAIN: return "EAGAIN";
 	case ENODEV: return "ENODEV";
+	case EEXIST: return "EEXIST";
+	case ENOMEM: return "ENOMEM";
+	case ENOSPC: return "ENOSPC";
 	default: return strerror(e);
 	}
 }
@@ -166,6 +170,178 @@ static void check_bad_fields(int fd)
 	expect("VM_INFO(missing id)", ioctl(fd, SHYPER_IOC_VM_INFO, &info), ENOENT);
 	info.id = 0xffffffffU;
 	expect("VM_INFO(id ~0)", ioctl(fd, SHYPER_IOC_VM_INFO, &info), ENOENT);
+}
+
+/* A guest config the hypervisor accepts (until a field is spoilt). */
+static void good_config(struct shyper_vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->size = SHYPER_VM_CONFIG_SIZE_V1;
+	cfg->type = SHYPER_VM_GVM;
+	strcpy(cfg->name, "ioctl-test");
+	cfg->vcpu_count = 1;
+	cfg->memory = SHYPER_GUEST_MEM_ALIGN;
+	cfg->entry_ipa = SHYPER_GUEST_RAM_BASE + 0x80000;
+	cfg->vcpu_pcpu[0] = 1;
+}
+
+/* Each spoilt config must be refused, and no VM must be left behind. */
+static void check_create_refused(int fd, const char *what, struct shyper_ioc_vm_create *req,
+				 int want_errno)
+{
+	char msg[128];
+	int rc;
+
+	snprintf(msg, sizeof(msg), "VM_CREATE(%s)", what);
+	rc = ioctl(fd, SHYPER_IOC_VM_CREATE, req);
+	expect(msg, rc, want_errno);
+	if (rc == 0) {
+		struct shyper_ioc_vm_control destroy = { .id = req->id, .op = SHYPER_VM_OP_DESTROY };
+
+		ioctl(fd, SHYPER_IOC_VM_CONTROL, &destroy);
+	}
+}
+
+/* The guest lifecycle ioctls (ABI 1.1), refusals only: no guest runs. */
+static void check_guest_calls(int fd)
+{
+	void *bad[2] = { NULL, unmapped_address() };
+	const char *bad_name[2] = { "NULL", "unmapped" };
+	static char data[SHYPER_CONSOLE_IO_MAX + 1];
+	struct shyper_ioc_vm_create create;
+	struct shyper_ioc_vm_load load;
+	struct shyper_ioc_vm_control control;
+	struct shyper_ioc_console console;
+	struct shyper_vm_info mvm;
+	struct shyper_ioc_vm_list list = { .buf = (uintptr_t)&mvm, .max = 1 };
+	struct shyper_hv_info hv = { 0 };
+	const uint32_t missing = 0x7fffffff;
+	char msg[128];
+	uint32_t op;
+	int i;
+
+	memset(&mvm, 0, sizeof(mvm));
+	if (ioctl(fd, SHYPER_IOC_VM_LIST, &list) < 0 || ioctl(fd, SHYPER_IOC_HV_INFO, &hv) < 0) {
+		printf("FAIL: VM_LIST/HV_INFO for the guest checks: %s\n", strerror(errno));
+		failures++;
+		return;
+	}
+
+	for (i = 0; i < 2; i++) {
+		snprintf(msg, sizeof(msg), "VM_CREATE(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_CREATE, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "VM_LOAD(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_LOAD, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "VM_CONTROL(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_CONTROL, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "CONSOLE_READ(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_CONSOLE_READ, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "CONSOLE_WRITE(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_CONSOLE_WRITE, bad[i]), EFAULT);
+
+		/* Good structs whose data pointers are bad: refused before any call. */
+		load = (struct shyper_ioc_vm_load){ .id = missing, .guest_ipa = SHYPER_GUEST_RAM_BASE,
+						    .buf = (uintptr_t)bad[i], .len = 4096 };
+		snprintf(msg, sizeof(msg), "VM_LOAD(buf %s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_LOAD, &load), EFAULT);
+		console = (struct shyper_ioc_console){ .id = missing, .len = 16,
+						       .buf = (uintptr_t)bad[i] };
+		snprintf(msg, sizeof(msg), "CONSOLE_WRITE(buf %s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_CONSOLE_WRITE, &console), EFAULT);
+	}
+
+	/* Reserved fields and limits: refused by the module. */
+	good_config(&create.config);
+	create.id = 0;
+	create.reserved = 1;
+	check_create_refused(fd, "reserved 1", &create, EINVAL);
+	load = (struct shyper_ioc_vm_load){ .id = missing, .reserved = 1,
+					    .guest_ipa = SHYPER_GUEST_RAM_BASE,
+					    .buf = (uintptr_t)data, .len = 16 };
+	expect("VM_LOAD(reserved 1)", ioctl(fd, SHYPER_IOC_VM_LOAD, &load), EINVAL);
+	load.reserved = 0;
+	load.len = 0;
+	expect("VM_LOAD(len 0)", ioctl(fd, SHYPER_IOC_VM_LOAD, &load), EINVAL);
+	load.len = 16;
+	load.guest_ipa = ~0ULL - 7;
+	expect("VM_LOAD(guest_ipa + len overflows)", ioctl(fd, SHYPER_IOC_VM_LOAD, &load), EINVAL);
+	console = (struct shyper_ioc_console){ .id = missing, .len = SHYPER_CONSOLE_IO_MAX + 1,
+					       .buf = (uintptr_t)data };
+	expect("CONSOLE_READ(len max+1)", ioctl(fd, SHYPER_IOC_CONSOLE_READ, &console), EINVAL);
+	expect("CONSOLE_WRITE(len max+1)", ioctl(fd, SHYPER_IOC_CONSOLE_WRITE, &console), EINVAL);
+	for (op = 0; op < 3; op++) {
+		const uint32_t bad_op[3] = { 0, SHYPER_VM_OP_RESUME + 1, 0xffffffffU };
+
+		control = (struct shyper_ioc_vm_control){ .id = missing, .op = bad_op[op] };
+		snprintf(msg, sizeof(msg), "VM_CONTROL(op %#x)", bad_op[op]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), EINVAL);
+	}
+
+	/* No such VM; and the MVM, which is not a guest to manage. */
+	load = (struct shyper_ioc_vm_load){ .id = missing, .guest_ipa = SHYPER_GUEST_RAM_BASE,
+					    .buf = (uintptr_t)data, .len = 16 };
+	expect("VM_LOAD(missing id)", ioctl(fd, SHYPER_IOC_VM_LOAD, &load), ENOENT);
+	load.id = mvm.id;
+	expect("VM_LOAD(MVM)", ioctl(fd, SHYPER_IOC_VM_LOAD, &load), EPERM);
+	for (op = SHYPER_VM_OP_START; op <= SHYPER_VM_OP_RESUME; op++) {
+		control = (struct shyper_ioc_vm_control){ .id = missing, .op = op };
+		snprintf(msg, sizeof(msg), "VM_CONTROL(op %u, missing id)", op);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), ENOENT);
+		control.id = mvm.id;
+		snprintf(msg, sizeof(msg), "VM_CONTROL(op %u, MVM)", op);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), EPERM);
+	}
+	control = (struct shyper_ioc_vm_control){ .id = 0xffffffffU, .op = SHYPER_VM_OP_DESTROY };
+	expect("VM_CONTROL(destroy, id ~0)", ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), ENOENT);
+	console = (struct shyper_ioc_console){ .id = missing, .len = 16, .buf = (uintptr_t)data };
+	expect("CONSOLE_READ(missing id)", ioctl(fd, SHYPER_IOC_CONSOLE_READ, &console), ENOENT);
+	expect("CONSOLE_WRITE(missing id)", ioctl(fd, SHYPER_IOC_CONSOLE_WRITE, &console), ENOENT);
+	console.id = mvm.id;
+	expect("CONSOLE_READ(MVM)", ioctl(fd, SHYPER_IOC_CONSOLE_READ, &console), EPERM);
+	expect("CONSOLE_WRITE(MVM)", ioctl(fd, SHYPER_IOC_CONSOLE_WRITE, &console), EPERM);
+
+	/* Bad configs: the module's checks, then the hypervisor's. */
+	create.reserved = 0;
+	create.config.size = 0;
+	check_create_refused(fd, "config size 0", &create, EINVAL);
+	create.config.size = SHYPER_VM_CONFIG_SIZE_V1 - 1;
+	check_create_refused(fd, "config size V1-1", &create, EINVAL);
+	create.config.size = SHYPER_VM_CONFIG_SIZE_V1 + 8;
+	check_create_refused(fd, "config size too large", &create, EINVAL);
+	good_config(&create.config);
+	create.config.flags = 1;
+	check_create_refused(fd, "flags 1", &create, EINVAL);
+	good_config(&create.config);
+	create.config.type = SHYPER_VM_MVM;
+	check_create_refused(fd, "type MVM", &create, EINVAL);
+	good_config(&create.config);
+	create.config.name[0] = '\0';
+	check_create_refused(fd, "empty name", &create, EINVAL);
+	good_config(&create.config);
+	strcpy(create.config.name, "no spaces");
+	check_create_refused(fd, "name with a space", &create, EINVAL);
+	good_config(&create.config);
+	create.config.vcpu_count = 0;
+	check_create_refused(fd, "0 vCPUs", &create, EINVAL);
+	good_config(&create.config);
+	create.config.vcpu_count = SHYPER_MAX_VCPUS + 1;
+	check_create_refused(fd, "MAX_VCPUS+1 vCPUs", &create, EINVAL);
+	good_config(&create.config);
+	create.config.memory = SHYPER_GUEST_MEM_ALIGN + 4096;
+	check_create_refused(fd, "memory not 2 MiB aligned", &create, EINVAL);
+	good_config(&create.config);
+	create.config.entry_ipa = SHYPER_GUEST_RAM_BASE + SHYPER_GUEST_MEM_ALIGN;
+	check_create_refused(fd, "entry outside RAM", &create, EINVAL);
+	good_config(&create.config);
+	create.config.vcpu_pcpu[0] = 200;
+	check_create_refused(fd, "pCPU 200", &create, EINVAL);
+	good_config(&create.config);
+	memcpy(create.config.name, mvm.name, SHYPER_NAME_LEN);
+	check_create_refused(fd, "the MVM's name", &create, EEXIST);
+	good_config(&create.config);
+	create.config.memory = (hv.pool_free / SHYPER_GUEST_MEM_ALIGN + 1) * SHYPER_GUEST_MEM_ALIGN;
+	if (create.config.memory <= SHYPER_GUEST_MEM_MAX)
+		check_create_refused(fd, "more memory than the pool has free", &create, ENOMEM);
 }
 
 static void check_bad_numbers(int fd)
@@ -422,6 +598,7 @@ int main(int argc, char **argv)
 	check_good_calls(fd);
 	check_bad_pointers(fd);
 	check_bad_fields(fd);
+	check_guest_calls(fd);
 	check_bad_numbers(fd);
 	check_read(fd);
 	close(fd);

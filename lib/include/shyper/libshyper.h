@@ -61,6 +61,7 @@ enum shyper_error {
 	SHYPER_ERR_ABI = -12,          /* the hypervisor speaks another ABI major version */
 	SHYPER_ERR_PROTOCOL = -13,     /* an answer did not make sense (short or inconsistent) */
 	SHYPER_ERR_SYSTEM = -14,       /* any other errno; the message names it */
+	SHYPER_ERR_NO_SLOT = -15,      /* ENOSPC: the hypervisor has no free VM slot */
 };
 
 /* Opaque handle on the device. */
@@ -172,6 +173,72 @@ SHYPER_EXPORT int shyper_ping(struct shyper *h, uint64_t cookie);
  * SHYPER_ERR_TIMEOUT.
  */
 SHYPER_EXPORT int shyper_event_wait(struct shyper *h, struct shyper_event *ev, int timeout_ms);
+
+/* ---- Guest lifecycle (ABI 1.1) ------------------------------------------------- */
+
+/*
+ * Creates a guest VM from CONFIG (type, name, vCPUs and their pCPUs,
+ * memory, entry and device-tree addresses; see <shyper/abi.h>). The
+ * library sends a copy whose size field is SHYPER_VM_CONFIG_SIZE_V1, so
+ * the caller need not fill it in. The VM starts out "defined" with its
+ * memory zeroed; on success *ID is its id.
+ * Typical errors: SHYPER_ERR_INVALID (the hypervisor refused the config),
+ * SHYPER_ERR_EXISTS (name or UUID taken), SHYPER_ERR_NO_MEMORY (not
+ * enough free guest memory), SHYPER_ERR_NO_SLOT (too many VMs).
+ */
+SHYPER_EXPORT int shyper_vm_create(struct shyper *h, const struct shyper_vm_config *config,
+				   uint32_t *id);
+
+/*
+ * Copies LEN bytes (at least 1) of BUF into VM ID's RAM at GUEST_IPA. The
+ * VM must not be running (SHYPER_ERR_BUSY); the range must lie in its RAM
+ * (SHYPER_ERR_FAULT otherwise).
+ */
+SHYPER_EXPORT int shyper_vm_load(struct shyper *h, uint32_t id, uint64_t guest_ipa,
+				 const void *buf, size_t len);
+
+/* The same with the whole content of the file at PATH (read in pieces). */
+SHYPER_EXPORT int shyper_vm_load_file(struct shyper *h, uint32_t id, uint64_t guest_ipa,
+				      const char *path);
+
+/*
+ * One state change of VM ID: OP is an enum shyper_vm_op. START: defined or
+ * shut off -> running; STOP: power off now -> shut off (memory kept);
+ * DESTROY: not running -> gone, memory zeroed and back in the pool; PAUSE
+ * and RESUME. A change the VM's state does not allow: SHYPER_ERR_BUSY.
+ * (A VM that has only just stopped can refuse START and DESTROY for a
+ * moment, while its vCPUs leave their pCPUs; those are retried for up to
+ * about two seconds.) The MVM itself is refused: SHYPER_ERR_PERMISSION.
+ */
+SHYPER_EXPORT int shyper_vm_control(struct shyper *h, uint32_t id, uint32_t op);
+
+/* shyper_vm_control() with each op. */
+SHYPER_EXPORT int shyper_vm_start(struct shyper *h, uint32_t id);
+SHYPER_EXPORT int shyper_vm_stop(struct shyper *h, uint32_t id);
+SHYPER_EXPORT int shyper_vm_destroy(struct shyper *h, uint32_t id);
+SHYPER_EXPORT int shyper_vm_pause(struct shyper *h, uint32_t id);
+SHYPER_EXPORT int shyper_vm_resume(struct shyper *h, uint32_t id);
+
+/*
+ * Reads VM ID's console output (what it wrote to its UART) from stream
+ * OFFSET on: at most LEN bytes into BUF (more than SHYPER_CONSOLE_IO_MAX
+ * are not asked for in one call). On success *GOT is the number of bytes
+ * read, *START the stream offset of BUF[0] (later than OFFSET if older
+ * bytes were overwritten: START - OFFSET bytes are lost) and *WRITTEN the
+ * bytes the guest ever wrote; the next offset to ask for is START + GOT.
+ * Nothing new: *GOT = 0. START, GOT and WRITTEN may be NULL.
+ */
+SHYPER_EXPORT int shyper_console_read(struct shyper *h, uint32_t id, uint64_t offset, void *buf,
+				      size_t len, uint64_t *start, size_t *got,
+				      uint64_t *written);
+
+/*
+ * Types LEN bytes of BUF into VM ID's UART. The UART's receive FIFO is
+ * small: *ACCEPTED (may be NULL) says how many bytes it took; send the
+ * rest later.
+ */
+SHYPER_EXPORT int shyper_console_write(struct shyper *h, uint32_t id, const void *buf,
+				       size_t len, size_t *accepted);
 
 /* ---- JSON (docs/json-schema.md) ------------------------------------------------- */
 

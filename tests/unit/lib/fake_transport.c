@@ -35,6 +35,7 @@ void fake_reset(void)
 	fake.hv.vm_count = 1;
 	fake.hv.vm_max = 8;
 	fake.log_ring_size = 1 << 20;
+	fake.console_fifo = 32;
 
 	struct shyper_vm_info *mvm = fake_add_vm(0, "mvm");
 
@@ -70,6 +71,16 @@ struct shyper_vm_info *fake_add_vm(uint32_t id, const char *name)
 	vm->exits = 1000 + id;
 	vm->vcpu_pcpu[0] = 1;
 	return vm;
+}
+
+void fake_console_append(const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len > sizeof(fake.console) - fake.console_written)
+		len = sizeof(fake.console) - fake.console_written;
+	memcpy(fake.console + fake.console_written, text, len);
+	fake.console_written += len;
 }
 
 void fake_post_event(uint32_t type, uint32_t vm_id, uint64_t data0)
@@ -155,6 +166,180 @@ static int vm_info(struct shyper_ioc_vm_info *req)
 	return -ENOENT;
 }
 
+static struct shyper_vm_info *find_vm(uint32_t id)
+{
+	for (unsigned int i = 0; i < fake.vm_count; i++)
+		if (fake.vms[i].id == id)
+			return &fake.vms[i];
+	return NULL;
+}
+
+/* A guest VM by id, as the hypervisor finds it: the MVM is refused. */
+static int find_guest(uint32_t id, struct shyper_vm_info **vm)
+{
+	*vm = find_vm(id);
+	if (!*vm)
+		return -ENOENT;
+	return (*vm)->type == SHYPER_VM_MVM ? -EPERM : 0;
+}
+
+static int vm_create(struct shyper_ioc_vm_create *req)
+{
+	const struct shyper_vm_config *cfg = &req->config;
+	struct shyper_vm_info *vm;
+	uint32_t id = 1;
+
+	if (req->reserved || cfg->flags || cfg->size < SHYPER_VM_CONFIG_SIZE_V1 ||
+	    cfg->size > sizeof(*cfg))
+		return -EINVAL;
+	fake.last_config = *cfg;
+	if (!cfg->name[0] || cfg->vcpu_count < 1 || cfg->vcpu_count > SHYPER_MAX_VCPUS ||
+	    cfg->memory % SHYPER_GUEST_MEM_ALIGN || !cfg->memory)
+		return -EINVAL;
+	for (unsigned int i = 0; i < fake.vm_count; i++)
+		if (!strncmp(fake.vms[i].name, cfg->name, SHYPER_NAME_LEN))
+			return -EEXIST;
+	if (cfg->memory > fake.hv.pool_free)
+		return -ENOMEM;
+	if (fake.vm_count >= fake.hv.vm_max)
+		return -ENOSPC;
+	while (find_vm(id))
+		id++;
+	vm = fake_add_vm(id, cfg->name);
+	vm->state = SHYPER_VM_DEFINED;
+	vm->vcpu_count = cfg->vcpu_count;
+	vm->memory = cfg->memory;
+	vm->uptime_ns = 0;
+	memcpy(vm->vcpu_pcpu, cfg->vcpu_pcpu, sizeof(vm->vcpu_pcpu));
+	fake.hv.pool_free -= cfg->memory;
+	fake.hv.vm_count++;
+	req->id = id;
+	return 0;
+}
+
+static int vm_load(struct shyper_ioc_vm_load *req)
+{
+	struct shyper_vm_info *vm;
+	int rc;
+
+	if (req->reserved || !req->len || req->guest_ipa + req->len < req->guest_ipa)
+		return -EINVAL;
+	rc = find_guest(req->id, &vm);
+	if (rc)
+		return rc;
+	if (vm->state == SHYPER_VM_RUNNING || vm->state == SHYPER_VM_PAUSED)
+		return -EBUSY;
+	if (req->guest_ipa < SHYPER_GUEST_RAM_BASE ||
+	    req->guest_ipa + req->len > SHYPER_GUEST_RAM_BASE + vm->memory)
+		return -EFAULT;
+	for (uint64_t i = 0; i < req->len; i++) {
+		uint64_t at = req->guest_ipa - SHYPER_GUEST_RAM_BASE + i;
+
+		if (at < FAKE_GUEST_RAM)
+			fake.guest_ram[at] = ((const uint8_t *)(uintptr_t)req->buf)[i];
+	}
+	fake.loaded += req->len;
+	return 0;
+}
+
+static int vm_control(struct shyper_ioc_vm_control *req)
+{
+	struct shyper_vm_info *vm;
+	uint32_t state;
+	int rc;
+
+	if (req->op < SHYPER_VM_OP_START || req->op > SHYPER_VM_OP_RESUME)
+		return -EINVAL;
+	rc = find_guest(req->id, &vm);
+	if (rc)
+		return rc;
+	if (fake.control_busy) {
+		fake.control_busy--;
+		return -EBUSY;
+	}
+	state = vm->state;
+	switch (req->op) {
+	case SHYPER_VM_OP_START:
+		if (state != SHYPER_VM_DEFINED && state != SHYPER_VM_SHUTOFF)
+			return -EBUSY;
+		vm->state = SHYPER_VM_RUNNING;
+		break;
+	case SHYPER_VM_OP_STOP:
+		if (state != SHYPER_VM_RUNNING && state != SHYPER_VM_PAUSED)
+			return -EBUSY;
+		vm->state = SHYPER_VM_SHUTOFF;
+		break;
+	case SHYPER_VM_OP_PAUSE:
+		if (state != SHYPER_VM_RUNNING)
+			return -EBUSY;
+		vm->state = SHYPER_VM_PAUSED;
+		break;
+	case SHYPER_VM_OP_RESUME:
+		if (state != SHYPER_VM_PAUSED)
+			return -EBUSY;
+		vm->state = SHYPER_VM_RUNNING;
+		break;
+	case SHYPER_VM_OP_DESTROY:
+		if (state == SHYPER_VM_RUNNING || state == SHYPER_VM_PAUSED)
+			return -EBUSY;
+		fake.hv.pool_free += vm->memory;
+		fake.hv.vm_count--;
+		*vm = fake.vms[--fake.vm_count];
+		break;
+	}
+	return 0;
+}
+
+static int console_read(struct shyper_ioc_console *req)
+{
+	struct shyper_vm_info *vm;
+	size_t oldest = 0, n;
+	uint64_t from = req->offset;
+	int rc;
+
+	if (req->len > SHYPER_CONSOLE_IO_MAX)
+		return -EINVAL;
+	rc = find_guest(req->id, &vm);
+	if (rc)
+		return rc;
+	if (fake.console_ring_size && fake.console_written > fake.console_ring_size)
+		oldest = fake.console_written - fake.console_ring_size;
+	if (from < oldest)
+		from = oldest;
+	n = from < fake.console_written ? fake.console_written - from : 0;
+	if (n > req->len)
+		n = req->len;
+	if (fake.console_copy_limit && n > fake.console_copy_limit)
+		n = fake.console_copy_limit;
+	if (n)
+		memcpy((void *)(uintptr_t)req->buf, fake.console + from, n);
+	req->done = n;
+	req->offset = from;
+	req->written = fake.console_written;
+	return 0;
+}
+
+static int console_write(struct shyper_ioc_console *req)
+{
+	struct shyper_vm_info *vm;
+	size_t n = req->len;
+	int rc;
+
+	if (req->len > SHYPER_CONSOLE_IO_MAX)
+		return -EINVAL;
+	rc = find_guest(req->id, &vm);
+	if (rc)
+		return rc;
+	if (n > fake.console_fifo)
+		n = fake.console_fifo;
+	if (n > sizeof(fake.console_in) - fake.console_in_len)
+		n = sizeof(fake.console_in) - fake.console_in_len;
+	memcpy(fake.console_in + fake.console_in_len, (const void *)(uintptr_t)req->buf, n);
+	fake.console_in_len += n;
+	req->done = n;
+	return 0;
+}
+
 int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 {
 	if (h->fd != FAKE_FD)
@@ -179,6 +364,16 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 		fake.last_ping = *(uint64_t *)arg;
 		fake_post_event(SHYPER_EVENT_PONG, 0, fake.last_ping);
 		return 0;
+	case SHYPER_IOC_VM_CREATE:
+		return vm_create(arg);
+	case SHYPER_IOC_VM_LOAD:
+		return vm_load(arg);
+	case SHYPER_IOC_VM_CONTROL:
+		return vm_control(arg);
+	case SHYPER_IOC_CONSOLE_READ:
+		return console_read(arg);
+	case SHYPER_IOC_CONSOLE_WRITE:
+		return console_write(arg);
 	default:
 		return -ENOTTY;
 	}

@@ -14,7 +14,9 @@
 
 #define FAKE_MAX_VMS 128
 #define FAKE_MAX_EVENTS 16
-#define FAKE_IOC_SLOTS 16 /* indexed by _IOC_NR */
+#define FAKE_IOC_SLOTS 32 /* indexed by _IOC_NR */
+#define FAKE_GUEST_RAM (1u << 20) /* what the fake keeps of each guest's RAM */
+#define FAKE_CONSOLE_MAX 4096
 
 struct fake_device {
 	int open_errno;                 /* open fails with this errno */
@@ -42,6 +44,19 @@ struct fake_device {
 	unsigned int event_count;
 	unsigned int event_next;
 	uint64_t last_ping;
+
+	/* Guest lifecycle (ABI 1.1): VMs created here are appended to vms[]. */
+	struct shyper_vm_config last_config; /* what the last VM_CREATE carried */
+	uint8_t guest_ram[FAKE_GUEST_RAM]; /* the first MiB of every guest's RAM */
+	uint64_t loaded;                /* bytes VM_LOAD copied, all calls */
+	char console[FAKE_CONSOLE_MAX]; /* what guests wrote, one stream for all */
+	size_t console_written;
+	size_t console_ring_size;       /* bytes the console keeps (0: all) */
+	size_t console_copy_limit;      /* at most this much per read (0: no limit) */
+	char console_in[FAKE_CONSOLE_MAX]; /* what was typed into guests */
+	size_t console_in_len;
+	size_t console_fifo;            /* bytes CONSOLE_WRITE accepts per call */
+	unsigned int control_busy;      /* VM_CONTROL says EBUSY this many times first */
 };
 
 extern struct fake_device fake;
@@ -55,6 +70,9 @@ void fake_log_append(const char *text);
 
 /* Adds a VM with the given id and name (a running 1-vCPU GVM). */
 struct shyper_vm_info *fake_add_vm(uint32_t id, const char *name);
+
+/* Appends to the guests' console output stream. */
+void fake_console_append(const char *text);
 
 /* Queues an event for read(). */
 void fake_post_event(uint32_t type, uint32_t vm_id, uint64_t data0);

@@ -1,0 +1,1238 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Guest VM definitions in libvirt domain XML, read and written with
+ * libxml2. The supported subset, and what happens to everything else:
+ *
+ *   <domain type='shyper'>          required; type='kvm' etc. is an error
+ *     <name>                        required; [A-Za-z0-9._-], 1..31 characters
+ *     <uuid>                        optional; 8-4-4-4-12 or 32 hex digits
+ *     <memory unit='KiB'>           required; units b, bytes, KB, k, KiB, MB, M,
+ *                                   MiB, GB, G, GiB (KiB by default, as in
+ *                                   libvirt); a multiple of 2 MiB, at most 8 GiB
+ *     <currentMemory>               optional; must equal <memory> (no ballooning)
+ *     <vcpu placement='static'>     1..8, 1 when absent; current= must equal it
+ *     <cputune><vcpupin vcpu='N' cpuset='M'/>
+ *                                   one pCPU per vCPU; a vCPU without a pin runs
+ *                                   on the pCPU of its own number
+ *     <os>
+ *       <type arch='aarch64' machine='virt'>hvm</type>   optional
+ *       <kernel> (required) <initrd> <cmdline> <dtb>
+ *     <devices>
+ *       <console type='pty'><target type='serial'|'virtio' port='N'/></console>
+ *                                   'serial' (the default) is the PL011; one only
+ *       <emulator>                  warning: ignored (there is no emulator)
+ *       <memballoon model='none'/>  accepted (any other model is an error)
+ *     <metadata>
+ *       <shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>
+ *         <shyper:type>gvm|rtvm</shyper:type>   gvm by default
+ *       other applications' metadata: warning, ignored
+ *     <on_poweroff>destroy, <on_reboot>restart, <on_crash>destroy|preserve
+ *                                   what Shyper does anyway; other values are
+ *                                   errors
+ *
+ * Harmless to ignore, hence warnings: <title>, <description>,
+ * <on_lockfailure>, <pm>, <emulator>, the domain's id= attribute (a running
+ * domain's dumpxml from libvirt has it) and foreign <metadata>. Any other
+ * element or attribute is an error naming it and its line: a VM is never
+ * defined with part of its definition silently dropped.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include <shyper/domain.h>
+
+#include "domain_internal.h"
+
+/* Larger definition files are certainly not VM definitions. */
+#define DOMAIN_FILE_MAX (1024 * 1024)
+/* More <vcpupin> elements than this are refused before counting vCPUs. */
+#define DOMAIN_PINS_MAX 64
+
+/* ---- Diagnostics ---------------------------------------------------------------- */
+
+int shyper_diag_add(struct shyper_domain_diag *diag, enum shyper_diag_severity severity,
+		    long line, const char *fmt, ...)
+{
+	struct shyper_diag_entry *entries;
+	va_list ap;
+	char *message;
+	int len;
+
+	if (!diag)
+		return 0;
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return SHYPER_ERR_NO_MEMORY;
+	message = malloc((size_t)len + 1);
+	if (!message)
+		return SHYPER_ERR_NO_MEMORY;
+	va_start(ap, fmt);
+	vsnprintf(message, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+
+	entries = realloc(diag->entries, (diag->count + 1) * sizeof(*entries));
+	if (!entries) {
+		free(message);
+		return SHYPER_ERR_NO_MEMORY;
+	}
+	diag->entries = entries;
+	entries[diag->count].severity = severity;
+	entries[diag->count].line = line;
+	entries[diag->count].message = message;
+	diag->count++;
+	if (severity == SHYPER_DIAG_ERROR)
+		diag->error_count++;
+	else
+		diag->warning_count++;
+	return 0;
+}
+
+void shyper_domain_diag_free(struct shyper_domain_diag *diag)
+{
+	size_t i;
+
+	if (!diag)
+		return;
+	for (i = 0; i < diag->count; i++)
+		free(diag->entries[i].message);
+	free(diag->entries);
+	memset(diag, 0, sizeof(*diag));
+}
+
+void shyper_domain_diag_print(const struct shyper_domain_diag *diag, const char *source,
+			      FILE *out)
+{
+	size_t i;
+
+	for (i = 0; diag && i < diag->count; i++) {
+		const struct shyper_diag_entry *e = &diag->entries[i];
+		const char *what = e->severity == SHYPER_DIAG_ERROR ? "error" : "warning";
+
+		if (e->line > 0)
+			fprintf(out, "%s:%ld: %s: %s\n", source, e->line, what, e->message);
+		else
+			fprintf(out, "%s: %s: %s\n", source, what, e->message);
+	}
+}
+
+/* ---- Parsing --------------------------------------------------------------------- */
+
+struct pin {
+	unsigned int vcpu;
+	int pcpu;
+	long line;
+};
+
+struct parse_ctx {
+	struct shyper_domain *dom;
+	struct shyper_domain_diag *diag;
+	int oom;
+	/* Elements seen once already (duplicates are errors). */
+	unsigned int seen;
+	uint64_t current_memory;
+	long current_memory_line;
+	unsigned int vcpu_current; /* <vcpu current=...>, 0 when absent */
+	long vcpu_line;
+	size_t pin_count;
+	struct pin pins[DOMAIN_PINS_MAX];
+	long root_line;
+};
+
+enum seen_bit {
+	SEEN_NAME = 1u << 0,
+	SEEN_UUID = 1u << 1,
+	SEEN_MEMORY = 1u << 2,
+	SEEN_CURRENT_MEMORY = 1u << 3,
+	SEEN_VCPU = 1u << 4,
+	SEEN_CPUTUNE = 1u << 5,
+	SEEN_OS = 1u << 6,
+	SEEN_DEVICES = 1u << 7,
+	SEEN_METADATA = 1u << 8,
+	SEEN_SHYPER_VM = 1u << 9,
+	SEEN_SHYPER_TYPE = 1u << 10,
+	SEEN_OS_TYPE = 1u << 11,
+	SEEN_SERIAL = 1u << 12,
+};
+
+static void error_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void warn_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(struct parse_ctx *ctx, enum shyper_diag_severity severity, long line,
+		   const char *fmt, va_list ap)
+{
+	char message[512];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	if (shyper_diag_add(ctx->diag, severity, line, "%s", message) < 0)
+		ctx->oom = 1;
+}
+
+static void error_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(ctx, SHYPER_DIAG_ERROR, node ? xmlGetLineNo(node) : 0, fmt, ap);
+	va_end(ap);
+}
+
+static void warn_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(ctx, SHYPER_DIAG_WARNING, node ? xmlGetLineNo(node) : 0, fmt, ap);
+	va_end(ap);
+}
+
+static const char *node_name(xmlNode *node)
+{
+	return (const char *)node->name;
+}
+
+static bool is_element(xmlNode *node, const char *name)
+{
+	return node->type == XML_ELEMENT_NODE && !strcmp(node_name(node), name);
+}
+
+/* Marks BIT seen; a second time is an error. Returns false then. */
+static bool first_time(struct parse_ctx *ctx, xmlNode *node, unsigned int bit)
+{
+	if (ctx->seen & bit) {
+		error_at(ctx, node, "<%s> appears more than once", node_name(node));
+		return false;
+	}
+	ctx->seen |= bit;
+	return true;
+}
+
+/* Every attribute of NODE must be in ALLOWED (NULL-terminated). */
+static void check_attributes(struct parse_ctx *ctx, xmlNode *node, const char *const *allowed)
+{
+	xmlAttr *attr;
+	size_t i;
+
+	for (attr = node->properties; attr; attr = attr->next) {
+		bool known = false;
+
+		for (i = 0; allowed && allowed[i]; i++)
+			if (!attr->ns && !strcmp((const char *)attr->name, allowed[i]))
+				known = true;
+		if (!known)
+			error_at(ctx, node, "attribute '%s' of <%s> is not supported",
+				 (const char *)attr->name, node_name(node));
+	}
+}
+
+/* NODE's attribute NAME as a malloc'd string, or NULL when absent. */
+static char *attribute(xmlNode *node, const char *name)
+{
+	xmlChar *value = xmlGetNoNsProp(node, BAD_CAST name);
+	char *copy;
+
+	if (!value)
+		return NULL;
+	copy = strdup((const char *)value);
+	xmlFree(value);
+	return copy;
+}
+
+/* Element children of NODE, one at a time; stray text is an error. */
+static xmlNode *next_element(struct parse_ctx *ctx, xmlNode *parent, xmlNode *child)
+{
+	for (child = child ? child->next : parent->children; child; child = child->next) {
+		if (child->type == XML_ELEMENT_NODE)
+			return child;
+		if ((child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) &&
+		    !xmlIsBlankNode(child))
+			error_at(ctx, parent, "<%s> has text where only elements are expected",
+				 node_name(parent));
+	}
+	return NULL;
+}
+
+#define for_each_element(ctx, parent, child) \
+	for (child = next_element(ctx, parent, NULL); child; child = next_element(ctx, parent, child))
+
+/* NODE's text (malloc'd), refusing child elements. TRIM drops surrounding
+ * white space. Returns NULL after reporting a problem. */
+static char *element_text(struct parse_ctx *ctx, xmlNode *node, bool trim)
+{
+	xmlNode *child;
+	xmlChar *content;
+	char *text, *start, *end;
+
+	for (child = node->children; child; child = child->next) {
+		if (child->type == XML_ELEMENT_NODE) {
+			error_at(ctx, child, "<%s> inside <%s> is not supported (text expected)",
+				 node_name(child), node_name(node));
+			return NULL;
+		}
+	}
+	content = xmlNodeGetContent(node);
+	if (!content) {
+		ctx->oom = 1;
+		return NULL;
+	}
+	start = (char *)content;
+	end = start + strlen(start);
+	if (trim) {
+		while (*start && isspace((unsigned char)*start))
+			start++;
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+	}
+	if (end == start) {
+		error_at(ctx, node, "<%s> is empty", node_name(node));
+		xmlFree(content);
+		return NULL;
+	}
+	text = strndup(start, (size_t)(end - start));
+	xmlFree(content);
+	if (!text)
+		ctx->oom = 1;
+	return text;
+}
+
+/* A decimal number without sign. */
+static bool parse_u64(const char *text, uint64_t *value)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)text[0]))
+		return false;
+	errno = 0;
+	*value = strtoull(text, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+static bool parse_uint(const char *text, unsigned int max, unsigned int *value)
+{
+	uint64_t v;
+
+	if (!parse_u64(text, &v) || v > max)
+		return false;
+	*value = (unsigned int)v;
+	return true;
+}
+
+static const struct {
+	const char *unit;
+	uint64_t bytes;
+} memory_units[] = {
+	{ "b", 1 },
+	{ "bytes", 1 },
+	{ "KB", 1000ULL },
+	{ "k", 1ULL << 10 },
+	{ "KiB", 1ULL << 10 },
+	{ "MB", 1000ULL * 1000 },
+	{ "M", 1ULL << 20 },
+	{ "MiB", 1ULL << 20 },
+	{ "GB", 1000ULL * 1000 * 1000 },
+	{ "G", 1ULL << 30 },
+	{ "GiB", 1ULL << 30 },
+};
+
+/* <memory> or <currentMemory>: a size in bytes. */
+static bool parse_memory_element(struct parse_ctx *ctx, xmlNode *node, uint64_t *bytes)
+{
+	static const char *const attrs[] = { "unit", NULL };
+	uint64_t count, scale = 1024;
+	char *unit, *text;
+	bool ok = false;
+	size_t i;
+
+	check_attributes(ctx, node, attrs);
+	unit = attribute(node, "unit");
+	if (unit) {
+		scale = 0;
+		for (i = 0; i < sizeof(memory_units) / sizeof(memory_units[0]); i++)
+			if (!strcmp(unit, memory_units[i].unit))
+				scale = memory_units[i].bytes;
+		if (!scale)
+			error_at(ctx, node,
+				 "unit='%s' of <%s> is not supported (use b, bytes, KB, k, KiB, MB, M, MiB, GB, G or GiB)",
+				 unit, node_name(node));
+	}
+	text = element_text(ctx, node, true);
+	if (text && scale) {
+		if (!parse_u64(text, &count))
+			error_at(ctx, node, "<%s> '%s' is not a number", node_name(node), text);
+		else if (count > UINT64_MAX / scale)
+			error_at(ctx, node, "<%s> %s %s is too large", node_name(node), text,
+				 unit ? unit : "KiB");
+		else {
+			*bytes = count * scale;
+			ok = true;
+		}
+	}
+	free(unit);
+	free(text);
+	return ok;
+}
+
+static void parse_name(struct parse_ctx *ctx, xmlNode *node)
+{
+	char *text;
+	size_t i, len;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_NAME))
+		return;
+	text = element_text(ctx, node, false);
+	if (!text)
+		return;
+	len = strlen(text);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)text[i]) && !strchr("._-", text[i]))
+			break;
+	if (i < len || len >= SHYPER_NAME_LEN)
+		error_at(ctx, node,
+			 "<name> '%s' is not valid: 1 to %d characters from A-Z, a-z, 0-9, '.', '_' and '-'",
+			 text, SHYPER_NAME_LEN - 1);
+	else
+		memcpy(ctx->dom->name, text, len + 1);
+	free(text);
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 8-4-4-4-12 hex digits, or 32 hex digits without dashes. */
+static bool parse_uuid(const char *text, uint8_t uuid[16])
+{
+	bool dashes = strlen(text) == 36;
+	size_t i, n = 0;
+
+	if (!dashes && strlen(text) != 32)
+		return false;
+	for (i = 0; text[i]; i++) {
+		int hi, lo;
+
+		if (dashes && (i == 8 || i == 13 || i == 18 || i == 23)) {
+			if (text[i] != '-')
+				return false;
+			continue;
+		}
+		hi = hex_value(text[i]);
+		lo = text[i + 1] ? hex_value(text[i + 1]) : -1;
+		if (hi < 0 || lo < 0 || n >= 16)
+			return false;
+		uuid[n++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	return n == 16;
+}
+
+static void parse_uuid_element(struct parse_ctx *ctx, xmlNode *node)
+{
+	uint8_t uuid[16];
+	char *text;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_UUID))
+		return;
+	text = element_text(ctx, node, true);
+	if (!text)
+		return;
+	if (parse_uuid(text, uuid))
+		memcpy(ctx->dom->uuid, uuid, sizeof(uuid));
+	else
+		error_at(ctx, node, "<uuid> '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+			 text);
+	free(text);
+}
+
+static void parse_memory(struct parse_ctx *ctx, xmlNode *node)
+{
+	uint64_t bytes;
+
+	if (!first_time(ctx, node, SEEN_MEMORY) || !parse_memory_element(ctx, node, &bytes))
+		return;
+	if (bytes == 0 || bytes % SHYPER_GUEST_MEM_ALIGN)
+		error_at(ctx, node, "<memory> of %" PRIu64 " bytes is not a multiple of 2 MiB "
+			 "(guest memory is mapped in 2 MiB blocks)", bytes);
+	else if (bytes > SHYPER_GUEST_MEM_MAX)
+		error_at(ctx, node, "<memory> of %" PRIu64 " MiB is more than the %llu MiB a guest may have",
+			 bytes >> 20, SHYPER_GUEST_MEM_MAX >> 20);
+	else
+		ctx->dom->memory = bytes;
+}
+
+static void parse_current_memory(struct parse_ctx *ctx, xmlNode *node)
+{
+	if (!first_time(ctx, node, SEEN_CURRENT_MEMORY))
+		return;
+	if (parse_memory_element(ctx, node, &ctx->current_memory))
+		ctx->current_memory_line = xmlGetLineNo(node);
+}
+
+static void parse_vcpu(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "placement", "current", NULL };
+	char *placement, *current, *text;
+	unsigned int count;
+
+	check_attributes(ctx, node, attrs);
+	if (!first_time(ctx, node, SEEN_VCPU))
+		return;
+	ctx->vcpu_line = xmlGetLineNo(node);
+	placement = attribute(node, "placement");
+	if (placement && strcmp(placement, "static"))
+		error_at(ctx, node, "placement='%s' of <vcpu> is not supported (only 'static': "
+			 "pins come from <cputune>)", placement);
+	current = attribute(node, "current");
+	if (current && (!parse_uint(current, 64, &ctx->vcpu_current) || !ctx->vcpu_current))
+		error_at(ctx, node, "current='%s' of <vcpu> is not a vCPU count", current);
+	text = element_text(ctx, node, true);
+	if (text) {
+		if (!parse_uint(text, 1000000, &count) || count < 1 || count > SHYPER_MAX_VCPUS)
+			error_at(ctx, node, "<vcpu> '%s' is not a vCPU count from 1 to %d", text,
+				 SHYPER_MAX_VCPUS);
+		else
+			ctx->dom->vcpu_count = count;
+	}
+	free(placement);
+	free(current);
+	free(text);
+}
+
+static void parse_vcpupin(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "vcpu", "cpuset", NULL };
+	char *vcpu = attribute(node, "vcpu"), *cpuset = attribute(node, "cpuset");
+	unsigned int vcpu_nr, pcpu;
+
+	check_attributes(ctx, node, attrs);
+	if (!vcpu || !cpuset) {
+		error_at(ctx, node, "<vcpupin> needs both vcpu= and cpuset=");
+	} else if (!parse_uint(vcpu, 1000000, &vcpu_nr)) {
+		error_at(ctx, node, "vcpu='%s' of <vcpupin> is not a vCPU number", vcpu);
+	} else if (!parse_uint(cpuset, 255, &pcpu)) {
+		error_at(ctx, node, "cpuset='%s' of <vcpupin> is not supported: name exactly one "
+			 "pCPU (0 to 255), since Shyper pins each vCPU to one pCPU", cpuset);
+	} else if (ctx->pin_count == DOMAIN_PINS_MAX) {
+		error_at(ctx, node, "too many <vcpupin> elements");
+	} else {
+		ctx->pins[ctx->pin_count].vcpu = vcpu_nr;
+		ctx->pins[ctx->pin_count].pcpu = (int)pcpu;
+		ctx->pins[ctx->pin_count].line = xmlGetLineNo(node);
+		ctx->pin_count++;
+	}
+	free(vcpu);
+	free(cpuset);
+}
+
+static void parse_cputune(struct parse_ctx *ctx, xmlNode *node)
+{
+	xmlNode *child;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_CPUTUNE))
+		return;
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "vcpupin"))
+			parse_vcpupin(ctx, child);
+		else
+			error_at(ctx, child, "<%s> in <cputune> is not supported (only <vcpupin>)",
+				 node_name(child));
+	}
+}
+
+static void parse_os_type(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "arch", "machine", NULL };
+	char *arch = attribute(node, "arch"), *machine = attribute(node, "machine");
+	char *text;
+
+	check_attributes(ctx, node, attrs);
+	if (first_time(ctx, node, SEEN_OS_TYPE)) {
+		if (arch && strcmp(arch, "aarch64"))
+			error_at(ctx, node, "arch='%s' of <type> is not supported (only 'aarch64')",
+				 arch);
+		if (machine && strcmp(machine, "virt"))
+			error_at(ctx, node, "machine='%s' of <type> is not supported (Shyper guests "
+				 "see a 'virt' machine)", machine);
+		text = element_text(ctx, node, true);
+		if (text && strcmp(text, "hvm"))
+			error_at(ctx, node, "<type> '%s' is not supported (only 'hvm')", text);
+		free(text);
+	}
+	free(arch);
+	free(machine);
+}
+
+/* <kernel>, <initrd>, <cmdline> or <dtb> into *FIELD. */
+static void parse_os_string(struct parse_ctx *ctx, xmlNode *node, char **field)
+{
+	check_attributes(ctx, node, NULL);
+	if (*field) {
+		error_at(ctx, node, "<%s> appears more than once", node_name(node));
+		return;
+	}
+	*field = element_text(ctx, node, false);
+}
+
+static void parse_os(struct parse_ctx *ctx, xmlNode *node)
+{
+	struct shyper_domain *dom = ctx->dom;
+	xmlNode *child;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_OS))
+		return;
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "type"))
+			parse_os_type(ctx, child);
+		else if (is_element(child, "kernel"))
+			parse_os_string(ctx, child, &dom->kernel);
+		else if (is_element(child, "initrd"))
+			parse_os_string(ctx, child, &dom->initrd);
+		else if (is_element(child, "cmdline"))
+			parse_os_string(ctx, child, &dom->cmdline);
+		else if (is_element(child, "dtb"))
+			parse_os_string(ctx, child, &dom->dtb);
+		else
+			error_at(ctx, child, "<%s> in <os> is not supported (only <type>, <kernel>, "
+				 "<initrd>, <cmdline> and <dtb>)", node_name(child));
+	}
+}
+
+static void parse_console(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "type", NULL };
+	static const char *const target_attrs[] = { "type", "port", NULL };
+	struct shyper_domain_console console = { .target = SHYPER_CONSOLE_SERIAL };
+	char *type = attribute(node, "type");
+	xmlNode *child, *target = NULL;
+	bool ok = true;
+	size_t i;
+
+	check_attributes(ctx, node, attrs);
+	if (!type || strcmp(type, "pty")) {
+		error_at(ctx, node, "<console> type='%s' is not supported (only 'pty')",
+			 type ? type : "");
+		ok = false;
+	}
+	free(type);
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "target") && !target) {
+			target = child;
+		} else {
+			error_at(ctx, child, "<%s> in <console> is not supported (only one <target>)",
+				 node_name(child));
+			ok = false;
+		}
+	}
+	if (target) {
+		char *target_type = attribute(target, "type"), *port = attribute(target, "port");
+
+		check_attributes(ctx, target, target_attrs);
+		if (target_type && !strcmp(target_type, "virtio")) {
+			console.target = SHYPER_CONSOLE_VIRTIO;
+		} else if (target_type && strcmp(target_type, "serial")) {
+			error_at(ctx, target, "<target> type='%s' of <console> is not supported "
+				 "(only 'serial' or 'virtio')", target_type);
+			ok = false;
+		}
+		if (port && !parse_uint(port, 255, &console.port)) {
+			error_at(ctx, target, "port='%s' of <target> is not a port number", port);
+			ok = false;
+		}
+		free(target_type);
+		free(port);
+	}
+	if (!ok)
+		return;
+	if (console.target == SHYPER_CONSOLE_SERIAL) {
+		if (ctx->seen & SEEN_SERIAL) {
+			error_at(ctx, node, "a second serial <console>: the guest has one serial port "
+				 "(its PL011)");
+			return;
+		}
+		if (console.port) {
+			error_at(ctx, target, "port='%u' of a serial <console>: the PL011 is port 0",
+				 console.port);
+			return;
+		}
+		ctx->seen |= SEEN_SERIAL;
+	}
+	for (i = 0; i < ctx->dom->console_count; i++) {
+		if (ctx->dom->consoles[i].target == console.target &&
+		    ctx->dom->consoles[i].port == console.port) {
+			error_at(ctx, node, "two <console> elements with the same target and port %u",
+				 console.port);
+			return;
+		}
+	}
+	if (ctx->dom->console_count == SHYPER_DOMAIN_MAX_CONSOLES) {
+		error_at(ctx, node, "more than %d <console> elements", SHYPER_DOMAIN_MAX_CONSOLES);
+		return;
+	}
+	ctx->dom->consoles[ctx->dom->console_count++] = console;
+}
+
+static void parse_memballoon(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "model", NULL };
+	char *model = attribute(node, "model");
+	xmlNode *child;
+
+	check_attributes(ctx, node, attrs);
+	if (!model || strcmp(model, "none"))
+		error_at(ctx, node, "<memballoon> model='%s' is not supported (ballooning is not; "
+			 "only model='none')", model ? model : "");
+	for_each_element(ctx, node, child)
+		error_at(ctx, child, "<%s> in <memballoon> is not supported", node_name(child));
+	free(model);
+}
+
+static void parse_devices(struct parse_ctx *ctx, xmlNode *node)
+{
+	xmlNode *child;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_DEVICES))
+		return;
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "console"))
+			parse_console(ctx, child);
+		else if (is_element(child, "memballoon"))
+			parse_memballoon(ctx, child);
+		else if (is_element(child, "emulator"))
+			warn_at(ctx, child, "<emulator> is ignored: Shyper guests have no emulator");
+		else if (is_element(child, "serial"))
+			error_at(ctx, child, "<serial> is not supported: write <console type='pty'>"
+				 "<target type='serial'/></console> for the guest's PL011");
+		else
+			error_at(ctx, child, "device <%s> is not supported", node_name(child));
+	}
+}
+
+static void parse_shyper_vm(struct parse_ctx *ctx, xmlNode *node)
+{
+	xmlNode *child;
+	char *text;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_SHYPER_VM))
+		return;
+	for_each_element(ctx, node, child) {
+		if (!child->ns || strcmp((const char *)child->ns->href, SHYPER_DOMAIN_XMLNS) ||
+		    strcmp(node_name(child), "type")) {
+			error_at(ctx, child, "<%s> in Shyper's <vm> metadata is not supported "
+				 "(only <type> in namespace %s)", node_name(child), SHYPER_DOMAIN_XMLNS);
+			continue;
+		}
+		check_attributes(ctx, child, NULL);
+		if (!first_time(ctx, child, SEEN_SHYPER_TYPE))
+			continue;
+		text = element_text(ctx, child, true);
+		if (text && !strcmp(text, "gvm"))
+			ctx->dom->type = SHYPER_VM_GVM;
+		else if (text && !strcmp(text, "rtvm"))
+			ctx->dom->type = SHYPER_VM_RTVM;
+		else if (text)
+			error_at(ctx, child, "Shyper VM <type> '%s' is not supported (only 'gvm' or "
+				 "'rtvm')", text);
+		free(text);
+	}
+}
+
+static void parse_metadata(struct parse_ctx *ctx, xmlNode *node)
+{
+	xmlNode *child;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_METADATA))
+		return;
+	for_each_element(ctx, node, child) {
+		if (child->ns && !strcmp((const char *)child->ns->href, SHYPER_DOMAIN_XMLNS)) {
+			if (!strcmp(node_name(child), "vm"))
+				parse_shyper_vm(ctx, child);
+			else
+				error_at(ctx, child, "<%s> in Shyper's metadata namespace is not "
+					 "supported (only <vm>)", node_name(child));
+		} else {
+			warn_at(ctx, child, "<metadata> element <%s>%s%s is ignored (not Shyper's: "
+				"dumpxml will not keep it)", node_name(child),
+				child->ns ? " of namespace " : "",
+				child->ns ? (const char *)child->ns->href : "");
+		}
+	}
+}
+
+/* <on_poweroff> and the like: accepted when they ask what Shyper does. */
+static void parse_lifecycle(struct parse_ctx *ctx, xmlNode *node, const char *shyper_does,
+			    const char *also)
+{
+	char *text;
+
+	check_attributes(ctx, node, NULL);
+	text = element_text(ctx, node, true);
+	if (text && strcmp(text, shyper_does) && (!also || strcmp(text, also)))
+		error_at(ctx, node, "<%s> '%s' is not supported: Shyper always does '%s'",
+			 node_name(node), text, shyper_does);
+	free(text);
+}
+
+static void parse_domain_child(struct parse_ctx *ctx, xmlNode *node)
+{
+	const char *name = node_name(node);
+
+	if (node->ns) {
+		error_at(ctx, node, "<%s> of namespace %s is not supported", name,
+			 (const char *)node->ns->href);
+	} else if (!strcmp(name, "name")) {
+		parse_name(ctx, node);
+	} else if (!strcmp(name, "uuid")) {
+		parse_uuid_element(ctx, node);
+	} else if (!strcmp(name, "memory")) {
+		parse_memory(ctx, node);
+	} else if (!strcmp(name, "currentMemory")) {
+		parse_current_memory(ctx, node);
+	} else if (!strcmp(name, "vcpu")) {
+		parse_vcpu(ctx, node);
+	} else if (!strcmp(name, "cputune")) {
+		parse_cputune(ctx, node);
+	} else if (!strcmp(name, "os")) {
+		parse_os(ctx, node);
+	} else if (!strcmp(name, "devices")) {
+		parse_devices(ctx, node);
+	} else if (!strcmp(name, "metadata")) {
+		parse_metadata(ctx, node);
+	} else if (!strcmp(name, "on_poweroff")) {
+		parse_lifecycle(ctx, node, "destroy", NULL);
+	} else if (!strcmp(name, "on_reboot")) {
+		parse_lifecycle(ctx, node, "restart", NULL);
+	} else if (!strcmp(name, "on_crash")) {
+		parse_lifecycle(ctx, node, "destroy", "preserve");
+	} else if (!strcmp(name, "title") || !strcmp(name, "description") ||
+		   !strcmp(name, "on_lockfailure") || !strcmp(name, "pm")) {
+		warn_at(ctx, node, "<%s> is ignored", name);
+	} else {
+		error_at(ctx, node, "<%s> is not supported", name);
+	}
+}
+
+/* Checks that need the whole definition: required elements, pins. */
+static void check_domain(struct parse_ctx *ctx, xmlNode *root)
+{
+	struct shyper_domain *dom = ctx->dom;
+	size_t i;
+
+	if (!(ctx->seen & SEEN_NAME))
+		error_at(ctx, root, "<domain> has no <name>");
+	if (!(ctx->seen & SEEN_MEMORY))
+		error_at(ctx, root, "<domain> has no <memory>");
+	if ((ctx->seen & SEEN_OS) && !dom->kernel)
+		error_at(ctx, root, "<os> has no <kernel>");
+	else if (!(ctx->seen & SEEN_OS))
+		error_at(ctx, root, "<domain> has no <os> with a <kernel>");
+	if ((ctx->seen & SEEN_CURRENT_MEMORY) && dom->memory && ctx->current_memory_line &&
+	    ctx->current_memory != dom->memory)
+		shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, ctx->current_memory_line,
+				"<currentMemory> (%" PRIu64 " bytes) differs from <memory> (%" PRIu64
+				" bytes): memory ballooning is not supported", ctx->current_memory,
+				dom->memory);
+	if (ctx->vcpu_current && ctx->vcpu_current != dom->vcpu_count)
+		shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, ctx->vcpu_line,
+				"current='%u' of <vcpu> differs from its count %u: vCPU hotplug is not "
+				"supported", ctx->vcpu_current, dom->vcpu_count);
+	for (i = 0; i < ctx->pin_count; i++) {
+		const struct pin *pin = &ctx->pins[i];
+
+		if (pin->vcpu >= dom->vcpu_count) {
+			shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, pin->line,
+					"<vcpupin> vcpu='%u' is out of range: the domain has %u vCPU%s",
+					pin->vcpu, dom->vcpu_count, dom->vcpu_count == 1 ? "" : "s");
+		} else if (dom->vcpu_pcpu[pin->vcpu] != SHYPER_DOMAIN_PCPU_UNPINNED) {
+			shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, pin->line,
+					"<vcpupin> for vcpu='%u' appears more than once", pin->vcpu);
+		} else {
+			dom->vcpu_pcpu[pin->vcpu] = pin->pcpu;
+		}
+	}
+}
+
+static void parse_domain(struct parse_ctx *ctx, xmlDoc *doc)
+{
+	static const char *const attrs[] = { "type", "id", NULL };
+	xmlNode *root = xmlDocGetRootElement(doc), *child;
+	char *type;
+
+	if (doc->intSubset) {
+		shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, 1,
+				"a <!DOCTYPE> is not allowed in a domain definition");
+		return;
+	}
+	if (!root || root->ns || strcmp(node_name(root), "domain")) {
+		error_at(ctx, root, "the root element is <%s>, not <domain>",
+			 root ? node_name(root) : "");
+		return;
+	}
+	check_attributes(ctx, root, attrs);
+	type = attribute(root, "type");
+	if (!type)
+		error_at(ctx, root, "<domain> has no type= (write <domain type='shyper'>)");
+	else if (strcmp(type, "shyper"))
+		error_at(ctx, root, "<domain> type='%s' is not supported (write type='shyper')", type);
+	free(type);
+	if (xmlHasProp(root, BAD_CAST "id"))
+		warn_at(ctx, root, "id= of <domain> is ignored (the hypervisor numbers VMs)");
+	for_each_element(ctx, root, child)
+		parse_domain_child(ctx, child);
+	check_domain(ctx, root);
+}
+
+static struct shyper_domain *domain_new(void)
+{
+	struct shyper_domain *dom = calloc(1, sizeof(*dom));
+	size_t i;
+
+	if (!dom)
+		return NULL;
+	dom->type = SHYPER_VM_GVM;
+	dom->vcpu_count = 1;
+	for (i = 0; i < SHYPER_MAX_VCPUS; i++)
+		dom->vcpu_pcpu[i] = SHYPER_DOMAIN_PCPU_UNPINNED;
+	return dom;
+}
+
+void shyper_domain_free(struct shyper_domain *dom)
+{
+	if (!dom)
+		return;
+	free(dom->kernel);
+	free(dom->initrd);
+	free(dom->cmdline);
+	free(dom->dtb);
+	free(dom);
+}
+
+/* The first error libxml2 meets is the one to show: later ones (such as
+ * "Premature end of data") are its consequences. */
+struct xml_first_error {
+	bool seen;
+	long line;
+	char message[256];
+};
+
+static void record_xml_error(void *data, xmlErrorPtr err)
+{
+	xmlParserCtxt *parser = data;
+	struct xml_first_error *first = parser ? parser->_private : NULL;
+	size_t len;
+
+	if (!first || first->seen || !err || err->level < XML_ERR_ERROR)
+		return;
+	first->seen = true;
+	first->line = err->line;
+	snprintf(first->message, sizeof(first->message), "malformed XML: %s",
+		 err->message ? err->message : "not well-formed");
+	len = strlen(first->message);
+	while (len && (first->message[len - 1] == '\n' || first->message[len - 1] == ' '))
+		first->message[--len] = '\0';
+}
+
+static int report_xml_error(struct shyper_domain_diag *diag, xmlParserCtxt *parser)
+{
+	struct xml_first_error *first = parser->_private;
+	const xmlError *last = xmlCtxtGetLastError(parser);
+
+	if (first->seen)
+		return shyper_diag_add(diag, SHYPER_DIAG_ERROR, first->line, "%s", first->message);
+	return shyper_diag_add(diag, SHYPER_DIAG_ERROR, last ? last->line : 0,
+			       "malformed XML: not well-formed");
+}
+
+int shyper_domain_parse_string(const char *xml, size_t len, struct shyper_domain **out,
+			       struct shyper_domain_diag *diag)
+{
+	struct shyper_domain_diag local = { 0 };
+	struct xml_first_error first_error = { 0 };
+	struct parse_ctx ctx = { 0 };
+	xmlParserCtxt *parser;
+	xmlDoc *doc;
+	int rc = 0;
+
+	if (len > INT32_MAX)
+		return shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "the definition is too large") ?:
+		       SHYPER_ERR_INVALID;
+	xmlInitParser();
+	parser = xmlNewParserCtxt();
+	if (!parser)
+		return SHYPER_ERR_NO_MEMORY;
+	parser->_private = &first_error;
+	parser->sax->serror = record_xml_error;
+	/* No network, no entity expansion beyond the built-in ones, no output. */
+	doc = xmlCtxtReadMemory(parser, xml, (int)len, "domain.xml", NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+					XML_PARSE_BIG_LINES);
+	if (!doc) {
+		rc = report_xml_error(diag, parser);
+		xmlFreeParserCtxt(parser);
+		return rc ?: SHYPER_ERR_INVALID;
+	}
+
+	ctx.diag = &local;
+	ctx.dom = domain_new();
+	if (!ctx.dom)
+		rc = SHYPER_ERR_NO_MEMORY;
+	else
+		parse_domain(&ctx, doc);
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(parser);
+
+	if (!rc && ctx.oom)
+		rc = SHYPER_ERR_NO_MEMORY;
+	if (!rc && local.error_count)
+		rc = SHYPER_ERR_INVALID;
+	/* Hand the diagnostics over, in the order they were found. */
+	for (size_t i = 0; diag && i < local.count; i++)
+		if (shyper_diag_add(diag, local.entries[i].severity, local.entries[i].line, "%s",
+				    local.entries[i].message) < 0 && !rc)
+			rc = SHYPER_ERR_NO_MEMORY;
+	shyper_domain_diag_free(&local);
+	if (rc) {
+		shyper_domain_free(ctx.dom);
+		return rc;
+	}
+	*out = ctx.dom;
+	return 0;
+}
+
+int shyper_domain_parse_file(const char *path, struct shyper_domain **dom,
+			     struct shyper_domain_diag *diag)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc, saved;
+
+	f = fopen(path, "re");
+	if (!f) {
+		saved = errno;
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "cannot open %s: %s", path,
+				strerror(saved));
+		return saved == ENOENT ? SHYPER_ERR_NO_ENTRY : SHYPER_ERR_SYSTEM;
+	}
+	buf = malloc(DOMAIN_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		return SHYPER_ERR_NO_MEMORY;
+	}
+	len = fread(buf, 1, DOMAIN_FILE_MAX + 1, f);
+	saved = ferror(f) ? errno : 0;
+	fclose(f);
+	if (saved) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "cannot read %s: %s", path,
+				strerror(saved));
+		rc = SHYPER_ERR_SYSTEM;
+	} else if (len > DOMAIN_FILE_MAX) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "%s is larger than %d bytes: not a "
+				"domain definition", path, DOMAIN_FILE_MAX);
+		rc = SHYPER_ERR_INVALID;
+	} else {
+		rc = shyper_domain_parse_string(buf, len, dom, diag);
+	}
+	free(buf);
+	return rc;
+}
+
+/* ---- Writing --------------------------------------------------------------------- */
+
+static void uuid_format(const uint8_t uuid[16], char text[37])
+{
+	snprintf(text, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
+		 uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
+}
+
+static bool uuid_is_zero(const uint8_t uuid[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(uuid, zero, sizeof(zero));
+}
+
+/* Adds <NAME>TEXT</NAME> (escaped) under PARENT; false if out of memory. */
+static bool add_text(xmlNode *parent, xmlNs *ns, const char *name, const char *text)
+{
+	return xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text) != NULL;
+}
+
+static bool add_prop(xmlNode *node, const char *name, const char *value)
+{
+	return node && xmlNewProp(node, BAD_CAST name, BAD_CAST value) != NULL;
+}
+
+static bool build_domain(xmlNode *root, const struct shyper_domain *dom)
+{
+	char number[32], uuid[37];
+	xmlNode *node, *parent;
+	xmlNs *ns;
+	bool ok = true;
+	size_t i;
+
+	ok &= add_prop(root, "type", "shyper");
+	ok &= add_text(root, NULL, "name", dom->name);
+	if (!uuid_is_zero(dom->uuid)) {
+		uuid_format(dom->uuid, uuid);
+		ok &= add_text(root, NULL, "uuid", uuid);
+	}
+
+	parent = xmlNewChild(root, NULL, BAD_CAST "metadata", NULL);
+	node = parent ? xmlNewChild(parent, NULL, BAD_CAST "vm", NULL) : NULL;
+	ns = node ? xmlNewNs(node, BAD_CAST SHYPER_DOMAIN_XMLNS, BAD_CAST "shyper") : NULL;
+	if (!ns)
+		return false;
+	xmlSetNs(node, ns);
+	ok &= add_text(node, ns, "type", dom->type == SHYPER_VM_RTVM ? "rtvm" : "gvm");
+
+	snprintf(number, sizeof(number), "%" PRIu64, dom->memory >> 10);
+	node = xmlNewTextChild(root, NULL, BAD_CAST "memory", BAD_CAST number);
+	ok &= add_prop(node, "unit", "KiB");
+	node = xmlNewTextChild(root, NULL, BAD_CAST "currentMemory", BAD_CAST number);
+	ok &= add_prop(node, "unit", "KiB");
+	snprintf(number, sizeof(number), "%u", dom->vcpu_count);
+	node = xmlNewTextChild(root, NULL, BAD_CAST "vcpu", BAD_CAST number);
+	ok &= add_prop(node, "placement", "static");
+
+	parent = NULL;
+	for (i = 0; i < dom->vcpu_count && i < SHYPER_MAX_VCPUS; i++) {
+		if (dom->vcpu_pcpu[i] == SHYPER_DOMAIN_PCPU_UNPINNED)
+			continue;
+		if (!parent)
+			parent = xmlNewChild(root, NULL, BAD_CAST "cputune", NULL);
+		node = parent ? xmlNewChild(parent, NULL, BAD_CAST "vcpupin", NULL) : NULL;
+		snprintf(number, sizeof(number), "%zu", i);
+		ok &= add_prop(node, "vcpu", number);
+		snprintf(number, sizeof(number), "%d", dom->vcpu_pcpu[i]);
+		ok &= add_prop(node, "cpuset", number);
+	}
+
+	parent = xmlNewChild(root, NULL, BAD_CAST "os", NULL);
+	if (!parent)
+		return false;
+	node = xmlNewTextChild(parent, NULL, BAD_CAST "type", BAD_CAST "hvm");
+	ok &= add_prop(node, "arch", "aarch64");
+	ok &= add_prop(node, "machine", "virt");
+	if (dom->kernel)
+		ok &= add_text(parent, NULL, "kernel", dom->kernel);
+	if (dom->initrd)
+		ok &= add_text(parent, NULL, "initrd", dom->initrd);
+	if (dom->cmdline)
+		ok &= add_text(parent, NULL, "cmdline", dom->cmdline);
+	if (dom->dtb)
+		ok &= add_text(parent, NULL, "dtb", dom->dtb);
+
+	parent = xmlNewChild(root, NULL, BAD_CAST "devices", NULL);
+	if (!parent)
+		return false;
+	for (i = 0; i < dom->console_count && i < SHYPER_DOMAIN_MAX_CONSOLES; i++) {
+		const struct shyper_domain_console *c = &dom->consoles[i];
+
+		node = xmlNewChild(parent, NULL, BAD_CAST "console", NULL);
+		ok &= add_prop(node, "type", "pty");
+		node = node ? xmlNewChild(node, NULL, BAD_CAST "target", NULL) : NULL;
+		ok &= add_prop(node, "type", c->target == SHYPER_CONSOLE_VIRTIO ? "virtio" : "serial");
+		snprintf(number, sizeof(number), "%u", c->port);
+		ok &= add_prop(node, "port", number);
+	}
+	return ok;
+}
+
+char *shyper_domain_to_xml(const struct shyper_domain *dom)
+{
+	xmlSaveCtxt *save;
+	xmlBuffer *buf;
+	xmlDoc *doc;
+	xmlNode *root;
+	char *text = NULL;
+
+	xmlInitParser();
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	root = doc ? xmlNewDocNode(doc, NULL, BAD_CAST "domain", NULL) : NULL;
+	if (!root) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	xmlDocSetRootElement(doc, root);
+	buf = xmlBufferCreate();
+	if (buf && build_domain(root, dom)) {
+		save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL);
+		if (save && xmlSaveDoc(save, doc) >= 0 && xmlSaveClose(save) >= 0)
+			text = strdup((const char *)xmlBufferContent(buf));
+		else if (save)
+			xmlSaveClose(save);
+	}
+	if (buf)
+		xmlBufferFree(buf);
+	xmlFreeDoc(doc);
+	return text;
+}
+
+/* ---- The ABI's view ---------------------------------------------------------------- */
+
+int shyper_domain_to_config(const struct shyper_domain *dom, struct shyper_vm_config *config)
+{
+	size_t i, len = strnlen(dom->name, SHYPER_NAME_LEN);
+
+	if (!len || len == SHYPER_NAME_LEN || dom->vcpu_count < 1 ||
+	    dom->vcpu_count > SHYPER_MAX_VCPUS || !dom->memory ||
+	    dom->memory % SHYPER_GUEST_MEM_ALIGN || dom->memory > SHYPER_GUEST_MEM_MAX ||
+	    (dom->type != SHYPER_VM_GVM && dom->type != SHYPER_VM_RTVM))
+		return SHYPER_ERR_INVALID;
+	memset(config, 0, sizeof(*config));
+	config->size = SHYPER_VM_CONFIG_SIZE_V1;
+	config->type = dom->type;
+	memcpy(config->name, dom->name, len);
+	memcpy(config->uuid, dom->uuid, sizeof(config->uuid));
+	config->vcpu_count = dom->vcpu_count;
+	config->memory = dom->memory;
+	config->entry_ipa = SHYPER_DOMAIN_ENTRY_IPA;
+	config->dtb_ipa = SHYPER_DOMAIN_DTB_IPA;
+	for (i = 0; i < dom->vcpu_count; i++) {
+		int pcpu = dom->vcpu_pcpu[i];
+
+		if (pcpu == SHYPER_DOMAIN_PCPU_UNPINNED)
+			pcpu = (int)i;
+		if (pcpu < 0 || pcpu > 255)
+			return SHYPER_ERR_INVALID;
+		config->vcpu_pcpu[i] = (uint8_t)pcpu;
+	}
+	return 0;
+}
+
+uint64_t shyper_domain_initrd_ipa(const struct shyper_domain *dom, uint64_t kernel_size,
+				  uint64_t size)
+{
+	uint64_t ram_end = SHYPER_GUEST_RAM_BASE + dom->memory;
+	uint64_t kernel_end = SHYPER_DOMAIN_ENTRY_IPA + kernel_size;
+	uint64_t ipa;
+
+	if (size > dom->memory || kernel_size > dom->memory)
+		return 0;
+	ipa = (ram_end - size) & ~0xfffULL;
+	return ipa >= kernel_end && ipa >= SHYPER_GUEST_RAM_BASE ? ipa : 0;
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The device tree a guest boots with, generated with libfdt from its
+ * definition. It describes the fixed machine of <shyper/abi.h> the way
+ * QEMU's virt board (gic-version=3) does, so guest kernels configured for
+ * virt need nothing else: same node names, compatibles, interrupt
+ * specifiers (GICv3 PPIs and SPIs, level-high, no CPU mask) and the 24 MHz
+ * apb-pclk clock of the PL011. The PL011 is always described (the machine
+ * always has it); stdout-path points at it when a serial <console> is
+ * defined.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include <shyper/domain.h>
+
+#include "domain_internal.h"
+
+#define PHANDLE_GIC 1
+#define PHANDLE_APB_PCLK 2
+
+#define GIC_SPI 0
+#define GIC_PPI 1
+#define IRQ_LEVEL_HIGH 4
+
+#define GICD_SIZE 0x10000ULL
+#define GICR_FRAME_SIZE 0x20000ULL /* RD_base + SGI_base, per vCPU */
+#define UART_SIZE 0x1000ULL
+#define APB_PCLK_HZ 24000000
+
+#define UART_NODE "pl011@9000000"
+#define UART_PATH "/" UART_NODE
+
+/* Timer PPIs in device-tree numbering (INTID - 16): secure physical,
+ * non-secure physical, virtual, hypervisor, as QEMU lists them. */
+static const uint32_t timer_ppis[] = { 13, 14, 11, 10 };
+
+/* libfdt calls return a negative FDT_ERR_*; stop at the first one. */
+#define TRY(expr)                        \
+	do {                             \
+		int try_rc_ = (expr);    \
+		if (try_rc_ < 0)         \
+			return try_rc_;  \
+	} while (0)
+
+/* The sequential-write API has no append: properties are built whole. */
+static int prop_cells(void *fdt, const char *name, const uint32_t *cells, size_t count)
+{
+	fdt32_t be[16];
+	size_t i;
+
+	for (i = 0; i < count && i < 16; i++)
+		be[i] = cpu_to_fdt32(cells[i]);
+	return fdt_property(fdt, name, be, (int)(count * sizeof(be[0])));
+}
+
+static int prop_reg_cells(void *fdt, const uint64_t *values, size_t count)
+{
+	uint32_t cells[16];
+	size_t i;
+
+	for (i = 0; i < count && i < 8; i++) {
+		cells[2 * i] = (uint32_t)(values[i] >> 32);
+		cells[2 * i + 1] = (uint32_t)values[i];
+	}
+	return prop_cells(fdt, "reg", cells, 2 * i);
+}
+
+static int prop_reg(void *fdt, uint64_t base, uint64_t size)
+{
+	const uint64_t reg[] = { base, size };
+
+	return prop_reg_cells(fdt, reg, 2);
+}
+
+/* "a\0b\0" string lists, as dtc writes "a", "b". */
+static int prop_strings(void *fdt, const char *name, const char *list, size_t len)
+{
+	return fdt_property(fdt, name, list, (int)len);
+}
+
+static bool has_serial_console(const struct shyper_domain *dom)
+{
+	size_t i;
+
+	for (i = 0; i < dom->console_count; i++)
+		if (dom->consoles[i].target == SHYPER_CONSOLE_SERIAL)
+			return true;
+	return false;
+}
+
+static int build_cpus(void *fdt, const struct shyper_domain *dom)
+{
+	char name[32];
+	unsigned int i;
+
+	TRY(fdt_begin_node(fdt, "cpus"));
+	TRY(fdt_property_u32(fdt, "#address-cells", 1));
+	TRY(fdt_property_u32(fdt, "#size-cells", 0));
+	for (i = 0; i < dom->vcpu_count; i++) {
+		snprintf(name, sizeof(name), "cpu@%u", i);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property_string(fdt, "device_type", "cpu"));
+		TRY(fdt_property_string(fdt, "compatible", "arm,armv8"));
+		TRY(fdt_property_string(fdt, "enable-method", "psci"));
+		/* MPIDR Aff0 = n (abi.h). */
+		TRY(fdt_property_u32(fdt, "reg", i));
+		TRY(fdt_end_node(fdt));
+	}
+	return fdt_end_node(fdt);
+}
+
+static int build_devices(void *fdt, const struct shyper_domain *dom)
+{
+	static const char psci_compatible[] = "arm,psci-1.0\0arm,psci-0.2";
+	static const char timer_compatible[] = "arm,armv8-timer\0arm,armv7-timer";
+	static const char uart_compatible[] = "arm,pl011\0arm,primecell";
+	static const char uart_clock_names[] = "uartclk\0apb_pclk";
+	const uint64_t gic_reg[] = { SHYPER_GUEST_GICD_BASE, GICD_SIZE, SHYPER_GUEST_GICR_BASE,
+				     GICR_FRAME_SIZE * dom->vcpu_count };
+	const uint32_t uart_irq[] = { GIC_SPI, SHYPER_GUEST_UART_SPI, IRQ_LEVEL_HIGH };
+	const uint32_t uart_clocks[] = { PHANDLE_APB_PCLK, PHANDLE_APB_PCLK };
+	uint32_t timer_irqs[12];
+	char name[32];
+	size_t i;
+
+	TRY(fdt_begin_node(fdt, "psci"));
+	TRY(prop_strings(fdt, "compatible", psci_compatible, sizeof(psci_compatible)));
+	TRY(fdt_property_string(fdt, "method", "hvc"));
+	TRY(fdt_end_node(fdt));
+
+	snprintf(name, sizeof(name), "intc@%" PRIx64, (uint64_t)SHYPER_GUEST_GICD_BASE);
+	TRY(fdt_begin_node(fdt, name));
+	TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
+	TRY(fdt_property_u32(fdt, "#interrupt-cells", 3));
+	TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
+	TRY(fdt_property_u32(fdt, "#redistributor-regions", 1));
+	/* As QEMU's: room for an ITS child later, and dtc wants them. */
+	TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	TRY(fdt_property(fdt, "ranges", NULL, 0));
+	TRY(prop_reg_cells(fdt, gic_reg, 4));
+	TRY(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
+	TRY(fdt_end_node(fdt));
+
+	for (i = 0; i < 4; i++) {
+		timer_irqs[3 * i] = GIC_PPI;
+		timer_irqs[3 * i + 1] = timer_ppis[i];
+		timer_irqs[3 * i + 2] = IRQ_LEVEL_HIGH;
+	}
+	TRY(fdt_begin_node(fdt, "timer"));
+	TRY(prop_strings(fdt, "compatible", timer_compatible, sizeof(timer_compatible)));
+	TRY(prop_cells(fdt, "interrupts", timer_irqs, 12));
+	TRY(fdt_property(fdt, "always-on", NULL, 0));
+	TRY(fdt_end_node(fdt));
+
+	TRY(fdt_begin_node(fdt, "apb-pclk"));
+	TRY(fdt_property_string(fdt, "compatible", "fixed-clock"));
+	TRY(fdt_property_u32(fdt, "#clock-cells", 0));
+	TRY(fdt_property_u32(fdt, "clock-frequency", APB_PCLK_HZ));
+	TRY(fdt_property_string(fdt, "clock-output-names", "clk24mhz"));
+	TRY(fdt_property_u32(fdt, "phandle", PHANDLE_APB_PCLK));
+	TRY(fdt_end_node(fdt));
+
+	TRY(fdt_begin_node(fdt, UART_NODE));
+	TRY(prop_strings(fdt, "compatible", uart_compatible, sizeof(uart_compatible)));
+	TRY(prop_reg(fdt, SHYPER_GUEST_UART_BASE, UART_SIZE));
+	TRY(prop_cells(fdt, "interrupts", uart_irq, 3));
+	TRY(prop_cells(fdt, "clocks", uart_clocks, 2));
+	TRY(prop_strings(fdt, "clock-names", uart_clock_names, sizeof(uart_clock_names)));
+	return fdt_end_node(fdt);
+}
+
+static int build_chosen(void *fdt, const struct shyper_domain *dom,
+			const struct shyper_guest_initrd *initrd)
+{
+	TRY(fdt_begin_node(fdt, "chosen"));
+	if (dom->cmdline)
+		TRY(fdt_property_string(fdt, "bootargs", dom->cmdline));
+	if (has_serial_console(dom))
+		TRY(fdt_property_string(fdt, "stdout-path", UART_PATH));
+	if (initrd) {
+		TRY(fdt_property_u64(fdt, "linux,initrd-start", initrd->ipa));
+		TRY(fdt_property_u64(fdt, "linux,initrd-end", initrd->ipa + initrd->size));
+	}
+	return fdt_end_node(fdt);
+}
+
+static int build_tree(void *fdt, int size, const struct shyper_domain *dom,
+		      const struct shyper_guest_initrd *initrd)
+{
+	static const char root_compatible[] = "shyper,guest\0linux,dummy-virt";
+	char name[32];
+
+	TRY(fdt_create(fdt, size));
+	TRY(fdt_finish_reservemap(fdt));
+	TRY(fdt_begin_node(fdt, ""));
+	TRY(prop_strings(fdt, "compatible", root_compatible, sizeof(root_compatible)));
+	TRY(fdt_property_string(fdt, "model", "Shyper guest"));
+	TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	TRY(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_GIC));
+
+	TRY(build_chosen(fdt, dom, initrd));
+
+	snprintf(name, sizeof(name), "memory@%" PRIx64, (uint64_t)SHYPER_GUEST_RAM_BASE);
+	TRY(fdt_begin_node(fdt, name));
+	TRY(fdt_property_string(fdt, "device_type", "memory"));
+	TRY(prop_reg(fdt, SHYPER_GUEST_RAM_BASE, dom->memory));
+	TRY(fdt_end_node(fdt));
+
+	TRY(build_cpus(fdt, dom));
+	TRY(build_devices(fdt, dom));
+	TRY(fdt_end_node(fdt));
+	return fdt_finish(fdt);
+}
+
+static int generate(const struct shyper_domain *dom, const struct shyper_guest_initrd *initrd,
+		    void **blob, size_t *size, struct shyper_domain_diag *diag)
+{
+	size_t capacity = 4096 + (dom->cmdline ? strlen(dom->cmdline) : 0);
+	void *fdt, *shrunk;
+	int rc;
+
+	for (;;) {
+		if (capacity > SHYPER_DOMAIN_DTB_MAX_SIZE) {
+			shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "the guest's device tree would be "
+					"larger than %llu KiB (is <cmdline> that long?)",
+					SHYPER_DOMAIN_DTB_MAX_SIZE >> 10);
+			return SHYPER_ERR_INVALID;
+		}
+		fdt = calloc(1, capacity);
+		if (!fdt)
+			return SHYPER_ERR_NO_MEMORY;
+		rc = build_tree(fdt, (int)capacity, dom, initrd);
+		if (rc != -FDT_ERR_NOSPACE)
+			break;
+		free(fdt);
+		capacity *= 2;
+	}
+	if (rc < 0) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "building the guest's device tree: %s",
+				fdt_strerror(rc));
+		free(fdt);
+		return SHYPER_ERR_INVALID;
+	}
+	*size = fdt_totalsize(fdt);
+	shrunk = realloc(fdt, *size);
+	*blob = shrunk ? shrunk : fdt;
+	return 0;
+}
+
+/* Reads the user's <dtb> file into a buffer with ROOM bytes to spare. */
+static int read_user_dtb(const char *path, size_t room, void **out, size_t *len,
+			 struct shyper_domain_diag *diag)
+{
+	FILE *f = fopen(path, "re");
+	size_t capacity = SHYPER_DOMAIN_DTB_MAX_SIZE + room;
+	void *buf;
+	int saved;
+
+	if (!f) {
+		saved = errno;
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "cannot open <dtb> %s: %s", path,
+				strerror(saved));
+		return saved == ENOENT ? SHYPER_ERR_NO_ENTRY : SHYPER_ERR_SYSTEM;
+	}
+	buf = calloc(1, capacity + 1);
+	if (!buf) {
+		fclose(f);
+		return SHYPER_ERR_NO_MEMORY;
+	}
+	*len = fread(buf, 1, SHYPER_DOMAIN_DTB_MAX_SIZE + 1, f);
+	saved = ferror(f) ? errno : 0;
+	fclose(f);
+	if (saved) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "cannot read <dtb> %s: %s", path,
+				strerror(saved));
+		free(buf);
+		return SHYPER_ERR_SYSTEM;
+	}
+	if (*len > SHYPER_DOMAIN_DTB_MAX_SIZE) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "<dtb> %s is larger than %llu KiB",
+				path, SHYPER_DOMAIN_DTB_MAX_SIZE >> 10);
+		free(buf);
+		return SHYPER_ERR_INVALID;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* The user's device tree, with /chosen brought up to date. */
+static int adapt_user_dtb(const struct shyper_domain *dom,
+			  const struct shyper_guest_initrd *initrd, void **blob, size_t *size,
+			  struct shyper_domain_diag *diag)
+{
+	size_t room = 1024 + (dom->cmdline ? strlen(dom->cmdline) : 0), len;
+	void *fdt;
+	int rc, chosen;
+
+	rc = read_user_dtb(dom->dtb, room, &fdt, &len, diag);
+	if (rc)
+		return rc;
+	rc = fdt_check_header(fdt);
+	if (!rc && fdt_totalsize(fdt) > len)
+		rc = -FDT_ERR_TRUNCATED;
+	if (!rc)
+		rc = fdt_open_into(fdt, fdt, (int)(len + room));
+	if (!rc) {
+		chosen = fdt_path_offset(fdt, "/chosen");
+		if (chosen == -FDT_ERR_NOTFOUND)
+			chosen = fdt_add_subnode(fdt, 0, "chosen");
+		rc = chosen < 0 ? chosen : 0;
+	}
+	if (!rc && dom->cmdline)
+		rc = fdt_setprop_string(fdt, chosen, "bootargs", dom->cmdline);
+	if (!rc && initrd)
+		rc = fdt_setprop_u64(fdt, chosen, "linux,initrd-start", initrd->ipa);
+	if (!rc && initrd)
+		rc = fdt_setprop_u64(fdt, chosen, "linux,initrd-end", initrd->ipa + initrd->size);
+	if (!rc)
+		rc = fdt_pack(fdt);
+	if (!rc && fdt_totalsize(fdt) > SHYPER_DOMAIN_DTB_MAX_SIZE)
+		rc = -FDT_ERR_NOSPACE;
+	if (rc) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "<dtb> %s is not a usable device tree: %s",
+				dom->dtb, fdt_strerror(rc));
+		free(fdt);
+		return SHYPER_ERR_INVALID;
+	}
+	*size = fdt_totalsize(fdt);
+	*blob = fdt;
+	return 0;
+}
+
+int shyper_guest_fdt_build(const struct shyper_domain *dom,
+			   const struct shyper_guest_initrd *initrd, void **blob, size_t *size,
+			   struct shyper_domain_diag *diag)
+{
+	uint64_t ram_end = SHYPER_GUEST_RAM_BASE + dom->memory;
+	uint64_t dtb_end = SHYPER_DOMAIN_DTB_IPA + SHYPER_DOMAIN_DTB_MAX_SIZE;
+
+	if (dom->vcpu_count < 1 || dom->vcpu_count > SHYPER_MAX_VCPUS || !dom->memory) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "the domain has no memory or vCPUs");
+		return SHYPER_ERR_INVALID;
+	}
+	if (initrd && (!initrd->size || initrd->ipa < dtb_end || initrd->ipa >= ram_end ||
+		       initrd->size > ram_end - initrd->ipa)) {
+		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0,
+				"the initrd at 0x%" PRIx64 " (%" PRIu64 " bytes) is not inside the "
+				"guest's RAM above its device tree (0x%" PRIx64 "-0x%" PRIx64 ")",
+				initrd->ipa, initrd->size, dtb_end, ram_end);
+		return SHYPER_ERR_INVALID;
+	}
+	if (dom->dtb)
+		return adapt_user_dtb(dom, initrd, blob, size, diag);
+	return generate(dom, initrd, blob, size, diag);
+}

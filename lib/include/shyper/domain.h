@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * Guest VM definitions: the model of one VM as libvirt domain XML describes
+ * it (a documented subset, docs in lib/domain.c's header comment), read and
+ * written with libxml2, turned into the ABI's struct shyper_vm_config, and
+ * the guest's device tree generated from it with libfdt (lib/guest_fdt.c).
+ *
+ * Conventions: calls return 0 or a negative enum shyper_error. Parsing
+ * never stops at the first problem: every error and warning found goes
+ * into a struct shyper_domain_diag, each with the line it was found on.
+ */
+#ifndef SHYPER_DOMAIN_H
+#define SHYPER_DOMAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <shyper/abi.h>
+#include <shyper/libshyper.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The XML namespace of Shyper's own settings under <metadata>. */
+#define SHYPER_DOMAIN_XMLNS "https://shyper.dev/xmlns/vm/1"
+
+/* Guest layout chosen by shyper_domain_to_config(): the kernel (or flat
+ * binary) is entered 512 KiB into RAM and the device tree sits at the start
+ * of RAM, below it, so it may be at most 512 KiB. */
+#define SHYPER_DOMAIN_ENTRY_IPA (SHYPER_GUEST_RAM_BASE + 0x80000ULL)
+#define SHYPER_DOMAIN_DTB_IPA SHYPER_GUEST_RAM_BASE
+#define SHYPER_DOMAIN_DTB_MAX_SIZE 0x80000ULL
+
+/* Consoles a definition may have (one of them the PL011). */
+#define SHYPER_DOMAIN_MAX_CONSOLES 4
+
+/* A vCPU without <vcpupin> runs on the pCPU of its own number. */
+#define SHYPER_DOMAIN_PCPU_UNPINNED (-1)
+
+enum shyper_console_target {
+	SHYPER_CONSOLE_SERIAL = 1, /* the machine's PL011 at SHYPER_GUEST_UART_BASE */
+	SHYPER_CONSOLE_VIRTIO = 2, /* a virtio console (its device comes later) */
+};
+
+struct shyper_domain_console {
+	enum shyper_console_target target;
+	unsigned int port;        /* <target port='N'>, 0 by default */
+};
+
+struct shyper_domain {
+	char name[SHYPER_NAME_LEN];
+	/* All zero when the definition has no <uuid>: the caller decides
+	 * whether to generate one; the hypervisor treats zero as "none". */
+	uint8_t uuid[16];
+	enum shyper_vm_type type; /* <shyper:type>, SHYPER_VM_GVM by default */
+	uint64_t memory;          /* bytes */
+	unsigned int vcpu_count;
+	/* pCPU of each vCPU from <vcpupin>, or SHYPER_DOMAIN_PCPU_UNPINNED. */
+	int vcpu_pcpu[SHYPER_MAX_VCPUS];
+	/* <os>: file paths in the MVM and the command line; NULL when absent. */
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+	char *dtb;
+	size_t console_count;
+	struct shyper_domain_console consoles[SHYPER_DOMAIN_MAX_CONSOLES];
+};
+
+enum shyper_diag_severity {
+	SHYPER_DIAG_ERROR = 1,
+	SHYPER_DIAG_WARNING = 2,
+};
+
+struct shyper_diag_entry {
+	enum shyper_diag_severity severity;
+	long line;                /* 1-based line in the XML; 0 when none applies */
+	char *message;            /* names the element or attribute concerned */
+};
+
+/* What parsing found. Zero-initialise it before the first use; release
+ * it with shyper_domain_diag_free(). */
+struct shyper_domain_diag {
+	size_t count;
+	size_t error_count;
+	size_t warning_count;
+	struct shyper_diag_entry *entries;
+};
+
+/*
+ * Reads a definition from the file PATH, or from the LEN bytes at XML.
+ * On success (no errors; warnings are allowed) *DOM is a new domain to
+ * release with shyper_domain_free(). With errors, returns
+ * SHYPER_ERR_INVALID and *DOM is untouched; a file that cannot be read is
+ * SHYPER_ERR_NO_ENTRY (missing) or SHYPER_ERR_SYSTEM, and out of memory is
+ * SHYPER_ERR_NO_MEMORY. DIAG (may be NULL) receives every error and
+ * warning, appended to what it already holds.
+ */
+SHYPER_EXPORT int shyper_domain_parse_file(const char *path, struct shyper_domain **dom,
+					   struct shyper_domain_diag *diag);
+SHYPER_EXPORT int shyper_domain_parse_string(const char *xml, size_t len,
+					     struct shyper_domain **dom,
+					     struct shyper_domain_diag *diag);
+
+/* Writes DOM as libvirt domain XML (<domain type='shyper'>) that
+ * shyper_domain_parse_string() reads back to the same domain. Returns a
+ * malloc'd NUL-terminated string for free(), or NULL if out of memory. */
+SHYPER_EXPORT char *shyper_domain_to_xml(const struct shyper_domain *dom);
+
+SHYPER_EXPORT void shyper_domain_free(struct shyper_domain *dom);
+
+/*
+ * Fills CONFIG for SHYPER_HC_VM_CREATE: size, type, name, uuid, vCPU count,
+ * memory, pins (an unpinned vCPU n goes to pCPU n), entry_ipa =
+ * SHYPER_DOMAIN_ENTRY_IPA and dtb_ipa = SHYPER_DOMAIN_DTB_IPA. Returns 0, or
+ * SHYPER_ERR_INVALID if DOM breaks a limit (it cannot when it came from
+ * the parser).
+ */
+SHYPER_EXPORT int shyper_domain_to_config(const struct shyper_domain *dom,
+					  struct shyper_vm_config *config);
+
+/* Where to load an initrd of SIZE bytes: the highest 4 KiB-aligned
+ * address that leaves it inside the guest's RAM and above the kernel's
+ * first KERNEL_SIZE bytes at SHYPER_DOMAIN_ENTRY_IPA; 0 if it does not fit. */
+SHYPER_EXPORT uint64_t shyper_domain_initrd_ipa(const struct shyper_domain *dom,
+						uint64_t kernel_size, uint64_t size);
+
+/* Releases the diagnostics' messages and zeroes DIAG. */
+SHYPER_EXPORT void shyper_domain_diag_free(struct shyper_domain_diag *diag);
+
+/* Prints each entry as "SOURCE:LINE: error: MESSAGE" (or "warning"; without
+ * ":LINE" when it is 0) to OUT, one per line. */
+SHYPER_EXPORT void shyper_domain_diag_print(const struct shyper_domain_diag *diag,
+					    const char *source, FILE *out);
+
+/* ---- Guest device trees (guest_fdt.c) ---------------------------------------- */
+
+/* Where the caller placed the initrd in the guest's RAM (IPA). */
+struct shyper_guest_initrd {
+	uint64_t ipa;
+	uint64_t size;
+};
+
+/*
+ * Builds the device tree vCPU 0 gets in x0 (at SHYPER_DOMAIN_DTB_IPA):
+ * /memory, /cpus (enable-method psci), /psci (HVC), the GICv3, the timer,
+ * the PL011 with its 24 MHz clock, and /chosen with bootargs (<cmdline>),
+ * stdout-path (when a serial console is defined) and the initrd range when
+ * INITRD is not NULL.
+ *
+ * When the definition names a <dtb>, that file is used instead: it is read,
+ * checked, and only its /chosen node is updated (bootargs when <cmdline>
+ * is given, the initrd range when INITRD is not NULL), as QEMU does with
+ * -dtb. Nothing else in it is changed: it must describe Shyper's machine.
+ *
+ * On success *BLOB is a malloc'd device tree of *SIZE bytes (at most
+ * SHYPER_DOMAIN_DTB_MAX_SIZE) for free(). Errors (SHYPER_ERR_INVALID for an
+ * initrd outside RAM or a bad <dtb> file, SHYPER_ERR_NO_ENTRY or
+ * SHYPER_ERR_SYSTEM when it cannot be read, SHYPER_ERR_NO_MEMORY) are
+ * explained in DIAG (may be NULL).
+ */
+SHYPER_EXPORT int shyper_guest_fdt_build(const struct shyper_domain *dom,
+					 const struct shyper_guest_initrd *initrd, void **blob,
+					 size_t *size, struct shyper_domain_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHYPER_DOMAIN_H */

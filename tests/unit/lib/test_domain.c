@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The VM-definition model (lib/domain.c): every supported element of the
+ * libvirt domain XML subset, every error and warning with its line, the
+ * dumpxml round trip (also through libvirt's own virt-xml-validate) and the
+ * ABI struct a definition becomes.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <shyper/domain.h>
+
+#ifndef SHYPER_SOURCE_ROOT
+#error "SHYPER_SOURCE_ROOT (the repository) must be defined"
+#endif
+
+/* Parses XML, expecting success; the diagnostics are left in DIAG. */
+static struct shyper_domain *parse_ok(const char *xml, struct shyper_domain_diag *diag)
+{
+	struct shyper_domain *dom = NULL;
+	int rc = shyper_domain_parse_string(xml, strlen(xml), &dom, diag);
+
+	if (rc) {
+		shyper_domain_diag_print(diag, "xml", stderr);
+		fail_msg("parse failed with %d", rc);
+	}
+	assert_non_null(dom);
+	return dom;
+}
+
+/* DIAG must hold an entry of SEVERITY on LINE whose message has NEEDLE. */
+static void assert_diag(const struct shyper_domain_diag *diag, enum shyper_diag_severity severity,
+			long line, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < diag->count; i++) {
+		const struct shyper_diag_entry *e = &diag->entries[i];
+
+		if (e->severity == severity && e->line == line && strstr(e->message, needle))
+			return;
+	}
+	shyper_domain_diag_print(diag, "xml", stderr);
+	fail_msg("no %s on line %ld containing \"%s\"",
+		 severity == SHYPER_DIAG_ERROR ? "error" : "warning", line, needle);
+}
+
+/* Parsing XML must fail with an error on LINE that contains NEEDLE. */
+static void expect_error(const char *xml, long line, const char *needle)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = NULL;
+
+	assert_int_equal(shyper_domain_parse_string(xml, strlen(xml), &dom, &diag),
+			 SHYPER_ERR_INVALID);
+	assert_null(dom);
+	assert_true(diag.error_count >= 1);
+	assert_diag(&diag, SHYPER_DIAG_ERROR, line, needle);
+	shyper_domain_diag_free(&diag);
+}
+
+/* A minimal definition with BODY (whole lines) inserted at line 6. */
+static char *minimal_with(const char *body)
+{
+	static const char head[] = "<domain type='shyper'>\n"   /* 1 */
+				   "  <name>vm1</name>\n"        /* 2 */
+				   "  <memory unit='MiB'>64</memory>\n" /* 3 */
+				   "  <os><kernel>/k</kernel></os>\n" /* 4 */
+				   "  <!-- BODY follows -->\n";  /* 5 */
+	char *xml;
+
+	assert_true(asprintf(&xml, "%s%s</domain>\n", head, body) > 0);
+	return xml;
+}
+
+static void expect_error_with(const char *body, long line, const char *needle)
+{
+	char *xml = minimal_with(body);
+
+	expect_error(xml, line, needle);
+	free(xml);
+}
+
+static void expect_warning_with(const char *body, long line, const char *needle)
+{
+	struct shyper_domain_diag diag = { 0 };
+	char *xml = minimal_with(body);
+	struct shyper_domain *dom = parse_ok(xml, &diag);
+
+	assert_int_equal(diag.error_count, 0);
+	assert_int_equal(diag.warning_count, 1);
+	assert_diag(&diag, SHYPER_DIAG_WARNING, line, needle);
+	shyper_domain_diag_free(&diag);
+	shyper_domain_free(dom);
+	free(xml);
+}
+
+static const char full_xml[] =
+	"<domain type='shyper'>\n"
+	"  <name>web-1.test_vm</name>\n"
+	"  <uuid>8E5b7d2c-1f3a-4c6e-9b0d-2a4f6e8c0b1d</uuid>\n"
+	"  <metadata>\n"
+	"    <shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>\n"
+	"      <shyper:type>rtvm</shyper:type>\n"
+	"    </shyper:vm>\n"
+	"  </metadata>\n"
+	"  <memory unit='GiB'>1</memory>\n"
+	"  <currentMemory unit='MiB'>1024</currentMemory>\n"
+	"  <vcpu placement='static' current='4'>4</vcpu>\n"
+	"  <cputune>\n"
+	"    <vcpupin vcpu='2' cpuset='3'/>\n"
+	"    <vcpupin vcpu='0' cpuset='2'/>\n"
+	"  </cputune>\n"
+	"  <os>\n"
+	"    <type arch='aarch64' machine='virt'>hvm</type>\n"
+	"    <kernel>/srv/Image</kernel>\n"
+	"    <initrd>/srv/initrd &amp; more.cpio</initrd>\n"
+	"    <cmdline>console=ttyAMA0 root=/dev/ram &quot;x&quot;</cmdline>\n"
+	"    <dtb>/srv/board.dtb</dtb>\n"
+	"  </os>\n"
+	"  <on_poweroff>destroy</on_poweroff>\n"
+	"  <on_reboot>restart</on_reboot>\n"
+	"  <on_crash>preserve</on_crash>\n"
+	"  <devices>\n"
+	"    <console type='pty'><target type='serial' port='0'/></console>\n"
+	"    <console type='pty'><target type='virtio' port='1'/></console>\n"
+	"    <memballoon model='none'/>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+static void test_every_supported_element(void **state)
+{
+	static const uint8_t uuid[16] = { 0x8e, 0x5b, 0x7d, 0x2c, 0x1f, 0x3a, 0x4c, 0x6e,
+					  0x9b, 0x0d, 0x2a, 0x4f, 0x6e, 0x8c, 0x0b, 0x1d };
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = parse_ok(full_xml, &diag);
+
+	(void)state;
+	assert_int_equal(diag.count, 0);
+	assert_string_equal(dom->name, "web-1.test_vm");
+	assert_memory_equal(dom->uuid, uuid, 16);
+	assert_int_equal(dom->type, SHYPER_VM_RTVM);
+	assert_int_equal(dom->memory, 1ULL << 30);
+	assert_int_equal(dom->vcpu_count, 4);
+	assert_int_equal(dom->vcpu_pcpu[0], 2);
+	assert_int_equal(dom->vcpu_pcpu[1], SHYPER_DOMAIN_PCPU_UNPINNED);
+	assert_int_equal(dom->vcpu_pcpu[2], 3);
+	assert_int_equal(dom->vcpu_pcpu[3], SHYPER_DOMAIN_PCPU_UNPINNED);
+	assert_string_equal(dom->kernel, "/srv/Image");
+	assert_string_equal(dom->initrd, "/srv/initrd & more.cpio");
+	assert_string_equal(dom->cmdline, "console=ttyAMA0 root=/dev/ram \"x\"");
+	assert_string_equal(dom->dtb, "/srv/board.dtb");
+	assert_int_equal(dom->console_count, 2);
+	assert_int_equal(dom->consoles[0].target, SHYPER_CONSOLE_SERIAL);
+	assert_int_equal(dom->consoles[0].port, 0);
+	assert_int_equal(dom->consoles[1].target, SHYPER_CONSOLE_VIRTIO);
+	assert_int_equal(dom->consoles[1].port, 1);
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+}
+
+static void test_defaults(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	char *xml = minimal_with("");
+	struct shyper_domain *dom = parse_ok(xml, &diag);
+	static const uint8_t zero[16];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(diag.count, 0);
+	assert_memory_equal(dom->uuid, zero, 16);
+	assert_int_equal(dom->type, SHYPER_VM_GVM);
+	assert_int_equal(dom->vcpu_count, 1);
+	for (i = 0; i < SHYPER_MAX_VCPUS; i++)
+		assert_int_equal(dom->vcpu_pcpu[i], SHYPER_DOMAIN_PCPU_UNPINNED);
+	assert_null(dom->initrd);
+	assert_null(dom->cmdline);
+	assert_null(dom->dtb);
+	assert_int_equal(dom->console_count, 0);
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+	free(xml);
+}
+
+static void test_memory_units(void **state)
+{
+	static const struct {
+		const char *memory;
+		uint64_t bytes;
+	} cases[] = {
+		{ "<memory>131072</memory>", 128ULL << 20 }, /* KiB by default */
+		{ "<memory unit='b'>2097152</memory>", 2ULL << 20 },
+		{ "<memory unit='bytes'>4194304</memory>", 4ULL << 20 },
+		{ "<memory unit='KB'>4194304</memory>", 4000ULL << 20 },
+		{ "<memory unit='k'>2048</memory>", 2ULL << 20 },
+		{ "<memory unit='KiB'>4096</memory>", 4ULL << 20 },
+		{ "<memory unit='M'>64</memory>", 64ULL << 20 },
+		{ "<memory unit='MiB'>128</memory>", 128ULL << 20 },
+		{ "<memory unit='G'>1</memory>", 1ULL << 30 },
+		{ "<memory unit='GiB'>8</memory>", 8ULL << 30 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct shyper_domain_diag diag = { 0 };
+		struct shyper_domain *dom;
+		char *xml;
+
+		assert_true(asprintf(&xml, "<domain type='shyper'><name>m</name>%s"
+				     "<os><kernel>/k</kernel></os></domain>", cases[i].memory) > 0);
+		dom = parse_ok(xml, &diag);
+		assert_int_equal(dom->memory, cases[i].bytes);
+		shyper_domain_free(dom);
+		shyper_domain_diag_free(&diag);
+		free(xml);
+	}
+}
+
+static void test_malformed_xml(void **state)
+{
+	(void)state;
+	expect_error("<domain type='shyper'>\n  <name>x</name>\n  <memory>\n</domain>\n", 4,
+		     "malformed XML");
+	expect_error("<domain type='shyper'>\n<name>a</nam>\n</domain>\n", 2, "malformed XML");
+	expect_error("", 1, "malformed XML");
+}
+
+static void test_unknown_element_and_attribute(void **state)
+{
+	(void)state;
+	expect_error_with("  <iothreads>2</iothreads>\n", 6, "<iothreads> is not supported");
+	expect_error_with("  <cputune>\n    <shares>10</shares>\n  </cputune>\n", 7, "<shares>");
+	expect_error_with("  <features><gic version='3'/></features>\n", 6, "<features>");
+	expect_error(
+		"<domain type='shyper'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
+		"  <os><kernel>/k</kernel><boot dev='hd'/></os>\n</domain>\n",
+		4, "<boot> in <os> is not supported");
+	expect_error(
+		"<domain type='shyper'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
+		"  <os><kernel>/k</kernel></os>\n  <devices>\n    <disk type='file'/>\n"
+		"  </devices>\n</domain>\n",
+		6, "device <disk> is not supported");
+	expect_error(
+		"<domain type='shyper'>\n  <name>v</name>\n"
+		"  <memory unit='MiB' dumpCore='on'>64</memory>\n"
+		"  <os><kernel>/k</kernel></os>\n</domain>\n",
+		3, "attribute 'dumpCore' of <memory> is not supported");
+	expect_error_with("  <vcpu cpuset='1-3'>2</vcpu>\n", 6, "attribute 'cpuset' of <vcpu>");
+	expect_error("<domain type='kvm'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
+		     "  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     1, "type='kvm' is not supported");
+	expect_error("<domain>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
+		     "  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     1, "has no type=");
+	expect_error("<vm/>\n", 1, "not <domain>");
+	expect_error_with("  <devices>\n    <memballoon/>\n  </devices>\n", 7,
+			  "<memballoon> model='' is not supported");
+	expect_error_with("  <devices><serial type='pty'/></devices>\n", 6,
+			  "<serial> is not supported: write <console");
+	expect_error_with("  <on_reboot>destroy</on_reboot>\n", 6, "Shyper always does 'restart'");
+	expect_error_with("  <metadata><shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>\n"
+			  "    <shyper:priority>3</shyper:priority>\n"
+			  "  </shyper:vm></metadata>\n",
+			  7, "<priority> in Shyper's <vm> metadata is not supported");
+	expect_error_with("  <metadata><shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>\n"
+			  "    <shyper:type>hvm</shyper:type>\n"
+			  "  </shyper:vm></metadata>\n",
+			  7, "'hvm' is not supported (only 'gvm' or 'rtvm')");
+}
+
+static void test_bad_values(void **state)
+{
+	char long_name[64];
+
+	(void)state;
+	expect_error("<domain type='shyper'>\n  <name>my vm</name>\n</domain>\n", 2,
+		     "<name> 'my vm' is not valid");
+	memset(long_name, 'a', 32);
+	long_name[32] = '\0';
+	{
+		char *xml;
+
+		assert_true(asprintf(&xml, "<domain type='shyper'>\n<name>%s</name>\n</domain>\n",
+				     long_name) > 0);
+		expect_error(xml, 2, "1 to 31 characters");
+		free(xml);
+	}
+	expect_error("<domain type='shyper'>\n  <name></name>\n</domain>\n", 2, "<name> is empty");
+	expect_error_with("  <uuid>not-a-uuid</uuid>\n", 6, "is not a UUID");
+	expect_error_with("  <vcpu>0</vcpu>\n", 6, "'0' is not a vCPU count from 1 to 8");
+	expect_error_with("  <vcpu>9</vcpu>\n", 6, "'9' is not a vCPU count from 1 to 8");
+	expect_error_with("  <vcpu current='1'>2</vcpu>\n", 6, "vCPU hotplug is not supported");
+	expect_error_with("  <vcpu placement='auto'>2</vcpu>\n", 6, "placement='auto'");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
+		     "  <memory unit='MiB'>3</memory>\n  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     3, "not a multiple of 2 MiB");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
+		     "  <memory unit='MB'>64</memory>\n  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     3, "not a multiple of 2 MiB");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
+		     "  <memory unit='GiB'>10</memory>\n  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     3, "more than the 8192 MiB");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
+		     "  <memory unit='TiB'>1</memory>\n  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     3, "unit='TiB'");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
+		     "  <memory>99999999999999999999</memory>\n  <os><kernel>/k</kernel></os>\n"
+		     "</domain>\n",
+		     3, "is not a number");
+	expect_error_with("  <currentMemory unit='MiB'>32</currentMemory>\n", 6,
+			  "memory ballooning is not supported");
+	expect_error_with("  <vcpu>2</vcpu>\n  <cputune><vcpupin vcpu='2' cpuset='1'/></cputune>\n",
+			  7, "vcpu='2' is out of range: the domain has 2 vCPUs");
+	expect_error_with("  <vcpu>2</vcpu>\n  <cputune>\n    <vcpupin vcpu='1' cpuset='1'/>\n"
+			  "    <vcpupin vcpu='1' cpuset='2'/>\n  </cputune>\n",
+			  9, "vcpu='1' appears more than once");
+	expect_error_with("  <cputune><vcpupin vcpu='0' cpuset='0-1'/></cputune>\n", 6,
+			  "name exactly one pCPU");
+	expect_error_with("  <cputune><vcpupin vcpu='0'/></cputune>\n", 6, "needs both");
+	expect_error_with("  <name>again</name>\n", 6, "<name> appears more than once");
+	expect_error_with("  <devices>\n    <console type='pty'/>\n    <console type='pty'/>\n"
+			  "  </devices>\n",
+			  8, "a second serial <console>");
+	expect_error_with("  <devices>\n    <console type='file'/>\n  </devices>\n", 7,
+			  "type='file' is not supported");
+	expect_error_with("  <devices><console type='pty'><target type='sclp'/></console></devices>\n",
+			  6, "type='sclp'");
+	expect_error_with("  <devices><console type='pty'><target port='1'/></console></devices>\n",
+			  6, "the PL011 is port 0");
+	expect_error_with("  <devices>\n    <console type='pty'><target type='virtio' port='1'/></console>\n"
+			  "    <console type='pty'><target type='virtio' port='1'/></console>\n"
+			  "  </devices>\n",
+			  8, "same target and port 1");
+	expect_error_with("  <devices/>\n  <devices/>\n", 7, "<devices> appears more than once");
+	expect_error_with("  <os><kernel>/other</kernel></os>\n", 6, "<os> appears more than once");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n  <memory>65536</memory>\n"
+		     "</domain>\n",
+		     1, "has no <os> with a <kernel>");
+	expect_error("<domain type='shyper'>\n  <memory>65536</memory>\n"
+		     "  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     1, "has no <name>");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n  <memory>65536</memory>\n"
+		     "  <os><initrd>/i</initrd></os>\n</domain>\n",
+		     1, "<os> has no <kernel>");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n  <memory>65536</memory>\n"
+		     "  <os>stray<kernel>/k</kernel></os>\n</domain>\n",
+		     4, "<os> has text where only elements are expected");
+	expect_error("<domain type='shyper'>\n  <name>v<b/></name>\n</domain>\n", 2,
+		     "<b> inside <name>");
+	expect_error("<!DOCTYPE domain [ <!ENTITY x 'y'> ]>\n<domain type='shyper'/>\n", 1,
+		     "DOCTYPE");
+}
+
+/* Every error is reported, not only the first. */
+static void test_all_errors_reported(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = NULL;
+	char *xml = minimal_with("  <vcpu>9</vcpu>\n  <iothreads>1</iothreads>\n");
+
+	(void)state;
+	assert_int_equal(shyper_domain_parse_string(xml, strlen(xml), &dom, &diag),
+			 SHYPER_ERR_INVALID);
+	assert_int_equal(diag.error_count, 2);
+	assert_diag(&diag, SHYPER_DIAG_ERROR, 6, "<vcpu>");
+	assert_diag(&diag, SHYPER_DIAG_ERROR, 7, "<iothreads>");
+	shyper_domain_diag_free(&diag);
+	free(xml);
+	/* A NULL DIAG is allowed. */
+	assert_int_equal(shyper_domain_parse_string("<x", 2, &dom, NULL), SHYPER_ERR_INVALID);
+	assert_null(dom);
+}
+
+static void test_warnings(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom;
+
+	(void)state;
+	expect_warning_with("  <title>Web</title>\n", 6, "<title> is ignored");
+	expect_warning_with("  <description>\n    a web server\n  </description>\n", 6,
+			    "<description> is ignored");
+	expect_warning_with("  <on_lockfailure>poweroff</on_lockfailure>\n", 6,
+			    "<on_lockfailure> is ignored");
+	expect_warning_with("  <pm><suspend-to-mem enabled='no'/></pm>\n", 6, "<pm> is ignored");
+	expect_warning_with("  <metadata>\n    <app:x xmlns:app='http://example.com/app'/>\n"
+			    "  </metadata>\n",
+			    7, "namespace http://example.com/app is ignored");
+	dom = parse_ok("<domain type='shyper' id='3'>\n  <name>v</name>\n"
+		       "  <memory>65536</memory>\n  <os><kernel>/k</kernel></os>\n"
+		       "  <devices>\n    <emulator>/usr/bin/qemu</emulator>\n  </devices>\n"
+		       "</domain>\n",
+		       &diag);
+	assert_int_equal(diag.warning_count, 2);
+	assert_diag(&diag, SHYPER_DIAG_WARNING, 1, "id= of <domain> is ignored");
+	assert_diag(&diag, SHYPER_DIAG_WARNING, 6, "<emulator> is ignored");
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+}
+
+static void assert_same_domain(const struct shyper_domain *a, const struct shyper_domain *b)
+{
+	size_t i;
+
+	assert_string_equal(a->name, b->name);
+	assert_memory_equal(a->uuid, b->uuid, 16);
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->memory, b->memory);
+	assert_int_equal(a->vcpu_count, b->vcpu_count);
+	assert_memory_equal(a->vcpu_pcpu, b->vcpu_pcpu, sizeof(a->vcpu_pcpu));
+#define SAME_STRING(field)                                  \
+	((a->field && b->field) ? assert_string_equal(a->field, b->field) \
+				: assert_ptr_equal(a->field, b->field))
+	SAME_STRING(kernel);
+	SAME_STRING(initrd);
+	SAME_STRING(cmdline);
+	SAME_STRING(dtb);
+#undef SAME_STRING
+	assert_int_equal(a->console_count, b->console_count);
+	for (i = 0; i < a->console_count; i++) {
+		assert_int_equal(a->consoles[i].target, b->consoles[i].target);
+		assert_int_equal(a->consoles[i].port, b->consoles[i].port);
+	}
+}
+
+static void check_round_trip(const char *xml)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = parse_ok(xml, &diag), *again;
+	char *written = shyper_domain_to_xml(dom), *rewritten;
+
+	assert_non_null(written);
+	assert_non_null(strstr(written, "<domain type=\"shyper\">"));
+	again = parse_ok(written, &diag);
+	assert_int_equal(diag.count, 0);
+	assert_same_domain(dom, again);
+	/* And writing is stable. */
+	rewritten = shyper_domain_to_xml(again);
+	assert_string_equal(written, rewritten);
+	free(rewritten);
+	free(written);
+	shyper_domain_free(again);
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+}
+
+static void test_round_trip(void **state)
+{
+	char *xml = minimal_with("");
+
+	(void)state;
+	check_round_trip(full_xml);
+	check_round_trip(xml);
+	free(xml);
+}
+
+/* libvirt's validator accepts what dumpxml writes, but for type='shyper'. */
+static void validate_with_libvirt(const char *xml_text)
+{
+	char path[] = "/tmp/shyper-domain-XXXXXX";
+	char *kvm, *at, *command;
+	FILE *f;
+	int fd, rc;
+
+	if (system("command -v virt-xml-validate >/dev/null 2>&1") != 0)
+		fail_msg("virt-xml-validate is not installed (Debian's libvirt-clients; "
+			 "packaging/setup.sh installs it)");
+	kvm = strdup(xml_text);
+	assert_non_null(kvm);
+	at = strstr(kvm, "type=\"shyper\"");
+	assert_non_null(at);
+	memcpy(at, "type=\"kvm\"   ", strlen("type=\"shyper\""));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(kvm, f);
+	fclose(f);
+	/* Quiet when it validates; its complaint is shown when it does not. */
+	assert_true(asprintf(&command, "virt-xml-validate %s domain >/dev/null 2>&1 || "
+			     "virt-xml-validate %s domain", path, path) > 0);
+	rc = system(command);
+	unlink(path);
+	if (rc != 0)
+		fail_msg("virt-xml-validate refused:\n%s", kvm);
+	free(command);
+	free(kvm);
+}
+
+static void test_libvirt_validates_dumpxml(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom;
+	char *xml = minimal_with(""), *written;
+
+	(void)state;
+	dom = parse_ok(full_xml, &diag);
+	written = shyper_domain_to_xml(dom);
+	validate_with_libvirt(written);
+	free(written);
+	shyper_domain_free(dom);
+
+	dom = parse_ok(xml, &diag);
+	written = shyper_domain_to_xml(dom);
+	validate_with_libvirt(written);
+	free(written);
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+	free(xml);
+}
+
+static void test_to_config(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = parse_ok(full_xml, &diag);
+	struct shyper_vm_config config;
+
+	(void)state;
+	memset(&config, 0xff, sizeof(config));
+	assert_int_equal(shyper_domain_to_config(dom, &config), 0);
+	assert_int_equal(config.size, SHYPER_VM_CONFIG_SIZE_V1);
+	assert_int_equal(config.type, SHYPER_VM_RTVM);
+	assert_string_equal(config.name, "web-1.test_vm");
+	assert_memory_equal(config.uuid, dom->uuid, 16);
+	assert_int_equal(config.vcpu_count, 4);
+	assert_int_equal(config.flags, 0);
+	assert_int_equal(config.memory, 1ULL << 30);
+	assert_int_equal(config.entry_ipa, 0x40080000ULL);
+	assert_int_equal(config.dtb_ipa, 0x40000000ULL);
+	/* Pinned 0->2 and 2->3; unpinned vCPU n on pCPU n. */
+	assert_int_equal(config.vcpu_pcpu[0], 2);
+	assert_int_equal(config.vcpu_pcpu[1], 1);
+	assert_int_equal(config.vcpu_pcpu[2], 3);
+	assert_int_equal(config.vcpu_pcpu[3], 3);
+	assert_int_equal(config.vcpu_pcpu[4], 0);
+
+	dom->vcpu_count = 9;
+	assert_int_equal(shyper_domain_to_config(dom, &config), SHYPER_ERR_INVALID);
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+}
+
+static void test_initrd_placement(void **state)
+{
+	struct shyper_domain dom = { .memory = 128ULL << 20 };
+
+	(void)state;
+	/* At the top of RAM, page-aligned. */
+	assert_int_equal(shyper_domain_initrd_ipa(&dom, 20 << 20, 0x1800),
+			 0x40000000ULL + (128 << 20) - 0x2000);
+	/* Not over the kernel, not beyond RAM. */
+	assert_int_equal(shyper_domain_initrd_ipa(&dom, 100 << 20, 30 << 20), 0);
+	assert_int_equal(shyper_domain_initrd_ipa(&dom, 0, 129 << 20), 0);
+}
+
+static void test_examples_parse(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = NULL;
+
+	(void)state;
+	assert_int_equal(shyper_domain_parse_file(SHYPER_SOURCE_ROOT "/examples/baremetal/baremetal.xml",
+						  &dom, &diag), 0);
+	assert_int_equal(diag.count, 0);
+	assert_string_equal(dom->name, "baremetal");
+	assert_int_equal(dom->memory, 2ULL << 20);
+	assert_int_equal(dom->vcpu_count, 1);
+	assert_string_equal(dom->kernel, "/usr/share/shyper/examples/baremetal-hello.bin");
+	assert_null(dom->initrd);
+	assert_int_equal(dom->console_count, 1);
+	shyper_domain_free(dom);
+
+	assert_int_equal(shyper_domain_parse_file(SHYPER_SOURCE_ROOT "/examples/linux-guest.xml",
+						  &dom, &diag), 0);
+	assert_int_equal(diag.count, 0);
+	assert_string_equal(dom->name, "linux-guest");
+	assert_int_equal(dom->memory, 128ULL << 20);
+	assert_int_equal(dom->vcpu_count, 1);
+	assert_string_equal(dom->kernel, "/usr/share/shyper/examples/guest-Image");
+	assert_string_equal(dom->initrd, "/usr/share/shyper/examples/guest-initramfs.cpio.gz");
+	assert_string_equal(dom->cmdline, "console=ttyAMA0 rdinit=/init");
+	assert_int_equal(dom->consoles[0].target, SHYPER_CONSOLE_SERIAL);
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+}
+
+static void test_parse_file_errors(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	(void)state;
+	assert_int_equal(shyper_domain_parse_file("/nonexistent/vm.xml", &dom, &diag),
+			 SHYPER_ERR_NO_ENTRY);
+	assert_null(dom);
+	assert_diag(&diag, SHYPER_DIAG_ERROR, 0, "cannot open /nonexistent/vm.xml");
+
+	/* The printed form names the file and the line. */
+	assert_int_equal(shyper_domain_parse_string("<domain type='shyper'>\n<bogus/>\n</domain>", 42,
+						    &dom, &diag),
+			 SHYPER_ERR_INVALID);
+	mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	shyper_domain_diag_print(&diag, "vm.xml", mem);
+	fclose(mem);
+	assert_non_null(strstr(out, "vm.xml: error: cannot open /nonexistent/vm.xml: "));
+	assert_non_null(strstr(out, "vm.xml:2: error: <bogus> is not supported\n"));
+	free(out);
+	shyper_domain_diag_free(&diag);
+	assert_int_equal(diag.count, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_supported_element),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_memory_units),
+		cmocka_unit_test(test_malformed_xml),
+		cmocka_unit_test(test_unknown_element_and_attribute),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_libvirt_validates_dumpxml),
+		cmocka_unit_test(test_to_config),
+		cmocka_unit_test(test_initrd_placement),
+		cmocka_unit_test(test_examples_parse),
+		cmocka_unit_test(test_parse_file_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
