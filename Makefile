@@ -46,8 +46,12 @@ kernel-module: setup
 mvm-tools: setup
 	@$(MAKE) --no-print-directory -C mvm-tools O=$(BUILD)/mvm-tools install DESTDIR=$(MVM_ROOT)
 
+# The tools' shared libraries go on a read-only disk the MVM mounts at
+# /lib/aarch64-linux-gnu; the rest of $(MVM_ROOT) goes into the initramfs.
+MVM_LIBDIR := lib/aarch64-linux-gnu
 initramfs: setup kernel-module mvm-tools
-	@packaging/mkinitramfs.sh $(MVM_INITRD) $(MVM_ROOT)
+	@packaging/mklibdisk.sh $(BUILD)/mvm/libs.img $(MVM_ROOT)/$(MVM_LIBDIR)
+	@MVM_LIBDISK_DIR=$(MVM_LIBDIR) packaging/mkinitramfs.sh $(MVM_INITRD) $(MVM_ROOT)
 
 run: all
 	@packaging/shyper-board --hypervisor $(HV_IMAGE) --smp $(SMP) --mem $(MEM) \

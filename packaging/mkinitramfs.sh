@@ -3,6 +3,10 @@
 # kernel modules the MVM needs, as a gzip'd newc cpio.
 #
 # Usage: packaging/mkinitramfs.sh OUT.cpio.gz [EXTRA_DIR]
+#   MVM_LIBDISK_DIR  (environment) a folder of EXTRA_DIR that is left out
+#                    of the image because it comes on the MVM's library
+#                    disk instead (packaging/mklibdisk.sh); only an empty
+#                    mount point stays.
 #   EXTRA_DIR  a tree copied over the image root (tools, config files,
 #              modules under lib/modules/VERSION/: depmod runs after it).
 #
@@ -26,7 +30,7 @@ version_file="$repo_root/build/mvm/kernel-version"
 
 # Modules loaded by /init, by name; their dependencies are added
 # automatically. virtio_mmio: the board's virtio slots; 9p: the host share.
-mvm_modules=(virtio_mmio 9pnet_virtio 9p)
+mvm_modules=(virtio_mmio 9pnet_virtio 9p virtio_blk crc32c_generic ext4)
 
 [[ -x $busybox && -f $version_file ]] ||
 	die "build/deps is not set up; run packaging/setup.sh first"
@@ -39,7 +43,7 @@ command -v depmod >/dev/null || die "depmod not found (Debian package kmod; run 
 # --- Skip the build when nothing changed -------------------------------------
 input_signature() {
 	{
-		echo "modules: ${mvm_modules[*]} kernel: $kernel_version"
+		echo "modules: ${mvm_modules[*]} kernel: $kernel_version libdisk: ${MVM_LIBDISK_DIR:-}"
 		find "$busybox" "$packaging_dir/mvm-init" "$packaging_dir/newc.py" \
 			"${BASH_SOURCE[0]}" "$modules_src/modules.builtin" \
 			${extra_dir:+"$extra_dir"} -printf '%p %s %T@ %m %l\n' | sort
@@ -105,6 +109,10 @@ echo 'root:x:0:' >"$stage/etc/group"
 
 if [[ -n $extra_dir ]]; then
 	cp -a "$extra_dir"/. "$stage"/
+	if [[ -n ${MVM_LIBDISK_DIR:-} ]]; then
+		rm -rf "${stage:?}/$MVM_LIBDISK_DIR"
+		mkdir -p "$stage/$MVM_LIBDISK_DIR"
+	fi
 fi
 
 # After EXTRA_DIR, which may bring modules of its own (lib/modules/VERSION/
