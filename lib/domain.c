@@ -470,6 +470,10 @@ static void parse_memory(struct parse_ctx *ctx, xmlNode *node)
 	if (bytes == 0 || bytes % SHYPER_GUEST_MEM_ALIGN)
 		error_at(ctx, node, "<memory> of %" PRIu64 " bytes is not a multiple of 2 MiB "
 			 "(guest memory is mapped in 2 MiB blocks)", bytes);
+	else if (bytes < SHYPER_DOMAIN_ENTRY_IPA - SHYPER_GUEST_RAM_BASE + SHYPER_GUEST_MEM_ALIGN)
+		error_at(ctx, node, "<memory> of %" PRIu64 " MiB is too small: a guest needs at least "
+			 "4 MiB (its device tree below the kernel at +2 MiB, then the kernel)",
+			 bytes >> 20);
 	else if (bytes > SHYPER_GUEST_MEM_MAX)
 		error_at(ctx, node, "<memory> of %" PRIu64 " MiB is more than the %llu MiB a guest may have",
 			 bytes >> 20, SHYPER_GUEST_MEM_MAX >> 20);

@@ -5,8 +5,8 @@
  * VM_CREATE, VM_LOAD, VM_CONTROL and CONSOLE_READ on the real board.
  *
  *   shyper-guest-run [options] IMAGE
- *       creates a guest (1 vCPU; default name "guest-run", 2 MiB, pinned
- *       to pCPU 1, entry 0x40080000, no device tree), loads the flat binary
+ *       creates a guest (1 vCPU; default name "guest-run", 4 MiB, pinned
+ *       to pCPU 1, entry 0x40200000, no device tree), loads the flat binary
  *       IMAGE at the entry address, starts it, copies its console to
  *       stdout until it shuts off, then destroys it. Exit 0 if it shut off
  *       by itself within the timeout, else 1 (the guest is still destroyed).
@@ -31,7 +31,7 @@
 #include <shyper/abi.h>
 
 #define DEVICE "/dev/shyper"
-#define ENTRY_IPA (SHYPER_GUEST_RAM_BASE + 0x80000)
+#define ENTRY_IPA (SHYPER_GUEST_RAM_BASE + 0x200000) /* as shyper_domain_to_config() */
 #define POLL_MS 50
 #define DESTROY_RETRY_MS 2000
 
@@ -275,7 +275,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct run_options opt = { .name = "guest-run", .memory = 2ULL << 20, .pcpu = 1,
+	struct run_options opt = { .name = "guest-run", .memory = 4ULL << 20, .pcpu = 1,
 				   .timeout_s = 30 };
 	int fd, i, ret;
 

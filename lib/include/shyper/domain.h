@@ -28,11 +28,13 @@ extern "C" {
 #define SHYPER_DOMAIN_XMLNS "https://shyper.dev/xmlns/vm/1"
 
 /* Guest layout chosen by shyper_domain_to_config(): the kernel (or flat
- * binary) is entered 512 KiB into RAM and the device tree sits at the start
- * of RAM, below it, so it may be at most 512 KiB. */
-#define SHYPER_DOMAIN_ENTRY_IPA (SHYPER_GUEST_RAM_BASE + 0x80000ULL)
+ * binary) is loaded and entered 2 MiB into RAM, the 2 MiB-aligned base an
+ * arm64 Linux Image with text_offset 0 needs, and the device tree sits at
+ * the start of RAM below it, so it may be at most 2 MiB (Linux's limit too).
+ * A guest therefore needs at least 4 MiB. */
+#define SHYPER_DOMAIN_ENTRY_IPA (SHYPER_GUEST_RAM_BASE + 0x200000ULL)
 #define SHYPER_DOMAIN_DTB_IPA SHYPER_GUEST_RAM_BASE
-#define SHYPER_DOMAIN_DTB_MAX_SIZE 0x80000ULL
+#define SHYPER_DOMAIN_DTB_MAX_SIZE 0x200000ULL
 
 /* Consoles a definition may have (one of them the PL011). */
 #define SHYPER_DOMAIN_MAX_CONSOLES 4

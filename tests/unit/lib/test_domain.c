@@ -199,10 +199,10 @@ static void test_memory_units(void **state)
 		uint64_t bytes;
 	} cases[] = {
 		{ "<memory>131072</memory>", 128ULL << 20 }, /* KiB by default */
-		{ "<memory unit='b'>2097152</memory>", 2ULL << 20 },
+		{ "<memory unit='b'>6291456</memory>", 6ULL << 20 },
 		{ "<memory unit='bytes'>4194304</memory>", 4ULL << 20 },
 		{ "<memory unit='KB'>4194304</memory>", 4000ULL << 20 },
-		{ "<memory unit='k'>2048</memory>", 2ULL << 20 },
+		{ "<memory unit='k'>8192</memory>", 8ULL << 20 },
 		{ "<memory unit='KiB'>4096</memory>", 4ULL << 20 },
 		{ "<memory unit='M'>64</memory>", 64ULL << 20 },
 		{ "<memory unit='MiB'>128</memory>", 128ULL << 20 },
@@ -311,6 +311,9 @@ static void test_bad_values(void **state)
 	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
 		     "  <memory unit='GiB'>10</memory>\n  <os><kernel>/k</kernel></os>\n</domain>\n",
 		     3, "more than the 8192 MiB");
+	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
+		     "  <memory unit='MiB'>2</memory>\n  <os><kernel>/k</kernel></os>\n</domain>\n",
+		     3, "too small: a guest needs at least 4 MiB");
 	expect_error("<domain type='shyper'>\n  <name>v</name>\n"
 		     "  <memory unit='TiB'>1</memory>\n  <os><kernel>/k</kernel></os>\n</domain>\n",
 		     3, "unit='TiB'");
@@ -536,7 +539,7 @@ static void test_to_config(void **state)
 	assert_int_equal(config.vcpu_count, 4);
 	assert_int_equal(config.flags, 0);
 	assert_int_equal(config.memory, 1ULL << 30);
-	assert_int_equal(config.entry_ipa, 0x40080000ULL);
+	assert_int_equal(config.entry_ipa, 0x40200000ULL);
 	assert_int_equal(config.dtb_ipa, 0x40000000ULL);
 	/* Pinned 0->2 and 2->3; unpinned vCPU n on pCPU n. */
 	assert_int_equal(config.vcpu_pcpu[0], 2);
@@ -574,7 +577,7 @@ static void test_examples_parse(void **state)
 						  &dom, &diag), 0);
 	assert_int_equal(diag.count, 0);
 	assert_string_equal(dom->name, "baremetal");
-	assert_int_equal(dom->memory, 2ULL << 20);
+	assert_int_equal(dom->memory, 4ULL << 20);
 	assert_int_equal(dom->vcpu_count, 1);
 	assert_string_equal(dom->kernel, "/usr/share/shyper/examples/baremetal-hello.bin");
 	assert_null(dom->initrd);
