@@ -190,7 +190,8 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 	 */
 	vm->gicd_base = b->gicd_base;
 	vm->gicr_base = b->gicr_base;
-	vgic_vm_init(vm, irqchip_nr_irqs - 32 + 32);
+	/* The physical SPIs, plus one more block of 32 holding the event SPI. */
+	vgic_vm_init(vm, (irqchip_nr_irqs - 32) + 32);
 	for (uint32_t intid = 32; intid < irqchip_nr_irqs; intid++)
 		irq_assign_spi(intid, vm->id);
 	for (unsigned i = 0; i < ncpu; i++)
