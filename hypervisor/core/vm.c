@@ -69,7 +69,7 @@ void vm_crash(struct vm *vm, const char *why)
 	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, 0);
 }
 
-static void vm_log_exits(const struct vm *vm)
+void vm_log_exits(const struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		const uint64_t *e = vm->vcpus[i].exits;

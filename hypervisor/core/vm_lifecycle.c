@@ -271,6 +271,7 @@ int64_t vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		if (vm->vcpus[i].loaded)
 			return SHYPER_E_BUSY;
+	vm_log_exits(vm);
 	spin_lock(&lifecycle_lock);
 	pgtable_destroy(&vm->s2);
 	arch_stage2_flush_vmid(vm->vmid);

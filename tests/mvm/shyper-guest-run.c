@@ -37,6 +37,9 @@
 
 struct run_options {
 	const char *image;
+	const char *dtb;        /* loaded at the start of RAM, passed in x0 */
+	const char *initrd;
+	uint64_t initrd_ipa;
 	const char *name;
 	uint64_t memory;
 	unsigned int pcpu;
@@ -209,6 +212,23 @@ static int follow(int fd, uint32_t id, unsigned int timeout_s)
 	}
 }
 
+/* Load a whole file into the guest at ipa; 0 or -errno. */
+static int load_file(int fd, uint32_t id, uint64_t ipa, const char *path)
+{
+	struct shyper_ioc_vm_load load;
+	void *data = NULL;
+	size_t len = 0;
+	int rc = read_image(path, &data, &len);
+
+	if (rc)
+		return rc;
+	load = (struct shyper_ioc_vm_load){ .id = id, .guest_ipa = ipa, .buf = (uintptr_t)data,
+					    .len = len };
+	rc = ioctl(fd, SHYPER_IOC_VM_LOAD, &load) < 0 ? -errno : 0;
+	free(data);
+	return rc;
+}
+
 static int run(int fd, const struct run_options *opt)
 {
 	struct shyper_ioc_vm_create create;
@@ -230,6 +250,8 @@ static int run(int fd, const struct run_options *opt)
 	create.config.vcpu_count = 1;
 	create.config.memory = opt->memory;
 	create.config.entry_ipa = ENTRY_IPA;
+	if (opt->dtb)
+		create.config.dtb_ipa = SHYPER_GUEST_RAM_BASE;
 	create.config.vcpu_pcpu[0] = (uint8_t)opt->pcpu;
 	if (ioctl(fd, SHYPER_IOC_VM_CREATE, &create) < 0) {
 		ret = fail("VM_CREATE", errno);
@@ -241,6 +263,10 @@ static int run(int fd, const struct run_options *opt)
 					    .buf = (uintptr_t)image, .len = len };
 	if (ioctl(fd, SHYPER_IOC_VM_LOAD, &load) < 0)
 		ret = fail("VM_LOAD", errno);
+	else if (opt->dtb && (rc = load_file(fd, create.id, SHYPER_GUEST_RAM_BASE, opt->dtb)))
+		ret = fail("VM_LOAD(dtb)", -rc);
+	else if (opt->initrd && (rc = load_file(fd, create.id, opt->initrd_ipa, opt->initrd)))
+		ret = fail("VM_LOAD(initrd)", -rc);
 	else if ((rc = vm_control(fd, create.id, SHYPER_VM_OP_START)))
 		ret = fail("VM_CONTROL(START)", -rc);
 	else
@@ -268,7 +294,8 @@ static int destroy(int fd, uint32_t id)
 static int usage(void)
 {
 	fprintf(stderr, "usage: shyper-guest-run [--name NAME] [--memory BYTES] [--pcpu N] "
-			"[--timeout SECONDS] IMAGE\n"
+			"[--timeout SECONDS]\n"
+			"                        [--dtb FILE] [--initrd FILE --initrd-ipa ADDR] IMAGE\n"
 			"       shyper-guest-run --destroy ID\n");
 	return 2;
 }
@@ -292,6 +319,12 @@ int main(int argc, char **argv)
 			opt.memory = strtoull(argv[++i], NULL, 0);
 		else if (i + 1 < argc && !strcmp(argv[i], "--pcpu"))
 			opt.pcpu = (unsigned int)strtoul(argv[++i], NULL, 0);
+		else if (i + 1 < argc && !strcmp(argv[i], "--dtb"))
+			opt.dtb = argv[++i];
+		else if (i + 1 < argc && !strcmp(argv[i], "--initrd"))
+			opt.initrd = argv[++i];
+		else if (i + 1 < argc && !strcmp(argv[i], "--initrd-ipa"))
+			opt.initrd_ipa = strtoull(argv[++i], NULL, 0);
 		else if (i + 1 < argc && !strcmp(argv[i], "--timeout"))
 			opt.timeout_s = (unsigned int)strtoul(argv[++i], NULL, 0);
 		else if (argv[i][0] == '-' || opt.image)

@@ -139,5 +139,7 @@ bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
 /* Stop a VM whose vCPU hit something the hypervisor cannot handle. */
 void vm_crash(struct vm *vm, const char *why);
 const char *vm_state_name(enum vm_state state);
+/* Log each vCPU's exit counts by kind. */
+void vm_log_exits(const struct vm *vm);
 
 #endif
