@@ -22,11 +22,9 @@ static uint8_t *ram;
 
 static int setup(void **state)
 {
-	void *area = calloc(1, sizeof(struct hv_state));
-
 	(void)state;
 	fake_reset();
-	if (!area || !state_create(area, sizeof(struct hv_state)))
+	if (!unit_state_new())
 		return -1;
 	if (posix_memalign((void **)&ram, 4096, RAM_SIZE))
 		return -1;
@@ -72,8 +70,7 @@ static int teardown(void **state)
 	(void)state;
 	events_setup(mvm, ipa_init(0), 0);
 	free(ram);
-	free(hv_state);
-	hv_state = NULL;
+	unit_state_free();
 	return 0;
 }
 

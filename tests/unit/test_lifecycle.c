@@ -27,11 +27,9 @@ static uint64_t pool_free_at_start, heap_free_at_start;
 
 static int setup(void **state)
 {
-	void *area = calloc(1, sizeof(struct hv_state));
-
 	(void)state;
 	fake_reset();
-	if (!area || !state_create(area, sizeof(struct hv_state)) || !fake_heap_create(1024))
+	if (!unit_state_new() || !fake_heap_create(1024))
 		return -1;
 	if (posix_memalign((void **)&pool, 2 * MiB, POOL_SIZE) ||
 	    posix_memalign((void **)&mvm_ram, 4096, MVM_RAM_SIZE))
@@ -61,8 +59,7 @@ static int teardown(void **state)
 	fake_heap_destroy();
 	free(pool);
 	free(mvm_ram);
-	free(hv_state);
-	hv_state = NULL;
+	unit_state_free();
 	return 0;
 }
 

@@ -45,13 +45,11 @@ static void vcpu_setup(struct vm *vm, struct vcpu *v, unsigned index, unsigned p
 
 static int setup(void **state)
 {
-	void *area = calloc(1, sizeof(struct hv_state));
-
 	(void)state;
 	fake_reset();
 	wake_on_irq = NULL;
 	irq_handle_calls = 0;
-	if (!area || !state_create(area, sizeof(struct hv_state)))
+	if (!unit_state_new())
 		return -1;
 	mvm = &hv_state->vms[0];
 	mvm->type = VM_TYPE_MVM;
@@ -79,8 +77,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	free(hv_state);
-	hv_state = NULL;
+	unit_state_free();
 	return 0;
 }
 

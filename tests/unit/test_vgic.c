@@ -21,11 +21,9 @@ static struct vcpu *v[4];
 
 static int setup(void **state)
 {
-	void *area = calloc(1, sizeof(struct hv_state));
-
 	(void)state;
 	fake_reset();
-	if (!area || !state_create(area, sizeof(struct hv_state)))
+	if (!unit_state_new())
 		return -1;
 	vm = &hv_state->vms[0];
 	vm->state = VM_STATE_RUNNING;
@@ -48,8 +46,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	free(hv_state);
-	hv_state = NULL;
+	unit_state_free();
 	return 0;
 }
 

@@ -49,11 +49,9 @@ static void reset_rings(void)
 
 static int setup(void **state)
 {
-	void *area = calloc(1, sizeof(struct hv_state));
-
 	(void)state;
 	fake_reset();
-	if (!area || !state_create(area, sizeof(struct hv_state)))
+	if (!unit_state_new())
 		return -1;
 	if (posix_memalign((void **)&ram, 4096, RAM_SIZE))
 		return -1;
@@ -71,8 +69,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	free(ram);
-	free(hv_state);
-	hv_state = NULL;
+	unit_state_free();
 	return 0;
 }
 

@@ -19,4 +19,21 @@
 			fail_msg("\"%s\" does not contain \"%s\"", h_, n_);      \
 	} while (0)
 
+/* A fresh, empty state area as the hypervisor creates it at boot (hv_state). */
+#include <stdlib.h>
+#include <hv/state.h>
+
+static inline struct hv_state *unit_state_new(void)
+{
+	void *area = calloc(1, sizeof(struct hv_state));
+
+	return area ? state_create(area, sizeof(struct hv_state)) : NULL;
+}
+
+static inline void unit_state_free(void)
+{
+	free(hv_state);
+	hv_state = NULL;
+}
+
 #endif
