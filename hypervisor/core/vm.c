@@ -5,6 +5,7 @@
 #include <hv/log.h>
 #include <hv/pcpu.h>
 #include <hv/psci.h>
+#include <hv/sched.h>
 #include <hv/state.h>
 #include <shyper/abi.h>
 
@@ -53,20 +54,19 @@ bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
 	return false;
 }
 
-/* Make every pCPU running one of vm's vCPUs look at it again. */
-static void vm_kick_all(struct vm *vm)
+void vm_set_state(struct vm *vm, enum vm_state state, bool reset_requested)
 {
+	vm->state = (uint8_t)state;
+	/* Every pCPU with one of its vCPUs chooses again, this one included. */
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i].pcpu != arch_cpu_index())
-			pcpu_send_ipi(vm->vcpus[i].pcpu, IPI_KICK);
+		sched_kick(&vm->vcpus[i]);
+	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, reset_requested);
 }
 
 void vm_crash(struct vm *vm, const char *why)
 {
 	pr_err("vm %u (%s) stopped: %s", vm->id, vm->name, why);
-	vm->state = VM_STATE_CRASHED;
-	vm_kick_all(vm);
-	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, 0);
+	vm_set_state(vm, VM_STATE_CRASHED, false);
 }
 
 void vm_log_exits(const struct vm *vm)
@@ -91,7 +91,5 @@ void vm_system_event(struct vm *vm, bool reset)
 	}
 	/* A guest shuts off alone; a reset is left to the MVM, which reloads it. */
 	pr_info("vm %u (%s) %s", vm->id, vm->name, reset ? "asked for a reset" : "powered off");
-	vm->state = VM_STATE_SHUTOFF;
-	vm_kick_all(vm);
-	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, reset);
+	vm_set_state(vm, VM_STATE_SHUTOFF, reset);
 }

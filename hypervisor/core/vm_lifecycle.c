@@ -13,11 +13,9 @@
  * on any pCPU (destroy answers BUSY until then).
  */
 #include <hv/arch.h>
-#include <hv/events.h>
 #include <hv/guest_mem.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
-#include <hv/sched.h>
 #include <hv/state.h>
 #include <hv/vm_lifecycle.h>
 #include <string.h>
@@ -197,17 +195,6 @@ int64_t vm_load(struct vm *vm, ipaddr_t dst, const struct vm *caller, ipaddr_t s
 	return SHYPER_OK;
 }
 
-static void vm_kick_pcpus(struct vm *vm)
-{
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		sched_kick(&vm->vcpus[i]);
-}
-
-static void state_changed(struct vm *vm, bool reset_requested)
-{
-	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, reset_requested);
-}
-
 int64_t vm_start(struct vm *vm)
 {
 	uint8_t pins[MAX_VCPUS];
@@ -225,9 +212,7 @@ int64_t vm_start(struct vm *vm)
 	arch_vcpu_reset(&vm->vcpus[0], vm->entry, vm->dtb);
 	vm->vcpus[0].power = VCPU_ON;
 	vm->boot_counter = arch_counter();
-	vm->state = VM_STATE_RUNNING;
-	vm_kick_pcpus(vm);
-	state_changed(vm, false);
+	vm_set_state(vm, VM_STATE_RUNNING, false);
 	return SHYPER_OK;
 }
 
@@ -235,9 +220,7 @@ int64_t vm_stop(struct vm *vm)
 {
 	if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_PAUSED)
 		return SHYPER_E_BUSY;
-	vm->state = VM_STATE_SHUTOFF;
-	vm_kick_pcpus(vm);
-	state_changed(vm, false);
+	vm_set_state(vm, VM_STATE_SHUTOFF, false);
 	return SHYPER_OK;
 }
 
@@ -245,9 +228,7 @@ int64_t vm_pause(struct vm *vm)
 {
 	if (vm->state != VM_STATE_RUNNING)
 		return SHYPER_E_BUSY;
-	vm->state = VM_STATE_PAUSED;
-	vm_kick_pcpus(vm);
-	state_changed(vm, false);
+	vm_set_state(vm, VM_STATE_PAUSED, false);
 	return SHYPER_OK;
 }
 
@@ -255,9 +236,7 @@ int64_t vm_resume(struct vm *vm)
 {
 	if (vm->state != VM_STATE_PAUSED)
 		return SHYPER_E_BUSY;
-	vm->state = VM_STATE_RUNNING;
-	vm_kick_pcpus(vm);
-	state_changed(vm, false);
+	vm_set_state(vm, VM_STATE_RUNNING, false);
 	return SHYPER_OK;
 }
 

@@ -203,6 +203,20 @@ static void test_stopped_vm_leaves_pcpu(void **state)
 	assert_false(fake_wfi_trapped[0]);
 }
 
+static void test_kick_here_and_elsewhere(void **state)
+{
+	(void)state;
+	assert_ptr_equal(resume(), m0);
+	/* A vCPU of this pCPU: it chooses again before returning to a guest. */
+	sched_kick(m0);
+	assert_true(this_pcpu()->need_resched);
+	assert_int_equal(fake_ipi_count[1], 0);
+	/* A vCPU of another pCPU: that one is interrupted. */
+	sched_kick(m1);
+	assert_int_equal(fake_ipi_count[1], 1);
+	assert_int_equal(fake_ipi_reasons[1], IPI_KICK);
+}
+
 static void test_cpu_on_pending_becomes_on(void **state)
 {
 	(void)state;
@@ -227,6 +241,7 @@ int main(void)
 		T(test_timer_wakes_blocked_vcpu),
 		T(test_idle_until_woken),
 		T(test_stopped_vm_leaves_pcpu),
+		T(test_kick_here_and_elsewhere),
 		T(test_cpu_on_pending_becomes_on),
 	};
 

@@ -136,6 +136,11 @@ struct vm *vcpu_vm(const struct vcpu *vcpu);
 struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 /* Is [ipa, ipa+size) wholly inside the VM's RAM? */
 bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
+/*
+ * Move a VM to a new state: every pCPU running one of its vCPUs chooses
+ * again, and the MVM gets a VM_STATE event (with the guest's reset request).
+ */
+void vm_set_state(struct vm *vm, enum vm_state state, bool reset_requested);
 /* Stop a VM whose vCPU hit something the hypervisor cannot handle. */
 void vm_crash(struct vm *vm, const char *why);
 const char *vm_state_name(enum vm_state state);
