@@ -77,6 +77,7 @@ int bootargs_parse(const char *args, struct hv_options *opt, char *err, size_t e
 			if (len != 10 || eq[1] < '0' || eq[1] > '3')
 				return bad(err, err_len, word, len, "expected 0 (errors) to 3 (debug)");
 			opt->loglevel = (unsigned)(eq[1] - '0');
+			opt->loglevel_set = true;
 		} else {
 			return bad(err, err_len, word, len, "unknown argument (known: pool=, loglevel=)");
 		}

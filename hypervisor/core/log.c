@@ -9,14 +9,27 @@
 #include <hv/state.h>
 
 static struct spinlock log_lock;
-static enum log_level log_level = LOG_INFO;
+/*
+ * The ring keeps info and above (debug too at loglevel=3). The console
+ * shows the same until the MVM owns the shared UART; from then on only
+ * warnings and errors, unless loglevel= was given, so that the hypervisor
+ * does not cut into the MVM's own output.
+ */
+static enum log_level ring_level = LOG_INFO;
+static enum log_level console_level = LOG_INFO;
 static bool console_ready;
 
 static const char *const level_tag[] = { "error: ", "warning: ", "", "debug: " };
 
 void log_set_level(enum log_level level)
 {
-	log_level = level;
+	console_level = level;
+	ring_level = MAX(level, LOG_INFO);
+}
+
+void log_set_console_level(enum log_level level)
+{
+	console_level = level;
 }
 
 static void ring_append(const char *s, size_t len)
@@ -67,7 +80,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (level > log_level)
+	if (level > ring_level && level > console_level)
 		return;
 	n = snprintf(line, sizeof(line), "shyper: %s", level_tag[level]);
 	va_start(ap, fmt);
@@ -79,8 +92,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	line[n] = '\0';
 
 	spin_lock(&log_lock);
-	ring_append(line, (size_t)n);
-	if (console_ready)
+	if (level <= ring_level)
+		ring_append(line, (size_t)n);
+	if (console_ready && level <= console_level)
 		console_write(line, (size_t)n);
 	spin_unlock(&log_lock);
 }

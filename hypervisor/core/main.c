@@ -297,5 +297,10 @@ void hv_main(uint64_t dtb)
 	start_secondaries(b);
 	if (mvm_create(b, ram, ram_count, hv_state->pcpu_online_mask))
 		stop_boot("the MVM could not be created");
+	if (!opt.loglevel_set) {
+		pr_info("from here on the console shows warnings and errors only; "
+			"'shyperctl hv log' has the rest (loglevel=2 keeps them here)");
+		log_set_console_level(LOG_WARN);
+	}
 	sched_start();
 }

@@ -11,6 +11,7 @@ struct hv_options {
 	uint64_t pool_size;     /* bytes; 0 = default share of RAM */
 	bool pool_set;
 	unsigned loglevel;      /* enum log_level */
+	bool loglevel_set;
 };
 
 /*

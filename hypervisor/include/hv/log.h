@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The hypervisor's log: every message goes to the console and to a ring
- * buffer in the persistent state area (read later by `shyperctl hv log`).
+ * The hypervisor's log: messages go to a ring buffer in the persistent state
+ * area (read by `shyperctl hv log`) and, by level, to the console.
  */
 #ifndef HV_LOG_H
 #define HV_LOG_H
@@ -17,7 +17,9 @@ enum log_level {
 };
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Console threshold; the ring keeps at least LOG_INFO. */
 void log_set_level(enum log_level level);
+void log_set_console_level(enum log_level level);
 /* Copy up to len bytes of the ring, oldest first, starting at byte offset off. */
 size_t log_ring_read(char *buf, size_t len, size_t off);
 size_t log_ring_size(void);
