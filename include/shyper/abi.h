@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 1
+#define SHYPER_ABI_MINOR 2
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -77,7 +77,10 @@
 						 * start at, x3 = bytes ever written */
 #define SHYPER_HC_CONSOLE_WRITE SHYPER_HC(0x18) /* x1 = id, x2 = IPA, x3 = len ->
 						 * x1 = bytes accepted */
-#define SHYPER_HC_LAST 0x18
+#define SHYPER_HC_VM_SHUTDOWN SHYPER_HC(0x19) /* x1 = id: ask a running guest to power
+					       * itself off (presses its power button;
+					       * ABI 1.2) */
+#define SHYPER_HC_LAST 0x19
 
 /* ---- Status codes (x0) ------------------------------------------------- */
 
@@ -156,6 +159,11 @@ struct shyper_vm_info {
 #define SHYPER_GUEST_UART_BASE 0x09000000ULL
 #define SHYPER_GUEST_UART_SPI 1          /* INTID 33 */
 #define SHYPER_GUEST_NR_SPIS 64
+/* ABI 1.2: a PL061 GPIO controller whose line SHYPER_GUEST_POWER_GPIO is the
+ * power button (as QEMU virt wires it: gpio-keys, KEY_POWER). */
+#define SHYPER_GUEST_GPIO_BASE 0x09030000ULL
+#define SHYPER_GUEST_GPIO_SPI 7          /* INTID 39 */
+#define SHYPER_GUEST_POWER_GPIO 3
 #define SHYPER_GUEST_MEM_ALIGN (2ULL << 20)
 #define SHYPER_GUEST_MEM_MAX (8ULL << 30)
 
@@ -260,6 +268,7 @@ enum shyper_vm_op {
 	SHYPER_VM_OP_DESTROY = 3,
 	SHYPER_VM_OP_PAUSE = 4,
 	SHYPER_VM_OP_RESUME = 5,
+	SHYPER_VM_OP_SHUTDOWN = 6, /* ABI 1.2: SHYPER_HC_VM_SHUTDOWN */
 };
 
 struct shyper_ioc_vm_control {
