@@ -1064,7 +1064,7 @@ int shyper_domain_parse_file(const char *path, struct shyper_domain **dom,
 
 /* ---- Writing --------------------------------------------------------------------- */
 
-static void uuid_format(const uint8_t uuid[16], char text[37])
+void shyper_uuid_format(const uint8_t uuid[16], char text[37])
 {
 	snprintf(text, 37,
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -1072,7 +1072,7 @@ static void uuid_format(const uint8_t uuid[16], char text[37])
 		 uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
 }
 
-static bool uuid_is_zero(const uint8_t uuid[16])
+bool shyper_uuid_is_zero(const uint8_t uuid[16])
 {
 	static const uint8_t zero[16];
 
@@ -1100,8 +1100,8 @@ static bool build_domain(xmlNode *root, const struct shyper_domain *dom)
 
 	ok &= add_prop(root, "type", "shyper");
 	ok &= add_text(root, NULL, "name", dom->name);
-	if (!uuid_is_zero(dom->uuid)) {
-		uuid_format(dom->uuid, uuid);
+	if (!shyper_uuid_is_zero(dom->uuid)) {
+		shyper_uuid_format(dom->uuid, uuid);
 		ok &= add_text(root, NULL, "uuid", uuid);
 	}
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * What domain.c shares with guest_fdt.c inside libshyper: recording
- * diagnostics.
+ * What domain.c shares with guest_fdt.c and manage.c inside libshyper:
+ * recording diagnostics, UUIDs.
  */
 #ifndef SHYPER_LIB_DOMAIN_INTERNAL_H
 #define SHYPER_LIB_DOMAIN_INTERNAL_H
@@ -12,5 +12,9 @@
  * SHYPER_ERR_NO_MEMORY when the message could not be stored. */
 int shyper_diag_add(struct shyper_domain_diag *diag, enum shyper_diag_severity severity,
 		    long line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" and its NUL into TEXT. */
+void shyper_uuid_format(const uint8_t uuid[16], char text[37]);
+bool shyper_uuid_is_zero(const uint8_t uuid[16]);
 
 #endif /* SHYPER_LIB_DOMAIN_INTERNAL_H */

@@ -31,6 +31,7 @@ static const char *const vm_op_verb[] = {
 	[SHYPER_VM_OP_DESTROY] = "destroying",
 	[SHYPER_VM_OP_PAUSE] = "pausing",
 	[SHYPER_VM_OP_RESUME] = "resuming",
+	[SHYPER_VM_OP_SHUTDOWN] = "asking to power off",
 };
 
 /*
@@ -194,7 +195,7 @@ int shyper_vm_control(struct shyper *h, uint32_t id, uint32_t op)
 	int rc;
 
 	shyper_clear_error(h);
-	if (op < SHYPER_VM_OP_START || op > SHYPER_VM_OP_RESUME)
+	if (op < SHYPER_VM_OP_START || op > SHYPER_VM_OP_SHUTDOWN)
 		return shyper_fail(h, SHYPER_ERR_INVALID, "VM %u: unknown operation %u", id, op);
 	rc = shyper_transport_ioctl(h, SHYPER_IOC_VM_CONTROL, &req);
 	for (int retry = 0; rc == -EBUSY && retry < CONTROL_RETRIES; retry++) {
@@ -233,6 +234,11 @@ int shyper_vm_pause(struct shyper *h, uint32_t id)
 int shyper_vm_resume(struct shyper *h, uint32_t id)
 {
 	return shyper_vm_control(h, id, SHYPER_VM_OP_RESUME);
+}
+
+int shyper_vm_shutdown(struct shyper *h, uint32_t id)
+{
+	return shyper_vm_control(h, id, SHYPER_VM_OP_SHUTDOWN);
 }
 
 int shyper_console_read(struct shyper *h, uint32_t id, uint64_t offset, void *buf, size_t len,

@@ -23,6 +23,7 @@
 
 #define PHANDLE_GIC 1
 #define PHANDLE_APB_PCLK 2
+#define PHANDLE_GPIO 3
 
 #define GIC_SPI 0
 #define GIC_PPI 1
@@ -31,6 +32,8 @@
 #define GICD_SIZE 0x10000ULL
 #define GICR_FRAME_SIZE 0x20000ULL /* RD_base + SGI_base, per vCPU */
 #define UART_SIZE 0x1000ULL
+#define GPIO_SIZE 0x1000ULL
+#define KEY_POWER 116 /* linux/input-event-codes.h */
 #define APB_PCLK_HZ 24000000
 
 #define UART_NODE "pl011@9000000"
@@ -115,6 +118,40 @@ static int build_cpus(void *fdt, const struct shyper_domain *dom)
 	return fdt_end_node(fdt);
 }
 
+/*
+ * The PL061 whose line SHYPER_GUEST_POWER_GPIO is the power button, and
+ * the gpio-keys node that makes it KEY_POWER: QEMU virt's wiring, so a
+ * guest that powers off on the button there does so here too.
+ */
+static int build_power_button(void *fdt)
+{
+	static const char gpio_compatible[] = "arm,pl061\0arm,primecell";
+	const uint32_t gpio_irq[] = { GIC_SPI, SHYPER_GUEST_GPIO_SPI, IRQ_LEVEL_HIGH };
+	const uint32_t key_gpio[] = { PHANDLE_GPIO, SHYPER_GUEST_POWER_GPIO, 0 /* active high */ };
+	char name[32];
+
+	snprintf(name, sizeof(name), "pl061@%llx", (unsigned long long)SHYPER_GUEST_GPIO_BASE);
+	TRY(fdt_begin_node(fdt, name));
+	TRY(prop_strings(fdt, "compatible", gpio_compatible, sizeof(gpio_compatible)));
+	TRY(prop_reg(fdt, SHYPER_GUEST_GPIO_BASE, GPIO_SIZE));
+	TRY(prop_cells(fdt, "interrupts", gpio_irq, 3));
+	TRY(fdt_property(fdt, "gpio-controller", NULL, 0));
+	TRY(fdt_property_u32(fdt, "#gpio-cells", 2));
+	TRY(fdt_property_u32(fdt, "clocks", PHANDLE_APB_PCLK));
+	TRY(fdt_property_string(fdt, "clock-names", "apb_pclk"));
+	TRY(fdt_property_u32(fdt, "phandle", PHANDLE_GPIO));
+	TRY(fdt_end_node(fdt));
+
+	TRY(fdt_begin_node(fdt, "gpio-keys"));
+	TRY(fdt_property_string(fdt, "compatible", "gpio-keys"));
+	TRY(fdt_begin_node(fdt, "poweroff"));
+	TRY(fdt_property_string(fdt, "label", "GPIO Key Poweroff"));
+	TRY(fdt_property_u32(fdt, "linux,code", KEY_POWER));
+	TRY(prop_cells(fdt, "gpios", key_gpio, 3));
+	TRY(fdt_end_node(fdt));
+	return fdt_end_node(fdt);
+}
+
 static int build_devices(void *fdt, const struct shyper_domain *dom)
 {
 	static const char psci_compatible[] = "arm,psci-1.0\0arm,psci-0.2";
@@ -173,7 +210,8 @@ static int build_devices(void *fdt, const struct shyper_domain *dom)
 	TRY(prop_cells(fdt, "interrupts", uart_irq, 3));
 	TRY(prop_cells(fdt, "clocks", uart_clocks, 2));
 	TRY(prop_strings(fdt, "clock-names", uart_clock_names, sizeof(uart_clock_names)));
-	return fdt_end_node(fdt);
+	TRY(fdt_end_node(fdt));
+	return build_power_button(fdt);
 }
 
 static int build_chosen(void *fdt, const struct shyper_domain *dom,

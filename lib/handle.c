@@ -100,6 +100,8 @@ void shyper_close(struct shyper *h)
 		return;
 	shyper_transport_close(h);
 	free(h->path);
+	free(h->state_dir);
+	free(h->run_dir);
 	free(h);
 }
 

@@ -17,6 +17,8 @@
 struct shyper {
 	int fd;
 	char *path;
+	char *state_dir;          /* manage.c: NULL until first needed */
+	char *run_dir;
 	char message[SHYPER_MESSAGE_LEN];
 };
 

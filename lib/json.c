@@ -10,6 +10,9 @@
 
 #include <json-c/json.h>
 
+#include <shyper/domain.h>
+
+#include "domain_internal.h"
 #include "internal.h"
 
 /* Adds KEY = VALUE; a NULL value (out of memory) fails the whole object. */
@@ -216,5 +219,68 @@ struct json_object *shyper_log_to_json(const struct shyper_log *log)
 	failed |= put(doc, "start_offset_bytes", json_object_new_uint64(log->start));
 	failed |= put(doc, "written_bytes", json_object_new_uint64(log->written));
 	failed |= put(doc, "lost_bytes", json_object_new_uint64(log->lost));
+	return finish(doc, failed);
+}
+
+/* A managed VM: the VM object's fields (id null when it is not in the
+ * hypervisor), plus its UUID and whether it is defined and active. */
+static int put_managed_fields(json_object *obj, const struct shyper_managed_vm *vm)
+{
+	struct shyper_vm_info info = vm->info;
+	char uuid[37];
+	int failed;
+
+	snprintf(info.name, sizeof(info.name), "%s", vm->name);
+	info.type = vm->type;
+	info.state = vm->state;
+	info.vcpu_count = vm->vcpu_count;
+	info.memory = vm->memory;
+	memcpy(info.vcpu_pcpu, vm->vcpu_pcpu, sizeof(info.vcpu_pcpu));
+	if (!vm->active) {
+		info.uptime_ns = 0;
+		info.exits = 0;
+	}
+	failed = put_vm_fields(obj, &info);
+	if (!vm->active)
+		json_object_object_add(obj, "id", NULL);
+	if (vm->defined && !shyper_uuid_is_zero(vm->uuid)) {
+		shyper_uuid_format(vm->uuid, uuid);
+		failed |= put(obj, "uuid", json_object_new_string(uuid));
+	} else {
+		json_object_object_add(obj, "uuid", NULL);
+	}
+	failed |= put(obj, "defined", json_object_new_boolean(vm->defined));
+	failed |= put(obj, "active", json_object_new_boolean(vm->active));
+	return failed;
+}
+
+struct json_object *shyper_managed_vm_to_json(const struct shyper_managed_vm *vm)
+{
+	json_object *doc;
+
+	if (!vm || !(doc = new_document()))
+		return NULL;
+	return finish(doc, put_managed_fields(doc, vm));
+}
+
+struct json_object *shyper_managed_list_to_json(const struct shyper_managed_vm *vms, size_t count)
+{
+	json_object *doc, *list;
+	int failed = 0;
+
+	if ((!vms && count) || !(doc = new_document()))
+		return NULL;
+	list = json_object_new_array();
+	failed |= put(doc, "vms", list);
+	for (size_t i = 0; !failed && i < count; i++) {
+		json_object *vm = json_object_new_object();
+
+		if (!vm || json_object_array_add(list, vm)) {
+			json_object_put(vm);
+			failed = 1;
+			break;
+		}
+		failed |= put_managed_fields(vm, &vms[i]);
+	}
 	return finish(doc, failed);
 }

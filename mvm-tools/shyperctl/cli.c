@@ -11,6 +11,8 @@
 
 #include <json-c/json.h>
 
+#include <shyper/domain.h>
+
 #include "shyperctl.h"
 
 #define MAX_POSITIONALS 16
@@ -33,7 +35,7 @@ struct group {
 
 static const struct group groups[] = {
 	{ "hv", "The hypervisor: information and log" },
-	{ "vm", "Virtual machines: list and inspect" },
+	{ "vm", "Virtual machines: define, run, stop, inspect, console" },
 };
 
 static const struct command commands[] = {
@@ -47,15 +49,67 @@ static const struct command commands[] = {
 	  "Prints everything the hypervisor's log ring holds, oldest line first.\n",
 	  shyperctl_hv_log },
 	{ "vm", "list", "", 0, 0, "List the VMs",
-	  "Lists every VM (the management VM included) as a table: id, name,\n"
-	  "type (mvm, gvm, rtvm), state (defined, running, paused, shutoff,\n"
-	  "crashed), vCPUs and memory.\n",
+	  "Lists every VM as a table: the hypervisor's (the management VM first,\n"
+	  "with their ids), then the defined VMs that are not running (id '-').\n"
+	  "Columns: id, name, type (mvm, gvm, rtvm), state (defined, running,\n"
+	  "paused, shut off, crashed), vCPUs and memory. 'defined' is a VM never\n"
+	  "started since it was defined; 'shut off' one that ran and stopped.\n",
 	  shyperctl_vm_list },
 	{ "vm", "info", "NAME|ID", 1, 1, "Show one VM",
-	  "Shows one VM: id, name, type, state, vCPUs and the pCPU each runs on,\n"
-	  "memory, uptime and the number of exits to the hypervisor. A number is\n"
-	  "taken as an id first, then as a name.\n",
+	  "Shows one VM: id, name, UUID, type, state, whether it is defined,\n"
+	  "vCPUs and the pCPU each runs on (or will run on), memory, uptime and\n"
+	  "the number of exits to the hypervisor. A number is taken as an id\n"
+	  "first, then as a name.\n",
 	  shyperctl_vm_info },
+	{ "vm", "define", "FILE.xml", 1, 1, "Define a VM from libvirt domain XML",
+	  "Reads a VM definition (libvirt domain XML, <domain type='shyper'>; the\n"
+	  "supported subset is in docs/domain-xml.md), checks it against this\n"
+	  "board (pCPUs, guest pool, files it names) and keeps it. Unsupported\n"
+	  "elements are errors naming their line; harmless ones are warnings. A\n"
+	  "definition without <uuid> gets one. Defining an existing name again\n"
+	  "with its UUID replaces the definition, from the VM's next start.\n",
+	  shyperctl_vm_define },
+	{ "vm", "create", "FILE.xml", 1, 1, "Define a VM and start it",
+	  "'vm define' and 'vm start' in one: if the VM cannot start, it is not\n"
+	  "kept. The name must be new.\n",
+	  shyperctl_vm_create },
+	{ "vm", "start", "NAME", 1, 1, "Start a defined VM",
+	  "Creates the VM in the hypervisor from its definition: memory from the\n"
+	  "guest pool, zeroed; the kernel, initrd and device tree (generated, or\n"
+	  "its <dtb>) loaded; vCPU 0 started on its pCPU.\n",
+	  shyperctl_vm_start },
+	{ "vm", "stop", "NAME", 1, 1, "Shut a VM down gracefully",
+	  "Presses the VM's power button and waits for it to power off, at most\n"
+	  "--timeout SECONDS (default 30); then powers it off by force, like\n"
+	  "'virsh shutdown' followed by 'virsh destroy'. --force skips the\n"
+	  "asking. Its memory goes back to the guest pool; its definition stays.\n",
+	  shyperctl_vm_stop },
+	{ "vm", "destroy", "NAME", 1, 1, "Power a VM off at once",
+	  "Stops the VM's vCPUs now and gives its memory back (zeroed). The\n"
+	  "definition stays. A crashed VM is cleared the same way.\n",
+	  shyperctl_vm_destroy },
+	{ "vm", "reboot", "NAME", 1, 1, "Reset a VM",
+	  "Powers the VM off, loads its kernel, initrd and device tree again and\n"
+	  "starts it, keeping its id (a reset, like 'virsh reset').\n",
+	  shyperctl_vm_reboot },
+	{ "vm", "pause", "NAME", 1, 1, "Pause a running VM",
+	  "Takes the VM's vCPUs off their pCPUs until 'vm resume'.\n",
+	  shyperctl_vm_pause },
+	{ "vm", "resume", "NAME", 1, 1, "Resume a paused VM",
+	  "Lets a paused VM's vCPUs run again.\n",
+	  shyperctl_vm_resume },
+	{ "vm", "undefine", "NAME", 1, 1, "Forget a VM's definition",
+	  "Removes the definition of a VM that is not running.\n",
+	  shyperctl_vm_undefine },
+	{ "vm", "dumpxml", "NAME", 1, 1, "Print a VM's definition",
+	  "Prints the VM's definition as libvirt domain XML, which 'vm define'\n"
+	  "reads back to the same VM. With --json: {\"schema\", \"name\", \"xml\"}.\n",
+	  shyperctl_vm_dumpxml },
+	{ "vm", "console", "NAME", 1, 1, "Attach to a VM's console",
+	  "Connects this terminal to the VM's console: its output, from where\n"
+	  "the last reader left off (the hypervisor keeps the latest 16 KiB), then\n"
+	  "live; keys go to the VM. Ctrl-] detaches. Ends when the VM stops.\n",
+	  shyperctl_vm_console },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -64,6 +118,8 @@ static const char options_help[] =
 	"Options (anywhere on the command line; \"--\" ends them):\n"
 	"  -j, --json           print JSON (schema in docs/json-schema.md) instead of text\n"
 	"  -d, --device PATH    the device (default: $SHYPER_DEVICE, else /dev/shyper)\n"
+	"  -t, --timeout SECS   vm stop: how long to wait for a graceful power-off\n"
+	"  -f, --force          vm stop: power off at once, without asking the guest\n"
 	"  -h, --help           show help for the tool, a command or a subcommand\n"
 	"  -V, --version        show the version\n";
 
@@ -179,6 +235,24 @@ struct parsed {
 	char *positional[MAX_POSITIONALS];
 };
 
+/* "30" -> 30000 ms; 1 to 3600 s. */
+static int parse_seconds(const char *text, int *ms)
+{
+	long value = 0;
+
+	if (!*text || strlen(text) > 4)
+		return -1;
+	for (const char *c = text; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		value = value * 10 + (*c - '0');
+	}
+	if (value < 1 || value > 3600)
+		return -1;
+	*ms = (int)value * 1000;
+	return 0;
+}
+
 static int parse_options(struct shyperctl *ctx, int argc, char **argv, struct parsed *p)
 {
 	int options_done = 0;
@@ -198,6 +272,22 @@ static int parse_options(struct shyperctl *ctx, int argc, char **argv, struct pa
 			p->version = 1;
 		} else if (strcmp(arg, "-j") == 0 || strcmp(arg, "--json") == 0) {
 			ctx->json = 1;
+		} else if (strcmp(arg, "-f") == 0 || strcmp(arg, "--force") == 0) {
+			ctx->force = 1;
+		} else if (strncmp(arg, "--timeout=", 10) == 0 || strcmp(arg, "-t") == 0 ||
+			   strcmp(arg, "--timeout") == 0) {
+			const char *value = arg[1] == '-' && arg[9] == '=' ? arg + 10 : NULL;
+
+			if (!value) {
+				if (i + 1 == argc)
+					return usage_error(ctx, "", "option '%s' needs a number of seconds",
+							   arg);
+				value = argv[++i];
+			}
+			if (parse_seconds(value, &ctx->timeout_ms))
+				return usage_error(ctx, "", "bad --timeout '%s': a whole number of seconds, 1 to 3600",
+						   value);
+			ctx->timeout_set = 1;
 		} else if (strncmp(arg, "--device=", 9) == 0) {
 			ctx->device = arg + 9;
 		} else if (strcmp(arg, "-d") == 0 || strcmp(arg, "--device") == 0) {
@@ -247,7 +337,7 @@ static int dispatch(struct shyperctl *ctx, struct parsed *p)
 {
 	const struct group *g;
 	const struct command *c;
-	char subcommands[64], help_for[40];
+	char subcommands[256], help_for[40];
 
 	if (p->version) {
 		print_version(ctx->out);
@@ -280,6 +370,12 @@ static int dispatch(struct shyperctl *ctx, struct parsed *p)
 		return SHYPERCTL_EXIT_OK;
 	}
 	snprintf(help_for, sizeof(help_for), "%s %s", c->group, c->name);
+	if ((ctx->force || ctx->timeout_set) && c->run != shyperctl_vm_stop)
+		return usage_error(ctx, help_for, "%s: --force and --timeout are for 'vm stop' only",
+				   help_for);
+	if (ctx->force && ctx->timeout_set)
+		return usage_error(ctx, help_for, "%s: --force and --timeout exclude each other",
+				   help_for);
 	if (p->count - 2 < c->min_args)
 		return usage_error(ctx, help_for, "%s: missing argument %s", help_for, c->args);
 	if (p->count - 2 > c->max_args)
@@ -290,7 +386,7 @@ static int dispatch(struct shyperctl *ctx, struct parsed *p)
 
 int shyperctl_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	struct shyperctl ctx = { .out = out, .err = err };
+	struct shyperctl ctx = { .out = out, .err = err, .timeout_ms = SHYPER_SHUTDOWN_TIMEOUT_MS };
 	struct parsed parsed = { 0 };
 	int status = parse_options(&ctx, argc, argv, &parsed);
 

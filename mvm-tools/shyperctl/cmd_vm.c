@@ -1,17 +1,52 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * shyperctl vm list | info: the virtual machines.
+ * shyperctl vm ...: the virtual machines, from their definitions (libvirt
+ * domain XML) through their lives. The work is libshyper's (lib/manage.c);
+ * this file turns it into readable output, JSON and one-line errors.
  */
 #include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <shyper/domain.h>
 
 #include "shyperctl.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* "shut off" reads better than the JSON's "shutoff". */
+static const char *state_text(uint32_t state)
+{
+	return state == SHYPER_VM_SHUTOFF ? "shut off" : shyper_vm_state_name(state);
+}
+
+static void uuid_text(const uint8_t uuid[16], char *buf, size_t size)
+{
+	snprintf(buf, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7], uuid[8],
+		 uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
+}
+
+/* After an operation on NAME: its JSON document, or LINE in plain text. */
+static int report(struct shyperctl *ctx, const char *name, const char *line)
+{
+	struct shyper_managed_vm vm;
+	int rc;
+
+	if (!ctx->json) {
+		fprintf(ctx->out, "%s\n", line);
+		return SHYPERCTL_EXIT_OK;
+	}
+	rc = shyper_managed_get(ctx->handle, name, &vm);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	return shyperctl_print_json(ctx, shyper_managed_vm_to_json(&vm));
+}
+
 int shyperctl_vm_list(struct shyperctl *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = { "ID", "NAME", "TYPE", "STATE", "VCPUS", "MEMORY" };
-	struct shyper_vm_info *vms;
+	struct shyper_managed_vm *vms;
 	struct shyperctl_row *rows;
 	size_t count;
 	int rc;
@@ -21,32 +56,35 @@ int shyperctl_vm_list(struct shyperctl *ctx, int argc, char **argv)
 	rc = shyperctl_open(ctx);
 	if (rc)
 		return rc;
-	rc = shyper_vm_list(ctx->handle, &vms, &count);
+	rc = shyper_managed_list(ctx->handle, &vms, &count);
 	if (rc)
 		return shyperctl_fail_lib(ctx, rc);
 	if (ctx->json) {
-		rc = shyperctl_print_json(ctx, shyper_vm_list_to_json(vms, count));
-		shyper_vm_list_free(vms);
+		rc = shyperctl_print_json(ctx, shyper_managed_list_to_json(vms, count));
+		free(vms);
 		return rc;
 	}
 	rows = calloc(count ? count : 1, sizeof(*rows));
 	if (!rows) {
-		shyper_vm_list_free(vms);
+		free(vms);
 		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
 	}
 	for (size_t i = 0; i < count; i++) {
 		char(*cell)[SHYPERCTL_CELL_LEN] = rows[i].cell;
 
-		snprintf(cell[0], SHYPERCTL_CELL_LEN, "%u", vms[i].id);
+		if (vms[i].active)
+			snprintf(cell[0], SHYPERCTL_CELL_LEN, "%u", vms[i].info.id);
+		else
+			snprintf(cell[0], SHYPERCTL_CELL_LEN, "-");
 		snprintf(cell[1], SHYPERCTL_CELL_LEN, "%s", vms[i].name);
 		snprintf(cell[2], SHYPERCTL_CELL_LEN, "%s", shyper_vm_type_name(vms[i].type));
-		snprintf(cell[3], SHYPERCTL_CELL_LEN, "%s", shyper_vm_state_name(vms[i].state));
+		snprintf(cell[3], SHYPERCTL_CELL_LEN, "%s", state_text(vms[i].state));
 		snprintf(cell[4], SHYPERCTL_CELL_LEN, "%u", vms[i].vcpu_count);
 		shyperctl_format_bytes(cell[5], SHYPERCTL_CELL_LEN, vms[i].memory);
 	}
 	shyperctl_print_table(ctx->out, headers, "rlllrr", (int)ARRAY_SIZE(headers), rows, count);
 	free(rows);
-	shyper_vm_list_free(vms);
+	free(vms);
 	return SHYPERCTL_EXIT_OK;
 }
 
@@ -55,40 +93,321 @@ int shyperctl_vm_info(struct shyperctl *ctx, int argc, char **argv)
 	static const char *const vcpu_keys[SHYPER_MAX_VCPUS] = {
 		"vCPU 0", "vCPU 1", "vCPU 2", "vCPU 3", "vCPU 4", "vCPU 5", "vCPU 6", "vCPU 7",
 	};
-	struct shyperctl_field f[8 + SHYPER_MAX_VCPUS] = {
-		{ .key = "ID" },     { .key = "Name" },   { .key = "Type" },
-		{ .key = "State" },  { .key = "vCPUs" },  { .key = "Memory" },
+	struct shyperctl_field f[10 + SHYPER_MAX_VCPUS] = {
+		{ .key = "ID" },     { .key = "Name" },    { .key = "UUID" },   { .key = "Type" },
+		{ .key = "State" },  { .key = "Defined" }, { .key = "vCPUs" },  { .key = "Memory" },
 		{ .key = "Uptime" }, { .key = "Exits" },
 	};
-	struct shyper_vm_info info;
-	size_t n = 8;
+	struct shyper_managed_vm vm;
+	size_t n = 10;
 	int rc;
 
 	(void)argc;
 	rc = shyperctl_open(ctx);
 	if (rc)
 		return rc;
-	rc = shyper_vm_lookup(ctx->handle, argv[0], &info);
+	rc = shyper_managed_get(ctx->handle, argv[0], &vm);
 	if (rc)
 		return shyperctl_fail_lib(ctx, rc);
 	if (ctx->json)
-		return shyperctl_print_json(ctx, shyper_vm_info_to_json(&info));
+		return shyperctl_print_json(ctx, shyper_managed_vm_to_json(&vm));
 
-	snprintf(f[0].value, sizeof(f[0].value), "%u", info.id);
-	snprintf(f[1].value, sizeof(f[1].value), "%s", info.name);
-	snprintf(f[2].value, sizeof(f[2].value), "%s", shyper_vm_type_name(info.type));
-	snprintf(f[3].value, sizeof(f[3].value), "%s", shyper_vm_state_name(info.state));
-	snprintf(f[4].value, sizeof(f[4].value), "%u", info.vcpu_count);
-	shyperctl_format_bytes(f[5].value, sizeof(f[5].value), info.memory);
-	if (info.state == SHYPER_VM_RUNNING || info.state == SHYPER_VM_PAUSED)
-		shyperctl_format_duration(f[6].value, sizeof(f[6].value), info.uptime_ns);
+	if (vm.active)
+		snprintf(f[0].value, sizeof(f[0].value), "%u", vm.info.id);
 	else
-		snprintf(f[6].value, sizeof(f[6].value), "-");
-	snprintf(f[7].value, sizeof(f[7].value), "%llu", (unsigned long long)info.exits);
-	for (uint32_t i = 0; i < info.vcpu_count && i < SHYPER_MAX_VCPUS; i++, n++) {
+		snprintf(f[0].value, sizeof(f[0].value), "-");
+	snprintf(f[1].value, sizeof(f[1].value), "%s", vm.name);
+	if (vm.defined)
+		uuid_text(vm.uuid, f[2].value, sizeof(f[2].value));
+	else
+		snprintf(f[2].value, sizeof(f[2].value), "-");
+	snprintf(f[3].value, sizeof(f[3].value), "%s", shyper_vm_type_name(vm.type));
+	snprintf(f[4].value, sizeof(f[4].value), "%s", state_text(vm.state));
+	snprintf(f[5].value, sizeof(f[5].value), "%s", vm.defined ? "yes" : "no");
+	snprintf(f[6].value, sizeof(f[6].value), "%u", vm.vcpu_count);
+	shyperctl_format_bytes(f[7].value, sizeof(f[7].value), vm.memory);
+	if (vm.active && (vm.state == SHYPER_VM_RUNNING || vm.state == SHYPER_VM_PAUSED))
+		shyperctl_format_duration(f[8].value, sizeof(f[8].value), vm.info.uptime_ns);
+	else
+		snprintf(f[8].value, sizeof(f[8].value), "-");
+	if (vm.active)
+		snprintf(f[9].value, sizeof(f[9].value), "%llu",
+			 (unsigned long long)vm.info.exits);
+	else
+		snprintf(f[9].value, sizeof(f[9].value), "-");
+	for (uint32_t i = 0; i < vm.vcpu_count && i < SHYPER_MAX_VCPUS; i++, n++) {
 		f[n].key = vcpu_keys[i];
-		snprintf(f[n].value, sizeof(f[n].value), "pCPU %u", info.vcpu_pcpu[i]);
+		snprintf(f[n].value, sizeof(f[n].value), "pCPU %u%s", vm.vcpu_pcpu[i],
+			 vm.active ? "" : " (when running)");
 	}
 	shyperctl_print_fields(ctx->out, f, n);
+	return SHYPERCTL_EXIT_OK;
+}
+
+/*
+ * Parses FILE. Warnings are printed as "shyperctl: FILE:LINE: warning: ..."
+ * and do not stop it; errors make it fail with the first one as the
+ * message (and how many more there are).
+ */
+static int parse_definition(struct shyperctl *ctx, const char *file, struct shyper_domain **dom)
+{
+	struct shyper_domain_diag diag = { 0 };
+	const struct shyper_diag_entry *first = NULL;
+	int rc = shyper_domain_parse_file(file, dom, &diag);
+
+	for (size_t i = 0; i < diag.count; i++) {
+		const struct shyper_diag_entry *e = &diag.entries[i];
+
+		if (e->severity == SHYPER_DIAG_WARNING) {
+			if (e->line)
+				shyperctl_fail(ctx, 0, "%s:%ld: warning: %s", file, e->line,
+					       e->message);
+			else
+				shyperctl_fail(ctx, 0, "%s: warning: %s", file, e->message);
+		} else if (!first) {
+			first = e;
+		}
+	}
+	if (rc && first) {
+		char more[48] = "";
+
+		if (diag.error_count > 1)
+			snprintf(more, sizeof(more), " (and %zu more error%s)", diag.error_count - 1,
+				 diag.error_count > 2 ? "s" : "");
+		if (first->line)
+			shyperctl_fail(ctx, 0, "%s:%ld: error: %s%s", file, first->line,
+				       first->message, more);
+		else
+			shyperctl_fail(ctx, 0, "%s: error: %s%s", file, first->message, more);
+	} else if (rc) {
+		shyperctl_fail(ctx, 0, "%s: %s", file, shyper_strerror(rc));
+	}
+	shyper_domain_diag_free(&diag);
+	return rc ? SHYPERCTL_EXIT_FAILURE : SHYPERCTL_EXIT_OK;
+}
+
+static int define(struct shyperctl *ctx, const char *file, bool start)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom = NULL;
+	struct shyper_managed_vm existing;
+	char line[256], uuid[40];
+	bool replaced = false;
+	uint32_t id = 0;
+	int rc;
+
+	rc = parse_definition(ctx, file, &dom);
+	if (rc)
+		return rc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		goto out;
+	/* create makes a new VM: it never changes an existing definition. */
+	if (start && shyper_managed_get(ctx->handle, dom->name, &existing) == 0) {
+		rc = shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE,
+				    "VM '%s' already exists (%s): 'shyperctl vm start %s' starts it",
+				    dom->name, state_text(existing.state), dom->name);
+		goto out;
+	}
+	rc = shyper_domain_define(ctx->handle, dom, &replaced);
+	if (rc) {
+		rc = shyperctl_fail_lib(ctx, rc);
+		goto out;
+	}
+	uuid_text(dom->uuid, uuid, sizeof(uuid));
+	if (start) {
+		rc = shyper_domain_start(ctx->handle, dom->name, &id, &diag);
+		if (rc) {
+			rc = shyperctl_fail_lib(ctx, rc);
+			/* Nothing changes: the definition goes again. */
+			shyper_domain_undefine(ctx->handle, dom->name);
+			goto out;
+		}
+		snprintf(line, sizeof(line), "VM '%s' created and started (id %u, UUID %s)",
+			 dom->name, id, uuid);
+	} else {
+		snprintf(line, sizeof(line), "VM '%s' %s from %s (UUID %s)", dom->name,
+			 replaced ? "redefined" : "defined", file, uuid);
+	}
+	rc = report(ctx, dom->name, line);
+out:
+	shyper_domain_diag_free(&diag);
+	shyper_domain_free(dom);
+	return rc;
+}
+
+int shyperctl_vm_define(struct shyperctl *ctx, int argc, char **argv)
+{
+	(void)argc;
+	return define(ctx, argv[0], false);
+}
+
+int shyperctl_vm_create(struct shyperctl *ctx, int argc, char **argv)
+{
+	(void)argc;
+	return define(ctx, argv[0], true);
+}
+
+int shyperctl_vm_start(struct shyperctl *ctx, int argc, char **argv)
+{
+	struct shyper_domain_diag diag = { 0 };
+	char line[128];
+	uint32_t id;
+	int rc;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	rc = shyper_domain_start(ctx->handle, argv[0], &id, &diag);
+	shyper_domain_diag_free(&diag);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	snprintf(line, sizeof(line), "VM '%s' started (id %u)", argv[0], id);
+	return report(ctx, argv[0], line);
+}
+
+int shyperctl_vm_stop(struct shyperctl *ctx, int argc, char **argv)
+{
+	char line[160];
+	bool forced;
+	int timeout_ms, rc;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	timeout_ms = ctx->force ? 0 : ctx->timeout_ms;
+	rc = shyper_domain_shutdown(ctx->handle, argv[0], timeout_ms, &forced);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	if (ctx->force)
+		snprintf(line, sizeof(line), "VM '%s' powered off", argv[0]);
+	else if (forced)
+		snprintf(line, sizeof(line),
+			 "VM '%s' did not power off within %d s and was powered off by force",
+			 argv[0], timeout_ms / 1000);
+	else
+		snprintf(line, sizeof(line), "VM '%s' shut down", argv[0]);
+	return report(ctx, argv[0], line);
+}
+
+int shyperctl_vm_destroy(struct shyperctl *ctx, int argc, char **argv)
+{
+	char line[128];
+	int rc;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	rc = shyper_domain_destroy(ctx->handle, argv[0]);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	snprintf(line, sizeof(line), "VM '%s' destroyed", argv[0]);
+	return report(ctx, argv[0], line);
+}
+
+int shyperctl_vm_reboot(struct shyperctl *ctx, int argc, char **argv)
+{
+	struct shyper_domain_diag diag = { 0 };
+	char line[128];
+	int rc;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	rc = shyper_domain_reboot(ctx->handle, argv[0], &diag);
+	shyper_domain_diag_free(&diag);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	snprintf(line, sizeof(line), "VM '%s' rebooted", argv[0]);
+	return report(ctx, argv[0], line);
+}
+
+static int pause_resume(struct shyperctl *ctx, const char *name, bool pause)
+{
+	char line[128];
+	int rc;
+
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	rc = pause ? shyper_domain_pause(ctx->handle, name) : shyper_domain_resume(ctx->handle, name);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	snprintf(line, sizeof(line), "VM '%s' %s", name, pause ? "paused" : "resumed");
+	return report(ctx, name, line);
+}
+
+int shyperctl_vm_pause(struct shyperctl *ctx, int argc, char **argv)
+{
+	(void)argc;
+	return pause_resume(ctx, argv[0], true);
+}
+
+int shyperctl_vm_resume(struct shyperctl *ctx, int argc, char **argv)
+{
+	(void)argc;
+	return pause_resume(ctx, argv[0], false);
+}
+
+int shyperctl_vm_undefine(struct shyperctl *ctx, int argc, char **argv)
+{
+	struct shyper_managed_vm vm;
+	char line[128];
+	int rc;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	/* The JSON answer describes the VM as it was. */
+	if (ctx->json && shyper_managed_get(ctx->handle, argv[0], &vm) != 0)
+		return shyperctl_fail_lib(ctx, SHYPER_ERR_NO_ENTRY);
+	rc = shyper_domain_undefine(ctx->handle, argv[0]);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	if (ctx->json) {
+		vm.defined = false;
+		return shyperctl_print_json(ctx, shyper_managed_vm_to_json(&vm));
+	}
+	snprintf(line, sizeof(line), "VM '%s' undefined", argv[0]);
+	fprintf(ctx->out, "%s\n", line);
+	return SHYPERCTL_EXIT_OK;
+}
+
+int shyperctl_vm_dumpxml(struct shyperctl *ctx, int argc, char **argv)
+{
+	struct shyper_domain *dom;
+	char *xml;
+	int rc;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	rc = shyper_domain_lookup(ctx->handle, argv[0], &dom);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	xml = shyper_domain_to_xml(dom);
+	shyper_domain_free(dom);
+	if (!xml)
+		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		if (doc && (json_object_object_add(doc, "schema", json_object_new_int(SHYPER_JSON_SCHEMA)) ||
+			    json_object_object_add(doc, "name", json_object_new_string(argv[0])) ||
+			    json_object_object_add(doc, "xml", json_object_new_string(xml)))) {
+			json_object_put(doc);
+			doc = NULL;
+		}
+		free(xml);
+		return shyperctl_print_json(ctx, doc);
+	}
+	fputs(xml, ctx->out);
+	free(xml);
 	return SHYPERCTL_EXIT_OK;
 }

@@ -27,6 +27,9 @@ struct shyperctl {
 	int json;              /* --json */
 	const char *device;    /* --device, or NULL for libshyper's default */
 	struct shyper *handle; /* opened by shyperctl_open() */
+	int timeout_ms;        /* --timeout (vm stop) */
+	int force;             /* --force (vm stop) */
+	int timeout_set;
 };
 
 /* The whole tool: parses ARGV, runs the command, returns the exit status. */
@@ -54,6 +57,17 @@ int shyperctl_hv_info(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_hv_log(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_list(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_info(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_define(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_create(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_start(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_stop(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_destroy(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_reboot(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_pause(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_resume(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_undefine(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_dumpxml(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_console(struct shyperctl *ctx, int argc, char **argv);
 
 /* ---- Plain output (format.c) ---------------------------------------------------- */
 

@@ -167,6 +167,121 @@ SHYPER_EXPORT int shyper_guest_fdt_build(const struct shyper_domain *dom,
 					 const struct shyper_guest_initrd *initrd, void **blob,
 					 size_t *size, struct shyper_domain_diag *diag);
 
+/* ---- Managed VMs: definitions kept in the MVM, and their lives (manage.c) ----- */
+
+/*
+ * Definitions live in STATE_DIR/vms/NAME.xml (as `shyper_domain_to_xml`
+ * writes them), runtime notes in RUN_DIR. The defaults below are
+ * overridden by $SHYPER_STATE_DIR and $SHYPER_RUN_DIR, or by
+ * shyper_set_dirs(). Every call that changes something holds an exclusive
+ * lock (flock on STATE_DIR/lock) while it checks and acts, so concurrent
+ * tools see each other's changes whole.
+ */
+#define SHYPER_DEFAULT_STATE_DIR "/var/lib/shyper"
+#define SHYPER_DEFAULT_RUN_DIR "/run/shyper"
+
+/* How long shyper_domain_shutdown() waits by default before forcing. */
+#define SHYPER_SHUTDOWN_TIMEOUT_MS 30000
+
+/* One VM as the tools show it: its definition, its life in the hypervisor,
+ * or both. */
+struct shyper_managed_vm {
+	char name[SHYPER_NAME_LEN];
+	uint8_t uuid[16];         /* all zero without a definition (the MVM) */
+	bool defined;             /* it has a definition */
+	bool active;              /* it exists in the hypervisor: INFO is valid */
+	uint32_t state;           /* enum shyper_vm_state as users see it: a
+				   * definition never started is "defined", one
+				   * that has run and stopped "shutoff" */
+	uint32_t type;            /* enum shyper_vm_type */
+	uint32_t vcpu_count;
+	uint64_t memory;          /* bytes */
+	uint8_t vcpu_pcpu[SHYPER_MAX_VCPUS]; /* where each vCPU runs, or will */
+	struct shyper_vm_info info;
+};
+
+/* Uses STATE_DIR and RUN_DIR (NULL: keep the current one) from now on. */
+SHYPER_EXPORT int shyper_set_dirs(struct shyper *h, const char *state_dir, const char *run_dir);
+
+/*
+ * Checks DOM against this hypervisor and the other definitions and stores
+ * it. Refused, with nothing changed: a vCPU pinned (or, unpinned, numbered)
+ * past the last pCPU, more memory than the whole guest pool
+ * (SHYPER_ERR_NO_MEMORY), a kernel, initrd or dtb that is not a readable
+ * file (SHYPER_ERR_NO_ENTRY), a name or UUID another VM has
+ * (SHYPER_ERR_EXISTS). A DOM without a UUID gets a random one (written
+ * back into DOM). Defining a name again with the same UUID replaces the
+ * definition (*REPLACED set); the new one applies from the next start.
+ */
+SHYPER_EXPORT int shyper_domain_define(struct shyper *h, struct shyper_domain *dom,
+				       bool *replaced);
+
+/* Removes NAME's definition. Refused while it runs, is paused or crashed
+ * (SHYPER_ERR_BUSY) and for VMs without one (the MVM). */
+SHYPER_EXPORT int shyper_domain_undefine(struct shyper *h, const char *name);
+
+/* NAME's definition, for shyper_domain_free(). */
+SHYPER_EXPORT int shyper_domain_lookup(struct shyper *h, const char *name,
+				       struct shyper_domain **dom);
+
+/* Every VM: the hypervisor's in id order (the MVM first), then definitions
+ * that are not in the hypervisor, by name. Free with free(). */
+SHYPER_EXPORT int shyper_managed_list(struct shyper *h, struct shyper_managed_vm **vms,
+				      size_t *count);
+
+/* One VM by name, or by id when NAME_OR_ID is a number of an active VM. */
+SHYPER_EXPORT int shyper_managed_get(struct shyper *h, const char *name_or_id,
+				     struct shyper_managed_vm *vm);
+
+/*
+ * Starts NAME from its definition: creates it in the hypervisor, loads
+ * the kernel at SHYPER_DOMAIN_ENTRY_IPA, the initrd as high as fits and
+ * the device tree (generated, or its <dtb>), and starts vCPU 0. Refused
+ * when it is running or paused (SHYPER_ERR_BUSY). When anything fails,
+ * the half-built VM is destroyed again: nothing changes. DIAG (may be
+ * NULL) gets device-tree problems. *ID (may be NULL) is its new id.
+ */
+SHYPER_EXPORT int shyper_domain_start(struct shyper *h, const char *name, uint32_t *id,
+				      struct shyper_domain_diag *diag);
+
+/*
+ * Stops NAME gracefully: presses its power button and waits up to
+ * TIMEOUT_MS for it to power off; then (or at once when TIMEOUT_MS is 0)
+ * powers it off. Its memory goes back to the pool. *FORCED (may be NULL)
+ * says whether it had to be forced. A paused VM is resumed first, so that
+ * it can hear the button. Not running: SHYPER_ERR_BUSY.
+ */
+SHYPER_EXPORT int shyper_domain_shutdown(struct shyper *h, const char *name, int timeout_ms,
+					 bool *forced);
+
+/* Powers NAME off at once and gives its memory back; a crashed VM is
+ * cleared the same way. Not running: SHYPER_ERR_BUSY. */
+SHYPER_EXPORT int shyper_domain_destroy(struct shyper *h, const char *name);
+
+/* Resets NAME: powers it off, loads its images again and starts it, with
+ * the same id. It must be running, paused or have just asked for a reset. */
+SHYPER_EXPORT int shyper_domain_reboot(struct shyper *h, const char *name,
+				       struct shyper_domain_diag *diag);
+
+SHYPER_EXPORT int shyper_domain_pause(struct shyper *h, const char *name);
+SHYPER_EXPORT int shyper_domain_resume(struct shyper *h, const char *name);
+
+/* If NAME is in the hypervisor but shut off (it powered itself off), gives
+ * its memory back. Returns 0 when there was nothing to do. For shyperd. */
+SHYPER_EXPORT int shyper_domain_release(struct shyper *h, const char *name);
+
+/* Where a console reader of NAME left off: *OFFSET into the console
+ * stream of VM ID, 0 when it has not been read since that VM was created. */
+SHYPER_EXPORT int shyper_console_cursor_get(struct shyper *h, const char *name, uint32_t id,
+					    uint64_t *offset);
+SHYPER_EXPORT int shyper_console_cursor_set(struct shyper *h, const char *name, uint32_t id,
+					    uint64_t offset);
+
+/* JSON of one managed VM and of a list (docs/json-schema.md). */
+SHYPER_EXPORT struct json_object *shyper_managed_vm_to_json(const struct shyper_managed_vm *vm);
+SHYPER_EXPORT struct json_object *shyper_managed_list_to_json(const struct shyper_managed_vm *vms,
+							       size_t count);
+
 #ifdef __cplusplus
 }
 #endif

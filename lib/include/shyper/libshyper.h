@@ -218,6 +218,9 @@ SHYPER_EXPORT int shyper_vm_stop(struct shyper *h, uint32_t id);
 SHYPER_EXPORT int shyper_vm_destroy(struct shyper *h, uint32_t id);
 SHYPER_EXPORT int shyper_vm_pause(struct shyper *h, uint32_t id);
 SHYPER_EXPORT int shyper_vm_resume(struct shyper *h, uint32_t id);
+/* ABI 1.2: asks running guest ID to power itself off (presses its power
+ * button) and returns at once; SHYPER_ERR_BUSY when it is not running. */
+SHYPER_EXPORT int shyper_vm_shutdown(struct shyper *h, uint32_t id);
 
 /*
  * Reads VM ID's console output (what it wrote to its UART) from stream

@@ -276,8 +276,8 @@ static void test_control_refusals(void **state)
 
 	fake.calls[_IOC_NR(SHYPER_IOC_VM_CONTROL)] = 0;
 	assert_int_equal(shyper_vm_control(h, id, 0), SHYPER_ERR_INVALID);
-	assert_int_equal(shyper_vm_control(h, id, SHYPER_VM_OP_RESUME + 1), SHYPER_ERR_INVALID);
-	assert_message_contains("unknown operation 6");
+	assert_int_equal(shyper_vm_control(h, id, SHYPER_VM_OP_SHUTDOWN + 1), SHYPER_ERR_INVALID);
+	assert_message_contains("unknown operation 7");
 	assert_int_equal(fake.calls[_IOC_NR(SHYPER_IOC_VM_CONTROL)], 0);
 }
 

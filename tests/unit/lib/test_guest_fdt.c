@@ -177,6 +177,28 @@ static void test_machine_nodes(void **state)
 	assert_cells(fdt, "/apb-pclk", "clock-frequency", &cell, 1);
 	assert_string_prop(fdt, "/apb-pclk", "compatible", "fixed-clock", 12);
 
+	/* The power button: a PL061 and gpio-keys as on QEMU virt. */
+	{
+		static const char pl061[] = "arm,pl061\0arm,primecell";
+		static const uint32_t gpio_reg[] = { 0, 0x09030000, 0, 0x1000 };
+		static const uint32_t gpio_irq[] = { 0, 7, 4 };
+		uint32_t gpio_phandle = fdt_get_phandle(fdt, node(fdt, "/pl061@9030000"));
+		uint32_t key_gpios[3] = { gpio_phandle, 3, 0 }, two = 2, power = 116;
+
+		assert_true(gpio_phandle != 0 && gpio_phandle != gic_phandle &&
+			    gpio_phandle != clocks[0]);
+		assert_string_prop(fdt, "/pl061@9030000", "compatible", pl061, sizeof(pl061));
+		assert_cells(fdt, "/pl061@9030000", "reg", gpio_reg, 4);
+		assert_cells(fdt, "/pl061@9030000", "interrupts", gpio_irq, 3);
+		assert_cells(fdt, "/pl061@9030000", "#gpio-cells", &two, 1);
+		assert_cells(fdt, "/pl061@9030000", "clocks", clocks, 1);
+		prop(fdt, "/pl061@9030000", "gpio-controller", &len);
+		assert_int_equal(len, 0);
+		assert_string_prop(fdt, "/gpio-keys", "compatible", "gpio-keys", 10);
+		assert_cells(fdt, "/gpio-keys/poweroff", "gpios", key_gpios, 3);
+		assert_cells(fdt, "/gpio-keys/poweroff", "linux,code", &power, 1);
+	}
+
 	assert_string_prop(fdt, "/chosen", "bootargs", "console=ttyAMA0 quiet", 22);
 	assert_string_prop(fdt, "/chosen", "stdout-path", "/pl011@9000000", 15);
 	/* stdout-path names a node that exists. */

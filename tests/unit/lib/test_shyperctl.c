@@ -142,7 +142,7 @@ static void test_version(void **state)
 {
 	(void)state;
 	assert_int_equal(run("--version", NULL), 0);
-	assert_string_equal(last.out, "shyperctl " SHYPERCTL_VERSION " (libshyper 0.1.0-unit, ABI 1.1)\n");
+	assert_string_equal(last.out, "shyperctl " SHYPERCTL_VERSION " (libshyper 0.1.0-unit, ABI 1.2)\n");
 	assert_string_equal(last.err, "");
 	assert_int_equal(run("hv", "info", "-V", NULL), 0);
 	assert_non_null(strstr(last.out, "shyperctl "));
@@ -204,7 +204,7 @@ static void test_runtime_errors(void **state)
 	fake.open_errno = 0;
 	assert_int_equal(run("vm", "info", "nosuchvm", NULL), SHYPERCTL_EXIT_FAILURE);
 	assert_one_error_line();
-	assert_string_equal(last.err, "shyperctl: no VM named 'nosuchvm'\n");
+	assert_string_equal(last.err, "shyperctl: no VM with id or name 'nosuchvm'\n");
 	assert_string_equal(last.out, "");
 
 	assert_int_equal(run("vm", "info", "42", "--json", NULL), SHYPERCTL_EXIT_FAILURE);
@@ -238,7 +238,7 @@ static void test_hv_info_plain(void **state)
 	assert_string_equal(last.err, "");
 	assert_string_equal(last.out,
 			    "Hypervisor:        Shyper 0.1.0-test\n"
-			    "ABI version:       1.1\n"
+			    "ABI version:       1.2\n"
 			    "Board:             QEMU virt (test)\n"
 			    "GIC version:       GICv3\n"
 			    "pCPUs:             4\n"
@@ -270,18 +270,20 @@ static void test_vm_info_plain(void **state)
 	(void)state;
 	assert_int_equal(run("vm", "info", "mvm", NULL), 0);
 	assert_string_equal(last.out,
-			    "ID:     0\n"
-			    "Name:   mvm\n"
-			    "Type:   mvm\n"
-			    "State:  running\n"
-			    "vCPUs:  4\n"
-			    "Memory: 1.4 GiB\n"
-			    "Uptime: 5.0s\n"
-			    "Exits:  1000\n"
-			    "vCPU 0: pCPU 0\n"
-			    "vCPU 1: pCPU 1\n"
-			    "vCPU 2: pCPU 2\n"
-			    "vCPU 3: pCPU 3\n");
+			    "ID:      0\n"
+			    "Name:    mvm\n"
+			    "UUID:    -\n"
+			    "Type:    mvm\n"
+			    "State:   running\n"
+			    "Defined: no\n"
+			    "vCPUs:   4\n"
+			    "Memory:  1.4 GiB\n"
+			    "Uptime:  5.0s\n"
+			    "Exits:   1000\n"
+			    "vCPU 0:  pCPU 0\n"
+			    "vCPU 1:  pCPU 1\n"
+			    "vCPU 2:  pCPU 2\n"
+			    "vCPU 3:  pCPU 3\n");
 	/* By id: the same. */
 	{
 		char *by_name = strdup(last.out);
@@ -301,8 +303,8 @@ static void test_vm_info_not_running_has_no_uptime(void **state)
 	vm->state = SHYPER_VM_SHUTOFF;
 	vm->uptime_ns = 0;
 	assert_int_equal(run("vm", "info", "off", NULL), 0);
-	assert_non_null(strstr(last.out, "State:  shutoff\n"));
-	assert_non_null(strstr(last.out, "Uptime: -\n"));
+	assert_non_null(strstr(last.out, "State:   shut off\n"));
+	assert_non_null(strstr(last.out, "Uptime:  -\n"));
 }
 
 static void test_hv_log_plain(void **state)

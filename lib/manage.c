@@ -1,0 +1,1144 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Managed VMs: the definitions the MVM keeps (one libvirt domain XML file
+ * per VM, libvirt's own layout) and the operations that take a VM from its
+ * definition through its life in the hypervisor: start, graceful and
+ * forced stop, reboot, pause, resume. shyperctl and shyperd both work
+ * through here, so there is one meaning of "start" and one of "stop".
+ *
+ * The hypervisor knows VMs by id and name; a definition by name and UUID.
+ * A VM's name is the key between them: the hypervisor refuses a second VM
+ * of the same name, and define refuses a name the hypervisor already uses
+ * for a VM without a definition.
+ *
+ * Every call that changes something takes an exclusive flock on
+ * STATE_DIR/lock first, and checks the current state only once it holds
+ * it, so two tools racing on one VM are serialised and the loser gets a
+ * clear "already running" rather than a half-made VM.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <shyper/domain.h>
+
+#include "domain_internal.h"
+#include "internal.h"
+
+/* How often a graceful stop looks whether the guest has powered off. */
+#define SHUTDOWN_POLL_NS 50000000L
+
+/* An arm64 Linux Image: its header says how much memory it really needs. */
+#define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at byte 56 */
+#define ARM64_IMAGE_HEADER 64
+
+/* ---- Directories and files --------------------------------------------------- */
+
+static const char *dir_or_default(char **dir, const char *env, const char *fallback)
+{
+	if (!*dir) {
+		const char *value = getenv(env);
+
+		*dir = strdup(value && *value ? value : fallback);
+	}
+	return *dir;
+}
+
+static const char *state_dir(struct shyper *h)
+{
+	return dir_or_default(&h->state_dir, "SHYPER_STATE_DIR", SHYPER_DEFAULT_STATE_DIR);
+}
+
+static const char *run_dir(struct shyper *h)
+{
+	return dir_or_default(&h->run_dir, "SHYPER_RUN_DIR", SHYPER_DEFAULT_RUN_DIR);
+}
+
+int shyper_set_dirs(struct shyper *h, const char *state, const char *run)
+{
+	char *s = NULL, *r = NULL;
+
+	shyper_clear_error(h);
+	if ((state && !(s = strdup(state))) || (run && !(r = strdup(run)))) {
+		free(s);
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+	}
+	if (s) {
+		free(h->state_dir);
+		h->state_dir = s;
+	}
+	if (r) {
+		free(h->run_dir);
+		h->run_dir = r;
+	}
+	return 0;
+}
+
+/* mkdir -p for one or two levels; 0 or the errno. */
+static int make_dir(const char *path)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent))
+		return errno;
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return ENOENT;
+	*slash = '\0';
+	if (make_dir(parent))
+		return errno ? errno : ENOENT;
+	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : errno;
+}
+
+/* A VM name as a file name: the parser's character set, never "." or "..". */
+static bool name_ok(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (!len || len >= SHYPER_NAME_LEN || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int def_path(struct shyper *h, const char *name, char *buf, size_t size)
+{
+	if (!state_dir(h))
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+	if (snprintf(buf, size, "%s/vms/%s.xml", h->state_dir, name) >= (int)size)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "the state directory path is too long");
+	return 0;
+}
+
+static int run_path(struct shyper *h, const char *name, const char *suffix, char *buf,
+		    size_t size)
+{
+	if (!run_dir(h))
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+	if (snprintf(buf, size, "%s/%s.%s", h->run_dir, name, suffix) >= (int)size)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "the run directory path is too long");
+	return 0;
+}
+
+/* Takes the store's lock into *FD (blocks while another tool holds it). */
+static int store_lock(struct shyper *h, int *fd)
+{
+	char path[PATH_MAX];
+	int e;
+
+	if (!state_dir(h))
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+	snprintf(path, sizeof(path), "%s/vms", h->state_dir);
+	e = make_dir(path);
+	if (e)
+		return shyper_fail(h, e == EACCES ? SHYPER_ERR_PERMISSION : SHYPER_ERR_SYSTEM,
+				   "cannot create %s: %s", path, strerror(e));
+	snprintf(path, sizeof(path), "%s/lock", h->state_dir);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return shyper_fail(h, errno == EACCES ? SHYPER_ERR_PERMISSION : SHYPER_ERR_SYSTEM,
+				   "cannot open %s: %s", path, strerror(errno));
+	while (flock(*fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			e = errno;
+			close(*fd);
+			return shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot lock %s: %s", path,
+					   strerror(e));
+		}
+	}
+	return 0;
+}
+
+static void store_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* drops the flock */
+}
+
+/* Writes LEN bytes of DATA to PATH through a temporary file and rename(),
+ * so that readers see the old content or the new, never a part. */
+static int write_atomic(struct shyper *h, const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	size_t done = 0;
+	int fd, e = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return shyper_fail(h, SHYPER_ERR_INVALID, "path too long: %s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return shyper_fail(h, errno == EACCES ? SHYPER_ERR_PERMISSION : SHYPER_ERR_SYSTEM,
+				   "cannot write %s: %s", tmp, strerror(errno));
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (!e && fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, path) < 0)
+		e = errno;
+	if (e) {
+		unlink(tmp);
+		return shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot write %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+/* ---- Definitions --------------------------------------------------------------- */
+
+/* Reads NAME's definition; SHYPER_ERR_NO_ENTRY when there is none. */
+static int def_read(struct shyper *h, const char *name, struct shyper_domain **dom)
+{
+	struct shyper_domain_diag diag = { 0 };
+	char path[PATH_MAX];
+	int rc;
+
+	if (!name_ok(name))
+		return shyper_fail(h, SHYPER_ERR_NO_ENTRY, "no VM named '%s'", name ? name : "");
+	rc = def_path(h, name, path, sizeof(path));
+	if (rc)
+		return rc;
+	if (access(path, F_OK) < 0)
+		return shyper_fail(h, SHYPER_ERR_NO_ENTRY, "no VM named '%s' is defined", name);
+	rc = shyper_domain_parse_file(path, dom, &diag);
+	if (rc) {
+		const char *first = diag.count ? diag.entries[0].message : shyper_strerror(rc);
+
+		rc = shyper_fail(h, rc == SHYPER_ERR_NO_ENTRY ? SHYPER_ERR_SYSTEM : rc,
+				 "the stored definition %s is damaged: %s", path, first);
+	}
+	shyper_domain_diag_free(&diag);
+	return rc;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_free(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Names of all definitions, sorted; release with names_free(). */
+static int def_names(struct shyper *h, char ***names, size_t *count)
+{
+	char path[PATH_MAX];
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	*names = NULL;
+	*count = 0;
+	if (!state_dir(h))
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+	snprintf(path, sizeof(path), "%s/vms", h->state_dir);
+	dir = opendir(path);
+	if (!dir) {
+		if (errno == ENOENT)
+			return 0;
+		return shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot read %s: %s", path, strerror(errno));
+	}
+	while ((d = readdir(dir))) {
+		size_t len = strlen(d->d_name);
+		char name[SHYPER_NAME_LEN];
+
+		if (len < 5 || strcmp(d->d_name + len - 4, ".xml") || len - 4 >= SHYPER_NAME_LEN)
+			continue;
+		memcpy(name, d->d_name, len - 4);
+		name[len - 4] = '\0';
+		if (!name_ok(name))
+			continue;
+		if (n == cap) {
+			char **bigger = realloc(list, (cap ? cap * 2 : 16) * sizeof(*list));
+
+			if (!bigger)
+				goto nomem;
+			list = bigger;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (!(list[n] = strdup(name)))
+			goto nomem;
+		n++;
+	}
+	closedir(dir);
+	if (n)
+		qsort(list, n, sizeof(*list), compare_names);
+	*names = list;
+	*count = n;
+	return 0;
+nomem:
+	closedir(dir);
+	names_free(list, n);
+	return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+}
+
+/* A random (version 4) UUID from the kernel's generator. */
+static int uuid_generate(struct shyper *h, uint8_t uuid[16])
+{
+	size_t done = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot open /dev/urandom: %s",
+				   strerror(errno));
+	while (done < 16) {
+		ssize_t n = read(fd, uuid + done, 16 - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot read /dev/urandom");
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);
+	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
+	return 0;
+}
+
+/* A file the VM needs (WHAT: "kernel") must be a readable regular file. */
+static int check_file(struct shyper *h, const char *vm, const char *what, const char *path,
+		      uint64_t *size)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return shyper_fail(h, errno == ENOENT ? SHYPER_ERR_NO_ENTRY : SHYPER_ERR_SYSTEM,
+				   "VM '%s': %s %s: %s", vm, what, path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return shyper_fail(h, SHYPER_ERR_INVALID, "VM '%s': %s %s is not a regular file",
+				   vm, what, path);
+	if (st.st_size == 0)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "VM '%s': %s %s is empty", vm, what, path);
+	if (access(path, R_OK) < 0)
+		return shyper_fail(h, SHYPER_ERR_PERMISSION, "VM '%s': %s %s: %s", vm, what, path,
+				   strerror(errno));
+	if (size)
+		*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int check_files(struct shyper *h, const struct shyper_domain *dom)
+{
+	int rc;
+
+	if (!dom->kernel)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "VM '%s': no <kernel> in <os>", dom->name);
+	rc = check_file(h, dom->name, "kernel", dom->kernel, NULL);
+	if (!rc && dom->initrd)
+		rc = check_file(h, dom->name, "initrd", dom->initrd, NULL);
+	if (!rc && dom->dtb)
+		rc = check_file(h, dom->name, "dtb", dom->dtb, NULL);
+	return rc;
+}
+
+/* What the hypervisor will say about DOM's shape, said first and better. */
+static int check_against_hv(struct shyper *h, const struct shyper_domain *dom,
+			    const struct shyper_hv_info *hv)
+{
+	for (unsigned int v = 0; v < dom->vcpu_count; v++) {
+		int pcpu = dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED ? (int)v
+									   : dom->vcpu_pcpu[v];
+
+		if (pcpu < 0 || (uint32_t)pcpu >= hv->pcpu_count)
+			return shyper_fail(h, SHYPER_ERR_INVALID,
+					   "VM '%s': vCPU %u %s pCPU %d, but the board has pCPUs 0-%u "
+					   "only (see <cputune>)", dom->name, v,
+					   dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED
+						   ? "is not pinned, so it would run on"
+						   : "is pinned to",
+					   pcpu, hv->pcpu_count - 1);
+	}
+	if (dom->memory > hv->pool_total)
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY,
+				   "VM '%s': %llu MiB of memory is more than the whole guest pool "
+				   "(%llu MiB; the hypervisor's pool= argument sets it)", dom->name,
+				   (unsigned long long)(dom->memory >> 20),
+				   (unsigned long long)(hv->pool_total >> 20));
+	return 0;
+}
+
+/* The hypervisor's VM called NAME into *INFO: 1 found, 0 none, or an error. */
+static int hv_find(struct shyper *h, const char *name, struct shyper_vm_info *info)
+{
+	int rc = shyper_vm_info_by_name(h, name, info);
+
+	if (rc == SHYPER_ERR_NO_ENTRY) {
+		shyper_clear_error(h);
+		return 0;
+	}
+	return rc ? rc : 1;
+}
+
+int shyper_domain_define(struct shyper *h, struct shyper_domain *dom, bool *replaced)
+{
+	struct shyper_hv_info hv;
+	struct shyper_vm_info info;
+	char path[PATH_MAX];
+	char **names = NULL;
+	size_t count = 0;
+	char *xml = NULL;
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	if (replaced)
+		*replaced = false;
+	if (!dom || !name_ok(dom->name))
+		return shyper_fail(h, SHYPER_ERR_INVALID, "defining a VM: no valid definition given");
+	rc = shyper_hv_info(h, &hv);
+	if (!rc)
+		rc = check_against_hv(h, dom, &hv);
+	if (!rc)
+		rc = check_files(h, dom);
+	if (!rc)
+		rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+
+	/* The hypervisor's VMs without a definition (the MVM) keep their names. */
+	rc = def_path(h, dom->name, path, sizeof(path));
+	if (rc)
+		goto out;
+	rc = hv_find(h, dom->name, &info);
+	if (rc < 0)
+		goto out;
+	if (rc == 1 && access(path, F_OK) < 0) {
+		rc = shyper_fail(h, SHYPER_ERR_EXISTS,
+				 "VM '%s' already exists (id %u, %s) and is not a defined VM",
+				 dom->name, info.id, shyper_vm_type_name(info.type));
+		goto out;
+	}
+	rc = def_names(h, &names, &count);
+	for (size_t i = 0; !rc && i < count; i++) {
+		struct shyper_domain *other;
+
+		rc = def_read(h, names[i], &other);
+		if (rc)
+			break;
+		if (!strcmp(other->name, dom->name)) {
+			if (shyper_uuid_is_zero(dom->uuid) ||
+			    memcmp(other->uuid, dom->uuid, sizeof(dom->uuid))) {
+				char uuid[37];
+
+				shyper_uuid_format(other->uuid, uuid);
+				rc = shyper_fail(h, SHYPER_ERR_EXISTS,
+						 "VM '%s' is already defined (with UUID %s); to "
+						 "change its definition give that UUID, or undefine "
+						 "it first", dom->name, uuid);
+			} else if (replaced) {
+				*replaced = true;
+			}
+		} else if (!shyper_uuid_is_zero(dom->uuid) &&
+			   !memcmp(other->uuid, dom->uuid, sizeof(dom->uuid))) {
+			char uuid[37];
+
+			shyper_uuid_format(dom->uuid, uuid);
+			rc = shyper_fail(h, SHYPER_ERR_EXISTS, "UUID %s already belongs to VM '%s'",
+					 uuid, other->name);
+		}
+		shyper_domain_free(other);
+	}
+	if (rc)
+		goto out;
+	if (shyper_uuid_is_zero(dom->uuid)) {
+		rc = uuid_generate(h, dom->uuid);
+		if (rc)
+			goto out;
+	}
+	xml = shyper_domain_to_xml(dom);
+	if (!xml) {
+		rc = shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	rc = write_atomic(h, path, xml, strlen(xml));
+out:
+	free(xml);
+	names_free(names, count);
+	store_unlock(lock);
+	return rc;
+}
+
+int shyper_domain_lookup(struct shyper *h, const char *name, struct shyper_domain **dom)
+{
+	shyper_clear_error(h);
+	if (!dom)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "no place for the definition");
+	return def_read(h, name, dom);
+}
+
+/* Forgets what the run directory knows about NAME. */
+static void run_forget(struct shyper *h, const char *name)
+{
+	static const char *const suffixes[] = { "ran", "console" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (!run_path(h, name, suffixes[i], path, sizeof(path)))
+			unlink(path);
+	shyper_clear_error(h);
+}
+
+int shyper_domain_undefine(struct shyper *h, const char *name)
+{
+	struct shyper_domain *dom = NULL;
+	struct shyper_vm_info info;
+	char path[PATH_MAX];
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = hv_find(h, name ? name : "", &info);
+	if (rc < 0)
+		goto out;
+	if (rc == 1 && info.type == SHYPER_VM_MVM) {
+		rc = shyper_fail(h, SHYPER_ERR_PERMISSION,
+				 "VM '%s' is the management VM: it cannot be undefined", name);
+		goto out;
+	}
+	if (rc == 1 && info.state != SHYPER_VM_SHUTOFF && info.state != SHYPER_VM_DEFINED) {
+		rc = shyper_fail(h, SHYPER_ERR_BUSY,
+				 "VM '%s' is %s: stop or destroy it before undefining it", name,
+				 shyper_vm_state_name(info.state));
+		goto out;
+	}
+	rc = def_read(h, name, &dom);
+	if (rc)
+		goto out;
+	rc = def_path(h, name, path, sizeof(path));
+	if (rc)
+		goto out;
+	/* A VM that powered itself off and was not yet released goes too. */
+	if (hv_find(h, name, &info) == 1)
+		shyper_vm_destroy(h, info.id);
+	if (unlink(path) < 0) {
+		rc = shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot remove %s: %s", path, strerror(errno));
+		goto out;
+	}
+	run_forget(h, name);
+	rc = 0;
+out:
+	shyper_domain_free(dom);
+	store_unlock(lock);
+	return rc;
+}
+
+/* ---- What users see ------------------------------------------------------------ */
+
+static bool has_run(struct shyper *h, const char *name)
+{
+	char path[PATH_MAX];
+	bool ran = !run_path(h, name, "ran", path, sizeof(path)) && access(path, F_OK) == 0;
+
+	shyper_clear_error(h);
+	return ran;
+}
+
+static void mark_run(struct shyper *h, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (run_dir(h) && !make_dir(h->run_dir) &&
+	    !run_path(h, name, "ran", path, sizeof(path))) {
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+	shyper_clear_error(h);
+}
+
+static void managed_from_def(struct shyper *h, const struct shyper_domain *dom,
+			     struct shyper_managed_vm *vm)
+{
+	snprintf(vm->name, sizeof(vm->name), "%s", dom->name);
+	memcpy(vm->uuid, dom->uuid, sizeof(vm->uuid));
+	vm->defined = true;
+	vm->type = dom->type;
+	vm->vcpu_count = dom->vcpu_count;
+	vm->memory = dom->memory;
+	for (unsigned int v = 0; v < dom->vcpu_count && v < SHYPER_MAX_VCPUS; v++)
+		vm->vcpu_pcpu[v] = (uint8_t)(dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED
+						     ? (int)v : dom->vcpu_pcpu[v]);
+	if (!vm->active)
+		vm->state = has_run(h, dom->name) ? SHYPER_VM_SHUTOFF : SHYPER_VM_DEFINED;
+}
+
+static void managed_from_info(const struct shyper_vm_info *info, struct shyper_managed_vm *vm)
+{
+	vm->active = true;
+	vm->info = *info;
+	snprintf(vm->name, sizeof(vm->name), "%.*s", SHYPER_NAME_LEN - 1, info->name);
+	vm->state = info->state;
+	vm->type = info->type;
+	vm->vcpu_count = info->vcpu_count;
+	vm->memory = info->memory;
+	memcpy(vm->vcpu_pcpu, info->vcpu_pcpu, sizeof(vm->vcpu_pcpu));
+}
+
+int shyper_managed_list(struct shyper *h, struct shyper_managed_vm **out, size_t *count)
+{
+	struct shyper_vm_info *vms = NULL;
+	struct shyper_managed_vm *list;
+	size_t hv_count = 0, def_count = 0, n = 0;
+	char **names = NULL;
+	int rc;
+
+	shyper_clear_error(h);
+	if (!out || !count)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "listing VMs: nowhere to put them");
+	rc = shyper_vm_list(h, &vms, &hv_count);
+	if (!rc)
+		rc = def_names(h, &names, &def_count);
+	if (rc) {
+		shyper_vm_list_free(vms);
+		return rc;
+	}
+	list = calloc(hv_count + def_count + 1, sizeof(*list));
+	if (!list) {
+		rc = shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < hv_count; i++)
+		managed_from_info(&vms[i], &list[n++]);
+	for (size_t d = 0; d < def_count; d++) {
+		struct shyper_managed_vm *vm = NULL;
+		struct shyper_domain *dom;
+
+		/* A definition that cannot be read is skipped, not fatal: the
+		 * others are still worth listing. */
+		if (def_read(h, names[d], &dom)) {
+			shyper_clear_error(h);
+			continue;
+		}
+		for (size_t i = 0; i < hv_count; i++)
+			if (!strcmp(list[i].name, dom->name))
+				vm = &list[i];
+		managed_from_def(h, dom, vm ? vm : &list[n++]);
+		shyper_domain_free(dom);
+	}
+	*out = list;
+	*count = n;
+out:
+	names_free(names, def_count);
+	shyper_vm_list_free(vms);
+	return rc;
+}
+
+int shyper_managed_get(struct shyper *h, const char *name_or_id, struct shyper_managed_vm *vm)
+{
+	struct shyper_domain *dom = NULL;
+	struct shyper_vm_info info;
+	int rc;
+
+	shyper_clear_error(h);
+	if (!name_or_id || !vm)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "no VM given");
+	memset(vm, 0, sizeof(*vm));
+	rc = shyper_vm_lookup(h, name_or_id, &info);
+	if (rc == 0) {
+		managed_from_info(&info, vm);
+		if (name_ok(vm->name) && def_read(h, vm->name, &dom) == 0)
+			managed_from_def(h, dom, vm);
+		shyper_clear_error(h);
+		shyper_domain_free(dom);
+		return 0;
+	}
+	if (rc != SHYPER_ERR_NO_ENTRY)
+		return rc;
+	rc = def_read(h, name_or_id, &dom);
+	if (rc == SHYPER_ERR_NO_ENTRY)
+		return shyper_fail(h, rc, "no VM with id or name '%s'", name_or_id);
+	if (rc)
+		return rc;
+	managed_from_def(h, dom, vm);
+	shyper_domain_free(dom);
+	return 0;
+}
+
+/* ---- Starting ------------------------------------------------------------------ */
+
+/* How far past its load address the kernel reaches once running: an arm64
+ * Image says so in its header; anything else is just its file. */
+static uint64_t kernel_extent(const char *path, uint64_t file_size)
+{
+	uint8_t hdr[ARM64_IMAGE_HEADER];
+	uint64_t image_size = 0;
+	uint32_t magic = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return file_size;
+	n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n != (ssize_t)sizeof(hdr))
+		return file_size;
+	for (int i = 3; i >= 0; i--)
+		magic = magic << 8 | hdr[56 + i];
+	for (int i = 7; i >= 0; i--)
+		image_size = image_size << 8 | hdr[16 + i];
+	if (magic != ARM64_IMAGE_MAGIC || image_size < file_size || image_size > (1ULL << 32))
+		return file_size;
+	return image_size;
+}
+
+/* Loads DOM's images into VM ID (stopped): kernel, initrd, device tree. */
+static int load_images(struct shyper *h, const struct shyper_domain *dom, uint32_t id,
+		       struct shyper_domain_diag *diag)
+{
+	struct shyper_guest_initrd initrd = { 0 };
+	uint64_t kernel_size, extent;
+	size_t dtb_size = 0;
+	void *dtb = NULL;
+	int rc;
+
+	rc = check_file(h, dom->name, "kernel", dom->kernel, &kernel_size);
+	if (rc)
+		return rc;
+	extent = kernel_extent(dom->kernel, kernel_size);
+	if (extent > dom->memory - (SHYPER_DOMAIN_ENTRY_IPA - SHYPER_GUEST_RAM_BASE))
+		return shyper_fail(h, SHYPER_ERR_INVALID,
+				   "VM '%s': its kernel needs %llu MiB, more than its %llu MiB of memory",
+				   dom->name, (unsigned long long)((extent + (1 << 20) - 1) >> 20),
+				   (unsigned long long)(dom->memory >> 20));
+	if (dom->initrd) {
+		rc = check_file(h, dom->name, "initrd", dom->initrd, &initrd.size);
+		if (rc)
+			return rc;
+		initrd.ipa = shyper_domain_initrd_ipa(dom, extent, initrd.size);
+		if (!initrd.ipa)
+			return shyper_fail(h, SHYPER_ERR_INVALID,
+					   "VM '%s': kernel and initrd (%llu MiB) do not fit in its "
+					   "%llu MiB of memory", dom->name,
+					   (unsigned long long)((extent + initrd.size) >> 20),
+					   (unsigned long long)(dom->memory >> 20));
+	}
+	rc = shyper_guest_fdt_build(dom, dom->initrd ? &initrd : NULL, &dtb, &dtb_size, diag);
+	if (rc)
+		return shyper_fail(h, rc, "VM '%s': its device tree could not be made%s%s", dom->name,
+				   diag && diag->count ? ": " : "",
+				   diag && diag->count ? diag->entries[diag->count - 1].message : "");
+	rc = shyper_vm_load_file(h, id, SHYPER_DOMAIN_ENTRY_IPA, dom->kernel);
+	if (!rc && dom->initrd)
+		rc = shyper_vm_load_file(h, id, initrd.ipa, dom->initrd);
+	if (!rc)
+		rc = shyper_vm_load(h, id, SHYPER_DOMAIN_DTB_IPA, dtb, dtb_size);
+	free(dtb);
+	return rc;
+}
+
+/* Keeps the current message, with "starting VM 'NAME': " in front. */
+static int prefix_message(struct shyper *h, int rc, const char *verb, const char *name)
+{
+	char message[SHYPER_MESSAGE_LEN];
+
+	if (!strncmp(h->message, "VM '", 4))
+		return rc; /* it names the VM already */
+	snprintf(message, sizeof(message), "%s", h->message);
+	return shyper_fail(h, rc, "%s VM '%s': %s", verb, name, message);
+}
+
+static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
+			struct shyper_domain_diag *diag)
+{
+	struct shyper_domain *dom = NULL;
+	struct shyper_vm_config config;
+	struct shyper_vm_info info;
+	uint32_t id;
+	int rc;
+
+	rc = def_read(h, name, &dom);
+	if (rc)
+		return rc;
+	rc = hv_find(h, name, &info);
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		if (info.state == SHYPER_VM_RUNNING || info.state == SHYPER_VM_PAUSED) {
+			rc = shyper_fail(h, SHYPER_ERR_BUSY, "VM '%s' is already %s (id %u)", name,
+					 shyper_vm_state_name(info.state), info.id);
+			goto out;
+		}
+		if (info.state == SHYPER_VM_CRASHED) {
+			rc = shyper_fail(h, SHYPER_ERR_BUSY,
+					 "VM '%s' has crashed: 'shyperctl vm destroy %s' clears it "
+					 "(its memory is kept until then for inspection)", name, name);
+			goto out;
+		}
+		/* Powered off but not yet released: start afresh. */
+		rc = shyper_vm_destroy(h, info.id);
+		if (rc)
+			goto out;
+	}
+	rc = check_files(h, dom);
+	if (!rc)
+		rc = shyper_domain_to_config(dom, &config);
+	if (!rc)
+		rc = shyper_vm_create(h, &config, &id);
+	if (rc)
+		goto out;
+	rc = load_images(h, dom, id, diag);
+	if (!rc)
+		rc = shyper_vm_start(h, id);
+	if (rc) {
+		char message[SHYPER_MESSAGE_LEN];
+
+		snprintf(message, sizeof(message), "%s", h->message);
+		shyper_vm_destroy(h, id); /* nothing changes */
+		snprintf(h->message, sizeof(h->message), "%s", message);
+		goto out;
+	}
+	mark_run(h, name);
+	shyper_console_cursor_set(h, name, id, 0);
+	if (id_out)
+		*id_out = id;
+out:
+	shyper_domain_free(dom);
+	return rc;
+}
+
+int shyper_domain_start(struct shyper *h, const char *name, uint32_t *id,
+			struct shyper_domain_diag *diag)
+{
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = start_locked(h, name, id, diag);
+	if (rc)
+		rc = prefix_message(h, rc, "starting", name ? name : "");
+	store_unlock(lock);
+	return rc;
+}
+
+/* ---- Stopping -------------------------------------------------------------------- */
+
+/* The hypervisor's VM for NAME that has a definition, for an operation:
+ * 1 found (in *INFO), or an error for VMs that are not there or not ours. */
+static int active_vm(struct shyper *h, const char *name, const char *verb,
+		     struct shyper_vm_info *info)
+{
+	int rc = hv_find(h, name ? name : "", info);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 1 && info->type == SHYPER_VM_MVM)
+		return shyper_fail(h, SHYPER_ERR_PERMISSION,
+				   "%s VM '%s': it is the management VM, which Shyper does not let "
+				   "itself be %s", verb, name,
+				   !strcmp(verb, "pausing") ? "paused" : "stopped");
+	if (rc == 0) {
+		struct shyper_domain *dom;
+
+		rc = def_read(h, name, &dom);
+		if (rc)
+			return rc;
+		shyper_domain_free(dom);
+		return shyper_fail(h, SHYPER_ERR_BUSY, "%s VM '%s': it is not running", verb, name);
+	}
+	return 1;
+}
+
+/* Powers VM ID off (if needed) and gives its memory back. */
+static int power_off_and_release(struct shyper *h, const struct shyper_vm_info *info)
+{
+	int rc = 0;
+
+	if (info->state == SHYPER_VM_RUNNING || info->state == SHYPER_VM_PAUSED)
+		rc = shyper_vm_stop(h, info->id);
+	if (!rc)
+		rc = shyper_vm_destroy(h, info->id);
+	return rc;
+}
+
+int shyper_domain_destroy(struct shyper *h, const char *name)
+{
+	struct shyper_vm_info info;
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = active_vm(h, name, "destroying", &info);
+	if (rc == 1) {
+		if (info.state == SHYPER_VM_SHUTOFF || info.state == SHYPER_VM_DEFINED) {
+			/* Off already; releasing it is housekeeping, not an answer. */
+			shyper_vm_destroy(h, info.id);
+			rc = shyper_fail(h, SHYPER_ERR_BUSY, "destroying VM '%s': it is not running",
+					 name);
+		} else {
+			rc = power_off_and_release(h, &info);
+		}
+	}
+	store_unlock(lock);
+	return rc;
+}
+
+int shyper_domain_release(struct shyper *h, const char *name)
+{
+	struct shyper_vm_info info;
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = hv_find(h, name ? name : "", &info);
+	if (rc == 1) {
+		rc = 0;
+		if (info.type != SHYPER_VM_MVM && info.state == SHYPER_VM_SHUTOFF)
+			rc = shyper_vm_destroy(h, info.id);
+	}
+	store_unlock(lock);
+	return rc;
+}
+
+static void sleep_ns(long ns)
+{
+	nanosleep(&(struct timespec){ .tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L },
+		  NULL);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int shyper_domain_shutdown(struct shyper *h, const char *name, int timeout_ms, bool *forced)
+{
+	struct shyper_vm_info info;
+	uint32_t id;
+	int64_t deadline;
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	if (forced)
+		*forced = false;
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = active_vm(h, name, "stopping", &info);
+	if (rc != 1)
+		goto out;
+	if (info.state == SHYPER_VM_CRASHED) {
+		rc = shyper_fail(h, SHYPER_ERR_BUSY,
+				 "stopping VM '%s': it has crashed; 'shyperctl vm destroy %s' clears it",
+				 name, name);
+		goto out;
+	}
+	if (info.state == SHYPER_VM_SHUTOFF || info.state == SHYPER_VM_DEFINED) {
+		shyper_vm_destroy(h, info.id);
+		rc = shyper_fail(h, SHYPER_ERR_BUSY, "stopping VM '%s': it is not running", name);
+		goto out;
+	}
+	id = info.id;
+	rc = 0;
+	if (info.state == SHYPER_VM_PAUSED)
+		rc = shyper_vm_resume(h, id);
+	if (!rc && timeout_ms > 0)
+		rc = shyper_vm_control(h, id, SHYPER_VM_OP_SHUTDOWN);
+	if (rc)
+		goto out;
+	/* Wait without the lock: others may look meanwhile. */
+	store_unlock(lock);
+	lock = -1;
+	deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	while (now_ms() < deadline) {
+		rc = shyper_vm_info(h, id, &info);
+		if (rc || strncmp(info.name, name, SHYPER_NAME_LEN) ||
+		    info.state != SHYPER_VM_RUNNING)
+			break;
+		sleep_ns(SHUTDOWN_POLL_NS);
+	}
+	shyper_clear_error(h);
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = hv_find(h, name, &info);
+	if (rc <= 0 || info.id != id) {
+		rc = rc < 0 ? rc : 0; /* gone already: released by someone else */
+		goto out;
+	}
+	if (info.state == SHYPER_VM_RUNNING || info.state == SHYPER_VM_PAUSED) {
+		if (forced)
+			*forced = true;
+	}
+	rc = power_off_and_release(h, &info);
+out:
+	if (rc)
+		rc = prefix_message(h, rc, "stopping", name ? name : "");
+	store_unlock(lock);
+	return rc;
+}
+
+/* ---- Reboot, pause, resume --------------------------------------------------------- */
+
+int shyper_domain_reboot(struct shyper *h, const char *name, struct shyper_domain_diag *diag)
+{
+	struct shyper_domain *dom = NULL;
+	struct shyper_vm_info info;
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = active_vm(h, name, "rebooting", &info);
+	if (rc != 1)
+		goto out;
+	if (info.state == SHYPER_VM_CRASHED) {
+		rc = shyper_fail(h, SHYPER_ERR_BUSY,
+				 "rebooting VM '%s': it has crashed; destroy it, then start it", name);
+		goto out;
+	}
+	rc = def_read(h, name, &dom);
+	if (!rc && (info.state == SHYPER_VM_RUNNING || info.state == SHYPER_VM_PAUSED))
+		rc = shyper_vm_stop(h, info.id);
+	if (!rc)
+		rc = load_images(h, dom, info.id, diag);
+	if (!rc)
+		rc = shyper_vm_start(h, info.id);
+	if (rc) {
+		/* Half rebooted is no state to leave a VM in: power it off. */
+		char message[SHYPER_MESSAGE_LEN];
+
+		snprintf(message, sizeof(message), "%s", h->message);
+		if (hv_find(h, name, &info) == 1)
+			power_off_and_release(h, &info);
+		shyper_fail(h, rc, "%s (the VM is now shut off)", message);
+	}
+out:
+	if (rc)
+		rc = prefix_message(h, rc, "rebooting", name ? name : "");
+	shyper_domain_free(dom);
+	store_unlock(lock);
+	return rc;
+}
+
+static int pause_resume(struct shyper *h, const char *name, bool pause)
+{
+	const char *verb = pause ? "pausing" : "resuming";
+	struct shyper_vm_info info;
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = active_vm(h, name, verb, &info);
+	if (rc == 1) {
+		uint32_t want = pause ? SHYPER_VM_RUNNING : SHYPER_VM_PAUSED;
+
+		if (info.state != want)
+			rc = shyper_fail(h, SHYPER_ERR_BUSY, "%s VM '%s': it is %s, not %s", verb,
+					 name, shyper_vm_state_name(info.state),
+					 shyper_vm_state_name(want));
+		else
+			rc = pause ? shyper_vm_pause(h, info.id) : shyper_vm_resume(h, info.id);
+	}
+	store_unlock(lock);
+	return rc;
+}
+
+int shyper_domain_pause(struct shyper *h, const char *name)
+{
+	return pause_resume(h, name, true);
+}
+
+int shyper_domain_resume(struct shyper *h, const char *name)
+{
+	return pause_resume(h, name, false);
+}
+
+/* ---- Console cursors ---------------------------------------------------------------- */
+
+int shyper_console_cursor_get(struct shyper *h, const char *name, uint32_t id, uint64_t *offset)
+{
+	char path[PATH_MAX], text[64];
+	unsigned long long saved_offset;
+	unsigned int saved_id;
+	ssize_t n;
+	int fd, rc;
+
+	shyper_clear_error(h);
+	*offset = 0;
+	if (!name_ok(name))
+		return shyper_fail(h, SHYPER_ERR_INVALID, "'%s' is not a VM name", name ? name : "");
+	rc = run_path(h, name, "console", path, sizeof(path));
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (sscanf(text, "%u %llu", &saved_id, &saved_offset) == 2 && saved_id == id)
+		*offset = saved_offset;
+	return 0;
+}
+
+int shyper_console_cursor_set(struct shyper *h, const char *name, uint32_t id, uint64_t offset)
+{
+	char path[PATH_MAX], text[64];
+	int e, len;
+
+	shyper_clear_error(h);
+	if (!name_ok(name))
+		return shyper_fail(h, SHYPER_ERR_INVALID, "'%s' is not a VM name", name ? name : "");
+	if (!run_dir(h))
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+	e = make_dir(h->run_dir);
+	if (e)
+		return shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot create %s: %s", h->run_dir,
+				   strerror(e));
+	if (run_path(h, name, "console", path, sizeof(path)))
+		return SHYPER_ERR_INVALID;
+	len = snprintf(text, sizeof(text), "%u %llu\n", id, (unsigned long long)offset);
+	return write_atomic(h, path, text, (size_t)len);
+}
