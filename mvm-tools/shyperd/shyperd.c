@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * shyperd: the MVM's daemon for what happens to guests while nobody is
+ * typing. It follows the hypervisor's events on /dev/shyper:
+ *
+ *   - a defined guest that powered itself off (PSCI SYSTEM_OFF) has its
+ *     memory given back to the pool, so that it shows as shut off and its
+ *     memory is free for others;
+ *   - a defined guest that asked for a reset (PSCI SYSTEM_RESET) is
+ *     rebooted from its definition, keeping its id;
+ *   - a crash is logged; the VM is kept for inspection until destroyed.
+ *
+ * Guests without a definition belong to whoever created them and are
+ * left alone. Events can be missed (the ring may overflow, shyperd may be
+ * restarted), so every few seconds it also looks at every VM and does what
+ * an event would have made it do.
+ *
+ *   shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH]
+ *
+ * Logs go to stderr, or to syslog with --syslog. --daemon detaches after
+ * the device has been opened, so a start-up failure is still seen.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <shyper/domain.h>
+#include <shyper/libshyper.h>
+
+#define RECONCILE_MS 5000
+
+static bool use_syslog;
+static volatile sig_atomic_t quit;
+
+static void say(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (use_syslog) {
+		vsyslog(priority, fmt, ap);
+	} else {
+		fputs("shyperd: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		fflush(stderr);
+	}
+	va_end(ap);
+}
+
+static void on_signal(int sig)
+{
+	quit = sig;
+}
+
+static bool is_defined(struct shyper *h, const char *name)
+{
+	struct shyper_domain *dom;
+
+	if (shyper_domain_lookup(h, name, &dom))
+		return false;
+	shyper_domain_free(dom);
+	return true;
+}
+
+/* A defined guest is shut off in the hypervisor: reboot it if it asked
+ * for a reset, else give its memory back. */
+static void settle(struct shyper *h, const struct shyper_vm_info *info, bool reset)
+{
+	char name[SHYPER_NAME_LEN];
+	int rc;
+
+	snprintf(name, sizeof(name), "%.*s", SHYPER_NAME_LEN - 1, info->name);
+	if (info->type == SHYPER_VM_MVM || !is_defined(h, name))
+		return;
+	if (reset) {
+		rc = shyper_domain_reboot(h, name, NULL);
+		if (rc)
+			say(LOG_ERR, "VM '%s' asked for a reset, but rebooting it failed: %s", name,
+			    shyper_last_error_message(h));
+		else
+			say(LOG_INFO, "VM '%s' (id %u) reset itself and was rebooted", name, info->id);
+		return;
+	}
+	rc = shyper_domain_release(h, name);
+	if (rc)
+		say(LOG_ERR, "VM '%s' powered off, but releasing it failed: %s", name,
+		    shyper_last_error_message(h));
+	else
+		say(LOG_INFO, "VM '%s' (id %u) powered off; its memory is back in the pool", name,
+		    info->id);
+}
+
+static void on_event(struct shyper *h, const struct shyper_event *ev)
+{
+	struct shyper_vm_info info;
+
+	if (ev->type != SHYPER_EVENT_VM_STATE)
+		return;
+	if (shyper_vm_info(h, ev->vm_id, &info))
+		return; /* gone already: someone else dealt with it */
+	switch (ev->data[0]) {
+	case SHYPER_VM_SHUTOFF:
+		if (info.state == SHYPER_VM_SHUTOFF)
+			settle(h, &info, ev->data[1] != 0);
+		break;
+	case SHYPER_VM_CRASHED:
+		say(LOG_WARNING, "VM '%.*s' (id %u) crashed; 'shyperctl hv log' says why, "
+		    "'shyperctl vm destroy %.*s' clears it", SHYPER_NAME_LEN, info.name, info.id,
+		    SHYPER_NAME_LEN, info.name);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Does what missed events would have: releases defined guests that are
+ * shut off. (A missed reset request is indistinguishable from a power-off
+ * by then: the guest is released, not rebooted.) */
+static void reconcile(struct shyper *h)
+{
+	struct shyper_vm_info *vms;
+	size_t count;
+
+	if (shyper_vm_list(h, &vms, &count)) {
+		say(LOG_ERR, "listing VMs: %s", shyper_last_error_message(h));
+		return;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (vms[i].state == SHYPER_VM_SHUTOFF)
+			settle(h, &vms[i], false);
+	shyper_vm_list_free(vms);
+}
+
+static int write_pidfile(const char *path)
+{
+	char text[24];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+
+	if (fd < 0 || write(fd, text, (size_t)len) != len) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH]\n\n"
+	      "Follows the hypervisor's events: releases defined guests that power\n"
+	      "themselves off, reboots those that reset themselves, logs crashes.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	const char *device = NULL, *pidfile = NULL;
+	struct sigaction sa;
+	bool daemonize = false;
+	struct shyper *h;
+	int64_t last = 0;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--daemon") || !strcmp(argv[i], "-d")) {
+			daemonize = true;
+		} else if (!strcmp(argv[i], "--syslog")) {
+			use_syslog = true;
+		} else if (!strcmp(argv[i], "--pidfile") && i + 1 < argc) {
+			pidfile = argv[++i];
+		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+			device = argv[++i];
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "shyperd: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (use_syslog)
+		openlog("shyperd", LOG_PID, LOG_DAEMON);
+	h = shyper_open(device, &rc);
+	if (!h) {
+		say(LOG_ERR, "%s", *shyper_last_error_message(NULL) ? shyper_last_error_message(NULL)
+								     : shyper_strerror(rc));
+		return 1;
+	}
+	if (daemonize && daemon(0, use_syslog ? 0 : 1) < 0) {
+		say(LOG_ERR, "cannot become a daemon: %s", strerror(errno));
+		return 1;
+	}
+	if (pidfile && write_pidfile(pidfile) < 0)
+		say(LOG_WARNING, "cannot write %s: %s", pidfile, strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	say(LOG_INFO, "started (libshyper %s)", shyper_library_version());
+
+	while (!quit) {
+		struct shyper_event ev;
+		struct timespec ts;
+		int64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (now - last >= RECONCILE_MS) {
+			reconcile(h);
+			last = now;
+		}
+		rc = shyper_event_wait(h, &ev, RECONCILE_MS);
+		if (rc == 0)
+			on_event(h, &ev);
+		else if (rc != SHYPER_ERR_TIMEOUT && rc != SHYPER_ERR_INTERRUPTED) {
+			say(LOG_ERR, "%s", shyper_last_error_message(h));
+			sleep(1); /* do not spin on a persistent error */
+		}
+	}
+	say(LOG_INFO, "stopping on signal %d", (int)quit);
+	if (pidfile)
+		unlink(pidfile);
+	shyper_close(h);
+	return 0;
+}
