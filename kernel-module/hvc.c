@@ -55,10 +55,13 @@ int shyper_status_to_errno(long status)
 
 /*
  * Asks the vendor-specific hypervisor service who it is (Call UID) and which
- * ABI it speaks (Revision). Only called once the device tree has named a
- * Shyper node, so an HVC is known to reach a hypervisor.
+ * ABI it speaks (Revision); gives its minor version. Only called once the
+ * device tree has named a Shyper node, so an HVC is known to reach a
+ * hypervisor. Only the major must match ours: minors add calls, and a call
+ * the hypervisor lacks answers NOT_SUPPORTED (EOPNOTSUPP), so this module
+ * works with a hypervisor of an older or newer minor.
  */
-int shyper_identify(void)
+int shyper_identify(u32 *minor_out)
 {
 	struct arm_smccc_res res;
 	u32 major, minor;
@@ -80,5 +83,6 @@ int shyper_identify(void)
 		return -ENODEV;
 	}
 	pr_debug("Shyper hypervisor ABI %u.%u\n", major, minor);
+	*minor_out = minor;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
+#include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -256,6 +257,7 @@ static long shyper_ioc_vm_control(void __user *uarg)
 		[SHYPER_VM_OP_DESTROY] = SHYPER_HC_VM_DESTROY,
 		[SHYPER_VM_OP_PAUSE] = SHYPER_HC_VM_PAUSE,
 		[SHYPER_VM_OP_RESUME] = SHYPER_HC_VM_RESUME,
+		[SHYPER_VM_OP_SHUTDOWN] = SHYPER_HC_VM_SHUTDOWN,
 	};
 	struct shyper_ioc_vm_control req;
 	struct arm_smccc_res res;
@@ -264,6 +266,7 @@ static long shyper_ioc_vm_control(void __user *uarg)
 		return -EFAULT;
 	if (req.op < SHYPER_VM_OP_START || req.op >= ARRAY_SIZE(op_call))
 		return -EINVAL;
+	req.op = array_index_nospec(req.op, ARRAY_SIZE(op_call));
 	return shyper_status_to_errno(shyper_hvc(op_call[req.op], req.id, 0, 0, &res));
 }
 

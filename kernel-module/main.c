@@ -4,10 +4,11 @@
  *
  * Binds to the device-tree node "shyper,hypervisor" that Shyper adds to the
  * MVM's device tree, checks through SMCCC that the hypervisor is Shyper and
- * speaks our ABI major version, and offers /dev/shyper: typed ioctls
- * (ioctl.c) and the hypervisor's events through read() and poll()
- * (events.c). Policy lives in user space (libshyper, shyperctl); this
- * driver checks and forwards.
+ * speaks our ABI major version (any minor: a call that an older hypervisor
+ * lacks fails with EOPNOTSUPP), and offers /dev/shyper: typed ioctls
+ * (ioctl.c) and the hypervisor's events, to every open file, through
+ * read() and poll() (events.c). Policy lives in user space (libshyper,
+ * shyperctl); this driver checks and forwards.
  *
  * /dev/shyper is root-only (0600). To let a "shyper" group use it, add a
  * device-manager rule, e.g. for udev
@@ -22,29 +23,51 @@
 #include <linux/of.h>
 #include <linux/platform_device.h>
 #include <linux/poll.h>
+#include <linux/slab.h>
 #include "shyper.h"
 
 #define SHYPER_COMPATIBLE "shyper,hypervisor"
 
-static struct shyper_dev *shyper_from_file(struct file *file)
+/* The hypervisor's ABI minor version, as shyper_identify() found it. */
+static u32 shyper_hv_minor __ro_after_init;
+
+static int shyper_open(struct inode *inode, struct file *file)
 {
 	/* misc_open() points private_data at our struct miscdevice. */
-	return container_of(file->private_data, struct shyper_dev, misc);
+	struct shyper_dev *sd = container_of(file->private_data, struct shyper_dev, misc);
+	struct shyper_file *sf;
+
+	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+	if (!sf)
+		return -ENOMEM;
+	shyper_events_open(sd, sf);
+	file->private_data = sf;
+	return 0;
+}
+
+static int shyper_release(struct inode *inode, struct file *file)
+{
+	struct shyper_file *sf = file->private_data;
+
+	mutex_destroy(&sf->read_lock);
+	kfree(sf);
+	return 0;
 }
 
 static ssize_t shyper_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
-	return shyper_events_read(shyper_from_file(file), buf, count,
-				  file->f_flags & O_NONBLOCK);
+	return shyper_events_read(file->private_data, buf, count, file->f_flags & O_NONBLOCK);
 }
 
 static __poll_t shyper_poll(struct file *file, struct poll_table_struct *wait)
 {
-	return shyper_events_poll(shyper_from_file(file), file, wait);
+	return shyper_events_poll(file->private_data, file, wait);
 }
 
 static const struct file_operations shyper_fops = {
 	.owner = THIS_MODULE,
+	.open = shyper_open,
+	.release = shyper_release,
 	.read = shyper_read,
 	.poll = shyper_poll,
 	.unlocked_ioctl = shyper_ioctl,
@@ -85,7 +108,7 @@ static int shyper_probe(struct platform_device *pdev)
 	}
 	platform_set_drvdata(pdev, sd);
 	dev_info(dev, "Shyper hypervisor ABI %u.%u, /dev/shyper ready\n",
-		 SHYPER_ABI_MAJOR, SHYPER_ABI_MINOR);
+		 SHYPER_ABI_MAJOR, shyper_hv_minor);
 	return 0;
 }
 
@@ -127,7 +150,7 @@ static int __init shyper_init(void)
 	}
 	of_node_put(np);
 
-	ret = shyper_identify();
+	ret = shyper_identify(&shyper_hv_minor);
 	if (ret)
 		return ret;
 

@@ -2,7 +2,7 @@
 /*
  * Internal interfaces of shyper.ko, the MVM's driver for the Shyper
  * hypervisor: one device (there is one hypervisor), its hypercall
- * wrappers, its ioctls and its event ring.
+ * wrappers, its ioctls and its events.
  */
 #ifndef SHYPER_DRV_H
 #define SHYPER_DRV_H
@@ -11,8 +11,15 @@
 #include <linux/device.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <shyper/abi.h>
+
+/*
+ * Events the driver keeps for its readers (events.c): every open file reads
+ * all of them from its own cursor. A power of two.
+ */
+#define SHYPER_EVENT_HISTORY 256
 
 struct shyper_dev {
 	struct device *dev;
@@ -23,9 +30,29 @@ struct shyper_dev {
 	unsigned int ring_order;	/* pages allocated: 1 << ring_order */
 	u32 ring_entries;		/* our copy: never re-read from the ring */
 	u32 ring_tail;			/* our copy of what we wrote to ring->tail */
-	struct mutex read_lock;		/* one reader advances the tail at a time */
-	wait_queue_head_t read_wait;
+	u32 ring_dropped;		/* the hypervisor's drop count last seen */
 	int irq;
+
+	/*
+	 * The history the ring is drained into, in the interrupt and by
+	 * readers. event_lock (taken with interrupts off) covers the ring's
+	 * drain and the history; event_count is how many events were ever
+	 * put in it, so event i sits at history[i % SHYPER_EVENT_HISTORY]
+	 * while i >= event_count - SHYPER_EVENT_HISTORY.
+	 */
+	spinlock_t event_lock;
+	struct shyper_event *history;
+	u64 event_count;
+	u64 event_overruns;		/* events readers lost by falling behind */
+	wait_queue_head_t event_wait;
+};
+
+/* One open file of /dev/shyper: where its reader is in the history. */
+struct shyper_file {
+	struct shyper_dev *sd;
+	struct mutex read_lock;		/* one read() of this file at a time */
+	u64 cursor;			/* next event this file reads */
+	u64 overruns;			/* events it lost by falling behind */
 };
 
 /* hvc.c */
@@ -35,7 +62,7 @@ long shyper_hvc(u32 fn, unsigned long a1, unsigned long a2, unsigned long a3,
 long shyper_hvc4(u32 fn, unsigned long a1, unsigned long a2, unsigned long a3,
 		 unsigned long a4, struct arm_smccc_res *res);
 int shyper_status_to_errno(long status);
-int shyper_identify(void);
+int shyper_identify(u32 *minor);
 
 /* ioctl.c */
 long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
@@ -43,9 +70,10 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* events.c */
 int shyper_events_start(struct shyper_dev *sd, int irq);
 void shyper_events_stop(struct shyper_dev *sd);
-ssize_t shyper_events_read(struct shyper_dev *sd, char __user *buf, size_t count,
+void shyper_events_open(struct shyper_dev *sd, struct shyper_file *sf);
+ssize_t shyper_events_read(struct shyper_file *sf, char __user *buf, size_t count,
 			   bool nonblock);
-__poll_t shyper_events_poll(struct shyper_dev *sd, struct file *file,
+__poll_t shyper_events_poll(struct shyper_file *sf, struct file *file,
 			    struct poll_table_struct *wait);
 
 #endif /* SHYPER_DRV_H */

@@ -4,11 +4,18 @@
  * user space in the MVM, the guest lifecycle ioctls included (refusals
  * only: a guest is never left behind). Runs as root.
  *
- *   shyper-ioctl-test             every check; exit 0 if all pass, else 1
+ *   shyper-ioctl-test             every check (events too: every reader gets
+ *                                 every event; a slow one loses the oldest);
+ *                                 exit 0 if all pass, else 1
  *   shyper-ioctl-test --bench N   CNTVCT ticks per SHYPER_IOC_NOP over N calls
  *   shyper-ioctl-test --hv-info   print HV_INFO as "field value" lines
  *   shyper-ioctl-test --events    PING with a fresh cookie, then poll() and
  *                                 read() until its PONG arrives (5 s at most)
+ *   shyper-ioctl-test --wait-pong COOKIE
+ *                                 open, print "waiting", then block in read()
+ *                                 until the PONG for COOKIE (10 s at most)
+ *   shyper-ioctl-test --ping COOKIE
+ *                                 one PING with COOKIE
  *   shyper-ioctl-test --load KO   load module KO with one finit_module()
  *                                 call (busybox's insmod retries a failed
  *                                 load with init_module(), running the
@@ -202,6 +209,37 @@ static void check_create_refused(int fd, const char *what, struct shyper_ioc_vm_
 	}
 }
 
+/*
+ * VM_CONTROL's SHUTDOWN (ABI 1.2) must reach the hypervisor: the module
+ * never refuses op 6 with EINVAL. A hypervisor that has VM_SHUTDOWN answers
+ * like the other guest calls: ENOENT for a missing id, EPERM for the MVM.
+ * A hypervisor built before VM_SHUTDOWN landed answers NOT_SUPPORTED, which
+ * the module turns into EOPNOTSUPP. That is accepted (with a "note:" line),
+ * but only for both ids at once: a hypervisor that knows the call must tell
+ * the two apart.
+ */
+static void check_shutdown_op(int fd, uint32_t missing, uint32_t mvm_id)
+{
+	struct shyper_ioc_vm_control control = { .id = missing, .op = SHYPER_VM_OP_SHUTDOWN };
+	int rc_missing, errno_missing, rc_mvm, errno_mvm;
+
+	rc_missing = ioctl(fd, SHYPER_IOC_VM_CONTROL, &control);
+	errno_missing = errno;
+	control.id = mvm_id;
+	rc_mvm = ioctl(fd, SHYPER_IOC_VM_CONTROL, &control);
+	errno_mvm = errno;
+	if (rc_missing < 0 && errno_missing == EOPNOTSUPP &&
+	    rc_mvm < 0 && errno_mvm == EOPNOTSUPP) {
+		checks += 2;
+		printf("note: VM_CONTROL(shutdown): the hypervisor has no VM_SHUTDOWN yet (EOPNOTSUPP)\n");
+		return;
+	}
+	errno = errno_missing;
+	expect("VM_CONTROL(shutdown, missing id)", rc_missing, ENOENT);
+	errno = errno_mvm;
+	expect("VM_CONTROL(shutdown, MVM)", rc_mvm, EPERM);
+}
+
 /* The guest lifecycle ioctls (ABI 1.1), refusals only: no guest runs. */
 static void check_guest_calls(int fd)
 {
@@ -270,7 +308,7 @@ static void check_guest_calls(int fd)
 	expect("CONSOLE_READ(len max+1)", ioctl(fd, SHYPER_IOC_CONSOLE_READ, &console), EINVAL);
 	expect("CONSOLE_WRITE(len max+1)", ioctl(fd, SHYPER_IOC_CONSOLE_WRITE, &console), EINVAL);
 	for (op = 0; op < 3; op++) {
-		const uint32_t bad_op[3] = { 0, SHYPER_VM_OP_RESUME + 1, 0xffffffffU };
+		const uint32_t bad_op[3] = { 0, SHYPER_VM_OP_SHUTDOWN + 1, 0xffffffffU };
 
 		control = (struct shyper_ioc_vm_control){ .id = missing, .op = bad_op[op] };
 		snprintf(msg, sizeof(msg), "VM_CONTROL(op %#x)", bad_op[op]);
@@ -291,6 +329,7 @@ static void check_guest_calls(int fd)
 		snprintf(msg, sizeof(msg), "VM_CONTROL(op %u, MVM)", op);
 		expect(msg, ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), EPERM);
 	}
+	check_shutdown_op(fd, missing, mvm.id);
 	control = (struct shyper_ioc_vm_control){ .id = 0xffffffffU, .op = SHYPER_VM_OP_DESTROY };
 	expect("VM_CONTROL(destroy, id ~0)", ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), ENOENT);
 	console = (struct shyper_ioc_console){ .id = missing, .len = 16, .buf = (uintptr_t)data };
@@ -417,6 +456,210 @@ static int open_device(void)
 	return fd;
 }
 
+/* A PING cookie no other run or call of this one uses. */
+static uint64_t fresh_cookie(void)
+{
+	static uint64_t calls;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return ((uint64_t)now.tv_sec << 32 ^ (uint64_t)now.tv_nsec ^ (uint64_t)getpid() << 16) +
+	       ++calls;
+}
+
+static int wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLIN);
+}
+
+/*
+ * Reads fd (blocking in poll(), 5 s at most) until the PONG with cookie
+ * arrives; stores it in *pong. Returns 0 if it came, -1 if not. Events
+ * before it are skipped; a PONG for `unwanted` among them is a failure
+ * (pass 0 for none).
+ */
+static int read_pong(int fd, uint64_t cookie, uint64_t unwanted, struct shyper_event *pong,
+		     const char *who)
+{
+	struct shyper_event ev[8];
+	int waited_ms = 0, i;
+	ssize_t n;
+
+	while (waited_ms < 5000) {
+		if (!wait_readable(fd, 100)) {
+			waited_ms += 100;
+			continue;
+		}
+		n = read(fd, ev, sizeof(ev));
+		if (n < 0 || n % sizeof(ev[0])) {
+			printf("FAIL: %s: read gave %zd (%s), want whole events\n", who, n,
+			       n < 0 ? errno_name(errno) : "success");
+			failures++;
+			return -1;
+		}
+		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
+			if (ev[i].type != SHYPER_EVENT_PONG)
+				continue;
+			if (unwanted && ev[i].data[0] == unwanted) {
+				printf("FAIL: %s: got the PONG %#llx of a PING made before it opened\n",
+				       who, (unsigned long long)unwanted);
+				failures++;
+			}
+			if (ev[i].data[0] == cookie) {
+				*pong = ev[i];
+				return 0;
+			}
+		}
+	}
+	printf("FAIL: %s: no PONG for cookie %#llx within 5 s\n", who, (unsigned long long)cookie);
+	failures++;
+	return -1;
+}
+
+static int ping(int fd, uint64_t cookie, const char *what)
+{
+	if (ioctl(fd, SHYPER_IOC_PING, &cookie) == 0)
+		return 0;
+	printf("FAIL: %s: PING: %s\n", what, errno_name(errno));
+	failures++;
+	return -1;
+}
+
+/*
+ * Every open file gets every event posted after it was opened: two files
+ * both get one PONG (same seq), each file's poll() answers for itself, and
+ * a file opened after an event does not get it.
+ */
+static void check_events_every_reader(void)
+{
+	int first = open_device(), second = open_device(), late;
+	struct shyper_event pong_first, pong_second, pong_late, ev;
+	uint64_t cookie = fresh_cookie(), late_cookie = fresh_cookie();
+
+	checks += 6;
+	if (ping(first, cookie, "two readers") ||
+	    read_pong(first, cookie, 0, &pong_first, "first reader"))
+		goto out;
+	/* The first file has read it; the second still has it waiting. */
+	fcntl(first, F_SETFL, fcntl(first, F_GETFL) | O_NONBLOCK);
+	if (read(first, &ev, sizeof(ev)) >= 0 || errno != EAGAIN) {
+		printf("FAIL: first reader: more than the PONG to read, or not EAGAIN: %s\n",
+		       errno_name(errno));
+		failures++;
+	}
+	if (wait_readable(first, 0)) {
+		printf("FAIL: poll(first reader) says readable after it read everything\n");
+		failures++;
+	}
+	if (!wait_readable(second, 0)) {
+		printf("FAIL: poll(second reader) not readable though it has not read the PONG\n");
+		failures++;
+	}
+	if (read_pong(second, cookie, 0, &pong_second, "second reader"))
+		goto out;
+	if (pong_first.seq != pong_second.seq) {
+		printf("FAIL: the two readers got the PONG with seq %llu and %llu\n",
+		       (unsigned long long)pong_first.seq, (unsigned long long)pong_second.seq);
+		failures++;
+	}
+
+	/* Opened after the first PONG: it gets the next one, not that one. */
+	late = open_device();
+	if (!ping(second, late_cookie, "late reader") &&
+	    !read_pong(late, late_cookie, cookie, &pong_late, "late reader") &&
+	    pong_late.seq <= pong_first.seq) {
+		printf("FAIL: late reader: PONG seq %llu, not after the earlier %llu\n",
+		       (unsigned long long)pong_late.seq, (unsigned long long)pong_first.seq);
+		failures++;
+	}
+	if (!read_pong(first, late_cookie, 0, &ev, "first reader, second PONG") &&
+	    ev.seq != pong_late.seq) {
+		printf("FAIL: first and late reader got the second PONG with seq %llu and %llu\n",
+		       (unsigned long long)ev.seq, (unsigned long long)pong_late.seq);
+		failures++;
+	}
+	close(late);
+out:
+	close(first);
+	close(second);
+}
+
+/*
+ * kernel-module/shyper.h's SHYPER_EVENT_HISTORY: events the driver keeps.
+ * A reader further behind loses the oldest (and the kernel log says so).
+ */
+#define DRIVER_EVENT_HISTORY 256
+#define OVERRUN_PINGS (2 * DRIVER_EVENT_HISTORY + 44)
+
+/*
+ * A reader that does not keep up skips to the oldest event held: after
+ * OVERRUN_PINGS PONGs it reads exactly the last DRIVER_EVENT_HISTORY, in
+ * seq order without holes, the gap before them visible in seq. Meanwhile a
+ * reader that keeps up gets every PONG, and the hypervisor's ring (drained
+ * on each read) never fills: no PING is refused.
+ */
+static void check_events_overrun(void)
+{
+	static struct shyper_event got[OVERRUN_PINGS + 1];
+	int idle = open_device(), eager = open_device();
+	uint64_t first_seq = 0, last_seq = 0;
+	struct shyper_event ev;
+	int i, pongs = 0;
+	ssize_t n;
+
+	checks += 3;
+	fcntl(eager, F_SETFL, fcntl(eager, F_GETFL) | O_NONBLOCK);
+	fcntl(idle, F_SETFL, fcntl(idle, F_GETFL) | O_NONBLOCK);
+	for (i = 0; i < OVERRUN_PINGS; i++) {
+		uint64_t cookie = 0x5eed0000ULL + (uint64_t)i;
+
+		if (ping(eager, cookie, "overrun"))
+			goto out;
+		while (read(eager, &ev, sizeof(ev)) == (ssize_t)sizeof(ev)) {
+			if (ev.type != SHYPER_EVENT_PONG || ev.data[0] != cookie)
+				continue;
+			if (!first_seq)
+				first_seq = ev.seq;
+			last_seq = ev.seq;
+			pongs++;
+		}
+	}
+	if (pongs != OVERRUN_PINGS) {
+		printf("FAIL: overrun: the reader that kept up got %d of %d PONGs\n", pongs,
+		       OVERRUN_PINGS);
+		failures++;
+	}
+
+	n = read(idle, got, sizeof(got));
+	if (n != DRIVER_EVENT_HISTORY * (ssize_t)sizeof(got[0])) {
+		printf("FAIL: overrun: the idle reader read %zd bytes (%s), want %d events\n", n,
+		       n < 0 ? errno_name(errno) : "success", DRIVER_EVENT_HISTORY);
+		failures++;
+		goto out;
+	}
+	for (i = 1; i < DRIVER_EVENT_HISTORY; i++) {
+		if (got[i].seq != got[i - 1].seq + 1) {
+			printf("FAIL: overrun: seq %llu follows %llu\n",
+			       (unsigned long long)got[i].seq, (unsigned long long)got[i - 1].seq);
+			failures++;
+			goto out;
+		}
+	}
+	if (got[DRIVER_EVENT_HISTORY - 1].seq != last_seq ||
+	    got[0].seq != last_seq - DRIVER_EVENT_HISTORY + 1 || got[0].seq <= first_seq) {
+		printf("FAIL: overrun: the idle reader got seq %llu..%llu, PONGs were %llu..%llu\n",
+		       (unsigned long long)got[0].seq,
+		       (unsigned long long)got[DRIVER_EVENT_HISTORY - 1].seq,
+		       (unsigned long long)first_seq, (unsigned long long)last_seq);
+		failures++;
+	}
+out:
+	close(idle);
+	close(eager);
+}
+
 static uint64_t counter(void)
 {
 	uint64_t v;
@@ -503,14 +746,11 @@ static int print_hv_info(void)
 static int events(void)
 {
 	int fd = open_device();
-	struct timespec now;
 	struct shyper_event ev[4];
-	uint64_t cookie;
+	uint64_t cookie = fresh_cookie();
 	int waited_ms = 0, i;
 	ssize_t n;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	cookie = (uint64_t)now.tv_sec << 32 ^ (uint64_t)now.tv_nsec ^ (uint64_t)getpid();
 	if (ioctl(fd, SHYPER_IOC_PING, &cookie) < 0) {
 		fprintf(stderr, "shyper-ioctl-test: PING: %s\n", strerror(errno));
 		return 1;
@@ -545,6 +785,45 @@ static int events(void)
 	fprintf(stderr, "shyper-ioctl-test: no PONG for cookie %#llx within 5 s\n",
 		(unsigned long long)cookie);
 	return 1;
+}
+
+/*
+ * Opens the device, says "waiting" and then blocks in read() (no poll(),
+ * no O_NONBLOCK) until the PONG with cookie arrives; 10 s at most.
+ */
+static int wait_pong(uint64_t cookie)
+{
+	int fd = open_device();
+	struct shyper_event ev;
+	ssize_t n;
+
+	printf("waiting\n");
+	fflush(stdout);
+	alarm(10);
+	for (;;) {
+		n = read(fd, &ev, sizeof(ev));
+		if (n != (ssize_t)sizeof(ev)) {
+			fprintf(stderr, "shyper-ioctl-test: read gave %zd: %s\n", n,
+				n < 0 ? strerror(errno) : "not one event");
+			return 1;
+		}
+		if (ev.type == SHYPER_EVENT_PONG && ev.data[0] == cookie) {
+			printf("wait-pong: PONG %#llx (seq %llu)\n", (unsigned long long)cookie,
+			       (unsigned long long)ev.seq);
+			return 0;
+		}
+	}
+}
+
+static int ping_once(uint64_t cookie)
+{
+	int fd = open_device();
+
+	if (ioctl(fd, SHYPER_IOC_PING, &cookie) < 0) {
+		fprintf(stderr, "shyper-ioctl-test: PING: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 static int load_module(const char *path)
@@ -585,12 +864,17 @@ int main(int argc, char **argv)
 		return print_hv_info();
 	if (argc == 2 && !strcmp(argv[1], "--events"))
 		return events();
+	if (argc == 3 && !strcmp(argv[1], "--wait-pong"))
+		return wait_pong(strtoull(argv[2], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "--ping"))
+		return ping_once(strtoull(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "--load"))
 		return load_module(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--open-as"))
 		return open_as(strtol(argv[2], NULL, 0));
 	if (argc != 1) {
-		fprintf(stderr, "usage: shyper-ioctl-test [--bench N | --hv-info | --events | --load KO | --open-as UID]\n");
+		fprintf(stderr, "usage: shyper-ioctl-test [--bench N | --hv-info | --events | "
+			"--wait-pong COOKIE | --ping COOKIE | --load KO | --open-as UID]\n");
 		return 2;
 	}
 
@@ -602,6 +886,8 @@ int main(int argc, char **argv)
 	check_bad_numbers(fd);
 	check_read(fd);
 	close(fd);
+	check_events_every_reader();
+	check_events_overrun();
 	printf("shyper-ioctl-test: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

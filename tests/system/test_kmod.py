@@ -97,8 +97,34 @@ def test_non_root_cannot_open(board):
 
 @requires_hypervisor
 def test_ioctls_reject_bad_input(board):
+    marker = mark_dmesg(board, "ioctl-test")
     output = board.check(IOCTL_TEST)
     assert re.search(r"shyper-ioctl-test: \d+ checks, 0 failed", output), output
+    # Its overrun check let a reader fall 300 events behind: the driver
+    # says so in one line naming the reader. ("shyper-ioctl-te":
+    # the kernel keeps 15 characters of a command name.)
+    lost = [l for l in dmesg_since(board, marker) if "read events too slowly" in l]
+    assert len(lost) == 1 and re.search(
+        r"shyper-ioctl-te\[\d+\] read events too slowly: 300 lost \(300 by this file, "
+        r"\d+ by all readers\)$", lost[0]), lost
+    assert_dmesg_clean(board, marker)
+
+
+@requires_hypervisor
+def test_every_reader_gets_every_event(board):
+    """Two processes blocked in read() on /dev/shyper are both woken by one
+    PONG and both get it (with a single consumer, one would wait in vain)."""
+    waiters = " & ".join("%s --wait-pong 0x5a5a > /tmp/wait%d 2>&1" % (IOCTL_TEST, i)
+                         for i in (1, 2))
+    board.check("rm -f /tmp/wait1 /tmp/wait2; %s & true" % waiters)
+    # Both have opened the device before the PING (5 s at most).
+    board.check("for i in $(seq 50); do grep -q waiting /tmp/wait1 && grep -q waiting /tmp/wait2"
+                " && break; sleep 0.1; done; grep -q waiting /tmp/wait1 && grep -q waiting /tmp/wait2")
+    board.check(IOCTL_TEST + " --ping 0x5a5a")
+    board.check("wait")
+    out = board.check("cat /tmp/wait1 /tmp/wait2")
+    seqs = re.findall(r"wait-pong: PONG 0x5a5a \(seq (\d+)\)", out)
+    assert len(seqs) == 2 and seqs[0] == seqs[1], out
 
 
 @requires_hypervisor
