@@ -243,6 +243,8 @@ static int64_t guest_call(uint32_t fid, struct vm *caller, struct vcpu_regs *r)
 		return vm_pause(vm);
 	case SHYPER_HC_VM_RESUME:
 		return vm_resume(vm);
+	case SHYPER_HC_VM_SHUTDOWN:
+		return vm_shutdown(vm);
 	case SHYPER_HC_CONSOLE_READ:
 		return console_read_call(vm, caller, r->x[2], r->x[3], r->x[4], r);
 	case SHYPER_HC_CONSOLE_WRITE:
@@ -334,6 +336,7 @@ void hypercall_handle(struct vcpu *vcpu)
 	case SHYPER_HC_VM_RESUME:
 	case SHYPER_HC_CONSOLE_READ:
 	case SHYPER_HC_CONSOLE_WRITE:
+	case SHYPER_HC_VM_SHUTDOWN:
 		ret = guest_call(fid, caller, r);
 		break;
 	default:

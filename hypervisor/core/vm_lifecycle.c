@@ -4,6 +4,8 @@
  *
  *   create ──> defined ──start──> running <──pause/resume──> paused
  *                 ^                  │ stop, guest power-off/reset, crash
+ *                 │                  │ (shutdown presses the power button: the
+ *                 │                  │ guest powers off when it chooses)
  *                 │                  v
  *                 └──────start─── shut off / crashed ──destroy──> (free)
  *
@@ -164,6 +166,7 @@ int64_t vm_create(const struct shyper_vm_config *cfg, uint16_t *id)
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, cfg->vcpu_pcpu);
 	vconsole_init(&vm->console, SHYPER_GUEST_UART_BASE, 32 + SHYPER_GUEST_UART_SPI);
+	vgpio_init(&vm->gpio, SHYPER_GUEST_GPIO_BASE, 32 + SHYPER_GUEST_GPIO_SPI);
 	vm->state = VM_STATE_DEFINED;
 	*id = vm->id;
 	pr_info("vm %u (%s) created: %u vCPUs, %lu MiB at 0x%lx", vm->id, vm->name,
@@ -209,6 +212,7 @@ int64_t vm_start(struct vm *vm)
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, pins);
 	vconsole_reset(&vm->console);
+	vgpio_reset(&vm->gpio);
 	arch_vcpu_reset(&vm->vcpus[0], vm->entry, vm->dtb);
 	vm->vcpus[0].power = VCPU_ON;
 	vm->boot_counter = arch_counter();
@@ -221,6 +225,17 @@ int64_t vm_stop(struct vm *vm)
 	if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_PAUSED)
 		return SHYPER_E_BUSY;
 	vm_set_state(vm, VM_STATE_SHUTOFF, false);
+	return SHYPER_OK;
+}
+
+int64_t vm_shutdown(struct vm *vm)
+{
+	if (vm->state != VM_STATE_RUNNING)
+		return SHYPER_E_BUSY;
+	/* Like `virsh shutdown` on QEMU virt: the rest is up to the guest. */
+	if (!vgpio_press(vm, SHYPER_GUEST_POWER_GPIO))
+		return SHYPER_E_NOT_SUPPORTED; /* no power button (cannot happen for a guest) */
+	pr_info("vm %u (%s): power button pressed", vm->id, vm->name);
 	return SHYPER_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <hv/log.h>
 #include <hv/state.h>
 #include <hv/vgic.h>
+#include <hv/vgpio.h>
 #include <shyper/abi.h>
 #include "unit.h"
 
@@ -116,7 +117,8 @@ static void test_management_calls_denied_to_guests(void **state)
 {
 	struct vcpu *g = &gvm->vcpus[0];
 	const uint32_t calls[] = { SHYPER_HC_HV_INFO, SHYPER_HC_LOG_READ, SHYPER_HC_VM_LIST,
-				   SHYPER_HC_VM_INFO, SHYPER_HC_EVENT_SETUP, SHYPER_HC_EVENT_PING };
+				   SHYPER_HC_VM_INFO, SHYPER_HC_EVENT_SETUP, SHYPER_HC_EVENT_PING,
+				   SHYPER_HC_VM_SHUTDOWN };
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
@@ -124,6 +126,12 @@ static void test_management_calls_denied_to_guests(void **state)
 		assert_true(untouched(RAM_IPA, RAM_SIZE));
 	}
 	assert_int_equal(hv_state->events.ring_ipa, 0);
+	/* Not even for itself, nor for the MVM: a guest presses no power buttons. */
+	vgpio_init(&gvm->gpio, SHYPER_GUEST_GPIO_BASE, 32 + SHYPER_GUEST_GPIO_SPI);
+	assert_int_equal(call(g, SHYPER_HC_VM_SHUTDOWN, 3, 0, 0), SHYPER_E_DENIED);
+	assert_int_equal(call(g, SHYPER_HC_VM_SHUTDOWN, 0, 0, 0), SHYPER_E_DENIED);
+	assert_int_equal(gvm->gpio.presses, 0);
+	assert_int_equal(gvm->gpio.in, 0);
 }
 
 static void test_unknown_functions(void **state)

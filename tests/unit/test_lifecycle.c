@@ -11,6 +11,7 @@
 #include <hv/state.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
+#include <hv/vgpio.h>
 #include <shyper/abi.h>
 #include "unit.h"
 
@@ -308,7 +309,8 @@ static void test_load_start_stop_destroy(void **state)
 static void test_mvm_and_missing_vms(void **state)
 {
 	const uint32_t calls[] = { SHYPER_HC_VM_START, SHYPER_HC_VM_STOP, SHYPER_HC_VM_DESTROY,
-				   SHYPER_HC_VM_PAUSE, SHYPER_HC_VM_RESUME, SHYPER_HC_VM_LOAD };
+				   SHYPER_HC_VM_PAUSE, SHYPER_HC_VM_RESUME, SHYPER_HC_VM_LOAD,
+				   SHYPER_HC_VM_SHUTDOWN };
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
@@ -320,6 +322,8 @@ static void test_mvm_and_missing_vms(void **state)
 				 SHYPER_E_NO_ENTRY);
 	}
 	assert_int_equal(mvm->state, VM_STATE_RUNNING);
+	/* The MVM has no emulated power button to press. */
+	assert_int_equal(mvm->gpio.base, 0);
 }
 
 static void test_create_destroy_200_times(void **state)
@@ -399,6 +403,89 @@ static void test_console(void **state)
 			      0), SHYPER_E_BAD_ADDRESS);
 }
 
+static uint64_t gpio(struct vm *vm, uint64_t off, bool write, uint64_t val)
+{
+	assert_true(vgpio_mmio(&vm->vcpus[0], SHYPER_GUEST_GPIO_BASE + off, 1, write, &val));
+	return val;
+}
+
+#define GPIO_IBE 0x408
+#define GPIO_IEV 0x40c
+#define GPIO_IE 0x410
+#define GPIO_RIS 0x414
+#define GPIO_IC 0x41c
+#define POWER BIT(SHYPER_GUEST_POWER_GPIO)
+/* GPIODATA addressed with only the power button's bit in the mask */
+#define POWER_DATA (POWER << 2)
+
+static bool gpio_line_high(struct vm *vm)
+{
+	return vm->vgic.spi[SHYPER_GUEST_GPIO_SPI].flags & VIRQ_LINE_HIGH;
+}
+
+static void test_shutdown_presses_power_button(void **state)
+{
+	struct vm *vm;
+	uint16_t id;
+
+	(void)state;
+	good_config("polite");
+	assert_int_equal(create(), SHYPER_OK);
+	id = (uint16_t)caller->regs.x[1];
+	vm = &hv_state->vms[id];
+	/* Only a running guest can be asked. */
+	assert_int_equal(call(SHYPER_HC_VM_SHUTDOWN, id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(vm->gpio.presses, 0);
+	assert_int_equal(call(SHYPER_HC_VM_START, id, 0, 0, 0), SHYPER_OK);
+
+	/* The guest's gpio-keys: line 3 on both edges, enabled. */
+	gpio(vm, GPIO_IBE, true, POWER);
+	gpio(vm, GPIO_IE, true, POWER);
+	assert_false(gpio_line_high(vm));
+	assert_int_equal(call(SHYPER_HC_VM_SHUTDOWN, id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(vm->state, VM_STATE_RUNNING); /* the guest decides when */
+	assert_int_equal(gpio(vm, GPIO_RIS, false, 0), POWER);
+	assert_true(gpio_line_high(vm));
+	assert_contains(hv_state->log_ring, "power button pressed");
+	/* The guest acknowledges, then reads the key down: the button comes up. */
+	gpio(vm, GPIO_IC, true, POWER);
+	assert_false(gpio_line_high(vm));
+	assert_int_equal(gpio(vm, POWER_DATA, false, 0), POWER);
+	assert_true(gpio_line_high(vm));
+	gpio(vm, GPIO_IC, true, POWER);
+	assert_int_equal(gpio(vm, POWER_DATA, false, 0), 0);
+
+	/* A second request is a second press. */
+	assert_int_equal(call(SHYPER_HC_VM_SHUTDOWN, id, 0, 0, 0), SHYPER_OK);
+	assert_true(gpio_line_high(vm));
+	gpio(vm, GPIO_IC, true, POWER);
+	/* And a third before the guest looked: still a new edge. */
+	assert_int_equal(call(SHYPER_HC_VM_SHUTDOWN, id, 0, 0, 0), SHYPER_OK);
+	assert_true(gpio_line_high(vm));
+	assert_int_equal(gpio(vm, POWER_DATA, false, 0), POWER);
+	assert_int_equal(vm->gpio.presses, 3);
+
+	/* Paused or shut off: not running, refused, nothing pressed. */
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(call(SHYPER_HC_VM_SHUTDOWN, id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(call(SHYPER_HC_VM_STOP, id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(call(SHYPER_HC_VM_SHUTDOWN, id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(vm->gpio.presses, 3);
+
+	/* A restarted guest finds its PL061 out of reset, button up. */
+	assert_int_equal(call(SHYPER_HC_VM_START, id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(gpio(vm, GPIO_IE, false, 0), 0);
+	assert_int_equal(gpio(vm, GPIO_RIS, false, 0), 0);
+	assert_int_equal(gpio(vm, 0x3fc, false, 0), 0);
+	assert_false(gpio_line_high(vm));
+	/* Interrupt masked (rising edges only, GPIOIE clear): the press is
+	 * latched in RIS but the vGIC line stays low. */
+	gpio(vm, GPIO_IEV, true, POWER);
+	assert_int_equal(call(SHYPER_HC_VM_SHUTDOWN, id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(gpio(vm, GPIO_RIS, false, 0), POWER);
+	assert_false(gpio_line_high(vm));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -411,6 +498,7 @@ int main(void)
 		T(test_mvm_and_missing_vms),
 		T(test_create_destroy_200_times),
 		T(test_console),
+		T(test_shutdown_presses_power_button),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);

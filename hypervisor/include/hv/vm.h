@@ -11,6 +11,7 @@
 #include <hv/pgtable.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
+#include <hv/vgpio.h>
 
 #define MAX_PCPUS 8
 #define MAX_VMS 8
@@ -127,6 +128,7 @@ struct vm {
 	uint64_t gicr_base;
 	struct vgic_dist vgic;
 	struct vconsole console;
+	struct vgpio gpio;     /* guests' PL061 and power button; base 0 for the MVM */
 	struct vcpu vcpus[MAX_VCPUS];
 };
 

@@ -16,6 +16,8 @@ int64_t vm_load(struct vm *vm, ipaddr_t dst, const struct vm *caller, ipaddr_t s
 int64_t vm_start(struct vm *vm);
 int64_t vm_stop(struct vm *vm);
 int64_t vm_destroy(struct vm *vm);
+/* Ask a running guest to power off: press its power button (ABI 1.2). */
+int64_t vm_shutdown(struct vm *vm);
 int64_t vm_pause(struct vm *vm);
 int64_t vm_resume(struct vm *vm);
 /* A guest VM by id: NULL for the MVM, a free slot or a bad id. */
