@@ -23,8 +23,8 @@ MVM_INITRD := $(BUILD)/mvm/initramfs.cpio.gz
 MVM_ROOT := $(BUILD)/mvm-root
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all setup hypervisor kernel-module mvm-tools initramfs run check unit-test \
-	system-test fuzz bench clean distclean
+.PHONY: all setup hypervisor kernel-module mvm-tools examples test-guests initramfs run check \
+	unit-test system-test fuzz bench clean distclean
 
 all: hypervisor initramfs
 
@@ -46,12 +46,25 @@ kernel-module: setup
 mvm-tools: setup
 	@$(MAKE) --no-print-directory -C mvm-tools O=$(BUILD)/mvm-tools install DESTDIR=$(MVM_ROOT)
 
-# The tools' shared libraries go on a read-only disk the MVM mounts at
-# /lib/aarch64-linux-gnu; the rest of $(MVM_ROOT) goes into the initramfs.
-MVM_LIBDIR := lib/aarch64-linux-gnu
-initramfs: setup kernel-module mvm-tools
-	@packaging/mklibdisk.sh $(BUILD)/mvm/libs.img $(MVM_ROOT)/$(MVM_LIBDIR)
-	@MVM_LIBDISK_DIR=$(MVM_LIBDIR) packaging/mkinitramfs.sh $(MVM_INITRD) $(MVM_ROOT)
+# The examples of /usr/share/shyper/examples (VM definitions, the guest
+# kernel and the guest initramfs), installed into $(MVM_ROOT).
+examples: setup
+	@$(MAKE) --no-print-directory -C examples O=$(BUILD)/examples GUEST_KERNEL=$(MVM_KERNEL) \
+		install DESTDIR=$(MVM_ROOT)
+
+# The bare-metal test guest and its VM definitions (/usr/lib/shyper/tests).
+test-guests: setup
+	@$(MAKE) --no-print-directory -C tests/guests O=$(BUILD)/guests install DESTDIR=$(MVM_ROOT)
+
+# What is too big for the initramfs (the tools' shared libraries, the
+# examples' guest images) goes on a read-only system disk that the MVM
+# mounts at /system; the rest of $(MVM_ROOT) goes into the initramfs, with
+# links into /system in place of those folders.
+MVM_SYSDISK := $(BUILD)/mvm/system.img
+MVM_SYSDISK_DIRS := lib/aarch64-linux-gnu usr/share/shyper
+initramfs: setup kernel-module mvm-tools examples test-guests
+	@packaging/mksysdisk.sh $(MVM_SYSDISK) $(MVM_ROOT) $(MVM_SYSDISK_DIRS)
+	@MVM_SYSDISK_DIRS="$(MVM_SYSDISK_DIRS)" packaging/mkinitramfs.sh $(MVM_INITRD) $(MVM_ROOT)
 
 run: all
 	@packaging/shyper-board --hypervisor $(HV_IMAGE) --smp $(SMP) --mem $(MEM) \
@@ -92,8 +105,8 @@ bench: all
 clean:
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor clean
 	@rm -rf $(BUILD)/unit $(BUILD)/unit-lib $(BUILD)/fuzz $(BUILD)/results \
-		$(BUILD)/kernel-module $(BUILD)/mvm-tools \
-		$(MVM_ROOT) $(MVM_INITRD)
+		$(BUILD)/kernel-module $(BUILD)/mvm-tools $(BUILD)/guests $(BUILD)/examples \
+		$(MVM_ROOT) $(MVM_INITRD) $(MVM_SYSDISK)
 
 # Also forgets the downloaded kernel, busybox and libfdt.
 distclean:

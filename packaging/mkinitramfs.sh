@@ -3,12 +3,13 @@
 # kernel modules the MVM needs, as a gzip'd newc cpio.
 #
 # Usage: packaging/mkinitramfs.sh OUT.cpio.gz [EXTRA_DIR]
-#   MVM_LIBDISK_DIR  (environment) a folder of EXTRA_DIR that is left out
-#                    of the image because it comes on the MVM's library
-#                    disk instead (packaging/mklibdisk.sh); only an empty
-#                    mount point stays.
 #   EXTRA_DIR  a tree copied over the image root (tools, config files,
 #              modules under lib/modules/VERSION/: depmod runs after it).
+#   MVM_SYSDISK_DIRS  (environment) space-separated folders of EXTRA_DIR
+#              that are left out of the image because they come on the
+#              MVM's read-only system disk instead (packaging/mksysdisk.sh):
+#              each becomes a symbolic link to the same folder under
+#              /system, where /init mounts that disk.
 #
 # Inputs come from packaging/setup.sh's build-local downloads (build/deps/,
 # build/mvm/kernel-version). The image is rebuilt only when an input changed
@@ -23,6 +24,8 @@ extra_dir=${2:-}
 [[ -z $extra_dir || -d $extra_dir ]] || die "EXTRA_DIR '$extra_dir' is not a directory"
 
 packaging_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=packaging/kmodules.sh
+source "$packaging_dir/kmodules.sh"
 repo_root=$(dirname "$packaging_dir")
 deps_dir="$repo_root/build/deps"
 busybox="$deps_dir/busybox/bin/busybox"
@@ -39,15 +42,31 @@ modules_src="$deps_dir/kernel/lib/modules/$kernel_version"
 [[ -d $modules_src ]] || die "no modules for kernel $kernel_version in build/deps/kernel"
 command -v depmod >/dev/null || PATH=$PATH:/sbin:/usr/sbin
 command -v depmod >/dev/null || die "depmod not found (Debian package kmod; run packaging/setup.sh)"
+strip=${CROSS_COMPILE:-aarch64-linux-gnu-}strip
+command -v "$strip" >/dev/null || die "$strip not found (Debian package binutils-aarch64-linux-gnu)"
+
+# Where /init (packaging/mvm-init) mounts the system disk.
+sysdisk_mount=/system
+read -r -a sysdisk_dirs <<<"${MVM_SYSDISK_DIRS:-}"
+[[ ${#sysdisk_dirs[@]} -eq 0 || -n $extra_dir ]] || die "MVM_SYSDISK_DIRS needs an EXTRA_DIR"
+# find arguments that skip the system disk's folders of EXTRA_DIR.
+sysdisk_prune=()
+for dir in "${sysdisk_dirs[@]}"; do
+	[[ $dir != /* && $dir != *..* ]] || die "MVM_SYSDISK_DIRS: '$dir' is not a relative folder"
+	sysdisk_prune+=(-path "$extra_dir/$dir" -prune -o)
+done
 
 # --- Skip the build when nothing changed -------------------------------------
 input_signature() {
 	{
-		echo "modules: ${mvm_modules[*]} kernel: $kernel_version libdisk: ${MVM_LIBDISK_DIR:-}"
+		echo "modules: ${mvm_modules[*]} kernel: $kernel_version sysdisk: ${sysdisk_dirs[*]}"
 		find "$busybox" "$packaging_dir/mvm-init" "$packaging_dir/newc.py" \
-			"${BASH_SOURCE[0]}" "$modules_src/modules.builtin" \
-			${extra_dir:+"$extra_dir"} -printf '%p %s %T@ %m %l\n' | sort
-	} | sha256sum | cut -d' ' -f1
+			"$packaging_dir/kmodules.sh" "${BASH_SOURCE[0]}" "$modules_src/modules.builtin" \
+			-printf '%p %s %T@ %m %l\n'
+		if [[ -n $extra_dir ]]; then
+			find "$extra_dir" "${sysdisk_prune[@]}" -printf '%p %s %T@ %m %l\n'
+		fi
+	} | sort | sha256sum | cut -d' ' -f1
 }
 signature=$(input_signature)
 if [[ -f $out && -f $out.inputs && $(<"$out.inputs") == "$signature" ]]; then
@@ -57,44 +76,9 @@ fi
 stage=$(mktemp -d "${TMPDIR:-/tmp}/shyper-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
-# --- Module closure ------------------------------------------------------------
-# Map module name (dashes folded to underscores, as the kernel does) to .ko.
-declare -A ko_path
-while IFS= read -r ko; do
-	name=$(basename "$ko" .ko)
-	ko_path[${name//-/_}]=$ko
-done < <(find "$modules_src/kernel" -name '*.ko')
-
-declare -A wanted
-add_module() {
-	local name=${1//-/_} dep deps
-	[[ -n ${wanted[$name]:-} ]] && return 0
-	[[ -n ${ko_path[$name]:-} ]] || {
-		# Built into the kernel: nothing to ship.
-		grep -q "/${name}.ko\$" "$modules_src/modules.builtin" && return 0
-		grep -q "/${name//_/-}.ko\$" "$modules_src/modules.builtin" && return 0
-		die "module $name not found for kernel $kernel_version"
-	}
-	wanted[$name]=1
-	deps=$(modinfo -F depends "${ko_path[$name]}")
-	for dep in ${deps//,/ }; do
-		add_module "$dep"
-	done
-}
-for module in "${mvm_modules[@]}"; do
-	add_module "$module"
-done
-
-modules_dst="$stage/lib/modules/$kernel_version"
-mkdir -p "$modules_dst"
-for name in "${!wanted[@]}"; do
-	rel=${ko_path[$name]#"$modules_src"/}
-	mkdir -p "$modules_dst/$(dirname "$rel")"
-	cp "${ko_path[$name]}" "$modules_dst/$rel"
-done
-cp "$modules_src"/modules.builtin "$modules_src"/modules.order "$modules_dst"/
-[[ -f $modules_src/modules.builtin.modinfo ]] &&
-	cp "$modules_src/modules.builtin.modinfo" "$modules_dst"/
+# --- Kernel modules ------------------------------------------------------------
+kmodules_install "$modules_src" "$stage/lib/modules/$kernel_version" "${mvm_modules[@]}" ||
+	die "cannot gather the kernel modules"
 
 # --- Root file system ------------------------------------------------------------
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,mnt,root,etc}
@@ -108,11 +92,28 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd"
 echo 'root:x:0:' >"$stage/etc/group"
 
 if [[ -n $extra_dir ]]; then
-	cp -a "$extra_dir"/. "$stage"/
-	if [[ -n ${MVM_LIBDISK_DIR:-} ]]; then
-		rm -rf "${stage:?}/$MVM_LIBDISK_DIR"
-		mkdir -p "$stage/$MVM_LIBDISK_DIR"
-	fi
+	# Everything but the system disk's folders, which become links into it.
+	tar_excludes=()
+	for dir in "${sysdisk_dirs[@]}"; do
+		tar_excludes+=("--exclude=./$dir")
+	done
+	tar -C "$extra_dir" --anchored "${tar_excludes[@]}" -cf - . | tar -C "$stage" -xf -
+	for dir in "${sysdisk_dirs[@]}"; do
+		rm -rf "${stage:?}/$dir"
+		mkdir -p "$(dirname "$stage/$dir")"
+		ln -s "$sysdisk_mount/$dir" "$stage/$dir"
+	done
+	# Run-time files only, as a Debian runtime package would have them: no
+	# development files (nothing is compiled in the MVM) and no debug
+	# sections (they are a third of some binaries, and every byte here is
+	# unpacked at every boot).
+	rm -rf "$stage/usr/include" "$stage/usr/lib/pkgconfig"
+	find "$stage" -name '*.a' -type f -delete
+	while IFS= read -r -d '' file; do
+		if [[ $(head -c 4 "$file" | tr -d '\0') == $'\x7fELF' ]]; then
+			"$strip" --strip-debug "$file" || die "cannot strip $file"
+		fi
+	done < <(find "$stage/usr" -type f -print0)
 fi
 
 # After EXTRA_DIR, which may bring modules of its own (lib/modules/VERSION/
@@ -124,4 +125,4 @@ mkdir -p "$(dirname "$out")"
 /usr/bin/python3 "$packaging_dir/newc.py" "$out" "$stage" \
 	--node /dev/console:0600:c:5:1 --node /dev/null:0666:c:1:3
 echo "$signature" >"$out.inputs"
-echo "mkinitramfs: wrote $out ($(du -h "$out" | cut -f1), modules: ${!wanted[*]})"
+echo "mkinitramfs: wrote $out ($(du -h "$out" | cut -f1), modules: $kmodules_installed)"

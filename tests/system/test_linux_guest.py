@@ -1,35 +1,40 @@
-"""A Linux guest boots to user space beside the MVM and powers itself off.
+"""The example Linux guest the MVM ships (examples/linux-guest.xml): its
+files are in the MVM, its initramfs handles the power button, it boots to
+user space beside the MVM under Shyper and powers itself off, and, as
+shipped, it runs from `shyperctl vm create` and shuts down when
+`shyperctl vm stop` presses its power button.
 
-The guest is Debian's arm64 kernel (the MVM's own) with a one-file busybox
-initramfs and a hand-written device tree of the guest machine docs/abi.md
-describes, loaded by tests/mvm/shyper-guest-run. Its vCPU shares pCPU 1
-with the MVM's vCPU 1, so this also exercises time slicing, WFI blocking,
-the emulated GICv3 and PL011, the timer and guest PSCI.
+The guest is Debian's arm64 kernel (the MVM's own) with the initramfs of
+packaging/mkguestinitramfs.sh, both from /usr/share/shyper/examples/ on the
+MVM's system disk. One test loads it with tests/mvm/shyper-guest-run and a
+hand-written device tree of the guest machine docs/abi.md describes; its
+vCPU shares pCPU 1 with the MVM's vCPU 1, so this also exercises time
+slicing, WFI blocking, the emulated GICv3 and PL011, the timer and guest
+PSCI.
 """
 
 import os
-import shutil
+import re
 import subprocess
-import sys
+import time
 
+import pexpect
 import pytest
 
-from conftest import REPO_ROOT, requires_hypervisor
-
-pytestmark = requires_hypervisor
-
-sys.path.insert(0, os.path.join(REPO_ROOT, "packaging"))
-import newc  # noqa: E402  (the project's own cpio writer)
+from conftest import BOOT_TIMEOUT, REPO_ROOT, ConsoleLog, requires_hypervisor
 
 GUEST_RUN = "/usr/lib/shyper/tests/shyper-guest-run"
+EXAMPLES = "/usr/share/shyper/examples"
+GUEST_KERNEL = EXAMPLES + "/guest-Image"
+GUEST_INITRD = EXAMPLES + "/guest-initramfs.cpio.gz"
+# The same files on the host, as the build installed them into the MVM.
+HOST_EXAMPLES = os.path.join(REPO_ROOT, "build", "mvm-root", "usr", "share", "shyper",
+                             "examples")
 INITRD_IPA = 0x44000000
 GUEST_MEM = 128 << 20
 
-GUEST_INIT = b"""#!/bin/sh
-/bin/busybox mount -t proc proc /proc
-echo "guest user space reached on $(/bin/busybox grep -c ^processor /proc/cpuinfo) CPU"
-/bin/busybox poweroff -f
-"""
+USER_SPACE_LINE = "shyper-guest: user space reached"
+POWER_BUTTON_LINE = "shyper-guest: power button pressed, powering off"
 
 GUEST_DTS = """/dts-v1/;
 / {
@@ -39,7 +44,7 @@ GUEST_DTS = """/dts-v1/;
 	model = "shyper test guest";
 	interrupt-parent = <&gic>;
 	chosen {
-		bootargs = "console=ttyAMA0 rdinit=/init";
+		bootargs = "console=ttyAMA0 rdinit=/init shyper_selftest";
 		stdout-path = "/pl011@9000000";
 		linux,initrd-start = <0x0 %(initrd_start)#x>;
 		linux,initrd-end = <0x0 %(initrd_end)#x>;
@@ -77,40 +82,140 @@ GUEST_DTS = """/dts-v1/;
 """
 
 
-def make_guest_files(share):
-    """Kernel, initramfs and device tree of the guest, in the host share."""
-    shutil.copy(os.path.join(REPO_ROOT, "build", "mvm", "Image"),
-                os.path.join(share, "guest-Image"))
-    writer = newc.NewcWriter()
-    writer.add_dir("bin")
-    writer.add_dir("proc")
-    writer.add_dir("dev")
-    writer.add_node("dev/console", 0o600, "c", 5, 1)
-    with open(os.path.join(REPO_ROOT, "build", "deps", "busybox", "bin", "busybox"), "rb") as f:
-        writer.add_file("bin/busybox", f.read(), 0o755)
-    writer.add_symlink("bin/sh", "busybox")
-    writer.add_file("init", GUEST_INIT, 0o755)
-    initrd = os.path.join(share, "guest-initrd.cpio.gz")
-    with open(initrd, "wb") as f:
-        f.write(newc.gzip_bytes(writer.finish()))
-    dts = GUEST_DTS % {"initrd_start": INITRD_IPA,
-                       "initrd_end": INITRD_IPA + os.path.getsize(initrd),
+def host_example(name):
+    path = os.path.join(HOST_EXAMPLES, name)
+    if not os.path.isfile(path):
+        pytest.fail("%s not built (make all)" % path)
+    return path
+
+
+def test_examples_are_shipped_in_the_mvm(board):
+    # Every file the shipped definitions name is there, on the read-only
+    # system disk, and is the one the build made.
+    listing = board.check("ls %s" % EXAMPLES).split()
+    for name in ("linux-guest.xml", "baremetal.xml", "baremetal-hello.bin",
+                 "guest-Image", "guest-initramfs.cpio.gz"):
+        assert name in listing, listing
+    for xml in ("linux-guest.xml", "baremetal.xml"):
+        paths = re.findall(r"<(?:kernel|initrd)>([^<]+)<",
+                           board.check("cat %s/%s" % (EXAMPLES, xml)))
+        assert paths, xml
+        for path in paths:
+            board.check("test -f %s" % path)
+    for name in ("guest-Image", "guest-initramfs.cpio.gz"):
+        size = board.check("stat -c %%s %s/%s" % (EXAMPLES, name)).strip()
+        assert int(size) == os.path.getsize(host_example(name)), name
+    mounts = board.check("grep ' /system ' /proc/mounts")
+    assert " ext4 ro" in mounts, mounts
+    # The tools' libraries come from the same disk.
+    assert board.check("readlink /lib/aarch64-linux-gnu").strip() == \
+        "/system/lib/aarch64-linux-gnu"
+
+
+def test_guest_initramfs_powers_off_on_the_power_button():
+    # Plain QEMU virt, no hypervisor: it has the same PL061 and gpio-keys
+    # power button as Shyper's guest machine, and its monitor's
+    # system_powerdown presses it.
+    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a57",
+           "-smp", "2", "-m", "256M", "-nographic", "-no-reboot",
+           "-kernel", host_example("guest-Image"),
+           "-initrd", host_example("guest-initramfs.cpio.gz"),
+           "-append", "console=ttyAMA0 quiet rdinit=/init"]
+    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                          timeout=BOOT_TIMEOUT, dimensions=(50, 200))
+    log = ConsoleLog()
+    child.logfile_read = log
+    prompt = r"root@guest:[^\r\n]*# "
+    try:
+        child.expect_exact(USER_SPACE_LINE)
+        child.expect_exact("shyper-guest: ready")
+        child.expect(prompt)
+        child.sendline("cat /sys/class/input/event*/device/name; lsmod | cut -d' ' -f1")
+        child.expect(prompt)
+        listed = child.before
+        assert "gpio-keys" in listed
+        for module in ("gpio_keys", "evdev", "virtio_mmio", "virtio_blk", "virtio_net",
+                       "virtio_console"):
+            assert module in listed, module
+        # Ctrl-A c: QEMU's monitor and back.
+        child.send("\x01c")
+        child.expect_exact("(qemu)")
+        child.sendline("system_powerdown")
+        child.send("\x01c")
+        child.expect_exact(POWER_BUTTON_LINE, timeout=60)
+        child.expect_exact("shyper-guest: poweroff", timeout=60)
+        # PSCI SYSTEM_OFF ends QEMU.
+        child.expect(pexpect.EOF, timeout=60)
+    except (pexpect.TIMEOUT, pexpect.EOF) as err:
+        pytest.fail("%s\n--- console tail ---\n%s" % (type(err).__name__, log.tail()),
+                    pytrace=False)
+    finally:
+        child.close(force=True)
+
+
+@requires_hypervisor
+def test_linux_guest_boots_and_powers_off(board, share_dir):
+    initrd_size = os.path.getsize(host_example("guest-initramfs.cpio.gz"))
+    dts = GUEST_DTS % {"initrd_start": INITRD_IPA, "initrd_end": INITRD_IPA + initrd_size,
                        "mem": GUEST_MEM}
     subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb",
-                    "-o", os.path.join(share, "guest.dtb"), "-"],
+                    "-o", os.path.join(share_dir, "linux-guest.dtb"), "-"],
                    input=dts.encode(), check=True)
-
-
-def test_linux_guest_boots_and_powers_off(board, share_dir):
-    make_guest_files(share_dir)
     status, output = board.run(
-        "%s --memory %d --timeout 150 --dtb /mnt/share/guest.dtb "
-        "--initrd /mnt/share/guest-initrd.cpio.gz --initrd-ipa %#x "
-        "/mnt/share/guest-Image 2>&1 | grep -E 'Machine model|GICv3: CPU0|user space|shut off'"
-        % (GUEST_RUN, GUEST_MEM, INITRD_IPA), timeout=200)
+        "%s --memory %d --timeout 150 --dtb /mnt/share/linux-guest.dtb "
+        "--initrd %s --initrd-ipa %#x %s 2>&1 "
+        "| grep -E 'Machine model|GICv3: CPU0|shyper-guest|shut off'"
+        % (GUEST_RUN, GUEST_MEM, GUEST_INITRD, INITRD_IPA, GUEST_KERNEL), timeout=200)
     assert "Machine model: shyper test guest" in output, output
     assert "GICv3: CPU0: found redistributor 0" in output, output
-    assert "guest user space reached on 1 CPU" in output, output
+    assert USER_SPACE_LINE in output, output
+    assert "shyper-guest: 1 CPUs, power button: none" in output, output
+    assert "shyper-guest: poweroff" in output, output
     assert "shut off and destroyed" in output, output
     # The MVM carries on, and the guest's memory went back to the pool.
     assert board.check("shyperctl vm list").count("\n") == 2
+
+
+def guest_console(board, name, seconds, keys=None):
+    """What `shyperctl vm console` shows in SECONDS (then SIGTERM), after
+    typing KEYS (a line) into the guest's console if given."""
+    feed = "printf '%s\\n' |" % keys if keys else ""
+    _, output = board.run("%s timeout %d shyperctl vm console %s %s 2>&1"
+                          % (feed, seconds, name, "" if keys else "</dev/null"),
+                          timeout=seconds + 30)
+    return output
+
+
+@requires_hypervisor
+def test_shipped_linux_guest_runs_and_shuts_down_on_its_power_button(board):
+    # What a user does after `make run`, with the definition as shipped:
+    # two vCPUs on pCPUs 2 and 3, the device tree from libshyper.
+    status, _ = board.run("shyperctl vm create --help >/dev/null 2>&1")
+    if status != 0:
+        pytest.skip("shyperctl vm create is not there yet")
+    name = "linux-guest"
+    try:
+        board.check("shyperctl vm create %s/linux-guest.xml" % EXAMPLES, timeout=120)
+        deadline = time.time() + 240
+        seen = ""
+        while "shyper-guest: ready" not in seen and time.time() < deadline:
+            seen += guest_console(board, name, 3)
+        assert USER_SPACE_LINE in seen, seen
+        assert "shyper-guest: ready" in seen, seen
+        assert "cannot load" not in seen, seen
+        seen = guest_console(board, name, 8,
+                             "echo cpus=$(nproc); cat /sys/class/input/event*/device/name")
+        assert "cpus=2" in seen, seen
+        assert "gpio-keys" in seen, seen
+        # A graceful stop presses the power button; the guest's /init
+        # powers it off.
+        board.check("(timeout 90 shyperctl vm console %s </dev/null >/tmp/linux-guest.out 2>&1 &)"
+                    % name)
+        out = board.check("shyperctl vm stop --timeout 60 %s" % name, timeout=120)
+        assert out.strip() == "VM '%s' shut down" % name, out
+        time.sleep(1)
+        seen = board.check("cat /tmp/linux-guest.out")
+        assert POWER_BUTTON_LINE in seen, seen
+    finally:
+        board.run("shyperctl vm destroy %s >/dev/null 2>&1; shyperctl vm undefine %s "
+                  ">/dev/null 2>&1" % (name, name))
