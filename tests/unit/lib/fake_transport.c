@@ -83,6 +83,84 @@ void fake_console_append(const char *text)
 	fake.console_written += len;
 }
 
+struct shyper_vm_info *fake_vm(uint32_t id)
+{
+	for (unsigned int i = 0; i < fake.vm_count; i++)
+		if (fake.vms[i].id == id)
+			return &fake.vms[i];
+	return NULL;
+}
+
+struct shyper_vm_info *fake_vm_named(const char *name)
+{
+	for (unsigned int i = 0; i < fake.vm_count; i++)
+		if (!strncmp(fake.vms[i].name, name, SHYPER_NAME_LEN))
+			return &fake.vms[i];
+	return NULL;
+}
+
+/* The guests about to power off (fake_guest_powers_off()) have been looked
+ * at once more: those whose time has come do. */
+static void button_look(void)
+{
+	for (unsigned int i = 0; i < fake.press_count;) {
+		struct fake_press *press = &fake.presses[i];
+		struct shyper_vm_info *vm = fake_vm(press->id);
+
+		/* A paused guest cannot act on the press until it runs again. */
+		if (vm && vm->state == SHYPER_VM_PAUSED) {
+			i++;
+			continue;
+		}
+		if (press->looks_left > 1) {
+			press->looks_left--;
+			i++;
+			continue;
+		}
+		if (vm && vm->state == SHYPER_VM_RUNNING)
+			vm->state = SHYPER_VM_SHUTOFF;
+		*press = fake.presses[--fake.press_count];
+	}
+}
+
+static void button_forget(uint32_t id)
+{
+	for (unsigned int i = 0; i < fake.press_count; i++) {
+		if (fake.presses[i].id == id) {
+			fake.presses[i] = fake.presses[--fake.press_count];
+			return;
+		}
+	}
+}
+
+void fake_guest_powers_off(uint32_t id, unsigned int looks)
+{
+	button_forget(id);
+	fake.presses[fake.press_count].id = id;
+	fake.presses[fake.press_count].looks_left = looks;
+	fake.press_count++;
+}
+
+uint64_t fake_hash(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t hash = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		hash = (hash ^ p[i]) * 0x100000001b3ULL;
+	return hash;
+}
+
+const struct fake_load *fake_load_at(uint32_t id, uint64_t ipa)
+{
+	unsigned int n = fake.load_count < FAKE_MAX_LOADS ? fake.load_count : FAKE_MAX_LOADS;
+
+	while (n--)
+		if (fake.loads[n].id == id && fake.loads[n].ipa == ipa)
+			return &fake.loads[n];
+	return NULL;
+}
+
 void fake_post_event(uint32_t type, uint32_t vm_id, uint64_t data0)
 {
 	struct shyper_event *ev = &fake.events[fake.event_count++];
@@ -147,6 +225,7 @@ static int vm_list(struct shyper_ioc_vm_list *req)
 		return -EINVAL;
 	if (req->max > fake.vm_list_max_seen)
 		fake.vm_list_max_seen = req->max;
+	button_look();
 	for (unsigned int i = 0; i < fake.vm_count && i < req->max; i++)
 		out[i] = fake.vms[i];
 	req->count = fake.vm_count;
@@ -157,6 +236,7 @@ static int vm_info(struct shyper_ioc_vm_info *req)
 {
 	if (req->reserved)
 		return -EINVAL;
+	button_look();
 	for (unsigned int i = 0; i < fake.vm_count; i++) {
 		if (fake.vms[i].id == req->id) {
 			req->info = fake.vms[i];
@@ -166,18 +246,10 @@ static int vm_info(struct shyper_ioc_vm_info *req)
 	return -ENOENT;
 }
 
-static struct shyper_vm_info *find_vm(uint32_t id)
-{
-	for (unsigned int i = 0; i < fake.vm_count; i++)
-		if (fake.vms[i].id == id)
-			return &fake.vms[i];
-	return NULL;
-}
-
 /* A guest VM by id, as the hypervisor finds it: the MVM is refused. */
 static int find_guest(uint32_t id, struct shyper_vm_info **vm)
 {
-	*vm = find_vm(id);
+	*vm = fake_vm(id);
 	if (!*vm)
 		return -ENOENT;
 	return (*vm)->type == SHYPER_VM_MVM ? -EPERM : 0;
@@ -203,9 +275,17 @@ static int vm_create(struct shyper_ioc_vm_create *req)
 		return -ENOMEM;
 	if (fake.vm_count >= fake.hv.vm_max)
 		return -ENOSPC;
-	while (find_vm(id))
+	while (fake_vm(id))
 		id++;
 	vm = fake_add_vm(id, cfg->name);
+	/* The hypervisor lists its VMs in id order (an id is a slot). */
+	for (unsigned int i = fake.vm_count - 1; i > 0 && fake.vms[i - 1].id > id; i--) {
+		struct shyper_vm_info created = fake.vms[i];
+
+		fake.vms[i] = fake.vms[i - 1];
+		fake.vms[i - 1] = created;
+		vm = &fake.vms[i - 1];
+	}
 	vm->state = SHYPER_VM_DEFINED;
 	vm->vcpu_count = cfg->vcpu_count;
 	vm->memory = cfg->memory;
@@ -239,6 +319,15 @@ static int vm_load(struct shyper_ioc_vm_load *req)
 			fake.guest_ram[at] = ((const uint8_t *)(uintptr_t)req->buf)[i];
 	}
 	fake.loaded += req->len;
+	if (fake.load_count < FAKE_MAX_LOADS) {
+		struct fake_load *load = &fake.loads[fake.load_count];
+
+		load->id = req->id;
+		load->ipa = req->guest_ipa;
+		load->len = req->len;
+		load->hash = fake_hash((const void *)(uintptr_t)req->buf, (size_t)req->len);
+	}
+	fake.load_count++;
 	return 0;
 }
 
@@ -248,8 +337,11 @@ static int vm_control(struct shyper_ioc_vm_control *req)
 	uint32_t state;
 	int rc;
 
-	if (req->op < SHYPER_VM_OP_START || req->op > SHYPER_VM_OP_RESUME)
+	if (req->op < SHYPER_VM_OP_START || req->op > SHYPER_VM_OP_SHUTDOWN)
 		return -EINVAL;
+	fake.ops[req->op]++;
+	if (fake.fail_op_errno && fake.fail_op == req->op)
+		return -fake.fail_op_errno;
 	rc = find_guest(req->id, &vm);
 	if (rc)
 		return rc;
@@ -263,11 +355,13 @@ static int vm_control(struct shyper_ioc_vm_control *req)
 		if (state != SHYPER_VM_DEFINED && state != SHYPER_VM_SHUTOFF)
 			return -EBUSY;
 		vm->state = SHYPER_VM_RUNNING;
+		button_forget(vm->id); /* a restart releases the button */
 		break;
 	case SHYPER_VM_OP_STOP:
 		if (state != SHYPER_VM_RUNNING && state != SHYPER_VM_PAUSED)
 			return -EBUSY;
 		vm->state = SHYPER_VM_SHUTOFF;
+		button_forget(vm->id);
 		break;
 	case SHYPER_VM_OP_PAUSE:
 		if (state != SHYPER_VM_RUNNING)
@@ -284,7 +378,18 @@ static int vm_control(struct shyper_ioc_vm_control *req)
 			return -EBUSY;
 		fake.hv.pool_free += vm->memory;
 		fake.hv.vm_count--;
-		*vm = fake.vms[--fake.vm_count];
+		button_forget(vm->id);
+		/* The others keep their order (id order, as listed). */
+		memmove(vm, vm + 1, (size_t)(&fake.vms[--fake.vm_count] - vm) * sizeof(*vm));
+		break;
+	case SHYPER_VM_OP_SHUTDOWN:
+		if (state != SHYPER_VM_RUNNING)
+			return -EBUSY;
+		if (fake.button == FAKE_BUTTON_POWERS_OFF) {
+			vm->state = SHYPER_VM_SHUTOFF;
+		} else if (fake.button == FAKE_BUTTON_DELAYED) {
+			fake_guest_powers_off(vm->id, fake.button_delay_looks);
+		}
 		break;
 	}
 	return 0;

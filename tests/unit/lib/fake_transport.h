@@ -2,7 +2,9 @@
 /*
  * A fake /dev/shyper for libshyper's host tests: linked in place of
  * lib/transport.c, it answers the ioctls from the canned state below and
- * can fail any of them (or the open) with a chosen errno.
+ * can fail any of them (or the open) with a chosen errno. It also plays
+ * the guests' part where the tests need one (powering off when their
+ * power button is pressed) and records what VMs were given (loads, ops).
  */
 #ifndef FAKE_TRANSPORT_H
 #define FAKE_TRANSPORT_H
@@ -17,6 +19,22 @@
 #define FAKE_IOC_SLOTS 32 /* indexed by _IOC_NR */
 #define FAKE_GUEST_RAM (1u << 20) /* what the fake keeps of each guest's RAM */
 #define FAKE_CONSOLE_MAX 4096
+#define FAKE_MAX_LOADS 32
+
+/* What a guest does when VM_CONTROL op SHUTDOWN presses its power button. */
+enum fake_button {
+	FAKE_BUTTON_POWERS_OFF = 0, /* it powers off at once (the default) */
+	FAKE_BUTTON_DELAYED,        /* ... once it has been looked at button_delay_looks times */
+	FAKE_BUTTON_IGNORED,        /* it keeps running */
+};
+
+/* One VM_LOAD the fake accepted. */
+struct fake_load {
+	uint32_t id;
+	uint64_t ipa;
+	uint64_t len;
+	uint64_t hash;                  /* fake_hash() of all LEN bytes */
+};
 
 struct fake_device {
 	int open_errno;                 /* open fails with this errno */
@@ -57,6 +75,20 @@ struct fake_device {
 	size_t console_in_len;
 	size_t console_fifo;            /* bytes CONSOLE_WRITE accepts per call */
 	unsigned int control_busy;      /* VM_CONTROL says EBUSY this many times first */
+
+	/* Lifecycle records (ABI 1.2) for the managed-VM tests. */
+	unsigned int ops[SHYPER_VM_OP_SHUTDOWN + 1]; /* VM_CONTROL calls, by op */
+	uint32_t fail_op;               /* VM_CONTROL of this op fails ... */
+	int fail_op_errno;              /* ... with this errno (0: it does not) */
+	struct fake_load loads[FAKE_MAX_LOADS]; /* accepted VM_LOADs, in order */
+	unsigned int load_count;        /* all of them, even past FAKE_MAX_LOADS */
+	enum fake_button button;        /* what guests do on a power-button press */
+	unsigned int button_delay_looks; /* FAKE_BUTTON_DELAYED: VM_INFO/VM_LIST calls */
+	struct fake_press {
+		uint32_t id;
+		unsigned int looks_left;
+	} presses[FAKE_MAX_VMS];        /* guests about to power off */
+	unsigned int press_count;
 };
 
 extern struct fake_device fake;
@@ -76,5 +108,20 @@ void fake_console_append(const char *text);
 
 /* Queues an event for read(). */
 void fake_post_event(uint32_t type, uint32_t vm_id, uint64_t data0);
+
+/* The fake's VM with that id or name, or NULL. */
+struct shyper_vm_info *fake_vm(uint32_t id);
+struct shyper_vm_info *fake_vm_named(const char *name);
+
+/* VM ID powers itself off (running -> shut off) once it has been looked at
+ * (VM_INFO or VM_LIST) LOOKS times, as a guest does some time after its
+ * power button was pressed. */
+void fake_guest_powers_off(uint32_t id, unsigned int looks);
+
+/* FNV-1a of LEN bytes, as struct fake_load's hash. */
+uint64_t fake_hash(const void *data, size_t len);
+
+/* The last accepted VM_LOAD into VM ID at IPA, or NULL. */
+const struct fake_load *fake_load_at(uint32_t id, uint64_t ipa);
 
 #endif /* FAKE_TRANSPORT_H */

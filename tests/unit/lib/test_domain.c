@@ -588,11 +588,13 @@ static void test_examples_parse(void **state)
 						  &dom, &diag), 0);
 	assert_int_equal(diag.count, 0);
 	assert_string_equal(dom->name, "linux-guest");
-	assert_int_equal(dom->memory, 128ULL << 20);
-	assert_int_equal(dom->vcpu_count, 1);
+	assert_int_equal(dom->memory, 256ULL << 20);
+	assert_int_equal(dom->vcpu_count, 2);
+	assert_int_equal(dom->vcpu_pcpu[0], 2);
+	assert_int_equal(dom->vcpu_pcpu[1], 3);
 	assert_string_equal(dom->kernel, "/usr/share/shyper/examples/guest-Image");
 	assert_string_equal(dom->initrd, "/usr/share/shyper/examples/guest-initramfs.cpio.gz");
-	assert_string_equal(dom->cmdline, "console=ttyAMA0 rdinit=/init");
+	assert_string_equal(dom->cmdline, "console=ttyAMA0 earlycon quiet rdinit=/init");
 	assert_int_equal(dom->consoles[0].target, SHYPER_CONSOLE_SERIAL);
 	shyper_domain_free(dom);
 	shyper_domain_diag_free(&diag);
