@@ -215,9 +215,33 @@ static int write_atomic(struct shyper *h, const char *path, const char *data, si
 /* ---- Definitions --------------------------------------------------------------- */
 
 /* Reads NAME's definition; SHYPER_ERR_NO_ENTRY when there is none. */
-static int def_read(struct shyper *h, const char *name, struct shyper_domain **dom)
+/* Parses the definition at PATH, which must be NAME's. */
+static int def_parse(struct shyper *h, const char *path, const char *name,
+		     struct shyper_domain **dom)
 {
 	struct shyper_domain_diag diag = { 0 };
+	int rc = shyper_domain_parse_file(path, dom, &diag);
+
+	if (rc) {
+		const char *first = diag.count ? diag.entries[0].message : shyper_strerror(rc);
+
+		rc = shyper_fail(h, rc == SHYPER_ERR_NO_ENTRY ? SHYPER_ERR_SYSTEM : rc,
+				 "the stored definition %s is damaged: %s (undefine %s to remove it)",
+				 path, first, name);
+	} else if (strcmp((*dom)->name, name)) {
+		rc = shyper_fail(h, SHYPER_ERR_INVALID,
+				 "the stored definition %s is damaged: it names VM '%s', not '%s' "
+				 "(undefine %s to remove it)", path, (*dom)->name, name, name);
+		shyper_domain_free(*dom);
+		*dom = NULL;
+	}
+	shyper_domain_diag_free(&diag);
+	return rc;
+}
+
+/* Reads NAME's definition; SHYPER_ERR_NO_ENTRY when there is none. */
+static int def_read(struct shyper *h, const char *name, struct shyper_domain **dom)
+{
 	char path[PATH_MAX];
 	int rc;
 
@@ -228,15 +252,7 @@ static int def_read(struct shyper *h, const char *name, struct shyper_domain **d
 		return rc;
 	if (access(path, F_OK) < 0)
 		return shyper_fail(h, SHYPER_ERR_NO_ENTRY, "no VM named '%s' is defined", name);
-	rc = shyper_domain_parse_file(path, dom, &diag);
-	if (rc) {
-		const char *first = diag.count ? diag.entries[0].message : shyper_strerror(rc);
-
-		rc = shyper_fail(h, rc == SHYPER_ERR_NO_ENTRY ? SHYPER_ERR_SYSTEM : rc,
-				 "the stored definition %s is damaged: %s", path, first);
-	}
-	shyper_domain_diag_free(&diag);
-	return rc;
+	return def_parse(h, path, name, dom);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -448,6 +464,12 @@ int shyper_domain_define(struct shyper *h, struct shyper_domain *dom, bool *repl
 		struct shyper_domain *other;
 
 		rc = def_read(h, names[i], &other);
+		if (rc && strcmp(names[i], dom->name)) {
+			/* Another VM's damaged file says nothing about this one. */
+			shyper_clear_error(h);
+			rc = 0;
+			continue;
+		}
 		if (rc)
 			break;
 		if (!strcmp(other->name, dom->name)) {
@@ -504,7 +526,7 @@ int shyper_domain_lookup(struct shyper *h, const char *name, struct shyper_domai
 /* Forgets what the run directory knows about NAME. */
 static void run_forget(struct shyper *h, const char *name)
 {
-	static const char *const suffixes[] = { "ran", "console" };
+	static const char *const suffixes[] = { "ran", "console", "xml" };
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
@@ -538,12 +560,18 @@ int shyper_domain_undefine(struct shyper *h, const char *name)
 				 shyper_vm_state_name(info.state));
 		goto out;
 	}
-	rc = def_read(h, name, &dom);
-	if (rc)
+	/* Only the file has to exist: a damaged definition can go too. */
+	if (!name_ok(name)) {
+		rc = shyper_fail(h, SHYPER_ERR_NO_ENTRY, "no VM named '%s'", name ? name : "");
 		goto out;
+	}
 	rc = def_path(h, name, path, sizeof(path));
 	if (rc)
 		goto out;
+	if (access(path, F_OK) < 0) {
+		rc = shyper_fail(h, SHYPER_ERR_NO_ENTRY, "no VM named '%s' is defined", name);
+		goto out;
+	}
 	/* A VM that powered itself off and was not yet released goes too. */
 	if (hv_find(h, name, &info) == 1)
 		shyper_vm_destroy(h, info.id);
@@ -590,14 +618,15 @@ static void managed_from_def(struct shyper *h, const struct shyper_domain *dom,
 	snprintf(vm->name, sizeof(vm->name), "%s", dom->name);
 	memcpy(vm->uuid, dom->uuid, sizeof(vm->uuid));
 	vm->defined = true;
+	if (vm->active)
+		return; /* what runs is the hypervisor's to say, not a newer definition's */
 	vm->type = dom->type;
 	vm->vcpu_count = dom->vcpu_count;
 	vm->memory = dom->memory;
 	for (unsigned int v = 0; v < dom->vcpu_count && v < SHYPER_MAX_VCPUS; v++)
 		vm->vcpu_pcpu[v] = (uint8_t)(dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED
 						     ? (int)v : dom->vcpu_pcpu[v]);
-	if (!vm->active)
-		vm->state = has_run(h, dom->name) ? SHYPER_VM_SHUTOFF : SHYPER_VM_DEFINED;
+	vm->state = has_run(h, dom->name) ? SHYPER_VM_SHUTOFF : SHYPER_VM_DEFINED;
 }
 
 static void managed_from_info(const struct shyper_vm_info *info, struct shyper_managed_vm *vm)
@@ -671,7 +700,20 @@ int shyper_managed_get(struct shyper *h, const char *name_or_id, struct shyper_m
 	if (!name_or_id || !vm)
 		return shyper_fail(h, SHYPER_ERR_INVALID, "no VM given");
 	memset(vm, 0, sizeof(*vm));
-	rc = shyper_vm_lookup(h, name_or_id, &info);
+	/* A name wins over an id: 'vm start 0' then 'vm info 0' mean VM '0'. */
+	rc = hv_find(h, name_or_id, &info);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && name_ok(name_or_id) && def_read(h, name_or_id, &dom) == 0) {
+		managed_from_def(h, dom, vm);
+		shyper_domain_free(dom);
+		return 0;
+	}
+	shyper_clear_error(h);
+	if (rc == 0)
+		rc = shyper_vm_lookup(h, name_or_id, &info);
+	else if (rc == 1)
+		rc = 0;
 	if (rc == 0) {
 		managed_from_info(&info, vm);
 		if (name_ok(vm->name) && def_read(h, vm->name, &dom) == 0)
@@ -769,10 +811,42 @@ static int prefix_message(struct shyper *h, int rc, const char *verb, const char
 {
 	char message[SHYPER_MESSAGE_LEN];
 
-	if (!strncmp(h->message, "VM '", 4))
+	char own[SHYPER_NAME_LEN + 48];
+
+	snprintf(own, sizeof(own), "%s VM '", verb);
+	if (!strncmp(h->message, "VM '", 4) || !strncmp(h->message, own, strlen(own)))
 		return rc; /* it names the VM already */
 	snprintf(message, sizeof(message), "%s", h->message);
 	return shyper_fail(h, rc, "%s VM '%s': %s", verb, name, message);
+}
+
+/*
+ * The definition a VM was started from, kept in the run directory: a
+ * reboot reloads what runs, not a definition replaced since (that one
+ * applies from the next start, as in libvirt).
+ */
+static void running_copy_save(struct shyper *h, const struct shyper_domain *dom)
+{
+	char path[PATH_MAX];
+	char *xml = shyper_domain_to_xml(dom);
+
+	if (xml && run_dir(h) && !make_dir(h->run_dir) &&
+	    !run_path(h, dom->name, "xml", path, sizeof(path)))
+		write_atomic(h, path, xml, strlen(xml));
+	free(xml);
+	shyper_clear_error(h);
+}
+
+/* The definition NAME runs with: its running copy, else its definition. */
+static int running_copy_read(struct shyper *h, const char *name, struct shyper_domain **dom)
+{
+	char path[PATH_MAX];
+
+	if (name_ok(name) && !run_path(h, name, "xml", path, sizeof(path)) &&
+	    access(path, F_OK) == 0 && def_parse(h, path, name, dom) == 0)
+		return 0;
+	shyper_clear_error(h);
+	return def_read(h, name, dom);
 }
 
 static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
@@ -826,6 +900,7 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 		goto out;
 	}
 	mark_run(h, name);
+	running_copy_save(h, dom);
 	shyper_console_cursor_set(h, name, id, 0);
 	if (id_out)
 		*id_out = id;
@@ -852,8 +927,11 @@ int shyper_domain_start(struct shyper *h, const char *name, uint32_t *id,
 
 /* ---- Stopping -------------------------------------------------------------------- */
 
-/* The hypervisor's VM for NAME that has a definition, for an operation:
- * 1 found (in *INFO), or an error for VMs that are not there or not ours. */
+/* The hypervisor's VM called NAME, for an operation on it: 1 found (in
+ * *INFO), or an error: the MVM is never ours to stop or pause, and a
+ * defined VM that is not in the hypervisor is "not running". Guests
+ * without a definition (made through the raw lifecycle calls) are found
+ * too: they can be stopped, paused and destroyed, but not rebooted. */
 static int active_vm(struct shyper *h, const char *name, const char *verb,
 		     struct shyper_vm_info *info)
 {
@@ -976,10 +1054,18 @@ int shyper_domain_shutdown(struct shyper *h, const char *name, int timeout_ms, b
 	}
 	id = info.id;
 	rc = 0;
-	if (info.state == SHYPER_VM_PAUSED)
+	/* A paused guest cannot hear the button: let it run to hear it. */
+	if (timeout_ms > 0 && info.state == SHYPER_VM_PAUSED)
 		rc = shyper_vm_resume(h, id);
-	if (!rc && timeout_ms > 0)
+	if (!rc && timeout_ms > 0) {
 		rc = shyper_vm_control(h, id, SHYPER_VM_OP_SHUTDOWN);
+		if (rc == SHYPER_ERR_NOT_SUPPORTED) {
+			/* A hypervisor before ABI 1.2 has no button: force it. */
+			shyper_clear_error(h);
+			rc = 0;
+			timeout_ms = 0;
+		}
+	}
 	if (rc)
 		goto out;
 	/* Wait without the lock: others may look meanwhile. */
@@ -1034,8 +1120,21 @@ int shyper_domain_reboot(struct shyper *h, const char *name, struct shyper_domai
 				 "rebooting VM '%s': it has crashed; destroy it, then start it", name);
 		goto out;
 	}
-	rc = def_read(h, name, &dom);
-	if (!rc && (info.state == SHYPER_VM_RUNNING || info.state == SHYPER_VM_PAUSED))
+	/* Everything that can fail without touching the VM comes first. */
+	rc = running_copy_read(h, name, &dom);
+	if (rc == SHYPER_ERR_NO_ENTRY) {
+		rc = shyper_fail(h, SHYPER_ERR_INVALID,
+				 "rebooting VM '%s': it has no definition to load it from again", name);
+		goto out;
+	}
+	if (!rc)
+		rc = check_files(h, dom);
+	if (rc)
+		goto out;
+	/* The VM keeps the shape it was created with. */
+	dom->memory = info.memory;
+	dom->vcpu_count = info.vcpu_count;
+	if (info.state == SHYPER_VM_RUNNING || info.state == SHYPER_VM_PAUSED)
 		rc = shyper_vm_stop(h, info.id);
 	if (!rc)
 		rc = load_images(h, dom, info.id, diag);
@@ -1104,6 +1203,8 @@ int shyper_console_cursor_get(struct shyper *h, const char *name, uint32_t id, u
 	int fd, rc;
 
 	shyper_clear_error(h);
+	if (!offset)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "no place for the console offset");
 	*offset = 0;
 	if (!name_ok(name))
 		return shyper_fail(h, SHYPER_ERR_INVALID, "'%s' is not a VM name", name ? name : "");

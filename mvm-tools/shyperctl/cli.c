@@ -58,8 +58,8 @@ static const struct command commands[] = {
 	{ "vm", "info", "NAME|ID", 1, 1, "Show one VM",
 	  "Shows one VM: id, name, UUID, type, state, whether it is defined,\n"
 	  "vCPUs and the pCPU each runs on (or will run on), memory, uptime and\n"
-	  "the number of exits to the hypervisor. A number is taken as an id\n"
-	  "first, then as a name.\n",
+	  "the number of exits to the hypervisor. A VM's name is looked up first;\n"
+	  "a number that names no VM is taken as an id.\n",
 	  shyperctl_vm_info },
 	{ "vm", "define", "FILE.xml", 1, 1, "Define a VM from libvirt domain XML",
 	  "Reads a VM definition (libvirt domain XML, <domain type='shyper'>; the\n"

@@ -30,20 +30,6 @@
 
 #define MiB (1ULL << 20)
 
-/*
- * Tests of behaviour shyperctl gets wrong today: skipped unless
- * SHYPER_TEST_KNOWN_BUGS is set, so that the fix can be seen to work;
- * drop the line with the fix.
- */
-#define KNOWN_BUG(what)                                                       \
-	do {                                                                  \
-		if (!getenv("SHYPER_TEST_KNOWN_BUGS")) {                       \
-			print_message("[  KNOWN   ] %s (set SHYPER_TEST_KNOWN_BUGS=1 " \
-				      "to run)\n", what);                      \
-			skip();                                               \
-		}                                                             \
-	} while (0)
-
 /* Each test's own directory: the store and run directories shyperctl uses
  * (through $SHYPER_STATE_DIR and $SHYPER_RUN_DIR), kernels, definitions. */
 static char tmp[PATH_MAX];
@@ -1072,7 +1058,6 @@ static void test_vm_json_reports_the_named_vm(void **state)
 	char name[SHYPER_NAME_LEN];
 
 	(void)state;
-	KNOWN_BUG("'vm start 0 --json' prints the MVM (id 0), not the VM named '0'");
 	write_definition("zero.xml", "0", 16, NULL);
 	assert_int_equal(run("vm", "define", at("zero.xml"), NULL), 0);
 	assert_int_equal(run("vm", "start", "0", "--json", NULL), 0);
