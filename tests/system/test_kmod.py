@@ -159,6 +159,10 @@ def test_fuzz_leaves_hypervisor_intact(board):
 @requires_hypervisor
 def test_unload_and_reload(board):
     marker = mark_dmesg(board, "reload")
+    # shyperd holds /dev/shyper open: the module is in use until it stops.
+    assert board.run("rmmod shyper")[0] != 0
+    board.check("kill $(cat /run/shyperd.pid) && "
+                "while [ -e /run/shyperd.pid ]; do sleep 0.1; done")
     board.check("rmmod shyper")
     assert board.run("test -e /dev/shyper")[0] != 0
     assert board.run("test -e /sys/module/shyper")[0] != 0
@@ -169,6 +173,7 @@ def test_unload_and_reload(board):
     # The new event ring works, and so do the ioctls.
     assert "events: PONG" in board.check(IOCTL_TEST + " --events")
     board.check(IOCTL_TEST)
+    board.check("shyperd --daemon --pidfile /run/shyperd.pid </dev/null >>/run/shyperd.log 2>&1")
     assert_dmesg_clean(board, marker)
 
 

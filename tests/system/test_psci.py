@@ -42,7 +42,9 @@ def test_system_reset_reboots_the_board():
 
 def test_poweroff_powers_the_board_off():
     # busybox poweroff -> /init -> SYSTEM_OFF from the MVM -> the board.
-    board = Board(["--smp", "2", "--mem", "1G"])
+    # loglevel=2 keeps the hypervisor's info lines on the console after the
+    # MVM starts, so that its own account of the power-off can be seen.
+    board = Board(["--smp", "2", "--mem", "1G", "--hv-args", "loglevel=2"])
     try:
         board.wait_for_shell()
         board.child.sendline("poweroff")
