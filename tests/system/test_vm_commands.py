@@ -361,3 +361,23 @@ def test_linux_guests_and_baremetal_side_by_side(board, defs):
     while hv_info(board)["pool_free_bytes"] != pool and time.time() < deadline:
         time.sleep(0.5)
     assert hv_info(board)["pool_free_bytes"] == pool
+
+
+def test_runaway_guest_does_not_starve_its_neighbours(board, defs):
+    """A guest spinning forever on pCPU 1 shares it: a worker guest pinned
+    to the same pCPU, and the MVM's own work on its vCPU 1, still finish;
+    the MVM answers throughout. (How fair the share is, is a benchmark's
+    business, not a timed test's.)"""
+    board.check("shyperctl vm create %s" % defs("spin.xml", guest_xml("spin", "mode=spin")))
+    board.check("shyperctl vm create %s" % defs("worker.xml",
+                                                guest_xml("worker", "work=2000000 then=wait")))
+    deadline = time.time() + 180
+    seen = ""
+    while "rounds in" not in seen and time.time() < deadline:
+        seen += console_text(board, "worker", 3)
+    assert re.search(r"work: 2000000 rounds in \d+ ticks", seen), seen
+    out = board.check("taskset 2 sh -c 'dd if=/dev/zero bs=64k count=200 2>/dev/null "
+                      "| sha256sum'", 180)
+    assert re.search(r"^[0-9a-f]{64}", out.strip()), out
+    assert vm(board, "spin")["state"] == "running"
+    board.check("shyperctl vm destroy spin && shyperctl vm destroy worker")
