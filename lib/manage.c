@@ -33,6 +33,7 @@
 #include <shyper/domain.h>
 
 #include "domain_internal.h"
+#include "elf_internal.h"
 #include "internal.h"
 
 /* How often a graceful stop looks whether the guest has powered off. */
@@ -761,48 +762,126 @@ static uint64_t kernel_extent(const char *path, uint64_t file_size)
 	return image_size;
 }
 
+/* The kernel as it will be loaded: a flat image entered at
+ * SHYPER_DOMAIN_ENTRY_IPA, or an ELF executable's segments. */
+struct kernel_image {
+	bool elf;
+	void *data;               /* the whole ELF file */
+	size_t size;
+	struct shyper_elf layout;
+	uint64_t entry;
+	uint64_t extent;          /* bytes from SHYPER_DOMAIN_ENTRY_IPA it reaches */
+};
+
+static void kernel_image_free(struct kernel_image *img)
+{
+	free(img->data);
+	img->data = NULL;
+}
+
+static int kernel_inspect(struct shyper *h, const struct shyper_domain *dom,
+			  struct kernel_image *img)
+{
+	uint64_t ram_end = SHYPER_GUEST_RAM_BASE + dom->memory;
+	uint8_t head[4] = { 0 };
+	uint64_t file_size;
+	char err[256];
+	int fd, rc;
+
+	memset(img, 0, sizeof(*img));
+	rc = check_file(h, dom->name, "kernel", dom->kernel, &file_size);
+	if (rc)
+		return rc;
+	fd = open(dom->kernel, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, head, sizeof(head)) != (ssize_t)sizeof(head))
+			memset(head, 0, sizeof(head));
+		close(fd);
+	}
+	if (!shyper_elf_is(head, sizeof(head))) {
+		img->entry = SHYPER_DOMAIN_ENTRY_IPA;
+		img->extent = kernel_extent(dom->kernel, file_size);
+	} else {
+		rc = shyper_elf_read(dom->kernel, (size_t)dom->memory, &img->data, &img->size);
+		if (rc == -EFBIG)
+			return shyper_fail(h, SHYPER_ERR_INVALID,
+					   "VM '%s': ELF file %s is larger than its memory", dom->name,
+					   dom->kernel);
+		if (rc)
+			return shyper_fail(h, SHYPER_ERR_SYSTEM, "VM '%s': kernel %s: %s", dom->name,
+					   dom->kernel, strerror(-rc));
+		if (shyper_elf_parse(dom->kernel, img->data, img->size, SHYPER_DOMAIN_ENTRY_IPA,
+				     ram_end, &img->layout, err, sizeof(err))) {
+			kernel_image_free(img);
+			return shyper_fail(h, SHYPER_ERR_INVALID, "VM '%s': %s", dom->name, err);
+		}
+		img->elf = true;
+		img->entry = img->layout.entry;
+		img->extent = img->layout.end - SHYPER_DOMAIN_ENTRY_IPA;
+	}
+	if (img->extent > dom->memory - (SHYPER_DOMAIN_ENTRY_IPA - SHYPER_GUEST_RAM_BASE)) {
+		kernel_image_free(img);
+		return shyper_fail(h, SHYPER_ERR_INVALID,
+				   "VM '%s': its kernel needs %llu MiB, more than its %llu MiB of memory",
+				   dom->name, (unsigned long long)((img->extent + (1 << 20) - 1) >> 20),
+				   (unsigned long long)(dom->memory >> 20));
+	}
+	return 0;
+}
+
 /* Loads DOM's images into VM ID (stopped): kernel, initrd, device tree. */
 static int load_images(struct shyper *h, const struct shyper_domain *dom, uint32_t id,
 		       struct shyper_domain_diag *diag)
 {
 	struct shyper_guest_initrd initrd = { 0 };
-	uint64_t kernel_size, extent;
+	struct kernel_image img;
 	size_t dtb_size = 0;
 	void *dtb = NULL;
 	int rc;
 
-	rc = check_file(h, dom->name, "kernel", dom->kernel, &kernel_size);
+	rc = kernel_inspect(h, dom, &img);
 	if (rc)
 		return rc;
-	extent = kernel_extent(dom->kernel, kernel_size);
-	if (extent > dom->memory - (SHYPER_DOMAIN_ENTRY_IPA - SHYPER_GUEST_RAM_BASE))
-		return shyper_fail(h, SHYPER_ERR_INVALID,
-				   "VM '%s': its kernel needs %llu MiB, more than its %llu MiB of memory",
-				   dom->name, (unsigned long long)((extent + (1 << 20) - 1) >> 20),
-				   (unsigned long long)(dom->memory >> 20));
 	if (dom->initrd) {
 		rc = check_file(h, dom->name, "initrd", dom->initrd, &initrd.size);
 		if (rc)
-			return rc;
-		initrd.ipa = shyper_domain_initrd_ipa(dom, extent, initrd.size);
-		if (!initrd.ipa)
-			return shyper_fail(h, SHYPER_ERR_INVALID,
-					   "VM '%s': kernel and initrd (%llu MiB) do not fit in its "
-					   "%llu MiB of memory", dom->name,
-					   (unsigned long long)((extent + initrd.size) >> 20),
-					   (unsigned long long)(dom->memory >> 20));
+			goto out;
+		initrd.ipa = shyper_domain_initrd_ipa(dom, img.extent, initrd.size);
+		if (!initrd.ipa) {
+			rc = shyper_fail(h, SHYPER_ERR_INVALID,
+					 "VM '%s': kernel and initrd (%llu MiB) do not fit in its "
+					 "%llu MiB of memory", dom->name,
+					 (unsigned long long)((img.extent + initrd.size) >> 20),
+					 (unsigned long long)(dom->memory >> 20));
+			goto out;
+		}
 	}
 	rc = shyper_guest_fdt_build(dom, dom->initrd ? &initrd : NULL, &dtb, &dtb_size, diag);
-	if (rc)
-		return shyper_fail(h, rc, "VM '%s': its device tree could not be made%s%s", dom->name,
-				   diag && diag->count ? ": " : "",
-				   diag && diag->count ? diag->entries[diag->count - 1].message : "");
-	rc = shyper_vm_load_file(h, id, SHYPER_DOMAIN_ENTRY_IPA, dom->kernel);
+	if (rc) {
+		rc = shyper_fail(h, rc, "VM '%s': its device tree could not be made%s%s", dom->name,
+				 diag && diag->count ? ": " : "",
+				 diag && diag->count ? diag->entries[diag->count - 1].message : "");
+		goto out;
+	}
+	if (!img.elf) {
+		rc = shyper_vm_load_file(h, id, SHYPER_DOMAIN_ENTRY_IPA, dom->kernel);
+	} else {
+		for (unsigned int i = 0; !rc && i < img.layout.count; i++) {
+			const struct shyper_elf_segment *seg = &img.layout.seg[i];
+
+			if (seg->filesz) /* the rest is the pool's zeroes */
+				rc = shyper_vm_load(h, id, seg->paddr,
+						    (const char *)img.data + seg->offset,
+						    (size_t)seg->filesz);
+		}
+	}
 	if (!rc && dom->initrd)
 		rc = shyper_vm_load_file(h, id, initrd.ipa, dom->initrd);
 	if (!rc)
 		rc = shyper_vm_load(h, id, SHYPER_DOMAIN_DTB_IPA, dtb, dtb_size);
+out:
 	free(dtb);
+	kernel_image_free(&img);
 	return rc;
 }
 
@@ -810,7 +889,6 @@ static int load_images(struct shyper *h, const struct shyper_domain *dom, uint32
 static int prefix_message(struct shyper *h, int rc, const char *verb, const char *name)
 {
 	char message[SHYPER_MESSAGE_LEN];
-
 	char own[SHYPER_NAME_LEN + 48];
 
 	snprintf(own, sizeof(own), "%s VM '", verb);
@@ -854,6 +932,7 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 {
 	struct shyper_domain *dom = NULL;
 	struct shyper_vm_config config;
+	struct kernel_image img;
 	struct shyper_vm_info info;
 	uint32_t id;
 	int rc;
@@ -883,7 +962,12 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 	}
 	rc = check_files(h, dom);
 	if (!rc)
+		rc = kernel_inspect(h, dom, &img);
+	if (!rc) {
+		kernel_image_free(&img);
 		rc = shyper_domain_to_config(dom, &config);
+		config.entry_ipa = img.entry; /* an ELF kernel says where */
+	}
 	if (!rc)
 		rc = shyper_vm_create(h, &config, &id);
 	if (rc)

@@ -381,3 +381,21 @@ def test_runaway_guest_does_not_starve_its_neighbours(board, defs):
     assert re.search(r"^[0-9a-f]{64}", out.strip()), out
     assert vm(board, "spin")["state"] == "running"
     board.check("shyperctl vm destroy spin && shyperctl vm destroy worker")
+
+
+def test_elf_guest_boots(board, defs):
+    """A bare-metal guest as an ELF executable: its segments are loaded
+    where its program headers say and it is entered at its entry point."""
+    path = defs("elf.xml", guest_xml("elf", "mode=hello then=wait",
+                                     kernel="/usr/lib/shyper/tests/testguest.elf"))
+    board.check("shyperctl vm create %s" % path)
+    assert "testguest: hello from vCPU 0" in console_text(board, "elf")
+    board.check("shyperctl vm destroy elf")
+    bad = defs("notelf.xml", guest_xml("notelf", "mode=hello",
+                                       kernel="/usr/lib/shyper/tests/testguest.elf"))
+    # The same file cut short is refused before anything is created.
+    board.check("head -c 100 /usr/lib/shyper/tests/testguest.elf > /tmp/cut.elf")
+    board.check("sed -i 's|/usr/lib/shyper/tests/testguest.elf|/tmp/cut.elf|' %s" % bad)
+    before = snapshot(board)
+    assert_refused(board, "vm create %s" % bad, r"ELF file /tmp/cut.elf: .*outside the file")
+    assert snapshot(board) == before

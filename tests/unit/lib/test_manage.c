@@ -1096,9 +1096,8 @@ static void test_start_failure_changes_nothing(void **state)
 	snapshot_take(&snap);
 	assert_int_equal(shyper_domain_start(h, "big", NULL, NULL), SHYPER_ERR_INVALID);
 	assert_message_contains("VM 'big': its kernel needs 3 MiB, more than its 4 MiB of memory");
-	/* It was created, then destroyed again. */
-	assert_int_equal(fake.calls[_IOC_NR(SHYPER_IOC_VM_CREATE)], 1);
-	assert_int_equal(fake.ops[SHYPER_VM_OP_DESTROY], 1);
+	/* Seen before anything was created. */
+	assert_int_equal(fake.calls[_IOC_NR(SHYPER_IOC_VM_CREATE)], 0);
 	assert_int_equal(fake.ops[SHYPER_VM_OP_START], 0);
 	assert_unchanged(&snap);
 
@@ -1147,6 +1146,149 @@ static void test_start_failure_changes_nothing(void **state)
 
 		assert_int_equal(shyper_managed_get(h, "web", &vm), 0);
 		assert_int_equal(vm.state, SHYPER_VM_DEFINED);
+	}
+}
+
+/* ---- ELF bare-metal guests ------------------------------------------------------------------ */
+
+/* A minimal AArch64 executable: the header, NPH program headers, then
+ * each segment's FILESZ bytes of PATTERN. Returns its size. */
+struct test_seg {
+	uint32_t type, flags;
+	uint64_t paddr, filesz, memsz;
+};
+
+static size_t make_elf(uint8_t *buf, size_t room, uint16_t machine, uint64_t entry,
+		       const struct test_seg *segs, unsigned int nph)
+{
+	size_t off = 64 + 56 * (size_t)nph;
+
+	assert_true(room >= off);
+	memset(buf, 0, room);
+	memcpy(buf, "\177ELF", 4);
+	buf[4] = 2; /* 64-bit */
+	buf[5] = 1; /* little-endian */
+	buf[6] = 1;
+	buf[16] = 2; /* ET_EXEC */
+	memcpy(buf + 18, &machine, 2);
+	buf[20] = 1;
+	memcpy(buf + 24, &entry, 8);
+	buf[32] = 64; /* e_phoff */
+	buf[52] = 64; /* e_ehsize */
+	buf[54] = 56; /* e_phentsize */
+	memcpy(buf + 56, &(uint16_t){ (uint16_t)nph }, 2);
+	for (unsigned int i = 0; i < nph; i++) {
+		uint8_t *ph = buf + 64 + 56 * i;
+		uint64_t offset = off;
+
+		memcpy(ph, &segs[i].type, 4);
+		memcpy(ph + 4, &segs[i].flags, 4);
+		memcpy(ph + 8, &offset, 8);
+		memcpy(ph + 16, &segs[i].paddr, 8);
+		memcpy(ph + 24, &segs[i].paddr, 8);
+		memcpy(ph + 32, &segs[i].filesz, 8);
+		memcpy(ph + 40, &segs[i].memsz, 8);
+		assert_true(off + segs[i].filesz <= room);
+		memset(buf + off, 0xa0 + (int)i, segs[i].filesz);
+		off += segs[i].filesz;
+	}
+	return off;
+}
+
+static void define_elf_vm(const char *name, const char *file)
+{
+	struct shyper_domain *dom = dom_parse(name, 8, NULL, NULL);
+
+	free(dom->kernel);
+	dom->kernel = strdup(at("%s", file));
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+}
+
+static void test_elf_guest_is_loaded_by_segments(void **state)
+{
+	static uint8_t buf[16384];
+	const struct test_seg segs[] = {
+		{ 1, 5 /* R+X */, 0x40300000, 0x1000, 0x1000 },
+		{ 4 /* PT_NOTE: not loaded */, 4, 0x40000000, 0x10, 0x10 },
+		{ 1, 6 /* R+W */, 0x40400000, 0x800, 0x10000 /* with bss */ },
+	};
+	size_t size = make_elf(buf, sizeof(buf), 183, 0x40300040, segs, 3);
+	const struct fake_load *text, *data;
+	uint32_t id;
+
+	(void)state;
+	write_file(at("files/guest.elf"), buf, size);
+	define_elf_vm("elf", "files/guest.elf");
+	id = start_vm("elf");
+	assert_int_equal(fake.last_config.entry_ipa, 0x40300040);
+	text = fake_load_at(id, 0x40300000);
+	data = fake_load_at(id, 0x40400000);
+	assert_non_null(text);
+	assert_non_null(data);
+	assert_int_equal(text->len, 0x1000);
+	assert_int_equal(data->len, 0x800); /* bss is the pool's zeroes */
+	assert_int_equal(text->hash, fake_hash(buf + 64 + 56 * 3, 0x1000));
+	/* The two segments and the device tree: the note is not loaded. */
+	{
+		unsigned int n = 0;
+
+		for (unsigned int i = 0; i < fake.load_count && i < FAKE_MAX_LOADS; i++)
+			n += fake.loads[i].id == id;
+		assert_int_equal(n, 3);
+		assert_int_not_equal(fake_load_at(id, SHYPER_DOMAIN_DTB_IPA)->len, 0x10);
+	}
+}
+
+static void test_bad_elf_guests_are_refused(void **state)
+{
+	static uint8_t buf[16384];
+	const struct {
+		uint16_t machine;
+		uint64_t entry;
+		struct test_seg seg;
+		const char *message;
+	} cases[] = {
+		{ 62 /* x86-64 */, 0x40300000, { 1, 5, 0x40300000, 0x100, 0x100 }, "not AArch64" },
+		{ 183, 0x40000000, { 1, 5, 0x40000000, 0x100, 0x100 }, "above its device tree" },
+		{ 183, 0x48000000, { 1, 5, 0x48000000, 0x100, 0x100 }, "outside the guest's RAM" },
+		{ 183, 0x40300000, { 1, 5, 0x40300000, 0x100, 0x900000 }, "outside the guest's RAM" },
+		{ 183, 0x40300000, { 1, 5, 0xfffffffffffff000ULL, 0x100, 0x2000 }, "outside" },
+		{ 183, 0x40500000, { 1, 5, 0x40300000, 0x100, 0x100 }, "entry point" },
+		{ 183, 0x40300000, { 1, 6 /* not executable */, 0x40300000, 0x100, 0x100 },
+		  "entry point" },
+		{ 183, 0x40300000, { 1, 5, 0x40300000, 0x200, 0x100 }, "more file bytes" },
+		{ 183, 0x40300000, { 4, 5, 0x40300000, 0x100, 0x100 }, "nothing to load" },
+	};
+	struct snapshot snap;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t size = make_elf(buf, sizeof(buf), cases[i].machine, cases[i].entry,
+				       &cases[i].seg, 1);
+
+		write_file(at("files/bad.elf"), buf, size);
+		define_elf_vm("bad", "files/bad.elf");
+		snapshot_take(&snap);
+		assert_int_equal(shyper_domain_start(h, "bad", NULL, NULL), SHYPER_ERR_INVALID);
+		assert_message_contains(cases[i].message);
+		assert_int_equal(fake.calls[_IOC_NR(SHYPER_IOC_VM_CREATE)], 0);
+		assert_unchanged(&snap);
+		assert_int_equal(shyper_domain_undefine(h, "bad"), 0);
+	}
+	/* Truncated: program headers past the end, then a segment's bytes. */
+	{
+		const struct test_seg seg = { 1, 5, 0x40300000, 0x100, 0x100 };
+		size_t size = make_elf(buf, sizeof(buf), 183, 0x40300000, &seg, 1);
+
+		write_file(at("files/bad.elf"), buf, 80);
+		define_elf_vm("bad", "files/bad.elf");
+		assert_int_equal(shyper_domain_start(h, "bad", NULL, NULL), SHYPER_ERR_INVALID);
+		assert_message_contains("program headers lie outside the file");
+		write_file(at("files/bad.elf"), buf, size - 1);
+		assert_int_equal(shyper_domain_start(h, "bad", NULL, NULL), SHYPER_ERR_INVALID);
+		assert_message_contains("bytes lie outside the file");
+		assert_int_equal(fake.calls[_IOC_NR(SHYPER_IOC_VM_CREATE)], 0);
 	}
 }
 
@@ -2017,6 +2159,8 @@ int main(void)
 		T(test_start_arm64_image_extent),
 		T(test_start_when_not_startable),
 		T(test_start_failure_changes_nothing),
+		T(test_elf_guest_is_loaded_by_segments),
+		T(test_bad_elf_guests_are_refused),
 		T(test_shutdown_graceful),
 		T(test_shutdown_waits_for_the_guest),
 		T(test_shutdown_forced_after_timeout),
