@@ -297,6 +297,12 @@ def test_bad_inputs_are_refused_and_change_nothing(board, defs):
         for command in ("define", "create"):
             assert_refused(board, "vm %s %s" % (command, path), message)
     assert_refused(board, "vm define /mnt/share/missing.xml", r"missing.xml")
+    # Fits the pool, but not what is free of it while 'busy' runs.
+    whole = defs("whole.xml", guest_xml("whole", "mode=wait", memory_mib=pool_total >> 20))
+    board.check("shyperctl vm define %s" % whole)
+    assert_refused(board, "vm start whole", r"not enough free guest memory")
+    assert vm(board, "whole")["state"] == "defined"
+    board.check("shyperctl vm undefine whole")
     assert_refused(board, "vm start busy", r"already running")
     assert_refused(board, "vm undefine busy", r"is running: stop or destroy it")
     assert_refused(board, "vm destroy mvm", r"management VM")
