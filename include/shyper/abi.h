@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 2
+#define SHYPER_ABI_MINOR 3
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -80,7 +80,10 @@
 #define SHYPER_HC_VM_SHUTDOWN SHYPER_HC(0x19) /* x1 = id: ask a running guest to power
 					       * itself off (presses its power button;
 					       * ABI 1.2) */
-#define SHYPER_HC_LAST 0x19
+#define SHYPER_HC_VM_ADD_DEVICE SHYPER_HC(0x1a) /* x1 = id, x2 = IPA of shyper_device_config,
+						 * x3 = size: gives a VM that has never
+						 * started a device (ABI 1.3) */
+#define SHYPER_HC_LAST 0x1a
 
 /* ---- Status codes (x0) ------------------------------------------------- */
 
@@ -164,6 +167,13 @@ struct shyper_vm_info {
 #define SHYPER_GUEST_GPIO_BASE 0x09030000ULL
 #define SHYPER_GUEST_GPIO_SPI 7          /* INTID 39 */
 #define SHYPER_GUEST_POWER_GPIO 3
+/* ABI 1.3: virtio-mmio (version 2) transports, as QEMU virt places them:
+ * slot N at SHYPER_GUEST_VIRTIO_BASE + N * SHYPER_GUEST_VIRTIO_STRIDE, its
+ * interrupt on SPI SHYPER_GUEST_VIRTIO_SPI + N (edge-free: level-high). */
+#define SHYPER_GUEST_VIRTIO_BASE 0x0a000000ULL
+#define SHYPER_GUEST_VIRTIO_STRIDE 0x200ULL
+#define SHYPER_GUEST_VIRTIO_SLOTS 8
+#define SHYPER_GUEST_VIRTIO_SPI 16       /* slot 0: INTID 48 */
 #define SHYPER_GUEST_MEM_ALIGN (2ULL << 20)
 #define SHYPER_GUEST_MEM_MAX (8ULL << 30)
 
@@ -180,6 +190,38 @@ struct shyper_vm_config {
 	uint8_t vcpu_pcpu[SHYPER_MAX_VCPUS]; /* pCPU each vCPU is pinned to */
 };
 #define SHYPER_VM_CONFIG_SIZE_V1 ((uint32_t)sizeof(struct shyper_vm_config))
+
+/*
+ * A device for a guest (SHYPER_HC_VM_ADD_DEVICE, ABI 1.3), added after
+ * VM_CREATE and before the VM first starts. Virtio devices sit in a
+ * virtio-mmio slot of the guest machine; a passthrough device is a board
+ * MMIO range the MVM owned, mapped at the same address (IPA == PA), with
+ * its SPI routed to the guest alone, until the VM is destroyed.
+ */
+enum shyper_device_kind {
+	SHYPER_DEV_VIRTIO_CONSOLE = 1, /* emulated in the hypervisor */
+	SHYPER_DEV_VIRTIO_BLOCK = 2,   /* mediated: backend in the MVM */
+	SHYPER_DEV_VIRTIO_NET = 3,     /* mediated: backend in the MVM */
+	SHYPER_DEV_PASSTHROUGH = 4,
+};
+
+#define SHYPER_DEV_F_READONLY 0x1      /* block: the guest may not write */
+#define SHYPER_DEV_NO_IRQ 0xffffffffU  /* passthrough without an interrupt */
+
+struct shyper_device_config {
+	uint32_t size;            /* sizeof as the writer knows it */
+	uint32_t kind;            /* enum shyper_device_kind */
+	uint32_t slot;            /* virtio: 0..SHYPER_GUEST_VIRTIO_SLOTS-1, unused */
+	uint32_t flags;           /* SHYPER_DEV_F_*; others must be 0 */
+	uint64_t capacity;        /* block: size in 512-byte sectors */
+	uint8_t mac[6];           /* net: the guest's MAC address */
+	uint8_t reserved0[2];     /* must be 0 */
+	uint64_t base;            /* passthrough: MMIO base (page-aligned) */
+	uint64_t length;          /* passthrough: bytes (page multiple) */
+	uint32_t spi;             /* passthrough: SPI (INTID - 32), or SHYPER_DEV_NO_IRQ */
+	uint32_t reserved1;       /* must be 0 */
+};
+#define SHYPER_DEVICE_CONFIG_SIZE_V1 ((uint32_t)sizeof(struct shyper_device_config))
 
 /* ---- Events: hypervisor -> MVM ----------------------------------------- */
 
@@ -276,6 +318,13 @@ struct shyper_ioc_vm_control {
 	uint32_t op;              /* enum shyper_vm_op */
 };
 
+/* ABI 1.3 */
+struct shyper_ioc_vm_device {
+	uint32_t id;
+	uint32_t reserved;        /* must be 0 */
+	struct shyper_device_config device;
+};
+
 struct shyper_ioc_console {
 	uint32_t id;
 	uint32_t len;             /* at most SHYPER_CONSOLE_IO_MAX */
@@ -297,6 +346,7 @@ struct shyper_ioc_console {
 #define SHYPER_IOC_VM_CONTROL _IOW(SHYPER_IOC_MAGIC, 0x12, struct shyper_ioc_vm_control)
 #define SHYPER_IOC_CONSOLE_READ _IOWR(SHYPER_IOC_MAGIC, 0x17, struct shyper_ioc_console)
 #define SHYPER_IOC_CONSOLE_WRITE _IOWR(SHYPER_IOC_MAGIC, 0x18, struct shyper_ioc_console)
+#define SHYPER_IOC_VM_ADD_DEVICE _IOW(SHYPER_IOC_MAGIC, 0x1a, struct shyper_ioc_vm_device)
 
 /* read() on /dev/shyper returns whole struct shyper_event records. */
 

@@ -108,7 +108,7 @@ static void test_hv_info_json(void **state)
 	check_keys(doc, keys, sizeof(keys) / sizeof(keys[0]));
 	check_int(doc, "schema", 1);
 	check_string(doc, "version", "0.1.0-test");
-	check_string(doc, "abi_version", "1.2");
+	check_string(doc, "abi_version", "1.3");
 	check_int(doc, "abi_major", 1);
 	check_int(doc, "abi_minor", SHYPER_ABI_MINOR);
 	check_string(doc, "board", "QEMU virt (test)");

@@ -240,7 +240,7 @@ static void test_version(void **state)
 {
 	(void)state;
 	assert_int_equal(run("--version", NULL), 0);
-	assert_string_equal(last.out, "shyperctl " SHYPERCTL_VERSION " (libshyper 0.1.0-unit, ABI 1.2)\n");
+	assert_string_equal(last.out, "shyperctl " SHYPERCTL_VERSION " (libshyper 0.1.0-unit, ABI 1.3)\n");
 	assert_string_equal(last.err, "");
 	assert_int_equal(run("hv", "info", "-V", NULL), 0);
 	assert_non_null(strstr(last.out, "shyperctl "));
@@ -336,7 +336,7 @@ static void test_hv_info_plain(void **state)
 	assert_string_equal(last.err, "");
 	assert_string_equal(last.out,
 			    "Hypervisor:        Shyper 0.1.0-test\n"
-			    "ABI version:       1.2\n"
+			    "ABI version:       1.3\n"
 			    "Board:             QEMU virt (test)\n"
 			    "GIC version:       GICv3\n"
 			    "pCPUs:             4\n"
