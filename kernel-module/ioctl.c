@@ -340,6 +340,36 @@ out:
 	return ret;
 }
 
+static long shyper_ioc_vm_add_device(void __user *uarg)
+{
+	struct shyper_ioc_vm_device *req;
+	struct arm_smccc_res res;
+	long ret;
+
+	/* Heap, not stack: req->device is handed to the hypervisor by address. */
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	if (copy_from_user(req, uarg, sizeof(*req))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	/* As for VM_CREATE: the hypervisor judges the device, the module only
+	 * refuses what it can never pass on. */
+	if (req->reserved || req->device.reserved0[0] || req->device.reserved0[1] ||
+	    req->device.reserved1 || req->device.size < SHYPER_DEVICE_CONFIG_SIZE_V1 ||
+	    req->device.size > sizeof(req->device)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_ADD_DEVICE, req->id,
+						virt_to_phys(&req->device),
+						sizeof(req->device), &res));
+out:
+	kfree(req);
+	return ret;
+}
+
 long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -367,6 +397,8 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return shyper_ioc_console_read(uarg);
 	case SHYPER_IOC_CONSOLE_WRITE:
 		return shyper_ioc_console_write(uarg);
+	case SHYPER_IOC_VM_ADD_DEVICE:
+		return shyper_ioc_vm_add_device(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -17,4 +17,17 @@ int shyper_diag_add(struct shyper_domain_diag *diag, enum shyper_diag_severity s
 void shyper_uuid_format(const uint8_t uuid[16], char text[37]);
 bool shyper_uuid_is_zero(const uint8_t uuid[16]);
 
+/*
+ * The virtio devices DOM's guest machine has, by virtio-mmio slot (kind 0:
+ * the slot is empty): one place decides, so the devices manage.c adds and
+ * the nodes guest_fdt.c describes always agree. Today a virtio console in
+ * slot 0 when the primary (first) <console> is virtio. Returns the number
+ * of used slots.
+ */
+unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
+					 struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS]);
+
+/* Is the primary (first) <console> of DOM a virtio console? */
+bool shyper_domain_console_is_virtio(const struct shyper_domain *dom);
+
 #endif /* SHYPER_LIB_DOMAIN_INTERNAL_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * The guest lifecycle (ABI 1.1): creating a guest VM, loading its images,
- * changing its state, and its console.
+ * The guest lifecycle (ABI 1.1): creating a guest VM, giving it devices
+ * (1.3), loading its images, changing its state, and its console.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -302,4 +302,64 @@ int shyper_console_write(struct shyper *h, uint32_t id, const void *buf, size_t 
 	if (accepted)
 		*accepted = (size_t)req.done;
 	return 0;
+}
+
+/* What a device is called in messages ("virtio console in slot 0"). */
+static void device_describe(const struct shyper_device_config *dev, char *out, size_t size)
+{
+	switch (dev->kind) {
+	case SHYPER_DEV_VIRTIO_CONSOLE:
+		snprintf(out, size, "virtio console in slot %u", dev->slot);
+		break;
+	case SHYPER_DEV_VIRTIO_BLOCK:
+		snprintf(out, size, "virtio disk in slot %u", dev->slot);
+		break;
+	case SHYPER_DEV_VIRTIO_NET:
+		snprintf(out, size, "virtio network interface in slot %u", dev->slot);
+		break;
+	case SHYPER_DEV_PASSTHROUGH:
+		snprintf(out, size, "passthrough device at %#llx", (unsigned long long)dev->base);
+		break;
+	default:
+		snprintf(out, size, "device of kind %u", dev->kind);
+		break;
+	}
+}
+
+int shyper_vm_add_device(struct shyper *h, uint32_t id, const struct shyper_device_config *dev)
+{
+	struct shyper_ioc_vm_device req;
+	char what[80];
+	int rc;
+
+	shyper_clear_error(h);
+	if (!dev)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "adding a device to VM %u: no device given",
+				   id);
+	device_describe(dev, what, sizeof(what));
+	memset(&req, 0, sizeof(req));
+	req.id = id;
+	req.device = *dev;
+	req.device.size = SHYPER_DEVICE_CONFIG_SIZE_V1;
+	rc = shyper_transport_ioctl(h, SHYPER_IOC_VM_ADD_DEVICE, &req);
+	switch (rc) {
+	case 0:
+		return 0;
+	case -EINVAL:
+		return shyper_fail(h, SHYPER_ERR_INVALID, "adding a %s to VM %u: the hypervisor "
+				   "refused its description", what, id);
+	case -EBUSY:
+		return shyper_fail(h, SHYPER_ERR_BUSY, "adding a %s to VM %u: the slot is taken, or "
+				   "the VM has already run (devices go in before its first start)",
+				   what, id);
+	case -EEXIST:
+		return shyper_fail(h, SHYPER_ERR_EXISTS, "adding a %s to VM %u: it has one already",
+				   what, id);
+	case -EOPNOTSUPP:
+	case -ENOTTY:
+		return shyper_fail(h, SHYPER_ERR_NOT_SUPPORTED, "adding a %s to VM %u: not supported "
+				   "by this hypervisor or module", what, id);
+	default:
+		return guest_fail(h, rc, "adding a device to", id);
+	}
 }

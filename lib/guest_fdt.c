@@ -7,7 +7,8 @@
  * specifiers (GICv3 PPIs and SPIs, level-high, no CPU mask) and the 24 MHz
  * apb-pclk clock of the PL011. The PL011 is always described (the machine
  * always has it); stdout-path points at it when a serial <console> is
- * defined.
+ * defined and the primary console is not virtio. Each used virtio-mmio
+ * slot gets a virtio_mmio node.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include <shyper/domain.h>
 
 #include "domain_internal.h"
+#include "hostdev_internal.h"
 
 #define PHANDLE_GIC 1
 #define PHANDLE_APB_PCLK 2
@@ -87,10 +89,34 @@ static int prop_strings(void *fdt, const char *name, const char *list, size_t le
 	return fdt_property(fdt, name, list, (int)len);
 }
 
+bool shyper_domain_console_is_virtio(const struct shyper_domain *dom)
+{
+	return dom->console_count && dom->consoles[0].target == SHYPER_CONSOLE_VIRTIO;
+}
+
+unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
+					 struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS])
+{
+	unsigned int used = 0;
+
+	memset(devs, 0, SHYPER_GUEST_VIRTIO_SLOTS * sizeof(devs[0]));
+	if (shyper_domain_console_is_virtio(dom)) {
+		devs[0].size = SHYPER_DEVICE_CONFIG_SIZE_V1;
+		devs[0].kind = SHYPER_DEV_VIRTIO_CONSOLE;
+		devs[0].slot = 0;
+		used++;
+	}
+	return used;
+}
+
+/* A serial console that is the guest's console: a virtio one, when it is
+ * the primary, is hvc0 and has no device-tree path (console=hvc0). */
 static bool has_serial_console(const struct shyper_domain *dom)
 {
 	size_t i;
 
+	if (shyper_domain_console_is_virtio(dom))
+		return false;
 	for (i = 0; i < dom->console_count; i++)
 		if (dom->consoles[i].target == SHYPER_CONSOLE_SERIAL)
 			return true;
@@ -152,6 +178,31 @@ static int build_power_button(void *fdt)
 	return fdt_end_node(fdt);
 }
 
+/* A virtio-mmio transport per used slot, as QEMU virt describes them. */
+static int build_virtio(void *fdt, const struct shyper_domain *dom)
+{
+	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	char name[32];
+	uint32_t slot;
+
+	shyper_guest_virtio_devices(dom, devs);
+	for (slot = 0; slot < SHYPER_GUEST_VIRTIO_SLOTS; slot++) {
+		const uint64_t base = SHYPER_GUEST_VIRTIO_BASE + slot * SHYPER_GUEST_VIRTIO_STRIDE;
+		const uint32_t irq[] = { GIC_SPI, SHYPER_GUEST_VIRTIO_SPI + slot, IRQ_LEVEL_HIGH };
+
+		if (!devs[slot].kind)
+			continue;
+		snprintf(name, sizeof(name), "virtio_mmio@%" PRIx64, base);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
+		TRY(prop_cells(fdt, "interrupts", irq, 3));
+		TRY(prop_reg(fdt, base, SHYPER_GUEST_VIRTIO_STRIDE));
+		TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+		TRY(fdt_end_node(fdt));
+	}
+	return 0;
+}
+
 static int build_devices(void *fdt, const struct shyper_domain *dom)
 {
 	static const char psci_compatible[] = "arm,psci-1.0\0arm,psci-0.2";
@@ -211,6 +262,7 @@ static int build_devices(void *fdt, const struct shyper_domain *dom)
 	TRY(prop_cells(fdt, "clocks", uart_clocks, 2));
 	TRY(prop_strings(fdt, "clock-names", uart_clock_names, sizeof(uart_clock_names)));
 	TRY(fdt_end_node(fdt));
+	TRY(build_virtio(fdt, dom));
 	return build_power_button(fdt);
 }
 
@@ -230,7 +282,7 @@ static int build_chosen(void *fdt, const struct shyper_domain *dom,
 }
 
 static int build_tree(void *fdt, int size, const struct shyper_domain *dom,
-		      const struct shyper_guest_initrd *initrd)
+		      const struct shyper_guest_initrd *initrd, const void *host)
 {
 	static const char root_compatible[] = "shyper,guest\0linux,dummy-virt";
 	char name[32];
@@ -254,6 +306,8 @@ static int build_tree(void *fdt, int size, const struct shyper_domain *dom,
 
 	TRY(build_cpus(fdt, dom));
 	TRY(build_devices(fdt, dom));
+	/* <hostdev>: copied from the MVM's device tree (hostdev.c). */
+	TRY(hostdev_fdt_write_nodes(fdt, dom, host, PHANDLE_GIC, PHANDLE_APB_PCLK));
 	TRY(fdt_end_node(fdt));
 	return fdt_finish(fdt);
 }
@@ -262,11 +316,15 @@ static int generate(const struct shyper_domain *dom, const struct shyper_guest_i
 		    void **blob, size_t *size, struct shyper_domain_diag *diag)
 {
 	size_t capacity = 4096 + (dom->cmdline ? strlen(dom->cmdline) : 0);
-	void *fdt, *shrunk;
+	void *fdt, *shrunk, *host;
 	int rc;
 
+	rc = hostdev_host_fdt_load(dom, &host, diag);
+	if (rc)
+		return rc;
 	for (;;) {
 		if (capacity > SHYPER_DOMAIN_DTB_MAX_SIZE) {
+			free(host);
 			shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "the guest's device tree would be "
 					"larger than %llu KiB (is <cmdline> that long?)",
 					SHYPER_DOMAIN_DTB_MAX_SIZE >> 10);
@@ -275,12 +333,13 @@ static int generate(const struct shyper_domain *dom, const struct shyper_guest_i
 		fdt = calloc(1, capacity);
 		if (!fdt)
 			return SHYPER_ERR_NO_MEMORY;
-		rc = build_tree(fdt, (int)capacity, dom, initrd);
+		rc = build_tree(fdt, (int)capacity, dom, initrd, host);
 		if (rc != -FDT_ERR_NOSPACE)
 			break;
 		free(fdt);
 		capacity *= 2;
 	}
+	free(host);
 	if (rc < 0) {
 		shyper_diag_add(diag, SHYPER_DIAG_ERROR, 0, "building the guest's device tree: %s",
 				fdt_strerror(rc));

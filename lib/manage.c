@@ -213,6 +213,10 @@ static int write_atomic(struct shyper *h, const char *path, const char *data, si
 	return 0;
 }
 
+/* Destroys VM ID (NAME's) and gives its passed-through devices back to the
+ * MVM's drivers; defined further down. */
+static int release_vm(struct shyper *h, const char *name, uint32_t id);
+
 /* ---- Definitions --------------------------------------------------------------- */
 
 /* Reads NAME's definition; SHYPER_ERR_NO_ENTRY when there is none. */
@@ -575,7 +579,7 @@ int shyper_domain_undefine(struct shyper *h, const char *name)
 	}
 	/* A VM that powered itself off and was not yet released goes too. */
 	if (hv_find(h, name, &info) == 1)
-		shyper_vm_destroy(h, info.id);
+		release_vm(h, name, info.id);
 	if (unlink(path) < 0) {
 		rc = shyper_fail(h, SHYPER_ERR_SYSTEM, "cannot remove %s: %s", path, strerror(errno));
 		goto out;
@@ -885,6 +889,20 @@ out:
 	return rc;
 }
 
+/* Gives VM ID (just created) the devices DOM's machine has: its virtio
+ * devices, in the slots the guest's device tree names. */
+static int add_devices(struct shyper *h, const struct shyper_domain *dom, uint32_t id)
+{
+	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	int rc = 0;
+
+	shyper_guest_virtio_devices(dom, devs);
+	for (unsigned int slot = 0; !rc && slot < SHYPER_GUEST_VIRTIO_SLOTS; slot++)
+		if (devs[slot].kind)
+			rc = shyper_vm_add_device(h, id, &devs[slot]);
+	return rc;
+}
+
 /* Keeps the current message, with "starting VM 'NAME': " in front. */
 static int prefix_message(struct shyper *h, int rc, const char *verb, const char *name)
 {
@@ -927,6 +945,22 @@ static int running_copy_read(struct shyper *h, const char *name, struct shyper_d
 	return def_read(h, name, dom);
 }
 
+static int release_vm(struct shyper *h, const char *name, uint32_t id)
+{
+	struct shyper_domain *dom = NULL;
+	int rc = shyper_vm_destroy(h, id);
+
+	/* Only once the hypervisor has taken the devices back from the guest
+	 * may the MVM's drivers touch them again. */
+	if (rc)
+		return rc;
+	if (running_copy_read(h, name, &dom) == 0 && dom->hostdev_count)
+		shyper_hostdev_detach(h, dom);
+	shyper_domain_free(dom);
+	shyper_clear_error(h);
+	return 0;
+}
+
 static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 			struct shyper_domain_diag *diag)
 {
@@ -956,7 +990,7 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 			goto out;
 		}
 		/* Powered off but not yet released: start afresh. */
-		rc = shyper_vm_destroy(h, info.id);
+		rc = release_vm(h, name, info.id);
 		if (rc)
 			goto out;
 	}
@@ -972,14 +1006,20 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 		rc = shyper_vm_create(h, &config, &id);
 	if (rc)
 		goto out;
-	rc = load_images(h, dom, id, diag);
+	rc = add_devices(h, dom, id);
+	if (!rc)
+		rc = shyper_hostdev_attach(h, id, dom);
+	if (!rc)
+		rc = load_images(h, dom, id, diag);
 	if (!rc)
 		rc = shyper_vm_start(h, id);
 	if (rc) {
 		char message[SHYPER_MESSAGE_LEN];
 
 		snprintf(message, sizeof(message), "%s", h->message);
-		shyper_vm_destroy(h, id); /* nothing changes */
+		/* Nothing changes: the VM goes, and its devices back to the MVM. */
+		if (shyper_vm_destroy(h, id) == 0)
+			shyper_hostdev_detach(h, dom);
 		snprintf(h->message, sizeof(h->message), "%s", message);
 		goto out;
 	}
@@ -1048,7 +1088,7 @@ static int power_off_and_release(struct shyper *h, const struct shyper_vm_info *
 	if (info->state == SHYPER_VM_RUNNING || info->state == SHYPER_VM_PAUSED)
 		rc = shyper_vm_stop(h, info->id);
 	if (!rc)
-		rc = shyper_vm_destroy(h, info->id);
+		rc = release_vm(h, info->name, info->id);
 	return rc;
 }
 
@@ -1065,7 +1105,7 @@ int shyper_domain_destroy(struct shyper *h, const char *name)
 	if (rc == 1) {
 		if (info.state == SHYPER_VM_SHUTOFF || info.state == SHYPER_VM_DEFINED) {
 			/* Off already; releasing it is housekeeping, not an answer. */
-			shyper_vm_destroy(h, info.id);
+			release_vm(h, name, info.id);
 			rc = shyper_fail(h, SHYPER_ERR_BUSY, "destroying VM '%s': it is not running",
 					 name);
 		} else {
@@ -1089,7 +1129,7 @@ int shyper_domain_release(struct shyper *h, const char *name)
 	if (rc == 1) {
 		rc = 0;
 		if (info.type != SHYPER_VM_MVM && info.state == SHYPER_VM_SHUTOFF)
-			rc = shyper_vm_destroy(h, info.id);
+			rc = release_vm(h, name, info.id);
 	}
 	store_unlock(lock);
 	return rc;
@@ -1132,7 +1172,7 @@ int shyper_domain_shutdown(struct shyper *h, const char *name, int timeout_ms, b
 		goto out;
 	}
 	if (info.state == SHYPER_VM_SHUTOFF || info.state == SHYPER_VM_DEFINED) {
-		shyper_vm_destroy(h, info.id);
+		release_vm(h, name, info.id);
 		rc = shyper_fail(h, SHYPER_ERR_BUSY, "stopping VM '%s': it is not running", name);
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include <hv/log.h>
 #include <hv/state.h>
 #include <hv/version.h>
+#include <hv/virtio.h>
 #include <hv/vm_lifecycle.h>
 #include <shyper/abi.h>
 #include <string.h>
@@ -208,6 +209,7 @@ static int64_t console_write_call(struct vm *vm, struct vm *caller, uint64_t ipa
 				  uint64_t *accepted)
 {
 	uint8_t chunk[VCONSOLE_RX_SIZE];
+	struct virtio_dev *con;
 
 	if (len > CONSOLE_IO_MAX)
 		return SHYPER_E_INVALID;
@@ -216,8 +218,24 @@ static int64_t console_write_call(struct vm *vm, struct vm *caller, uint64_t ipa
 	/* The guest's FIFO is small: take what fits, say how much. */
 	len = MIN(len, sizeof(chunk));
 	guest_mem_read(caller, ipa_init(ipa), chunk, len);
-	*accepted = vconsole_write(vm, chunk, len);
+	/* Input goes to the guest's console: its virtio console if it has one. */
+	con = virtio_console_find(vm);
+	*accepted = con ? virtio_console_input(vm, con, chunk, len) : vconsole_write(vm, chunk, len);
 	return SHYPER_OK;
+}
+
+static int64_t vm_add_device_call(struct vm *vm, struct vm *caller, uint64_t ipa, uint64_t size)
+{
+	struct shyper_device_config dev;
+
+	if (size < SHYPER_DEVICE_CONFIG_SIZE_V1)
+		return SHYPER_E_INVALID;
+	/* Read once into our copy, as VM_CREATE does. */
+	if (!guest_mem_read(caller, ipa_init(ipa), &dev, sizeof(dev)))
+		return SHYPER_E_BAD_ADDRESS;
+	if (dev.size > size)
+		return SHYPER_E_INVALID;
+	return vm_add_device(vm, &dev);
 }
 
 /* The guest lifecycle calls, which all name a guest VM in x1. */
@@ -245,6 +263,8 @@ static int64_t guest_call(uint32_t fid, struct vm *caller, struct vcpu_regs *r)
 		return vm_resume(vm);
 	case SHYPER_HC_VM_SHUTDOWN:
 		return vm_shutdown(vm);
+	case SHYPER_HC_VM_ADD_DEVICE:
+		return vm_add_device_call(vm, caller, r->x[2], r->x[3]);
 	case SHYPER_HC_CONSOLE_READ:
 		return console_read_call(vm, caller, r->x[2], r->x[3], r->x[4], r);
 	case SHYPER_HC_CONSOLE_WRITE:
@@ -337,6 +357,7 @@ void hypercall_handle(struct vcpu *vcpu)
 	case SHYPER_HC_CONSOLE_READ:
 	case SHYPER_HC_CONSOLE_WRITE:
 	case SHYPER_HC_VM_SHUTDOWN:
+	case SHYPER_HC_VM_ADD_DEVICE:
 		ret = guest_call(fid, caller, r);
 		break;
 	default:

@@ -17,6 +17,7 @@
 #include <hv/arch.h>
 #include <hv/guest_mem.h>
 #include <hv/log.h>
+#include <hv/passthrough.h>
 #include <hv/pcpu.h>
 #include <hv/state.h>
 #include <hv/vm_lifecycle.h>
@@ -211,8 +212,10 @@ int64_t vm_start(struct vm *vm)
 	}
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, pins);
+	passthrough_vm_reset(vm);
 	vconsole_reset(&vm->console);
 	vgpio_reset(&vm->gpio);
+	virtio_vm_reset(vm);
 	arch_vcpu_reset(&vm->vcpus[0], vm->entry, vm->dtb);
 	vm->vcpus[0].power = VCPU_ON;
 	vm->boot_counter = arch_counter();
@@ -269,6 +272,8 @@ int64_t vm_destroy(struct vm *vm)
 	spin_lock(&lifecycle_lock);
 	pgtable_destroy(&vm->s2);
 	arch_stage2_flush_vmid(vm->vmid);
+	/* Only now, with the guest's mappings gone, may the MVM have its devices. */
+	passthrough_release(vm);
 	memset(hv_ptr(pa_init(ram.pa)), 0, ram.size);
 	galloc_free(&hv_state->pool, ram.pa, (uint32_t)(ram.size / BLOCK_2M));
 	pr_info("vm %u (%s) destroyed", id, vm->name);

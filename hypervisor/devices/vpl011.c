@@ -204,6 +204,29 @@ bool vconsole_mmio(struct vcpu *vcpu, uint64_t ipa, unsigned size, bool write, u
 	return true;
 }
 
+void vconsole_output(struct vm *vm, const uint8_t *buf, size_t len)
+{
+	struct vconsole *con = &vm->console;
+	bool notify;
+
+	if (!len)
+		return;
+	spin_lock(&con->lock);
+	/* Only the newest bytes survive in the ring: skip what would not. */
+	if (len > VCONSOLE_OUT_SIZE) {
+		con->out_written += len - VCONSOLE_OUT_SIZE;
+		buf += len - VCONSOLE_OUT_SIZE;
+		len = VCONSOLE_OUT_SIZE;
+	}
+	for (size_t i = 0; i < len; i++)
+		out_byte(con, buf[i]);
+	notify = con->notify_armed;
+	con->notify_armed = false;
+	spin_unlock(&con->lock);
+	if (notify)
+		events_post(SHYPER_EVENT_CONSOLE, vm->id, con->out_written, 0);
+}
+
 size_t vconsole_read(struct vm *vm, uint64_t from, uint8_t *buf, size_t len, uint64_t *start)
 {
 	struct vconsole *con = &vm->console;

@@ -343,6 +343,12 @@ int irq_spi_owner(uint32_t intid)
 	return intid < VGIC_MAX_IRQS ? fake_spi_owner[intid] : -1;
 }
 
+void irq_assign_spi(uint32_t intid, uint16_t vm_id)
+{
+	if (intid >= 32 && intid < VGIC_MAX_IRQS)
+		fake_spi_owner[intid] = vm_id;
+}
+
 static unsigned fake_lr_count(void)
 {
 	return FAKE_LR_COUNT;

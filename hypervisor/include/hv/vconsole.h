@@ -46,6 +46,8 @@ bool vconsole_mmio(struct vcpu *vcpu, uint64_t ipa, unsigned size, bool write, u
 size_t vconsole_read(struct vm *vm, uint64_t from, uint8_t *buf, size_t len, uint64_t *start);
 /* The MVM has read: tell it about the next output again. */
 void vconsole_rearm(struct vm *vm);
+/* Append a guest's output from another console device (virtio) to the ring. */
+void vconsole_output(struct vm *vm, const uint8_t *buf, size_t len);
 /* Queue input for the guest; returns how many bytes fitted. */
 size_t vconsole_write(struct vm *vm, const uint8_t *buf, size_t len);
 

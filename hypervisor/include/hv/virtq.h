@@ -9,7 +9,9 @@
 #ifndef HV_VIRTQ_H
 #define HV_VIRTQ_H
 
-#include <hv/vm.h>
+#include <hv/types.h>
+
+struct vm; /* hv/vm.h holds virtqueues, so it cannot come first */
 
 #define VIRTQ_MAX_SIZE 1024       /* queue sizes we offer (QueueNumMax) */
 #define VIRTQ_MAX_SEGMENTS 64     /* buffers in one chain, indirect included */

@@ -12,6 +12,7 @@
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
 #include <hv/vgpio.h>
+#include <hv/virtio.h>
 
 #define MAX_PCPUS 8
 #define MAX_VMS 8
@@ -105,6 +106,16 @@ struct mmio_range {
 	uint64_t size;
 };
 
+/* A board device a guest has instead of the MVM: identity-mapped MMIO and
+ * its physical SPI (SHYPER_DEV_NO_IRQ: none). */
+#define MAX_VM_PASSTHROUGH 4
+struct vm_passthrough {
+	uint64_t base;
+	uint64_t length;
+	uint32_t spi;
+	uint32_t reserved;
+};
+
 struct vm {
 	uint16_t id;
 	uint8_t type;          /* enum vm_type */
@@ -118,6 +129,9 @@ struct vm {
 	struct mem_region mem[MAX_VM_MEM_REGIONS];
 	uint32_t dev_count;
 	struct mmio_range dev[MAX_VM_DEVICES];
+	/* Guests: board devices taken from the MVM (devices/passthrough.c). */
+	uint32_t passthrough_count;
+	struct vm_passthrough passthrough[MAX_VM_PASSTHROUGH];
 	struct pgtable s2;
 	uint16_t vmid;
 	uint64_t boot_counter; /* counter value when it started */
@@ -129,6 +143,7 @@ struct vm {
 	struct vgic_dist vgic;
 	struct vconsole console;
 	struct vgpio gpio;     /* guests' PL061 and power button; base 0 for the MVM */
+	struct virtio_dev virtio[VIRTIO_SLOTS]; /* guests' virtio-mmio slots */
 	struct vcpu vcpus[MAX_VCPUS];
 };
 

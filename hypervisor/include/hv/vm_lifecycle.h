@@ -20,6 +20,8 @@ int64_t vm_destroy(struct vm *vm);
 int64_t vm_shutdown(struct vm *vm);
 int64_t vm_pause(struct vm *vm);
 int64_t vm_resume(struct vm *vm);
+/* Give a VM that has never started a device (ABI 1.3, core/vm_device.c). */
+int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev);
 /* A guest VM by id: NULL for the MVM, a free slot or a bad id. */
 struct vm *vm_get_guest(uint64_t id);
 

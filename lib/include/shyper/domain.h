@@ -44,12 +44,31 @@ extern "C" {
 
 enum shyper_console_target {
 	SHYPER_CONSOLE_SERIAL = 1, /* the machine's PL011 at SHYPER_GUEST_UART_BASE */
-	SHYPER_CONSOLE_VIRTIO = 2, /* a virtio console (its device comes later) */
+	SHYPER_CONSOLE_VIRTIO = 2, /* a virtio console: virtio-mmio slot 0 when it is the first */
 };
 
 struct shyper_domain_console {
 	enum shyper_console_target target;
 	unsigned int port;        /* <target port='N'>, 0 by default */
+};
+
+/* Board devices a definition may pass through (<hostdev>). */
+#define SHYPER_DOMAIN_MAX_HOSTDEVS 4
+#define SHYPER_HOSTDEV_NODE_MAX 128
+
+/*
+ * A board device the guest gets instead of the MVM (docs/domain-xml.md):
+ * <hostdev mode='capabilities' type='misc'><source><char>NODE</char>
+ * names it by its node path in the MVM's device tree, and
+ * <shyper:hostdev node='NODE' base='0x..' size='0x..' irq='N'/> in the
+ * metadata gives its MMIO range (mapped at the same address in the guest)
+ * and its SPI.
+ */
+struct shyper_domain_hostdev {
+	char node[SHYPER_HOSTDEV_NODE_MAX]; /* e.g. "/pl031@9010000" */
+	uint64_t base;            /* page-aligned */
+	uint64_t size;            /* a page multiple */
+	uint32_t spi;             /* SPI (INTID - 32), or SHYPER_DEV_NO_IRQ */
 };
 
 struct shyper_domain {
@@ -69,6 +88,8 @@ struct shyper_domain {
 	char *dtb;
 	size_t console_count;
 	struct shyper_domain_console consoles[SHYPER_DOMAIN_MAX_CONSOLES];
+	size_t hostdev_count;
+	struct shyper_domain_hostdev hostdevs[SHYPER_DOMAIN_MAX_HOSTDEVS];
 };
 
 enum shyper_diag_severity {
@@ -166,6 +187,24 @@ struct shyper_guest_initrd {
 SHYPER_EXPORT int shyper_guest_fdt_build(const struct shyper_domain *dom,
 					 const struct shyper_guest_initrd *initrd, void **blob,
 					 size_t *size, struct shyper_domain_diag *diag);
+
+/* ---- Passthrough devices (hostdev.c) ------------------------------------------ */
+
+/*
+ * Gives VM ID (created, never started) DOM's <hostdev> devices: for each,
+ * the MVM's Linux driver is unbound (found under /sys/bus/platform or
+ * /sys/bus/amba by its base address; driver_override keeps it unbound),
+ * then SHYPER_IOC_VM_ADD_DEVICE hands it to the hypervisor. On failure the
+ * caller destroys the VM and then calls shyper_hostdev_detach(): the MVM
+ * must not probe a device before the hypervisor has given it back.
+ */
+SHYPER_EXPORT int shyper_hostdev_attach(struct shyper *h, uint32_t id,
+					const struct shyper_domain *dom);
+
+/* After the VM is destroyed: lets the MVM's drivers bind DOM's <hostdev>
+ * devices again. Carries on past errors; returns the first. H may be NULL
+ * (no message is recorded then). */
+SHYPER_EXPORT int shyper_hostdev_detach(struct shyper *h, const struct shyper_domain *dom);
 
 /* ---- Managed VMs: definitions kept in the MVM, and their lives (manage.c) ----- */
 

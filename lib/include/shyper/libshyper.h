@@ -190,6 +190,20 @@ SHYPER_EXPORT int shyper_vm_create(struct shyper *h, const struct shyper_vm_conf
 				   uint32_t *id);
 
 /*
+ * ABI 1.3: gives VM ID the device DEV (a virtio device in a virtio-mmio
+ * slot, or a passthrough device; see struct shyper_device_config). The
+ * library sends a copy whose size field is SHYPER_DEVICE_CONFIG_SIZE_V1.
+ * Only a VM that has never started takes devices: call it between
+ * shyper_vm_create() and the first start.
+ * Typical errors: SHYPER_ERR_INVALID (a field was refused),
+ * SHYPER_ERR_BUSY (slot taken, or the VM has run), SHYPER_ERR_EXISTS (a
+ * second console), SHYPER_ERR_NOT_SUPPORTED (a kind the hypervisor does
+ * not implement yet).
+ */
+SHYPER_EXPORT int shyper_vm_add_device(struct shyper *h, uint32_t id,
+				       const struct shyper_device_config *dev);
+
+/*
  * Copies LEN bytes (at least 1) of BUF into VM ID's RAM at GUEST_IPA. The
  * VM must not be running (SHYPER_ERR_BUSY); the range must lie in its RAM
  * (SHYPER_ERR_FAULT otherwise).

@@ -445,6 +445,39 @@ static int console_write(struct shyper_ioc_console *req)
 	return 0;
 }
 
+/* As the module and hypervisor check it: a guest that has never run, a
+ * description with reserved fields zero, a free virtio slot. */
+static int vm_add_device(struct shyper_ioc_vm_device *req)
+{
+	const struct shyper_device_config *dev = &req->device;
+	struct shyper_vm_info *vm;
+	int rc;
+
+	if (req->reserved || dev->reserved0[0] || dev->reserved0[1] || dev->reserved1 ||
+	    dev->size < SHYPER_DEVICE_CONFIG_SIZE_V1 || dev->size > sizeof(*dev))
+		return -EINVAL;
+	rc = find_guest(req->id, &vm);
+	if (rc)
+		return rc;
+	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_PASSTHROUGH)
+		return -EINVAL;
+	if (vm->state != SHYPER_VM_DEFINED)
+		return -EBUSY;
+	if (dev->kind != SHYPER_DEV_PASSTHROUGH) {
+		if (dev->slot >= SHYPER_GUEST_VIRTIO_SLOTS)
+			return -EINVAL;
+		for (unsigned int i = 0; i < fake.device_count && i < FAKE_MAX_DEVICES; i++)
+			if (fake.devices[i].id == req->id &&
+			    fake.devices[i].dev.kind != SHYPER_DEV_PASSTHROUGH &&
+			    fake.devices[i].dev.slot == dev->slot)
+				return -EBUSY;
+	}
+	if (fake.device_count < FAKE_MAX_DEVICES)
+		fake.devices[fake.device_count] = (struct fake_added_device){ req->id, *dev };
+	fake.device_count++;
+	return 0;
+}
+
 int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 {
 	if (h->fd != FAKE_FD)
@@ -479,6 +512,8 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 		return console_read(arg);
 	case SHYPER_IOC_CONSOLE_WRITE:
 		return console_write(arg);
+	case SHYPER_IOC_VM_ADD_DEVICE:
+		return vm_add_device(arg);
 	default:
 		return -ENOTTY;
 	}

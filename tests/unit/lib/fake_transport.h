@@ -20,6 +20,7 @@
 #define FAKE_GUEST_RAM (1u << 20) /* what the fake keeps of each guest's RAM */
 #define FAKE_CONSOLE_MAX 4096
 #define FAKE_MAX_LOADS 32
+#define FAKE_MAX_DEVICES 16
 
 /* What a guest does when VM_CONTROL op SHUTDOWN presses its power button. */
 enum fake_button {
@@ -89,6 +90,13 @@ struct fake_device {
 		unsigned int looks_left;
 	} presses[FAKE_MAX_VMS];        /* guests about to power off */
 	unsigned int press_count;
+
+	/* Devices (ABI 1.3): accepted VM_ADD_DEVICEs, in order. */
+	struct fake_added_device {
+		uint32_t id;
+		struct shyper_device_config dev;
+	} devices[FAKE_MAX_DEVICES];
+	unsigned int device_count;      /* all of them, even past FAKE_MAX_DEVICES */
 };
 
 extern struct fake_device fake;

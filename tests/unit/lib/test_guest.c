@@ -364,6 +364,53 @@ static void test_console_write(void **state)
 	assert_message_contains("writing to the console of VM 9: no VM with id 9");
 }
 
+/* ---- Devices (ABI 1.3) ------------------------------------------------------------ */
+
+static void test_add_device(void **state)
+{
+	struct shyper_device_config dev = { .kind = SHYPER_DEV_VIRTIO_CONSOLE, .slot = 0 };
+	uint32_t id;
+
+	(void)state;
+	id = create_ok("g", 2 * MiB);
+	/* The library fills in the size. */
+	assert_int_equal(shyper_vm_add_device(h, id, &dev), 0);
+	assert_int_equal(fake.device_count, 1);
+	assert_int_equal(fake.devices[0].id, id);
+	assert_int_equal(fake.devices[0].dev.size, SHYPER_DEVICE_CONFIG_SIZE_V1);
+	assert_int_equal(fake.devices[0].dev.kind, SHYPER_DEV_VIRTIO_CONSOLE);
+	assert_int_equal(fake.devices[0].dev.slot, 0);
+
+	/* Refusals, each with a message naming the device and the VM. */
+	assert_int_equal(shyper_vm_add_device(h, id, &dev), SHYPER_ERR_BUSY);
+	assert_message_contains("adding a virtio console in slot 0 to VM 1: the slot is taken");
+	dev.slot = SHYPER_GUEST_VIRTIO_SLOTS;
+	assert_int_equal(shyper_vm_add_device(h, id, &dev), SHYPER_ERR_INVALID);
+	assert_message_contains("adding a virtio console in slot 8 to VM 1");
+	dev.slot = 1;
+	dev.reserved1 = 1;
+	assert_int_equal(shyper_vm_add_device(h, id, &dev), SHYPER_ERR_INVALID);
+	dev.reserved1 = 0;
+	assert_int_equal(shyper_vm_add_device(h, 9, &dev), SHYPER_ERR_NO_ENTRY);
+	assert_message_contains("no VM with id 9");
+	assert_int_equal(shyper_vm_add_device(h, 0, &dev), SHYPER_ERR_PERMISSION);
+	assert_int_equal(shyper_vm_add_device(h, id, NULL), SHYPER_ERR_INVALID);
+	fake.fail_cmd = SHYPER_IOC_VM_ADD_DEVICE;
+	fake.fail_errno = EOPNOTSUPP;
+	dev.kind = SHYPER_DEV_VIRTIO_BLOCK;
+	assert_int_equal(shyper_vm_add_device(h, id, &dev), SHYPER_ERR_NOT_SUPPORTED);
+	assert_message_contains("adding a virtio disk in slot 1 to VM 1: not supported");
+	fake.fail_errno = EEXIST;
+	dev.kind = SHYPER_DEV_VIRTIO_CONSOLE;
+	assert_int_equal(shyper_vm_add_device(h, id, &dev), SHYPER_ERR_EXISTS);
+	fake.fail_errno = 0;
+	/* A VM that has run keeps its machine. */
+	assert_int_equal(shyper_vm_start(h, id), 0);
+	assert_int_equal(shyper_vm_add_device(h, id, &dev), SHYPER_ERR_BUSY);
+	assert_message_contains("the VM has already run");
+	assert_int_equal(fake.device_count, 1);
+}
+
 /* ---- Events ----------------------------------------------------------------------- */
 
 static void test_state_and_console_events(void **state)
@@ -401,6 +448,7 @@ static void test_errno_mapping(void **state)
 {
 	struct shyper_vm_config cfg;
 	char buf[16] = "x";
+	struct shyper_device_config dev = { .kind = SHYPER_DEV_VIRTIO_CONSOLE };
 	uint32_t id, new_id;
 	size_t n;
 
@@ -430,6 +478,9 @@ static void test_errno_mapping(void **state)
 		fake.fail_cmd = SHYPER_IOC_CONSOLE_WRITE;
 		assert_int_equal(shyper_console_write(h, id, buf, 1, &n), want);
 		assert_message_contains("writing to the console of VM 1");
+		fake.fail_cmd = SHYPER_IOC_VM_ADD_DEVICE;
+		assert_int_equal(shyper_vm_add_device(h, id, &dev), want);
+		assert_message_contains("VM 1");
 	}
 	fake.fail_errno = 0;
 	assert_int_equal(shyper_vm_start(h, id), 0);
@@ -452,6 +503,7 @@ int main(void)
 		T(test_console_read),
 		T(test_console_read_refusals),
 		T(test_console_write),
+		T(test_add_device),
 		T(test_state_and_console_events),
 		T(test_errno_mapping),
 	};

@@ -229,10 +229,52 @@ static void test_without_options(void **state)
 	shyper_domain_free(dom);
 }
 
+/* A virtio console as the primary console: its virtio-mmio slot, and no
+ * stdout-path (Linux takes console=hvc0 from the command line). */
+static void test_virtio_console_nodes(void **state)
+{
+	struct shyper_domain *dom = make_domain(1, 64ULL << 20, "console=hvc0", true);
+	static const uint32_t virtio_reg[] = { 0, 0x0a000000, 0, 0x200 };
+	static const uint32_t virtio_irq[] = { 0, 16, 4 }; /* SPI 16, level-high */
+	size_t size;
+	void *fdt;
+	int len;
+
+	(void)state;
+	dom->console_count = 2;
+	dom->consoles[1] = dom->consoles[0];
+	dom->consoles[0].target = SHYPER_CONSOLE_VIRTIO;
+	fdt = build(dom, NULL, &size);
+	assert_cells(fdt, "/virtio_mmio@a000000", "reg", virtio_reg, 4);
+	assert_cells(fdt, "/virtio_mmio@a000000", "interrupts", virtio_irq, 3);
+	assert_string_prop(fdt, "/virtio_mmio@a000000", "compatible", "virtio,mmio", 12);
+	assert_non_null(prop(fdt, "/virtio_mmio@a000000", "dma-coherent", &len));
+	assert_int_equal(len, 0);
+	assert_true(fdt_path_offset(fdt, "/virtio_mmio@a000200") < 0);
+	assert_null(fdt_getprop(fdt, node(fdt, "/chosen"), "stdout-path", &len));
+	node(fdt, "/pl011@9000000"); /* the machine still has it */
+	free(fdt);
+
+	/* A serial primary console: no virtio slot, stdout-path to the PL011. */
+	dom->consoles[0].target = SHYPER_CONSOLE_SERIAL;
+	dom->consoles[1].target = SHYPER_CONSOLE_VIRTIO;
+	dom->consoles[1].port = 1;
+	fdt = build(dom, NULL, &size);
+	assert_true(fdt_path_offset(fdt, "/virtio_mmio@a000000") < 0);
+	assert_string_prop(fdt, "/chosen", "stdout-path", "/pl011@9000000", 15);
+	free(fdt);
+	shyper_domain_free(dom);
+}
+
 static void test_dtc_accepts_it(void **state)
 {
 	struct shyper_domain *dom = make_domain(8, 8ULL << 30, "console=ttyAMA0 \"quoted\"", true);
 	struct shyper_guest_initrd initrd = { .ipa = 0x50000000, .size = 4096 };
+
+	/* With a virtio-mmio slot in it too. */
+	dom->console_count = 2;
+	dom->consoles[1] = dom->consoles[0];
+	dom->consoles[0].target = SHYPER_CONSOLE_VIRTIO;
 	char path[] = "/tmp/shyper-fdt-XXXXXX", *command, *out = NULL;
 	size_t size, len = 0;
 	void *fdt = build(dom, &initrd, &size);
@@ -375,6 +417,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_machine_nodes),
 		cmocka_unit_test(test_without_options),
+		cmocka_unit_test(test_virtio_console_nodes),
 		cmocka_unit_test(test_dtc_accepts_it),
 		cmocka_unit_test(test_bad_initrd),
 		cmocka_unit_test(test_user_dtb),

@@ -941,6 +941,67 @@ static void test_start_loads_and_starts(void **state)
 	assert_non_null(fake_vm_named("second"));
 }
 
+static void test_start_with_a_virtio_console(void **state)
+{
+	struct shyper_domain *dom;
+	const void *fdt;
+	uint32_t id = 0;
+	int node, len;
+
+	(void)state;
+	dom = dom_parse("vcon", 64, "<cmdline>console=hvc0</cmdline>",
+			"<devices><console type='pty'><target type='virtio'/></console>"
+			"<console type='pty'><target type='serial'/></console></devices>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	assert_int_equal(shyper_domain_start(h, "vcon", &id, NULL), 0);
+
+	/* The console is added once, in slot 0, before anything is loaded. */
+	assert_int_equal(fake.device_count, 1);
+	assert_int_equal(fake.devices[0].id, id);
+	assert_int_equal(fake.devices[0].dev.kind, SHYPER_DEV_VIRTIO_CONSOLE);
+	assert_int_equal(fake.devices[0].dev.slot, 0);
+	/* The device tree describes that slot, and no stdout-path: hvc0 is named
+	 * on the command line. */
+	fdt = loaded_dtb();
+	node = fdt_path_offset(fdt, "/virtio_mmio@a000000");
+	assert_true(node >= 0);
+	assert_string_equal(fdt_getprop(fdt, node, "compatible", &len), "virtio,mmio");
+	assert_null(fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "stdout-path", &len));
+	assert_true(fdt_path_offset(fdt, "/virtio_mmio@a000200") < 0);
+
+	/* A reboot keeps the VM, and its devices: none added again. */
+	assert_int_equal(shyper_domain_reboot(h, "vcon", NULL), 0);
+	assert_int_equal(fake.device_count, 1);
+
+	/* A PL011 console as the primary: no devices. */
+	define_vm("serial", 16, NULL);
+	assert_int_equal(shyper_domain_start(h, "serial", NULL, NULL), 0);
+	assert_int_equal(fake.device_count, 1);
+}
+
+static void test_start_fails_cleanly_when_the_device_is_refused(void **state)
+{
+	struct shyper_domain *dom;
+	uint64_t pool = fake.hv.pool_free;
+
+	(void)state;
+	dom = dom_parse("vcon", 64, NULL,
+			"<devices><console type='pty'><target type='virtio'/></console></devices>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	fake.fail_cmd = SHYPER_IOC_VM_ADD_DEVICE;
+	fake.fail_errno = EOPNOTSUPP;
+	assert_int_equal(shyper_domain_start(h, "vcon", NULL, NULL), SHYPER_ERR_NOT_SUPPORTED);
+	assert_message_contains("virtio console");
+	fake.fail_errno = 0;
+	/* Nothing loaded, nothing started, the VM gone again. */
+	assert_int_equal(fake.load_count, 0);
+	assert_int_equal(fake.ops[SHYPER_VM_OP_START], 0);
+	assert_null(fake_vm_named("vcon"));
+	assert_int_equal(fake.hv.pool_free, pool);
+}
+
 static void test_start_with_its_own_dtb(void **state)
 {
 	struct shyper_domain *board = dom_parse("board", 64, NULL, "<vcpu>2</vcpu>");
@@ -2155,6 +2216,8 @@ int main(void)
 		T(test_managed_list),
 		T(test_managed_get),
 		T(test_start_loads_and_starts),
+		T(test_start_with_a_virtio_console),
+		T(test_start_fails_cleanly_when_the_device_is_refused),
 		T(test_start_with_its_own_dtb),
 		T(test_start_arm64_image_extent),
 		T(test_start_when_not_startable),

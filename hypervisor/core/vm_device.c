@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Devices given to a guest VM after VM_CREATE and before its first start
+ * (SHYPER_HC_VM_ADD_DEVICE, ABI 1.3). The description is checked field by
+ * field here, then handed to the device kind that answers it.
+ */
+#include <hv/log.h>
+#include <hv/passthrough.h>
+#include <hv/virtio.h>
+#include <hv/vm_lifecycle.h>
+
+static bool bytes_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* A virtio device without per-kind settings: those fields must be zero. */
+static int64_t virtio_slot_check(const struct vm *vm, const struct shyper_device_config *dev,
+				 uint32_t allowed_flags)
+{
+	if (dev->slot >= SHYPER_GUEST_VIRTIO_SLOTS || (dev->flags & ~allowed_flags) ||
+	    dev->base || dev->length || dev->spi)
+		return SHYPER_E_INVALID;
+	if (vm->virtio[dev->slot].device_id != VIRTIO_ID_NONE)
+		return SHYPER_E_BUSY;
+	return SHYPER_OK;
+}
+
+static int64_t add_virtio_console(struct vm *vm, const struct shyper_device_config *dev)
+{
+	int64_t rc = virtio_slot_check(vm, dev, 0);
+
+	if (rc)
+		return rc;
+	if (dev->capacity || !bytes_zero(dev->mac, sizeof(dev->mac)))
+		return SHYPER_E_INVALID;
+	/* One console per VM: CONSOLE_READ/WRITE have one stream. */
+	if (virtio_console_find(vm))
+		return SHYPER_E_EXISTS;
+	virtio_dev_init(vm, dev->slot, VIRTIO_ID_CONSOLE);
+	pr_info("vm %u (%s): virtio console in slot %u", vm->id, vm->name, dev->slot);
+	return SHYPER_OK;
+}
+
+int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev)
+{
+	if (dev->size < SHYPER_DEVICE_CONFIG_SIZE_V1 ||
+	    !bytes_zero(dev->reserved0, sizeof(dev->reserved0)) || dev->reserved1)
+		return SHYPER_E_INVALID;
+	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_PASSTHROUGH)
+		return SHYPER_E_INVALID;
+	/* Devices are part of the machine: only one that has never run gets them. */
+	if (vm->state != VM_STATE_DEFINED)
+		return SHYPER_E_BUSY;
+	switch (dev->kind) {
+	case SHYPER_DEV_VIRTIO_CONSOLE:
+		return add_virtio_console(vm, dev);
+	case SHYPER_DEV_VIRTIO_BLOCK:
+	case SHYPER_DEV_VIRTIO_NET:
+		return SHYPER_E_NOT_SUPPORTED; /* mediated devices come next */
+	case SHYPER_DEV_PASSTHROUGH:
+		/* Only the MVM reaches here (hypercall_handle): it is the giver. */
+		return passthrough_add(vm_get(0), vm, dev);
+	default:
+		return SHYPER_E_INVALID;
+	}
+}
