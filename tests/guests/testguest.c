@@ -252,6 +252,7 @@ static void mode_hvc_mgmt(void)
 		{ SHYPER_HC_CONSOLE_READ, "CONSOLE_READ" },
 		{ SHYPER_HC_CONSOLE_WRITE, "CONSOLE_WRITE" },
 		{ SHYPER_HC_VM_SHUTDOWN, "VM_SHUTDOWN" },
+		{ SHYPER_HC_VM_ADD_DEVICE, "VM_ADD_DEVICE" },
 	};
 	struct smccc_res res;
 	size_t i;

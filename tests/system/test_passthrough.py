@@ -91,6 +91,12 @@ def test_rtc_goes_to_the_guest_and_comes_back(board, share_dir):
         _, reply = board.run("printf 'cat /sys/class/rtc/rtc0/name\\n' | "
                              "timeout 5 shyperctl vm console rtc-guest 2>&1", 40)
         assert "pl031" in reply, reply
+        # Its interrupt reaches the guest: an alarm one second ahead fires.
+        _, reply = board.run("printf 'echo +1 > /sys/class/rtc/rtc0/wakealarm; sleep 3; "
+                             "grep pl031 /proc/interrupts\\n' | "
+                             "timeout 8 shyperctl vm console rtc-guest 2>&1", 40)
+        counts = re.search(r"^\s*\d+:\s+(\d+)\s.*pl031", reply, re.M)
+        assert counts and int(counts.group(1)) >= 1, reply
 
         dumped = board.check("shyperctl vm dumpxml rtc-guest")
         assert "<char>/pl031@9010000</char>" in dumped, dumped
