@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 3
+#define SHYPER_ABI_MINOR 4
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -83,7 +83,26 @@
 #define SHYPER_HC_VM_ADD_DEVICE SHYPER_HC(0x1a) /* x1 = id, x2 = IPA of shyper_device_config,
 						 * x3 = size: gives a VM that has never
 						 * started a device (ABI 1.3) */
-#define SHYPER_HC_LAST 0x1a
+/*
+ * Mediated virtio devices (ABI 1.4): the backend in the MVM takes requests
+ * from a guest's queue and answers them; it never sees a guest address.
+ * A request is one descriptor chain. FETCH copies its device-readable
+ * bytes into the caller's buffer and keeps the chain in flight under a
+ * token; COMPLETE copies the answer into the chain's device-writable
+ * buffers (at most the room FETCH reported), returns the chain to the
+ * guest and raises its interrupt. Tokens carry the device's generation:
+ * after a device reset, a VM reboot or destroy they are refused.
+ */
+#define SHYPER_HC_VIO_FETCH SHYPER_HC(0x1b)  /* x1 = VM id, x2 = slot | queue << 8,
+					      * x3 = IPA of buffer, x4 = its length ->
+					      * x1 = token, x2 = readable bytes copied,
+					      * x3 = writable room. E_BUSY: queue empty;
+					      * E_NO_MEMORY: buffer too small, x2 =
+					      * bytes needed (the chain stays queued) */
+#define SHYPER_HC_VIO_COMPLETE SHYPER_HC(0x1c) /* x1 = VM id, x2 = token, x3 = IPA of
+						* the answer, x4 = its length (may be
+						* 0) -> x1 = bytes given to the guest */
+#define SHYPER_HC_LAST 0x1c
 
 /* ---- Status codes (x0) ------------------------------------------------- */
 
@@ -240,6 +259,10 @@ enum shyper_event_type {
 				    * data[1] = 1 if the guest asked for a reset */
 	SHYPER_EVENT_CONSOLE = 3,  /* vm_id's console has new output: data[0] =
 				    * bytes ever written (one event per read) */
+	SHYPER_EVENT_VIO = 4,      /* ABI 1.4: vm_id's mediated device has
+				    * requests: data[0] = slot, data[1] = bit
+				    * mask of queues with work (posted once
+				    * until a FETCH finds that queue empty) */
 };
 
 struct shyper_event {
@@ -318,6 +341,28 @@ struct shyper_ioc_vm_control {
 	uint32_t op;              /* enum shyper_vm_op */
 };
 
+/* ABI 1.4: mediated virtio devices */
+struct shyper_ioc_vio_fetch {
+	uint32_t id;
+	uint16_t slot;
+	uint16_t queue;
+	uint64_t buf;             /* user pointer */
+	uint32_t len;             /* at most SHYPER_VIO_IO_MAX */
+	uint32_t reserved;        /* must be 0 */
+	uint64_t token;           /* out */
+	uint64_t readable;        /* out: bytes copied (or needed, on ENOSPC) */
+	uint64_t writable;        /* out: room for the answer */
+};
+
+struct shyper_ioc_vio_complete {
+	uint32_t id;
+	uint32_t len;             /* at most SHYPER_VIO_IO_MAX */
+	uint64_t token;
+	uint64_t buf;             /* user pointer to the answer */
+	uint64_t done;            /* out: bytes given to the guest */
+};
+#define SHYPER_VIO_IO_MAX (1U << 20)
+
 /* ABI 1.3 */
 struct shyper_ioc_vm_device {
 	uint32_t id;
@@ -347,6 +392,8 @@ struct shyper_ioc_console {
 #define SHYPER_IOC_CONSOLE_READ _IOWR(SHYPER_IOC_MAGIC, 0x17, struct shyper_ioc_console)
 #define SHYPER_IOC_CONSOLE_WRITE _IOWR(SHYPER_IOC_MAGIC, 0x18, struct shyper_ioc_console)
 #define SHYPER_IOC_VM_ADD_DEVICE _IOW(SHYPER_IOC_MAGIC, 0x1a, struct shyper_ioc_vm_device)
+#define SHYPER_IOC_VIO_FETCH _IOWR(SHYPER_IOC_MAGIC, 0x1b, struct shyper_ioc_vio_fetch)
+#define SHYPER_IOC_VIO_COMPLETE _IOWR(SHYPER_IOC_MAGIC, 0x1c, struct shyper_ioc_vio_complete)
 
 /* read() on /dev/shyper returns whole struct shyper_event records. */
 

@@ -253,6 +253,8 @@ static void mode_hvc_mgmt(void)
 		{ SHYPER_HC_CONSOLE_WRITE, "CONSOLE_WRITE" },
 		{ SHYPER_HC_VM_SHUTDOWN, "VM_SHUTDOWN" },
 		{ SHYPER_HC_VM_ADD_DEVICE, "VM_ADD_DEVICE" },
+		{ SHYPER_HC_VIO_FETCH, "VIO_FETCH" },
+		{ SHYPER_HC_VIO_COMPLETE, "VIO_COMPLETE" },
 	};
 	struct smccc_res res;
 	size_t i;
