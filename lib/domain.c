@@ -22,6 +22,12 @@
  *                                   'serial' (the default) is the PL011; one only
  *       <emulator>                  warning: ignored (there is no emulator)
  *       <memballoon model='none'/>  accepted (any other model is an error)
+ *       <disk type='file' device='disk'><driver type='raw'/><source file='/abs'/>
+ *             <target dev='vdX' bus='virtio'/><readonly/></disk>
+ *                                   a raw image as a virtio disk; at most 4
+ *       <interface type='bridge'|'network'><mac address=.../><source bridge=|network=/>
+ *             <model type='virtio'/></interface>
+ *                                   a virtio NIC; at most 4
  *       <hostdev mode='capabilities' type='misc'><source><char>/node/path</char>
  *                                   a board device passed through (at most 4), with
  *                                   <shyper:hostdev node= base= size= irq=/> below
@@ -55,6 +61,9 @@
 #include <shyper/domain.h>
 
 #include "domain_internal.h"
+
+/* Linux interface names: IFNAMSIZ, its NUL included. */
+#define IFNAME_LEN 16
 
 /* Larger definition files are certainly not VM definitions. */
 #define DOMAIN_FILE_MAX (1024 * 1024)
@@ -950,6 +959,59 @@ static void check_hostdevs(struct parse_ctx *ctx)
 					ctx->meta_hostdevs[k].dev.node);
 }
 
+static bool disks_to_xml(xmlNode *devices, const struct shyper_domain *dom)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < dom->disk_count && i < SHYPER_DOMAIN_MAX_DISKS; i++) {
+		const struct shyper_domain_disk *d = &dom->disks[i];
+		xmlNode *disk = xmlNewChild(devices, NULL, BAD_CAST "disk", NULL), *node;
+
+		if (!disk)
+			return false;
+		ok &= add_prop(disk, "type", "file");
+		ok &= add_prop(disk, "device", "disk");
+		node = xmlNewChild(disk, NULL, BAD_CAST "driver", NULL);
+		ok &= add_prop(node, "name", "qemu");
+		ok &= add_prop(node, "type", "raw");
+		node = xmlNewChild(disk, NULL, BAD_CAST "source", NULL);
+		ok &= add_prop(node, "file", d->source);
+		node = xmlNewChild(disk, NULL, BAD_CAST "target", NULL);
+		ok &= add_prop(node, "dev", d->target);
+		ok &= add_prop(node, "bus", "virtio");
+		if (d->readonly)
+			ok &= xmlNewChild(disk, NULL, BAD_CAST "readonly", NULL) != NULL;
+	}
+	return ok;
+}
+
+static bool interfaces_to_xml(xmlNode *devices, const struct shyper_domain *dom)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < dom->interface_count && i < SHYPER_DOMAIN_MAX_INTERFACES; i++) {
+		const struct shyper_domain_interface *n = &dom->interfaces[i];
+		bool network = n->type == SHYPER_INTERFACE_NETWORK;
+		xmlNode *nic = xmlNewChild(devices, NULL, BAD_CAST "interface", NULL), *node;
+		char mac[18];
+
+		if (!nic)
+			return false;
+		ok &= add_prop(nic, "type", network ? "network" : "bridge");
+		if (memcmp(n->mac, "\0\0\0\0\0\0", 6)) {
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
+				 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+			node = xmlNewChild(nic, NULL, BAD_CAST "mac", NULL);
+			ok &= add_prop(node, "address", mac);
+		}
+		node = xmlNewChild(nic, NULL, BAD_CAST "source", NULL);
+		ok &= add_prop(node, network ? "network" : "bridge", n->source);
+		node = xmlNewChild(nic, NULL, BAD_CAST "model", NULL);
+		ok &= add_prop(node, "type", "virtio");
+	}
+	return ok;
+}
+
 static bool hostdevs_to_xml(xmlNode *devices, xmlNode *shyper_vm, xmlNs *ns,
 			    const struct shyper_domain *dom)
 {
@@ -981,6 +1043,232 @@ static bool hostdevs_to_xml(xmlNode *devices, xmlNode *shyper_vm, xmlNs *ns,
 	return ok;
 }
 
+/* ---- <disk> and <interface>: virtio block and net devices ------------------------ */
+
+/* "vda".."vdz": the names libvirt gives virtio disks. */
+static bool disk_target_ok(const char *dev)
+{
+	return dev && strlen(dev) == 3 && dev[0] == 'v' && dev[1] == 'd' && dev[2] >= 'a' &&
+	       dev[2] <= 'z';
+}
+
+static void parse_disk(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "type", "device", NULL };
+	static const char *const driver_attrs[] = { "name", "type", NULL };
+	static const char *const source_attrs[] = { "file", NULL };
+	static const char *const target_attrs[] = { "dev", "bus", NULL };
+	struct shyper_domain_disk disk = { 0 };
+	char *type = attribute(node, "type"), *device = attribute(node, "device");
+	bool ok = true, seen_source = false, seen_target = false;
+	xmlNode *child;
+
+	check_attributes(ctx, node, attrs);
+	if (type && strcmp(type, "file")) {
+		error_at(ctx, node, "<disk> type='%s' is not supported (only 'file': a raw image)",
+			 type);
+		ok = false;
+	}
+	if (device && strcmp(device, "disk")) {
+		error_at(ctx, node, "<disk> device='%s' is not supported (only 'disk')", device);
+		ok = false;
+	}
+	free(type);
+	free(device);
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "driver")) {
+			char *format = attribute(child, "type");
+
+			check_attributes(ctx, child, driver_attrs);
+			if (format && strcmp(format, "raw")) {
+				error_at(ctx, child, "<driver> type='%s' is not supported (only 'raw' "
+					 "images)", format);
+				ok = false;
+			}
+			free(format);
+		} else if (is_element(child, "source") && !seen_source) {
+			check_attributes(ctx, child, source_attrs);
+			seen_source = true;
+			free(disk.source);
+			disk.source = attribute(child, "file");
+			if (!disk.source || disk.source[0] != '/') {
+				error_at(ctx, child, "<source> of a <disk> needs file='/absolute/path'");
+				ok = false;
+			}
+		} else if (is_element(child, "target") && !seen_target) {
+			char *dev = attribute(child, "dev"), *bus = attribute(child, "bus");
+
+			check_attributes(ctx, child, target_attrs);
+			seen_target = true;
+			if (!disk_target_ok(dev)) {
+				error_at(ctx, child, "<target> dev='%s' of a <disk> is not supported "
+					 "(vda to vdz)", dev ? dev : "");
+				ok = false;
+			} else {
+				snprintf(disk.target, sizeof(disk.target), "%s", dev);
+			}
+			if (bus && strcmp(bus, "virtio")) {
+				error_at(ctx, child, "<target> bus='%s' of a <disk> is not supported "
+					 "(only 'virtio')", bus);
+				ok = false;
+			}
+			free(dev);
+			free(bus);
+		} else if (is_element(child, "readonly")) {
+			check_attributes(ctx, child, NULL);
+			disk.readonly = true;
+		} else if (is_element(child, "address") || is_element(child, "alias")) {
+			warn_at(ctx, child, "<%s> of a <disk> is ignored: Shyper places virtio "
+				"devices itself", node_name(child));
+		} else {
+			error_at(ctx, child, "<%s> in <disk> is not supported (only <driver>, "
+				 "<source>, <target> and <readonly>)", node_name(child));
+			ok = false;
+		}
+	}
+	if (ok && (!seen_source || !seen_target)) {
+		error_at(ctx, node, "<disk> needs <source file='...'/> and <target dev='vdX'/>");
+		ok = false;
+	}
+	for (size_t i = 0; ok && i < ctx->dom->disk_count; i++) {
+		if (!strcmp(ctx->dom->disks[i].target, disk.target)) {
+			error_at(ctx, node, "two <disk> elements with target '%s'", disk.target);
+			ok = false;
+		} else if (!strcmp(ctx->dom->disks[i].source, disk.source)) {
+			error_at(ctx, node, "two <disk> elements on the same image %s", disk.source);
+			ok = false;
+		}
+	}
+	if (ok && ctx->dom->disk_count == SHYPER_DOMAIN_MAX_DISKS) {
+		error_at(ctx, node, "more than %d <disk> elements", SHYPER_DOMAIN_MAX_DISKS);
+		ok = false;
+	}
+	if (!ok) {
+		free(disk.source);
+		return;
+	}
+	ctx->dom->disks[ctx->dom->disk_count++] = disk;
+}
+
+/* "52:54:00:12:34:56" into MAC; false unless six hex pairs. */
+static bool parse_mac(const char *text, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_value(text[0]), lo = hi < 0 ? -1 : hex_value(text[1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && text[2] != ':') || (i == 5 && text[2]))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		text += 3;
+	}
+	return true;
+}
+
+/* A bridge or network name: a Linux interface name. */
+static bool ifname_ok(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (!len || len >= IFNAME_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
+static void parse_interface(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "type", NULL };
+	static const char *const mac_attrs[] = { "address", NULL };
+	static const char *const model_attrs[] = { "type", NULL };
+	struct shyper_domain_interface nic = { 0 };
+	char *type = attribute(node, "type");
+	bool ok = true, seen_source = false;
+	xmlNode *child;
+
+	check_attributes(ctx, node, attrs);
+	if (type && !strcmp(type, "bridge")) {
+		nic.type = SHYPER_INTERFACE_BRIDGE;
+	} else if (type && !strcmp(type, "network")) {
+		nic.type = SHYPER_INTERFACE_NETWORK;
+	} else {
+		error_at(ctx, node, "<interface> type='%s' is not supported (only 'bridge' or "
+			 "'network')", type ? type : "");
+		ok = false;
+	}
+	free(type);
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "source") && !seen_source) {
+			const char *key = nic.type == SHYPER_INTERFACE_NETWORK ? "network" : "bridge";
+			const char *const source_attrs[] = { key, NULL };
+			char *name = attribute(child, key);
+
+			seen_source = true;
+			if (ok)
+				check_attributes(ctx, child, source_attrs);
+			if (ok && !ifname_ok(name)) {
+				error_at(ctx, child, "<source> %s='%s' is not an interface name (1 to %d "
+					 "characters from A-Z, a-z, 0-9, '.', '_', '-')", key,
+					 name ? name : "", IFNAME_LEN - 1);
+				ok = false;
+			} else if (ok) {
+				snprintf(nic.source, sizeof(nic.source), "%s", name);
+			}
+			free(name);
+		} else if (is_element(child, "mac")) {
+			char *address = attribute(child, "address");
+
+			check_attributes(ctx, child, mac_attrs);
+			if (!address || !parse_mac(address, nic.mac)) {
+				error_at(ctx, child, "<mac> address='%s' is not a MAC address "
+					 "(xx:xx:xx:xx:xx:xx)", address ? address : "");
+				ok = false;
+			} else if ((nic.mac[0] & 1) || !memcmp(nic.mac, "\0\0\0\0\0\0", 6)) {
+				error_at(ctx, child, "<mac> address='%s' is not a unicast address",
+					 address);
+				ok = false;
+			}
+			free(address);
+		} else if (is_element(child, "model")) {
+			char *model = attribute(child, "type");
+
+			check_attributes(ctx, child, model_attrs);
+			if (!model || strcmp(model, "virtio")) {
+				error_at(ctx, child, "<model> type='%s' is not supported (only 'virtio')",
+					 model ? model : "");
+				ok = false;
+			}
+			free(model);
+		} else if (is_element(child, "address") || is_element(child, "alias")) {
+			warn_at(ctx, child, "<%s> of an <interface> is ignored: Shyper places virtio "
+				"devices itself", node_name(child));
+		} else {
+			error_at(ctx, child, "<%s> in <interface> is not supported (only <source>, "
+				 "<mac> and <model>)", node_name(child));
+			ok = false;
+		}
+	}
+	if (ok && !seen_source) {
+		error_at(ctx, node, "<interface> needs a <source>");
+		ok = false;
+	}
+	for (size_t i = 0; ok && i < ctx->dom->interface_count; i++) {
+		if (memcmp(nic.mac, "\0\0\0\0\0\0", 6) &&
+		    !memcmp(ctx->dom->interfaces[i].mac, nic.mac, 6)) {
+			error_at(ctx, node, "two <interface> elements with the same <mac>");
+			ok = false;
+		}
+	}
+	if (ok && ctx->dom->interface_count == SHYPER_DOMAIN_MAX_INTERFACES) {
+		error_at(ctx, node, "more than %d <interface> elements",
+			 SHYPER_DOMAIN_MAX_INTERFACES);
+		ok = false;
+	}
+	if (ok)
+		ctx->dom->interfaces[ctx->dom->interface_count++] = nic;
+}
+
 static void parse_devices(struct parse_ctx *ctx, xmlNode *node)
 {
 	xmlNode *child;
@@ -995,6 +1283,10 @@ static void parse_devices(struct parse_ctx *ctx, xmlNode *node)
 			parse_memballoon(ctx, child);
 		else if (is_element(child, "hostdev"))
 			parse_hostdev(ctx, child);
+		else if (is_element(child, "disk"))
+			parse_disk(ctx, child);
+		else if (is_element(child, "interface"))
+			parse_interface(ctx, child);
 		else if (is_element(child, "emulator"))
 			warn_at(ctx, child, "<emulator> is ignored: Shyper guests have no emulator");
 		else if (is_element(child, "serial"))
@@ -1210,6 +1502,8 @@ void shyper_domain_free(struct shyper_domain *dom)
 	free(dom->initrd);
 	free(dom->cmdline);
 	free(dom->dtb);
+	for (size_t i = 0; i < dom->disk_count && i < SHYPER_DOMAIN_MAX_DISKS; i++)
+		free(dom->disks[i].source);
 	free(dom);
 }
 
@@ -1445,6 +1739,8 @@ static bool build_domain(xmlNode *root, const struct shyper_domain *dom)
 		snprintf(number, sizeof(number), "%u", c->port);
 		ok &= add_prop(node, "port", number);
 	}
+	ok &= disks_to_xml(parent, dom);
+	ok &= interfaces_to_xml(parent, dom);
 	ok &= hostdevs_to_xml(parent, shyper_vm, ns, dom);
 	return ok;
 }

@@ -385,6 +385,22 @@ static int check_files(struct shyper *h, const struct shyper_domain *dom)
 		rc = check_file(h, dom->name, "initrd", dom->initrd, NULL);
 	if (!rc && dom->dtb)
 		rc = check_file(h, dom->name, "dtb", dom->dtb, NULL);
+	for (size_t i = 0; !rc && i < dom->disk_count; i++) {
+		const struct shyper_domain_disk *d = &dom->disks[i];
+		uint64_t size;
+
+		rc = check_file(h, dom->name, "disk image", d->source, &size);
+		if (!rc && size % 512)
+			rc = shyper_fail(h, SHYPER_ERR_INVALID,
+					 "VM '%s': disk image %s is %llu bytes, not a whole number "
+					 "of 512-byte sectors", dom->name, d->source,
+					 (unsigned long long)size);
+		if (!rc && !d->readonly && access(d->source, W_OK) < 0)
+			rc = shyper_fail(h, SHYPER_ERR_PERMISSION,
+					 "VM '%s': disk image %s is not writable (add <readonly/> "
+					 "if the guest should only read it): %s", dom->name,
+					 d->source, strerror(errno));
+	}
 	return rc;
 }
 
@@ -896,6 +912,13 @@ static int add_devices(struct shyper *h, const struct shyper_domain *dom, uint32
 	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
 	int rc = 0;
 
+	/* Disks and NICs are mediated: their backends in shyperd come with
+	 * the rest of issue 5. Until then say so, rather than give the guest
+	 * a device nobody answers. */
+	if (dom->disk_count || dom->interface_count)
+		return shyper_fail(h, SHYPER_ERR_NOT_SUPPORTED,
+				   "VM '%s': virtio disks and network interfaces are not served "
+				   "yet (their shyperd backends are still to come)", dom->name);
 	shyper_guest_virtio_devices(dom, devs);
 	for (unsigned int slot = 0; !rc && slot < SHYPER_GUEST_VIRTIO_SLOTS; slot++)
 		if (devs[slot].kind)

@@ -17,6 +17,30 @@ static int same_string(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+static int same_disks(const struct shyper_domain *a, const struct shyper_domain *b)
+{
+	if (a->disk_count != b->disk_count)
+		return 0;
+	for (size_t i = 0; i < a->disk_count; i++)
+		if (strcmp(a->disks[i].source, b->disks[i].source) ||
+		    strcmp(a->disks[i].target, b->disks[i].target) ||
+		    a->disks[i].readonly != b->disks[i].readonly)
+			return 0;
+	return 1;
+}
+
+static int same_interfaces(const struct shyper_domain *a, const struct shyper_domain *b)
+{
+	if (a->interface_count != b->interface_count)
+		return 0;
+	for (size_t i = 0; i < a->interface_count; i++)
+		if (a->interfaces[i].type != b->interfaces[i].type ||
+		    strcmp(a->interfaces[i].source, b->interfaces[i].source) ||
+		    memcmp(a->interfaces[i].mac, b->interfaces[i].mac, 6))
+			return 0;
+	return 1;
+}
+
 static int same_domain(const struct shyper_domain *a, const struct shyper_domain *b)
 {
 	return !strcmp(a->name, b->name) && !memcmp(a->uuid, b->uuid, sizeof(a->uuid)) &&
@@ -25,7 +49,8 @@ static int same_domain(const struct shyper_domain *a, const struct shyper_domain
 	       same_string(a->kernel, b->kernel) && same_string(a->initrd, b->initrd) &&
 	       same_string(a->cmdline, b->cmdline) && same_string(a->dtb, b->dtb) &&
 	       a->console_count == b->console_count &&
-	       !memcmp(a->consoles, b->consoles, a->console_count * sizeof(a->consoles[0]));
+	       !memcmp(a->consoles, b->consoles, a->console_count * sizeof(a->consoles[0])) &&
+	       same_disks(a, b) && same_interfaces(a, b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -71,6 +71,26 @@ struct shyper_domain_hostdev {
 	uint32_t spi;             /* SPI (INTID - 32), or SHYPER_DEV_NO_IRQ */
 };
 
+/* <disk type='file' device='disk'>: a raw image file as a virtio disk. */
+#define SHYPER_DOMAIN_MAX_DISKS 4
+struct shyper_domain_disk {
+	char *source;             /* <source file='...'/>: the image in the MVM */
+	char target[8];           /* <target dev='vdX' bus='virtio'/> */
+	bool readonly;            /* <readonly/> */
+};
+
+/* <interface type='bridge'|'network'>: a virtio NIC on a bridge of the MVM. */
+#define SHYPER_DOMAIN_MAX_INTERFACES 4
+enum shyper_interface_type {
+	SHYPER_INTERFACE_BRIDGE = 1,  /* <source bridge='NAME'/> */
+	SHYPER_INTERFACE_NETWORK = 2, /* <source network='NAME'/> */
+};
+struct shyper_domain_interface {
+	enum shyper_interface_type type;
+	char source[16];          /* the bridge's or network's name (an interface name) */
+	uint8_t mac[6];           /* <mac address='...'/>, all zero when not given */
+};
+
 struct shyper_domain {
 	char name[SHYPER_NAME_LEN];
 	/* All zero when the definition has no <uuid>: the caller decides
@@ -90,6 +110,10 @@ struct shyper_domain {
 	struct shyper_domain_console consoles[SHYPER_DOMAIN_MAX_CONSOLES];
 	size_t hostdev_count;
 	struct shyper_domain_hostdev hostdevs[SHYPER_DOMAIN_MAX_HOSTDEVS];
+	size_t disk_count;
+	struct shyper_domain_disk disks[SHYPER_DOMAIN_MAX_DISKS];
+	size_t interface_count;
+	struct shyper_domain_interface interfaces[SHYPER_DOMAIN_MAX_INTERFACES];
 };
 
 enum shyper_diag_severity {

@@ -134,6 +134,18 @@ static const char full_xml[] =
 	"    <console type='pty'><target type='serial' port='0'/></console>\n"
 	"    <console type='pty'><target type='virtio' port='1'/></console>\n"
 	"    <memballoon model='none'/>\n"
+	"    <disk type='file' device='disk'>\n"
+	"      <driver name='qemu' type='raw'/>\n"
+	"      <source file='/srv/root.img'/>\n"
+	"      <target dev='vda' bus='virtio'/>\n"
+	"    </disk>\n"
+	"    <disk><source file='/srv/ro.img'/><target dev='vdb'/><readonly/></disk>\n"
+	"    <interface type='bridge'>\n"
+	"      <mac address='52:54:00:AB:cd:01'/>\n"
+	"      <source bridge='br0'/>\n"
+	"      <model type='virtio'/>\n"
+	"    </interface>\n"
+	"    <interface type='network'><source network='default'/></interface>\n"
 	"  </devices>\n"
 	"</domain>\n";
 
@@ -164,8 +176,75 @@ static void test_every_supported_element(void **state)
 	assert_int_equal(dom->consoles[0].port, 0);
 	assert_int_equal(dom->consoles[1].target, SHYPER_CONSOLE_VIRTIO);
 	assert_int_equal(dom->consoles[1].port, 1);
+	assert_int_equal(dom->disk_count, 2);
+	assert_string_equal(dom->disks[0].source, "/srv/root.img");
+	assert_string_equal(dom->disks[0].target, "vda");
+	assert_false(dom->disks[0].readonly);
+	assert_string_equal(dom->disks[1].source, "/srv/ro.img");
+	assert_string_equal(dom->disks[1].target, "vdb");
+	assert_true(dom->disks[1].readonly);
+	assert_int_equal(dom->interface_count, 2);
+	assert_int_equal(dom->interfaces[0].type, SHYPER_INTERFACE_BRIDGE);
+	assert_string_equal(dom->interfaces[0].source, "br0");
+	assert_memory_equal(dom->interfaces[0].mac, "\x52\x54\x00\xab\xcd\x01", 6);
+	assert_int_equal(dom->interfaces[1].type, SHYPER_INTERFACE_NETWORK);
+	assert_string_equal(dom->interfaces[1].source, "default");
+	assert_memory_equal(dom->interfaces[1].mac, "\0\0\0\0\0\0", 6);
 	shyper_domain_free(dom);
 	shyper_domain_diag_free(&diag);
+}
+
+static void test_disk_and_interface_errors(void **state)
+{
+	static const struct {
+		const char *devices;
+		const char *needle;
+	} cases[] = {
+		{ "<disk type='block'><source file='/a'/><target dev='vda'/></disk>", "type='block'" },
+		{ "<disk device='cdrom'><source file='/a'/><target dev='vda'/></disk>",
+		  "device='cdrom'" },
+		{ "<disk><driver type='qcow2'/><source file='/a'/><target dev='vda'/></disk>",
+		  "only 'raw'" },
+		{ "<disk><source file='rel.img'/><target dev='vda'/></disk>", "absolute" },
+		{ "<disk><source file='/a'/><target dev='sda'/></disk>", "dev='sda'" },
+		{ "<disk><source file='/a'/><target dev='vda' bus='scsi'/></disk>", "bus='scsi'" },
+		{ "<disk><target dev='vda'/></disk>", "needs <source" },
+		{ "<disk><source file='/a'/><target dev='vda'/><serial>x</serial></disk>",
+		  "<serial> in <disk>" },
+		{ "<disk><source file='/a'/><target dev='vda'/></disk>"
+		  "<disk><source file='/b'/><target dev='vda'/></disk>", "target 'vda'" },
+		{ "<disk><source file='/a'/><target dev='vda'/></disk>"
+		  "<disk><source file='/a'/><target dev='vdb'/></disk>", "same image /a" },
+		{ "<interface type='user'><source bridge='br0'/></interface>", "type='user'" },
+		{ "<interface type='bridge'><source bridge='br0'/><model type='e1000'/></interface>",
+		  "type='e1000'" },
+		{ "<interface type='bridge'><source bridge='br 0'/></interface>",
+		  "not an interface name" },
+		{ "<interface type='bridge'><source network='x'/></interface>",
+		  "attribute 'network' of <source>" },
+		{ "<interface type='bridge'><source bridge='aaaaaaaaaaaaaaaa'/></interface>",
+		  "not an interface name" },
+		{ "<interface type='bridge'><mac address='52:54:00:00:00'/>"
+		  "<source bridge='br0'/></interface>", "not a MAC address" },
+		{ "<interface type='bridge'><mac address='01:00:5e:00:00:01'/>"
+		  "<source bridge='br0'/></interface>", "not a unicast address" },
+		{ "<interface type='bridge'><mac address='00:00:00:00:00:00'/>"
+		  "<source bridge='br0'/></interface>", "not a unicast address" },
+		{ "<interface type='bridge'></interface>", "needs a <source>" },
+		{ "<interface type='bridge'><mac address='52:54:00:00:00:01'/>"
+		  "<source bridge='br0'/></interface><interface type='bridge'>"
+		  "<mac address='52:54:00:00:00:01'/><source bridge='br1'/></interface>",
+		  "same <mac>" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text;
+
+		assert_true(asprintf(&text, "  <devices>\n%s\n  </devices>\n", cases[i].devices) > 0);
+		expect_error_with(text, 7, cases[i].needle);
+		free(text);
+	}
 }
 
 static void test_defaults(void **state)
@@ -248,9 +327,9 @@ static void test_unknown_element_and_attribute(void **state)
 		4, "<boot> in <os> is not supported");
 	expect_error(
 		"<domain type='shyper'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
-		"  <os><kernel>/k</kernel></os>\n  <devices>\n    <disk type='file'/>\n"
+		"  <os><kernel>/k</kernel></os>\n  <devices>\n    <sound model='ich9'/>\n"
 		"  </devices>\n</domain>\n",
-		6, "device <disk> is not supported");
+		6, "device <sound> is not supported");
 	expect_error(
 		"<domain type='shyper'>\n  <name>v</name>\n"
 		"  <memory unit='MiB' dumpCore='on'>64</memory>\n"
@@ -633,6 +712,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_supported_element),
+		cmocka_unit_test(test_disk_and_interface_errors),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_memory_units),
 		cmocka_unit_test(test_malformed_xml),

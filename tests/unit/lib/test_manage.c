@@ -1139,6 +1139,37 @@ static void test_start_when_not_startable(void **state)
 	assert_int_equal(fake.hv.pool_free, 384 * MiB - 64 * MiB);
 }
 
+/* Disks are checked at define; until their backends exist, a start says
+ * so and changes nothing. */
+static void test_disks_checked_and_not_served_yet(void **state)
+{
+	struct shyper_domain *dom;
+	struct snapshot snap;
+	char body[PATH_MAX + 200];
+
+	(void)state;
+	snprintf(body, sizeof(body), "<devices><disk><source file='%s'/><target dev='vda'/>"
+		 "</disk></devices>\n", at("files/disk.img"));
+	dom = dom_parse("dsk", 16, NULL, body);
+	/* Missing, then not whole sectors: refused at define. */
+	assert_int_equal(define(dom, NULL), SHYPER_ERR_NO_ENTRY);
+	assert_message_contains("disk image");
+	write_file(at("files/disk.img"), "abc", 3);
+	assert_int_equal(define(dom, NULL), SHYPER_ERR_INVALID);
+	assert_message_contains("512-byte sectors");
+	{
+		static char image[4096];
+
+		write_file(at("files/disk.img"), image, sizeof(image));
+	}
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	snapshot_take(&snap);
+	assert_int_equal(shyper_domain_start(h, "dsk", NULL, NULL), SHYPER_ERR_NOT_SUPPORTED);
+	assert_message_contains("not served yet");
+	assert_unchanged(&snap);
+}
+
 static void test_start_failure_changes_nothing(void **state)
 {
 	struct snapshot snap;
@@ -2222,6 +2253,7 @@ int main(void)
 		T(test_start_arm64_image_extent),
 		T(test_start_when_not_startable),
 		T(test_start_failure_changes_nothing),
+		T(test_disks_checked_and_not_served_yet),
 		T(test_elf_guest_is_loaded_by_segments),
 		T(test_bad_elf_guests_are_refused),
 		T(test_shutdown_graceful),
