@@ -370,6 +370,95 @@ out:
 	return ret;
 }
 
+/*
+ * Mediated virtio (ABI 1.4). The bounce buffer is kmalloc'd, not
+ * kvmalloc'd: the hypervisor takes it as one IPA range, so it must be
+ * physically contiguous. It is sized to the request (at most
+ * SHYPER_VIO_IO_MAX) and lives for the call.
+ */
+static long shyper_ioc_vio_fetch(void __user *uarg)
+{
+	struct shyper_ioc_vio_fetch req;
+	struct arm_smccc_res res;
+	void *buf;
+	long status;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.len > SHYPER_VIO_IO_MAX || req.slot > 0xff || req.queue > 0xff)
+		return -EINVAL;
+
+	buf = kzalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	status = shyper_hvc4(SHYPER_HC_VIO_FETCH, req.id, req.slot | (u32)req.queue << 8,
+			     virt_to_phys(buf), req.len, &res);
+	if (status == SHYPER_E_NO_MEMORY) {
+		/* The buffer is too small: say how large it must be. */
+		req.token = 0;
+		req.readable = res.a2;
+		req.writable = 0;
+		ret = copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : -ENOSPC;
+		goto out;
+	}
+	if (status == SHYPER_E_TOO_MANY) {
+		ret = -EAGAIN; /* too many requests in flight: complete some first */
+		goto out;
+	}
+	ret = shyper_status_to_errno(status);
+	if (ret)
+		goto out;
+	if (res.a2 > req.len || res.a3 > SHYPER_VIO_IO_MAX) {
+		ret = -EIO;
+		goto out;
+	}
+	req.token = res.a1;
+	req.readable = res.a2;
+	req.writable = res.a3;
+	if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.readable) ||
+	    copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static long shyper_ioc_vio_complete(void __user *uarg)
+{
+	struct shyper_ioc_vio_complete req;
+	struct arm_smccc_res res;
+	void *buf;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.len > SHYPER_VIO_IO_MAX)
+		return -EINVAL;
+
+	buf = kmalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, u64_to_user_ptr(req.buf), req.len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VIO_COMPLETE, req.id, req.token,
+						 virt_to_phys(buf), req.len, &res));
+	if (ret)
+		goto out;
+	if (res.a1 > req.len) {
+		ret = -EIO;
+		goto out;
+	}
+	req.done = res.a1;
+	if (copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
 long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -399,6 +488,10 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return shyper_ioc_console_write(uarg);
 	case SHYPER_IOC_VM_ADD_DEVICE:
 		return shyper_ioc_vm_add_device(uarg);
+	case SHYPER_IOC_VIO_FETCH:
+		return shyper_ioc_vio_fetch(uarg);
+	case SHYPER_IOC_VIO_COMPLETE:
+		return shyper_ioc_vio_complete(uarg);
 	default:
 		return -ENOTTY;
 	}

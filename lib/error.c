@@ -53,6 +53,8 @@ const char *shyper_strerror(int err)
 		return "system error";
 	case SHYPER_ERR_NO_SLOT:
 		return "no free VM slot";
+	case SHYPER_ERR_TOO_SMALL:
+		return "buffer too small";
 	default:
 		return "unknown error";
 	}

@@ -304,6 +304,84 @@ int shyper_console_write(struct shyper *h, uint32_t id, const void *buf, size_t 
 	return 0;
 }
 
+int shyper_vio_fetch(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queue, void *buf,
+		     size_t len, uint64_t *token, size_t *readable, size_t *writable)
+{
+	struct shyper_ioc_vio_fetch req;
+	int rc;
+
+	shyper_clear_error(h);
+	if ((!buf && len) || !token || !readable || !writable)
+		return shyper_fail(h, SHYPER_ERR_INVALID,
+				   "fetching a request of VM %u: no buffer or no results", id);
+	if (len > SHYPER_VIO_IO_MAX)
+		len = SHYPER_VIO_IO_MAX;
+	memset(&req, 0, sizeof(req));
+	req.id = id;
+	req.slot = slot;
+	req.queue = queue;
+	req.buf = (uint64_t)(uintptr_t)buf;
+	req.len = (uint32_t)len;
+	rc = shyper_transport_ioctl(h, SHYPER_IOC_VIO_FETCH, &req);
+	if (rc == -ENOSPC) {
+		*readable = (size_t)req.readable;
+		return shyper_fail(h, SHYPER_ERR_TOO_SMALL,
+				   "fetching a request of VM %u (slot %u, queue %u): it has %llu bytes, "
+				   "the buffer %zu",
+				   id, slot, queue, (unsigned long long)req.readable, len);
+	}
+	if (rc == -EBUSY || rc == -EAGAIN)
+		return shyper_fail(h, SHYPER_ERR_BUSY,
+				   "fetching a request of VM %u (slot %u, queue %u): %s", id, slot,
+				   queue, rc == -EBUSY ? "none waiting" : "too many in flight");
+	if (rc)
+		return guest_fail(h, rc, "fetching a request of", id);
+	if (req.readable > len || req.writable > SHYPER_VIO_IO_MAX)
+		return shyper_fail(h, SHYPER_ERR_PROTOCOL,
+				   "fetching a request of VM %u: %llu bytes in a %zu-byte buffer", id,
+				   (unsigned long long)req.readable, len);
+	*token = req.token;
+	*readable = (size_t)req.readable;
+	*writable = (size_t)req.writable;
+	return 0;
+}
+
+int shyper_vio_complete(struct shyper *h, uint32_t id, uint64_t token, const void *buf,
+			size_t len, size_t *done)
+{
+	struct shyper_ioc_vio_complete req;
+	int rc;
+
+	shyper_clear_error(h);
+	if (!buf && len)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "completing a request of VM %u: no buffer",
+				   id);
+	if (len > SHYPER_VIO_IO_MAX)
+		return shyper_fail(h, SHYPER_ERR_INVALID,
+				   "completing a request of VM %u: %zu bytes, at most %u", id, len,
+				   SHYPER_VIO_IO_MAX);
+	memset(&req, 0, sizeof(req));
+	req.id = id;
+	req.len = (uint32_t)len;
+	req.token = token;
+	req.buf = (uint64_t)(uintptr_t)buf;
+	rc = shyper_transport_ioctl(h, SHYPER_IOC_VIO_COMPLETE, &req);
+	if (rc == -EINVAL)
+		return shyper_fail(h, SHYPER_ERR_INVALID,
+				   "completing a request of VM %u: token %#llx is not in flight "
+				   "(completed, or the device was reset)",
+				   id, (unsigned long long)token);
+	if (rc)
+		return guest_fail(h, rc, "completing a request of", id);
+	if (req.done > len)
+		return shyper_fail(h, SHYPER_ERR_PROTOCOL,
+				   "completing a request of VM %u: %llu of %zu bytes given", id,
+				   (unsigned long long)req.done, len);
+	if (done)
+		*done = (size_t)req.done;
+	return 0;
+}
+
 /* What a device is called in messages ("virtio console in slot 0"). */
 static void device_describe(const struct shyper_device_config *dev, char *out, size_t size)
 {

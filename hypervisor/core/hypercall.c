@@ -265,6 +265,10 @@ static int64_t guest_call(uint32_t fid, struct vm *caller, struct vcpu_regs *r)
 		return vm_shutdown(vm);
 	case SHYPER_HC_VM_ADD_DEVICE:
 		return vm_add_device_call(vm, caller, r->x[2], r->x[3]);
+	case SHYPER_HC_VIO_FETCH:
+		return vio_fetch(vm, caller, r->x[2], r->x[3], r->x[4], r);
+	case SHYPER_HC_VIO_COMPLETE:
+		return vio_complete(vm, caller, r->x[2], r->x[3], r->x[4], r);
 	case SHYPER_HC_CONSOLE_READ:
 		return console_read_call(vm, caller, r->x[2], r->x[3], r->x[4], r);
 	case SHYPER_HC_CONSOLE_WRITE:
@@ -358,6 +362,8 @@ void hypercall_handle(struct vcpu *vcpu)
 	case SHYPER_HC_CONSOLE_WRITE:
 	case SHYPER_HC_VM_SHUTDOWN:
 	case SHYPER_HC_VM_ADD_DEVICE:
+	case SHYPER_HC_VIO_FETCH:
+	case SHYPER_HC_VIO_COMPLETE:
 		ret = guest_call(fid, caller, r);
 		break;
 	default:

@@ -8,6 +8,7 @@
 #include <hv/passthrough.h>
 #include <hv/virtio.h>
 #include <hv/vm_lifecycle.h>
+#include <string.h>
 
 static bool bytes_zero(const uint8_t *p, size_t n)
 {
@@ -45,6 +46,40 @@ static int64_t add_virtio_console(struct vm *vm, const struct shyper_device_conf
 	return SHYPER_OK;
 }
 
+static int64_t add_virtio_block(struct vm *vm, const struct shyper_device_config *dev)
+{
+	int64_t rc = virtio_slot_check(vm, dev, SHYPER_DEV_F_READONLY);
+
+	if (rc)
+		return rc;
+	/* A disk has sectors; byte offsets of every sector fit 64 bits. */
+	if (!dev->capacity || dev->capacity > (UINT64_MAX >> 9) ||
+	    !bytes_zero(dev->mac, sizeof(dev->mac)))
+		return SHYPER_E_INVALID;
+	virtio_dev_init(vm, dev->slot, VIRTIO_ID_BLOCK);
+	vm->virtio[dev->slot].capacity = dev->capacity;
+	vm->virtio[dev->slot].dev_flags = dev->flags;
+	pr_info("vm %u (%s): virtio block in slot %u, %llu sectors%s", vm->id, vm->name,
+		dev->slot, (unsigned long long)dev->capacity,
+		(dev->flags & SHYPER_DEV_F_READONLY) ? ", read-only" : "");
+	return SHYPER_OK;
+}
+
+static int64_t add_virtio_net(struct vm *vm, const struct shyper_device_config *dev)
+{
+	int64_t rc = virtio_slot_check(vm, dev, 0);
+
+	if (rc)
+		return rc;
+	/* A station address: unicast (I/G bit clear) and not all zero. */
+	if (dev->capacity || bytes_zero(dev->mac, sizeof(dev->mac)) || (dev->mac[0] & 1))
+		return SHYPER_E_INVALID;
+	virtio_dev_init(vm, dev->slot, VIRTIO_ID_NET);
+	memcpy(vm->virtio[dev->slot].mac, dev->mac, sizeof(dev->mac));
+	pr_info("vm %u (%s): virtio net in slot %u", vm->id, vm->name, dev->slot);
+	return SHYPER_OK;
+}
+
 int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev)
 {
 	if (dev->size < SHYPER_DEVICE_CONFIG_SIZE_V1 ||
@@ -59,8 +94,9 @@ int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev)
 	case SHYPER_DEV_VIRTIO_CONSOLE:
 		return add_virtio_console(vm, dev);
 	case SHYPER_DEV_VIRTIO_BLOCK:
+		return add_virtio_block(vm, dev);
 	case SHYPER_DEV_VIRTIO_NET:
-		return SHYPER_E_NOT_SUPPORTED; /* mediated devices come next */
+		return add_virtio_net(vm, dev);
 	case SHYPER_DEV_PASSTHROUGH:
 		/* Only the MVM reaches here (hypercall_handle): it is the giver. */
 		return passthrough_add(vm_get(0), vm, dev);

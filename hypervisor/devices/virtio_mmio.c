@@ -14,6 +14,7 @@
  * raises the configuration-change interrupt, and stops processing queues
  * until the driver resets it by writing 0 to Status.
  */
+#include <hv/arch.h>
 #include <hv/log.h>
 #include <hv/vgic.h>
 #include <hv/virtio.h>
@@ -62,9 +63,11 @@
 
 static const struct virtio_device_ops *const device_types[] = {
 	&virtio_console_ops,
+	&virtio_blk_ops,
+	&virtio_net_ops,
 };
 
-static const struct virtio_device_ops *ops_of(const struct virtio_dev *dev)
+const struct virtio_device_ops *virtio_dev_ops(const struct virtio_dev *dev)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(device_types); i++)
 		if (device_types[i]->device_id == dev->device_id)
@@ -72,9 +75,11 @@ static const struct virtio_device_ops *ops_of(const struct virtio_dev *dev)
 	return NULL;
 }
 
-static uint64_t offered_features(const struct virtio_device_ops *ops)
+static uint64_t offered_features(const struct virtio_dev *dev,
+				 const struct virtio_device_ops *ops)
 {
-	return ops->features | VIRTIO_F_VERSION_1;
+	return (ops->device_features ? ops->device_features(dev) : ops->features) |
+	       VIRTIO_F_VERSION_1;
 }
 
 static void line_update(struct vm *vm, struct virtio_dev *dev)
@@ -90,6 +95,7 @@ static void transport_reset(struct virtio_dev *dev)
 	dev->device_features_sel = dev->driver_features_sel = dev->queue_sel = 0;
 	dev->driver_features = 0;
 	memset(dev->vq, 0, sizeof(dev->vq));
+	vio_reset(dev);
 }
 
 void virtio_dev_init(struct vm *vm, unsigned slot, uint32_t device_id)
@@ -97,6 +103,9 @@ void virtio_dev_init(struct vm *vm, unsigned slot, uint32_t device_id)
 	struct virtio_dev *dev = &vm->virtio[slot];
 
 	memset(dev, 0, sizeof(*dev));
+	/* Mediated devices' tokens carry the generation: start it somewhere a
+	 * destroyed VM's device with the same id and slot is unlikely to be. */
+	dev->vio.generation = (uint32_t)arch_counter();
 	dev->device_id = device_id;
 	dev->intid = 32 + SHYPER_GUEST_VIRTIO_SPI + slot;
 }
@@ -189,7 +198,7 @@ static bool status_write(struct vm *vm, struct virtio_dev *dev, uint32_t v,
 	if ((want & ~STATUS_DRIVER_BITS) || (old & ~want))
 		return false;
 	if ((want & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
-		uint64_t offered = offered_features(ops);
+		uint64_t offered = offered_features(dev, ops);
 
 		/* Features the device did not offer, or a legacy driver: refused,
 		 * the driver reads FEATURES_OK back clear (virtio 1.x 3.1.1). */
@@ -226,7 +235,7 @@ static bool reg_read(struct virtio_dev *dev, const struct virtio_device_ops *ops
 		return true;
 	case DEVICE_FEATURES:
 		*val = dev->device_features_sel < 2
-			       ? (uint32_t)(offered_features(ops) >> (32 * dev->device_features_sel))
+			       ? (uint32_t)(offered_features(dev, ops) >> (32 * dev->device_features_sel))
 			       : 0;
 		return true;
 	case QUEUE_NUM_MAX:
@@ -376,7 +385,7 @@ bool virtio_mmio_access(struct vcpu *vcpu, uint64_t ipa, unsigned size, bool wri
 		return false;
 	off = (ipa - SHYPER_GUEST_VIRTIO_BASE) % VIRTIO_MMIO_SIZE;
 	dev = &vm->virtio[(ipa - SHYPER_GUEST_VIRTIO_BASE) / VIRTIO_MMIO_SIZE];
-	ops = ops_of(dev);
+	ops = virtio_dev_ops(dev);
 	if (!write)
 		*val = 0;
 	if (!ops)

@@ -110,28 +110,13 @@ static int walk_indirect(const struct vm *vm, struct virtq_chain *c, const struc
 	}
 }
 
-int virtq_pop(const struct vm *vm, struct virtq *vq, struct virtq_chain *chain)
+/* Walk the chain starting at descriptor head (head < size checked). */
+static int walk_chain(const struct vm *vm, struct virtq *vq, uint16_t head,
+		      struct virtq_chain *chain)
 {
 	uint64_t seen[VIRTQ_MAX_SIZE / 64] = { 0 };
-	const struct vring_desc *table;
-	const uint8_t *avail;
-	uint16_t avail_idx, head, i;
-
-	if (vq->broken || !vq->ready)
-		return VIRTQ_EMPTY;
-	if (virtq_validate(vm, vq))
-		return fail(vq, VIRTQ_E_RING);
-	table = ring(vm, vq->desc, 16ULL * vq->size);
-	avail = ring(vm, vq->avail, 6 + 2ULL * vq->size);
-
-	avail_idx = rd16(avail + 2);
-	if (avail_idx == vq->last_avail)
-		return VIRTQ_EMPTY;
-	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
-		return fail(vq, VIRTQ_E_AVAIL);
-	head = rd16(avail + 4 + 2 * (vq->last_avail % vq->size));
-	if (head >= vq->size)
-		return fail(vq, VIRTQ_E_INDEX);
+	const struct vring_desc *table = ring(vm, vq->desc, 16ULL * vq->size);
+	uint16_t i;
 
 	memset(chain, 0, sizeof(*chain) - sizeof(chain->seg));
 	chain->head = head;
@@ -150,19 +135,60 @@ int virtq_pop(const struct vm *vm, struct virtq *vq, struct virtq_chain *chain)
 			rc = walk_indirect(vm, chain, &d);
 			if (rc)
 				return fail(vq, rc);
-			break;
+			return VIRTQ_OK;
 		}
 		rc = add_segment(vm, chain, &d);
 		if (rc)
 			return fail(vq, rc);
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
-			break;
+			return VIRTQ_OK;
 		if (d.next >= vq->size)
 			return fail(vq, VIRTQ_E_INDEX);
 		i = d.next;
 	}
-	vq->last_avail++;
-	return VIRTQ_OK;
+}
+
+int virtq_peek(const struct vm *vm, struct virtq *vq, struct virtq_chain *chain)
+{
+	const uint8_t *avail;
+	uint16_t avail_idx, head;
+
+	if (vq->broken || !vq->ready)
+		return VIRTQ_EMPTY;
+	if (virtq_validate(vm, vq))
+		return fail(vq, VIRTQ_E_RING);
+	avail = ring(vm, vq->avail, 6 + 2ULL * vq->size);
+
+	avail_idx = rd16(avail + 2);
+	if (avail_idx == vq->last_avail)
+		return VIRTQ_EMPTY;
+	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
+		return fail(vq, VIRTQ_E_AVAIL);
+	head = rd16(avail + 4 + 2 * (vq->last_avail % vq->size));
+	if (head >= vq->size)
+		return fail(vq, VIRTQ_E_INDEX);
+	return walk_chain(vm, vq, head, chain);
+}
+
+int virtq_pop(const struct vm *vm, struct virtq *vq, struct virtq_chain *chain)
+{
+	int rc = virtq_peek(vm, vq, chain);
+
+	if (rc == VIRTQ_OK)
+		vq->last_avail++;
+	return rc;
+}
+
+int virtq_chain_at(const struct vm *vm, struct virtq *vq, uint16_t head,
+		   struct virtq_chain *chain)
+{
+	if (vq->broken || !vq->ready)
+		return VIRTQ_E_RING;
+	if (virtq_validate(vm, vq))
+		return fail(vq, VIRTQ_E_RING);
+	if (head >= vq->size)
+		return fail(vq, VIRTQ_E_INDEX);
+	return walk_chain(vm, vq, head, chain);
 }
 
 int virtq_push(const struct vm *vm, struct virtq *vq, uint16_t head, uint32_t written)

@@ -48,6 +48,27 @@ struct virtio_console_state {
 	uint8_t rx[VIRTIO_CONSOLE_RX_SIZE];
 };
 
+/*
+ * Mediated devices (block, net): requests the MVM's backend has fetched and
+ * not yet completed, per queue. Entries name a chain by its head index only
+ * (no pointers); COMPLETE walks the chain again with the strict walker.
+ */
+#define VIO_QUEUES 2           /* queues of a mediated device */
+#define VIO_INFLIGHT_MAX 128   /* in-flight requests per queue */
+#define VIO_QUEUE_MAX 256      /* QueueNumMax of mediated devices */
+#define VIO_IO_MAX (1U << 20)  /* == SHYPER_VIO_IO_MAX: bytes one FETCH or COMPLETE moves */
+
+struct vio_queue {
+	uint64_t busy[VIO_INFLIGHT_MAX / 64]; /* in-flight entries in use */
+	uint16_t head[VIO_INFLIGHT_MAX];      /* the chain's head descriptor */
+};
+
+struct vio_state {
+	uint32_t generation;       /* bumped by every device reset: old tokens die */
+	uint32_t pending;          /* queues an event was posted for, not yet drained */
+	struct vio_queue q[VIO_QUEUES];
+};
+
 struct virtio_dev {
 	struct spinlock lock;
 	uint32_t device_id;        /* VIRTIO_ID_*: selects the ops; NONE = empty slot */
@@ -60,6 +81,11 @@ struct virtio_dev {
 	uint32_t config_generation;
 	uint64_t malformed;        /* accesses or rings that asked for a reset */
 	struct virtq vq[VIRTIO_MAX_QUEUES];
+	/* What VM_ADD_DEVICE said (kept across resets) */
+	uint64_t capacity;         /* block: 512-byte sectors */
+	uint32_t dev_flags;        /* SHYPER_DEV_F_* */
+	uint8_t mac[6];            /* net */
+	struct vio_state vio;      /* mediated devices */
 	union {
 		struct virtio_console_state console;
 	} u;
@@ -77,6 +103,8 @@ struct virtio_device_ops {
 	uint16_t queue_count;
 	uint16_t queue_max;        /* QueueNumMax of every queue */
 	uint64_t features;         /* device-specific; VERSION_1 is added */
+	/* If set, the features of this device (they depend on how it was added). */
+	uint64_t (*device_features)(const struct virtio_dev *dev);
 	uint32_t config_size;      /* bytes of config space at 0x100 */
 	/* Fill buf (config_size bytes) with the config space as it is now. */
 	void (*config)(const struct vm *vm, const struct virtio_dev *dev, uint8_t *buf);
@@ -85,6 +113,8 @@ struct virtio_device_ops {
 };
 
 extern const struct virtio_device_ops virtio_console_ops;
+extern const struct virtio_device_ops virtio_blk_ops;
+extern const struct virtio_device_ops virtio_net_ops;
 
 /* ---- transport (devices/virtio_mmio.c) ---- */
 
@@ -93,6 +123,8 @@ void virtio_dev_init(struct vm *vm, unsigned slot, uint32_t device_id);
 /* Every device of the VM as out of reset, its outside-world input dropped:
  * the VM (re)starts. */
 void virtio_vm_reset(struct vm *vm);
+/* The ops of a device's type; NULL for an empty slot or an unknown type. */
+const struct virtio_device_ops *virtio_dev_ops(const struct virtio_dev *dev);
 bool virtio_mmio_claims(const struct vm *vm, uint64_t ipa);
 /* Emulate an access to a virtio-mmio slot; false if ipa is in none. */
 bool virtio_mmio_access(struct vcpu *vcpu, uint64_t ipa, unsigned size, bool write,
@@ -111,5 +143,50 @@ struct virtio_dev *virtio_console_find(struct vm *vm);
 /* Input from the MVM for the guest: returns how many bytes were taken. */
 size_t virtio_console_input(struct vm *vm, struct virtio_dev *dev, const uint8_t *buf,
 			    size_t len);
+
+/* ---- mediated devices (devices/virtio_mediated.c, virtio_blk.c, virtio_net.c) ---- */
+
+/* Block request types and statuses (virtio 1.x, 5.2.6) */
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+#define VIRTIO_BLK_HDR_SIZE 16
+
+#define VIRTIO_BLK_F_SIZE_MAX BIT(1)
+#define VIRTIO_BLK_F_SEG_MAX BIT(2)
+#define VIRTIO_BLK_F_RO BIT(5)
+#define VIRTIO_BLK_F_FLUSH BIT(9)
+#define VIRTIO_NET_F_MAC BIT(5)
+
+/* A request's data: at most SEG_MAX segments of SIZE_MAX bytes, which with
+ * the header stays within SHYPER_VIO_IO_MAX. */
+#define VIRTIO_BLK_SIZE_MAX (64 * 1024U)
+#define VIRTIO_BLK_SEG_MAX 15U
+
+bool virtio_dev_mediated(const struct virtio_dev *dev);
+/* The driver notified queue q (VIRTIO_MAX_QUEUES: all): tell the MVM. (Lock held.) */
+void vio_notify(struct vm *vm, struct virtio_dev *dev, unsigned q);
+/* Forget every in-flight request; old tokens are refused. (Lock held.) */
+void vio_reset(struct virtio_dev *dev);
+/*
+ * A block request the hypervisor answers itself (defence in depth). The
+ * header as checked is left in header (VIRTIO_BLK_HDR_SIZE bytes). Returns
+ * VIRTIO_BLK_S_OK to hand it to the backend, or the status to complete it
+ * with (IOERR: outside the capacity, a write to a read-only disk, no header;
+ * UNSUPP: an unknown type).
+ */
+uint8_t virtio_blk_check(const struct virtio_dev *dev, const struct virtq_chain *chain,
+			 uint64_t readable, uint64_t room, uint8_t *header);
+
+/* SHYPER_HC_VIO_FETCH / COMPLETE for the MVM (caller); r gets the results. */
+struct vcpu_regs;
+int64_t vio_fetch(struct vm *vm, struct vm *caller, uint64_t slot_queue, uint64_t ipa,
+		  uint64_t len, struct vcpu_regs *r);
+int64_t vio_complete(struct vm *vm, struct vm *caller, uint64_t token, uint64_t ipa,
+		     uint64_t len, struct vcpu_regs *r);
 
 #endif

@@ -61,6 +61,11 @@ int virtq_validate(const struct vm *vm, const struct virtq *vq);
 /* Take the next available chain; VIRTQ_EMPTY when there is none. An error
  * marks the queue broken. */
 int virtq_pop(const struct vm *vm, struct virtq *vq, struct virtq_chain *chain);
+/* The next available chain, left available (a second peek or pop sees it). */
+int virtq_peek(const struct vm *vm, struct virtq *vq, struct virtq_chain *chain);
+/* Walk the chain at `head` again (one the device has taken, still in flight). */
+int virtq_chain_at(const struct vm *vm, struct virtq *vq, uint16_t head,
+		   struct virtq_chain *chain);
 /* Give a chain back with `written` bytes produced. */
 int virtq_push(const struct vm *vm, struct virtq *vq, uint16_t head, uint32_t written);
 

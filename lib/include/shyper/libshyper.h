@@ -62,6 +62,7 @@ enum shyper_error {
 	SHYPER_ERR_PROTOCOL = -13,     /* an answer did not make sense (short or inconsistent) */
 	SHYPER_ERR_SYSTEM = -14,       /* any other errno; the message names it */
 	SHYPER_ERR_NO_SLOT = -15,      /* ENOSPC: the hypervisor has no free VM slot */
+	SHYPER_ERR_TOO_SMALL = -16,    /* a buffer is too small; the call says how large (1.4) */
 };
 
 /* Opaque handle on the device. */
@@ -256,6 +257,37 @@ SHYPER_EXPORT int shyper_console_read(struct shyper *h, uint32_t id, uint64_t of
  */
 SHYPER_EXPORT int shyper_console_write(struct shyper *h, uint32_t id, const void *buf,
 				       size_t len, size_t *accepted);
+
+/*
+ * Mediated virtio devices (ABI 1.4), for the backend of a guest's block or
+ * net device in virtio slot SLOT.
+ *
+ * shyper_vio_fetch() takes the next request from queue QUEUE: its
+ * device-readable bytes are copied into BUF (LEN bytes, at most
+ * SHYPER_VIO_IO_MAX), *READABLE says how many, *WRITABLE how many the
+ * answer may have, *TOKEN names the request for shyper_vio_complete().
+ * SHYPER_ERR_BUSY: nothing to take (the queue is empty, the device is not
+ * up or needs a reset, or too many requests are in flight: complete some);
+ * wait for the next SHYPER_EVENT_VIO. SHYPER_ERR_TOO_SMALL: BUF cannot hold
+ * the request, *READABLE says how large it must be; the request stays
+ * queued. Block requests outside the disk or writing to a read-only disk
+ * never arrive here: the hypervisor answers them.
+ */
+SHYPER_EXPORT int shyper_vio_fetch(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queue,
+				   void *buf, size_t len, uint64_t *token, size_t *readable,
+				   size_t *writable);
+
+/*
+ * Answers the request TOKEN of VM ID with LEN bytes of BUF (at most
+ * SHYPER_VIO_IO_MAX; more than the request's room is cut): they go into
+ * its device-writable buffers in order, and the guest is told. *DONE (may
+ * be NULL) says how many bytes it got. SHYPER_ERR_INVALID: the token is
+ * not in flight (already completed, or the device was reset or the VM
+ * restarted since the fetch: drop the request). SHYPER_ERR_BUSY: the
+ * device needs a reset; the request was dropped.
+ */
+SHYPER_EXPORT int shyper_vio_complete(struct shyper *h, uint32_t id, uint64_t token,
+				      const void *buf, size_t len, size_t *done);
 
 /* ---- JSON (docs/json-schema.md) ------------------------------------------------- */
 

@@ -478,6 +478,57 @@ static int vm_add_device(struct shyper_ioc_vm_device *req)
 	return 0;
 }
 
+/* As the module over the hypervisor: ENOSPC with the size needed, EBUSY
+ * when nothing waits, EINVAL for a token not in flight. */
+static int vio_fetch(struct shyper_ioc_vio_fetch *req)
+{
+	struct shyper_vm_info *vm;
+	int rc;
+
+	if (req->reserved || req->len > SHYPER_VIO_IO_MAX)
+		return -EINVAL;
+	rc = find_guest(req->id, &vm);
+	if (rc)
+		return rc;
+	if (!fake.vio_waiting || fake.vio_token)
+		return -EBUSY;
+	if (req->len < fake.vio_request_len) {
+		req->readable = fake.vio_request_len;
+		return -ENOSPC;
+	}
+	memcpy((void *)(uintptr_t)req->buf, fake.vio_request, fake.vio_request_len);
+	fake.vio_waiting = 0;
+	fake.vio_token = 7ULL << 32 | (uint64_t)req->slot << 24 | (uint64_t)req->queue << 16;
+	req->token = fake.vio_token;
+	req->readable = fake.vio_request_len;
+	req->writable = fake.vio_room;
+	return 0;
+}
+
+static int vio_complete(struct shyper_ioc_vio_complete *req)
+{
+	struct shyper_vm_info *vm;
+	uint32_t n;
+	int rc;
+
+	if (req->len > SHYPER_VIO_IO_MAX)
+		return -EINVAL;
+	rc = find_guest(req->id, &vm);
+	if (rc)
+		return rc;
+	if (!fake.vio_token || req->token != fake.vio_token)
+		return -EINVAL;
+	n = req->len < fake.vio_room ? req->len : fake.vio_room;
+	if (n > sizeof(fake.vio_answer))
+		n = sizeof(fake.vio_answer);
+	if (n)
+		memcpy(fake.vio_answer, (const void *)(uintptr_t)req->buf, n);
+	fake.vio_answer_len = n;
+	fake.vio_token = 0;
+	req->done = n;
+	return 0;
+}
+
 int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 {
 	if (h->fd != FAKE_FD)
@@ -514,6 +565,10 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 		return console_write(arg);
 	case SHYPER_IOC_VM_ADD_DEVICE:
 		return vm_add_device(arg);
+	case SHYPER_IOC_VIO_FETCH:
+		return vio_fetch(arg);
+	case SHYPER_IOC_VIO_COMPLETE:
+		return vio_complete(arg);
 	default:
 		return -ENOTTY;
 	}

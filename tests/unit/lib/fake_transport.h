@@ -97,6 +97,15 @@ struct fake_device {
 		struct shyper_device_config dev;
 	} devices[FAKE_MAX_DEVICES];
 	unsigned int device_count;      /* all of them, even past FAKE_MAX_DEVICES */
+
+	/* Mediated virtio (ABI 1.4): one request waiting, at most one in flight. */
+	uint8_t vio_request[256];       /* its device-readable bytes */
+	uint32_t vio_request_len;
+	uint32_t vio_room;              /* its device-writable room */
+	int vio_waiting;                /* VIO_FETCH finds the request */
+	uint64_t vio_token;             /* the request in flight, 0: none */
+	uint8_t vio_answer[256];        /* what VIO_COMPLETE gave it */
+	uint32_t vio_answer_len;
 };
 
 extern struct fake_device fake;

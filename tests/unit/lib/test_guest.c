@@ -364,6 +364,78 @@ static void test_console_write(void **state)
 	assert_message_contains("writing to the console of VM 9: no VM with id 9");
 }
 
+/* ---- Mediated virtio (ABI 1.4) ----------------------------------------------------- */
+
+static void test_vio_fetch_and_complete(void **state)
+{
+	uint8_t buf[64], answer[8] = "data!\0\0";
+	size_t readable = 0, writable = 0, done = 0;
+	uint64_t token = 0;
+	uint32_t id;
+
+	(void)state;
+	id = create_ok("g", 2 * MiB);
+	/* Nothing waiting: busy, the backend waits for an event. */
+	assert_int_equal(shyper_vio_fetch(h, id, 2, 0, buf, sizeof(buf), &token, &readable,
+					  &writable),
+			 SHYPER_ERR_BUSY);
+	assert_message_contains("none waiting");
+
+	memset(fake.vio_request, 'q', 40);
+	fake.vio_request_len = 40;
+	fake.vio_room = 6;
+	fake.vio_waiting = 1;
+	/* Too small a buffer: the size needed, the request still there. */
+	assert_int_equal(shyper_vio_fetch(h, id, 2, 0, buf, 16, &token, &readable, &writable),
+			 SHYPER_ERR_TOO_SMALL);
+	assert_int_equal(readable, 40);
+	assert_message_contains("it has 40 bytes, the buffer 16");
+	assert_int_equal(shyper_vio_fetch(h, id, 2, 0, buf, sizeof(buf), &token, &readable,
+					  &writable),
+			 0);
+	assert_int_equal(readable, 40);
+	assert_int_equal(writable, 6);
+	assert_int_equal(token, 7ULL << 32 | 2 << 24);
+	assert_int_equal(buf[39], 'q');
+
+	/* The answer is cut to the room. */
+	assert_int_equal(shyper_vio_complete(h, id, token, answer, sizeof(answer), &done), 0);
+	assert_int_equal(done, 6);
+	assert_int_equal(fake.vio_answer_len, 6);
+	assert_memory_equal(fake.vio_answer, "data!", 6);
+	/* Spent. */
+	assert_int_equal(shyper_vio_complete(h, id, token, answer, 1, NULL), SHYPER_ERR_INVALID);
+	assert_message_contains("is not in flight");
+}
+
+static void test_vio_refusals(void **state)
+{
+	size_t readable, writable;
+	uint64_t token;
+	uint8_t b;
+
+	(void)state;
+	assert_int_equal(shyper_vio_fetch(h, 1, 0, 0, NULL, 8, &token, &readable, &writable),
+			 SHYPER_ERR_INVALID);
+	assert_int_equal(shyper_vio_fetch(h, 1, 0, 0, &b, 1, NULL, &readable, &writable),
+			 SHYPER_ERR_INVALID);
+	assert_int_equal(shyper_vio_complete(h, 1, 1, NULL, 8, NULL), SHYPER_ERR_INVALID);
+	assert_int_equal(shyper_vio_complete(h, 1, 1, &b, SHYPER_VIO_IO_MAX + 1ULL, NULL),
+			 SHYPER_ERR_INVALID);
+	assert_int_equal(fake.calls[_IOC_NR(SHYPER_IOC_VIO_FETCH)], 0);
+	assert_int_equal(fake.calls[_IOC_NR(SHYPER_IOC_VIO_COMPLETE)], 0);
+	assert_int_equal(shyper_vio_fetch(h, 9, 0, 0, &b, 1, &token, &readable, &writable),
+			 SHYPER_ERR_NO_ENTRY);
+	assert_message_contains("fetching a request of VM 9: no VM with id 9");
+	assert_int_equal(shyper_vio_fetch(h, 0, 0, 0, &b, 1, &token, &readable, &writable),
+			 SHYPER_ERR_PERMISSION);
+	fake.fail_cmd = SHYPER_IOC_VIO_FETCH;
+	fake.fail_errno = EAGAIN;
+	assert_int_equal(shyper_vio_fetch(h, 1, 0, 0, &b, 1, &token, &readable, &writable),
+			 SHYPER_ERR_BUSY);
+	assert_message_contains("too many in flight");
+}
+
 /* ---- Devices (ABI 1.3) ------------------------------------------------------------ */
 
 static void test_add_device(void **state)
@@ -504,6 +576,8 @@ int main(void)
 		T(test_console_read_refusals),
 		T(test_console_write),
 		T(test_add_device),
+		T(test_vio_fetch_and_complete),
+		T(test_vio_refusals),
 		T(test_state_and_console_events),
 		T(test_errno_mapping),
 	};
