@@ -1045,6 +1045,18 @@ static bool hostdevs_to_xml(xmlNode *devices, xmlNode *shyper_vm, xmlNs *ns,
 
 /* ---- <disk> and <interface>: virtio block and net devices ------------------------ */
 
+/* Slots the devices parsed so far take (a virtio console counts as one:
+ * it may still become the primary console). */
+static unsigned int virtio_slots_used(const struct shyper_domain *dom)
+{
+	unsigned int used = (unsigned int)(dom->disk_count + dom->interface_count);
+
+	for (size_t i = 0; i < dom->console_count; i++)
+		if (dom->consoles[i].target == SHYPER_CONSOLE_VIRTIO)
+			return used + 1;
+	return used;
+}
+
 /* "vda".."vdz": the names libvirt gives virtio disks. */
 static bool disk_target_ok(const char *dev)
 {
@@ -1138,6 +1150,11 @@ static void parse_disk(struct parse_ctx *ctx, xmlNode *node)
 			error_at(ctx, node, "two <disk> elements on the same image %s", disk.source);
 			ok = false;
 		}
+	}
+	if (ok && virtio_slots_used(ctx->dom) == SHYPER_GUEST_VIRTIO_SLOTS) {
+		error_at(ctx, node, "no virtio-mmio slot left for this <disk> (the guest has %d)",
+			 SHYPER_GUEST_VIRTIO_SLOTS);
+		ok = false;
 	}
 	if (ok && ctx->dom->disk_count == SHYPER_DOMAIN_MAX_DISKS) {
 		error_at(ctx, node, "more than %d <disk> elements", SHYPER_DOMAIN_MAX_DISKS);
@@ -1259,6 +1276,11 @@ static void parse_interface(struct parse_ctx *ctx, xmlNode *node)
 			error_at(ctx, node, "two <interface> elements with the same <mac>");
 			ok = false;
 		}
+	}
+	if (ok && virtio_slots_used(ctx->dom) == SHYPER_GUEST_VIRTIO_SLOTS) {
+		error_at(ctx, node, "no virtio-mmio slot left for this <interface> (the guest has "
+			 "%d)", SHYPER_GUEST_VIRTIO_SLOTS);
+		ok = false;
 	}
 	if (ok && ctx->dom->interface_count == SHYPER_DOMAIN_MAX_INTERFACES) {
 		error_at(ctx, node, "more than %d <interface> elements",

@@ -20,9 +20,10 @@ bool shyper_uuid_is_zero(const uint8_t uuid[16]);
 /*
  * The virtio devices DOM's guest machine has, by virtio-mmio slot (kind 0:
  * the slot is empty): one place decides, so the devices manage.c adds and
- * the nodes guest_fdt.c describes always agree. Today a virtio console in
- * slot 0 when the primary (first) <console> is virtio. Returns the number
- * of used slots.
+ * the nodes guest_fdt.c describes always agree: a virtio console in slot 0
+ * when the primary (first) <console> is virtio, then each <disk>, then
+ * each <interface> (its MAC generated from the UUID when not given).
+ * Returns the number of used slots.
  */
 unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 					 struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS]);

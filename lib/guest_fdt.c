@@ -106,7 +106,46 @@ unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 		devs[0].slot = 0;
 		used++;
 	}
+	/* Then the disks, then the NICs, each in the next slot (the parser
+	 * makes sure they fit). Capacity is the image's: manage.c fills it. */
+	for (size_t i = 0; i < dom->disk_count && used < SHYPER_GUEST_VIRTIO_SLOTS; i++, used++) {
+		devs[used].size = SHYPER_DEVICE_CONFIG_SIZE_V1;
+		devs[used].kind = SHYPER_DEV_VIRTIO_BLOCK;
+		devs[used].slot = used;
+		devs[used].flags = dom->disks[i].readonly ? SHYPER_DEV_F_READONLY : 0;
+	}
+	for (size_t i = 0; i < dom->interface_count && used < SHYPER_GUEST_VIRTIO_SLOTS;
+	     i++, used++) {
+		static const uint8_t zero[6];
+
+		devs[used].size = SHYPER_DEVICE_CONFIG_SIZE_V1;
+		devs[used].kind = SHYPER_DEV_VIRTIO_NET;
+		devs[used].slot = used;
+		if (memcmp(dom->interfaces[i].mac, zero, 6)) {
+			memcpy(devs[used].mac, dom->interfaces[i].mac, 6);
+		} else {
+			/* Stable across restarts: from the VM's UUID and the NIC's
+			 * place, under QEMU's locally used 52:54:00 prefix. */
+			uint32_t hash = 2166136261u;
+
+			for (int b = 0; b < 16; b++)
+				hash = (hash ^ dom->uuid[b]) * 16777619u;
+			hash = (hash ^ (uint32_t)i) * 16777619u;
+			devs[used].mac[0] = 0x52;
+			devs[used].mac[1] = 0x54;
+			devs[used].mac[2] = 0x00;
+			devs[used].mac[3] = (uint8_t)(hash >> 16);
+			devs[used].mac[4] = (uint8_t)(hash >> 8);
+			devs[used].mac[5] = (uint8_t)hash;
+		}
+	}
 	return used;
+}
+
+unsigned int shyper_domain_virtio_devices(const struct shyper_domain *dom,
+					  struct shyper_device_config *devs)
+{
+	return shyper_guest_virtio_devices(dom, devs);
 }
 
 /* A serial console that is the guest's console: a virtio one, when it is

@@ -216,6 +216,7 @@ static int write_atomic(struct shyper *h, const char *path, const char *data, si
 /* Destroys VM ID (NAME's) and gives its passed-through devices back to the
  * MVM's drivers; defined further down. */
 static int release_vm(struct shyper *h, const char *name, uint32_t id);
+static int running_copy_read(struct shyper *h, const char *name, struct shyper_domain **dom);
 
 /* ---- Definitions --------------------------------------------------------------- */
 
@@ -534,6 +535,14 @@ out:
 	names_free(names, count);
 	store_unlock(lock);
 	return rc;
+}
+
+int shyper_domain_lookup_running(struct shyper *h, const char *name, struct shyper_domain **dom)
+{
+	shyper_clear_error(h);
+	if (!dom)
+		return shyper_fail(h, SHYPER_ERR_INVALID, "no place for the definition");
+	return running_copy_read(h, name, dom);
 }
 
 int shyper_domain_lookup(struct shyper *h, const char *name, struct shyper_domain **dom)
@@ -910,19 +919,27 @@ out:
 static int add_devices(struct shyper *h, const struct shyper_domain *dom, uint32_t id)
 {
 	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	size_t disk = 0;
 	int rc = 0;
 
-	/* Disks and NICs are mediated: their backends in shyperd come with
-	 * the rest of issue 5. Until then say so, rather than give the guest
-	 * a device nobody answers. */
-	if (dom->disk_count || dom->interface_count)
+	/* NICs are mediated too: their backend in shyperd comes with the rest
+	 * of issue 5. Until then say so, rather than give the guest a device
+	 * nobody answers. */
+	if (dom->interface_count)
 		return shyper_fail(h, SHYPER_ERR_NOT_SUPPORTED,
-				   "VM '%s': virtio disks and network interfaces are not served "
-				   "yet (their shyperd backends are still to come)", dom->name);
+				   "VM '%s': virtio network interfaces are not served yet (their "
+				   "shyperd backend is still to come)", dom->name);
 	shyper_guest_virtio_devices(dom, devs);
-	for (unsigned int slot = 0; !rc && slot < SHYPER_GUEST_VIRTIO_SLOTS; slot++)
-		if (devs[slot].kind)
+	for (unsigned int slot = 0; !rc && slot < SHYPER_GUEST_VIRTIO_SLOTS; slot++) {
+		if (devs[slot].kind == SHYPER_DEV_VIRTIO_BLOCK) {
+			uint64_t size = 0;
+
+			rc = check_file(h, dom->name, "disk image", dom->disks[disk++].source, &size);
+			devs[slot].capacity = size / 512;
+		}
+		if (!rc && devs[slot].kind)
 			rc = shyper_vm_add_device(h, id, &devs[slot]);
+	}
 	return rc;
 }
 

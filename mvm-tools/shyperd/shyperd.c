@@ -8,7 +8,8 @@
  *     memory is free for others;
  *   - a defined guest that asked for a reset (PSCI SYSTEM_RESET) is
  *     rebooted from its definition, keeping its id;
- *   - a crash is logged; the VM is kept for inspection until destroyed.
+ *   - a crash is logged; the VM is kept for inspection until destroyed;
+ *   - guests' virtio disks are served from their image files (blk.c).
  *
  * Guests without a definition belong to whoever created them and are
  * left alone. Events can be missed (the ring may overflow, shyperd may be
@@ -35,14 +36,14 @@
 #include <shyper/domain.h>
 #include <shyper/libshyper.h>
 
+#include "shyperd.h"
+
 #define RECONCILE_MS 5000
 
 static bool use_syslog;
 static volatile sig_atomic_t quit;
 
-static void say(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(int priority, const char *fmt, ...)
+void say(int priority, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -105,8 +106,15 @@ static void on_event(struct shyper *h, const struct shyper_event *ev)
 {
 	struct shyper_vm_info info;
 
+	if (ev->type == SHYPER_EVENT_VIO) {
+		if (ev->data[1] & 1) /* queue 0: a disk's requests */
+			blk_service(h, ev->vm_id, (uint16_t)ev->data[0]);
+		return;
+	}
 	if (ev->type != SHYPER_EVENT_VM_STATE)
 		return;
+	if (ev->data[0] != SHYPER_VM_RUNNING && ev->data[0] != SHYPER_VM_PAUSED)
+		blk_forget_vm(ev->vm_id);
 	if (shyper_vm_info(h, ev->vm_id, &info))
 		return; /* gone already: someone else dealt with it */
 	switch (ev->data[0]) {
@@ -140,6 +148,7 @@ static void reconcile(struct shyper *h)
 		if (vms[i].state == SHYPER_VM_SHUTOFF)
 			settle(h, &vms[i], false);
 	shyper_vm_list_free(vms);
+	blk_service_all(h);
 }
 
 static int write_pidfile(const char *path)

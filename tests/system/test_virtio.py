@@ -66,3 +66,70 @@ def test_linux_guest_on_a_virtio_console(board, defs):  # noqa: F811
 
     out = board.check("shyperctl vm stop --timeout 60 vcon", 120)
     assert out.strip() == "VM 'vcon' shut down", out
+
+
+def disk_guest(name, disks):
+    """The shipped Linux guest on its PL011, 1 vCPU on pCPU 2, 128 MiB, with DISKS."""
+    text = virtio_console_guest(name)
+    text = text.replace("<target type='virtio'/>", "<target type='serial' port='0'/>")
+    text = text.replace("console=hvc0", "console=ttyAMA0")
+    return text.replace("</devices>", disks + "</devices>")
+
+
+def guest_shell(board, name, command, expect, timeout=120):
+    """Types COMMAND into guest NAME's shell; returns the console text up to EXPECT."""
+    board.child.sendline("shyperctl vm console %s" % name)
+    board.expect(r"Escape character is \^\]", 30, "the console banner")
+    board.child.send("\r")
+    board.expect(r"root@guest:[^\r\n]*# ", 60, "the guest's shell prompt")
+    board.child.send(command + "\r")
+    board.expect(expect, timeout, "the guest's answer to: " + command)
+    text = board.child.before + board.child.after
+    board.child.send("\x1d")
+    board.expect(r"detached from VM", 30, "the detach message")
+    board.check("true")
+    return text
+
+
+def test_virtio_disk_served_by_shyperd(board, defs):  # noqa: F811
+    """A <disk> is a virtio-blk device whose backend is shyperd in the MVM:
+    the guest reads what the MVM wrote, its writes land in the image file
+    after sync and survive a reboot, and a <readonly/> disk refuses writes."""
+    board.check("dd if=/dev/zero of=/tmp/rw.img bs=1M count=8 2>/dev/null && "
+                "printf HELLO-FROM-MVM | dd of=/tmp/rw.img conv=notrunc 2>/dev/null && "
+                "dd if=/dev/zero of=/tmp/ro.img bs=1M count=1 2>/dev/null")
+    disks = ("<disk type='file' device='disk'><source file='/tmp/rw.img'/>"
+             "<target dev='vda' bus='virtio'/></disk>"
+             "<disk type='file' device='disk'><source file='/tmp/ro.img'/>"
+             "<target dev='vdb' bus='virtio'/><readonly/></disk>")
+    board.check("shyperctl vm create %s" % defs("disk.xml", disk_guest("disk", disks)))
+    deadline = time.time() + 240
+    seen = ""
+    while "user space reached" not in seen and time.time() < deadline:
+        seen += console_text(board, "disk", 3)
+    assert "user space reached" in seen, seen
+
+    text = guest_shell(board, "disk",
+                       "head -c 14 /dev/vda; echo; printf GUEST-WROTE-THIS | "
+                       "dd of=/dev/vda bs=512 seek=8 conv=sync 2>/dev/null; sync; "
+                       "echo wr=$?; dd if=/dev/zero of=/dev/vdb bs=512 count=1 2>/dev/null; "
+                       "echo ro=$?; cat /sys/block/vdb/ro",
+                       r"ro=\d+\s+\d")
+    assert "HELLO-FROM-MVM" in text, text
+    assert "wr=0" in text, text
+    assert re.search(r"ro=[1-9]\d*\s+1", text), text
+    # After the guest's sync the data is in the image file in the MVM.
+    out = board.check("dd if=/tmp/rw.img bs=512 skip=8 count=1 2>/dev/null | head -c 16")
+    assert out.strip() == "GUEST-WROTE-THIS", out
+    # And the read-only image is untouched (still zeroes).
+    assert board.check("tr -d '\\000' < /tmp/ro.img | wc -c").strip() == "0"
+
+    board.check("shyperctl vm reboot disk")
+    deadline = time.time() + 240
+    seen = ""
+    while "user space reached" not in seen and time.time() < deadline:
+        seen += console_text(board, "disk", 3)
+    text = guest_shell(board, "disk", "dd if=/dev/vda bs=512 skip=8 count=1 2>/dev/null | "
+                       "head -c 16; echo ' end'", r"\w+ end")
+    assert "GUEST-WROTE-THIS end" in text, text
+    board.check("shyperctl vm stop --timeout 60 disk", 120)

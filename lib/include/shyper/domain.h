@@ -287,6 +287,18 @@ SHYPER_EXPORT int shyper_domain_undefine(struct shyper *h, const char *name);
 SHYPER_EXPORT int shyper_domain_lookup(struct shyper *h, const char *name,
 				       struct shyper_domain **dom);
 
+/* The definition NAME was last started from (a later redefinition only
+ * applies from its next start), else its definition. For shyperd. */
+SHYPER_EXPORT int shyper_domain_lookup_running(struct shyper *h, const char *name,
+					       struct shyper_domain **dom);
+
+/* The virtio devices DOM's guest gets, by virtio-mmio slot (kind 0: empty):
+ * a virtio console in slot 0 when the first <console> is virtio, then each
+ * <disk> in order, then each <interface>. Block capacities are left 0.
+ * Returns the number of used slots. */
+SHYPER_EXPORT unsigned int shyper_domain_virtio_devices(const struct shyper_domain *dom,
+							struct shyper_device_config *devs);
+
 /* Every VM: the hypervisor's in id order (the MVM first), then definitions
  * that are not in the hypervisor, by name. Free with free(). */
 SHYPER_EXPORT int shyper_managed_list(struct shyper *h, struct shyper_managed_vm **vms,

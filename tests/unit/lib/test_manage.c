@@ -1139,35 +1139,46 @@ static void test_start_when_not_startable(void **state)
 	assert_int_equal(fake.hv.pool_free, 384 * MiB - 64 * MiB);
 }
 
-/* Disks are checked at define; until their backends exist, a start says
- * so and changes nothing. */
-static void test_disks_checked_and_not_served_yet(void **state)
+/* Disks are checked at define and become virtio-blk devices in the slots
+ * after the console, with the image's capacity and read-only flag. */
+static void test_disks_checked_and_added(void **state)
 {
 	struct shyper_domain *dom;
-	struct snapshot snap;
-	char body[PATH_MAX + 200];
+	char body[2 * PATH_MAX + 300];
+	uint32_t id;
 
 	(void)state;
 	snprintf(body, sizeof(body), "<devices><disk><source file='%s'/><target dev='vda'/>"
-		 "</disk></devices>\n", at("files/disk.img"));
+		 "</disk><disk><source file='%s'/><target dev='vdb'/><readonly/></disk>"
+		 "</devices>\n", at("files/disk.img"), at("files/ro.img"));
 	dom = dom_parse("dsk", 16, NULL, body);
 	/* Missing, then not whole sectors: refused at define. */
 	assert_int_equal(define(dom, NULL), SHYPER_ERR_NO_ENTRY);
 	assert_message_contains("disk image");
 	write_file(at("files/disk.img"), "abc", 3);
+	write_file(at("files/ro.img"), "abc", 3);
 	assert_int_equal(define(dom, NULL), SHYPER_ERR_INVALID);
 	assert_message_contains("512-byte sectors");
 	{
-		static char image[4096];
+		static char image[8192];
 
 		write_file(at("files/disk.img"), image, sizeof(image));
+		write_file(at("files/ro.img"), image, 4096);
 	}
+	/* A read-only image may be read-only; a writable disk may not. */
+	chmod(at("files/ro.img"), 0444);
 	assert_int_equal(define(dom, NULL), 0);
 	shyper_domain_free(dom);
-	snapshot_take(&snap);
-	assert_int_equal(shyper_domain_start(h, "dsk", NULL, NULL), SHYPER_ERR_NOT_SUPPORTED);
-	assert_message_contains("not served yet");
-	assert_unchanged(&snap);
+	id = start_vm("dsk");
+	assert_int_equal(fake.device_count, 2);
+	assert_int_equal(fake.devices[0].id, id);
+	assert_int_equal(fake.devices[0].dev.kind, SHYPER_DEV_VIRTIO_BLOCK);
+	assert_int_equal(fake.devices[0].dev.slot, 0);
+	assert_int_equal(fake.devices[0].dev.capacity, 16);
+	assert_int_equal(fake.devices[0].dev.flags, 0);
+	assert_int_equal(fake.devices[1].dev.slot, 1);
+	assert_int_equal(fake.devices[1].dev.capacity, 8);
+	assert_int_equal(fake.devices[1].dev.flags, SHYPER_DEV_F_READONLY);
 }
 
 static void test_start_failure_changes_nothing(void **state)
@@ -2253,7 +2264,7 @@ int main(void)
 		T(test_start_arm64_image_extent),
 		T(test_start_when_not_startable),
 		T(test_start_failure_changes_nothing),
-		T(test_disks_checked_and_not_served_yet),
+		T(test_disks_checked_and_added),
 		T(test_elf_guest_is_loaded_by_segments),
 		T(test_bad_elf_guests_are_refused),
 		T(test_shutdown_graceful),
