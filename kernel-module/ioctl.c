@@ -18,6 +18,38 @@
 #include <linux/uaccess.h>
 #include "shyper.h"
 
+/* A bounce buffer for LEN bytes (one at least, so that a zero-length
+ * request still has an address), zeroed for the hypervisor to fill. */
+static void *bounce_alloc(u32 len)
+{
+	return kzalloc(max_t(u32, len, 1), GFP_KERNEL);
+}
+
+/* A bounce buffer holding the LEN bytes at user address UBUF, or an
+ * ERR_PTR (-ENOMEM, -EFAULT). */
+static void *bounce_in(u64 ubuf, u32 len)
+{
+	void *buf = kmalloc(max_t(u32, len, 1), GFP_KERNEL);
+
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(buf, u64_to_user_ptr(ubuf), len)) {
+		kfree(buf);
+		return ERR_PTR(-EFAULT);
+	}
+	return buf;
+}
+
+/* Hands the LEN bytes the hypervisor left in BUF to user address UBUF, and
+ * the answered request REQ (SIZE bytes) back to UARG: 0 or -EFAULT. */
+static long bounce_out(u64 ubuf, const void *buf, u64 len, void __user *uarg, const void *req,
+		       size_t size)
+{
+	if (copy_to_user(u64_to_user_ptr(ubuf), buf, len) || copy_to_user(uarg, req, size))
+		return -EFAULT;
+	return 0;
+}
+
 static long shyper_ioc_nop(void)
 {
 	struct arm_smccc_res res;
@@ -54,8 +86,7 @@ static long shyper_ioc_log_read(void __user *uarg)
 	if (req.reserved || req.len > SHYPER_LOG_READ_MAX)
 		return -EINVAL;
 
-	/* One byte at least, so that a zero-length read still has an address. */
-	buf = kzalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	buf = bounce_alloc(req.len);
 	if (!buf)
 		return -ENOMEM;
 	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_LOG_READ, virt_to_phys(buf),
@@ -69,9 +100,7 @@ static long shyper_ioc_log_read(void __user *uarg)
 	req.copied = res.a1;
 	req.held = res.a2;
 	req.written = res.a3;
-	if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.copied) ||
-	    copy_to_user(uarg, &req, sizeof(req)))
-		ret = -EFAULT;
+	ret = bounce_out(req.buf, buf, req.copied, uarg, &req, sizeof(req));
 out:
 	kfree(buf);
 	return ret;
@@ -103,9 +132,7 @@ static long shyper_ioc_vm_list(void __user *uarg)
 	}
 	req.count = res.a1;
 	written = min_t(u32, req.max, req.count);
-	if (copy_to_user(u64_to_user_ptr(req.buf), list, written * sizeof(*list)) ||
-	    copy_to_user(uarg, &req, sizeof(req)))
-		ret = -EFAULT;
+	ret = bounce_out(req.buf, list, written * sizeof(*list), uarg, &req, sizeof(req));
 out:
 	kfree(list);
 	return ret;
@@ -282,7 +309,7 @@ static long shyper_ioc_console_read(void __user *uarg)
 	if (req.len > SHYPER_CONSOLE_IO_MAX)
 		return -EINVAL;
 
-	buf = kzalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	buf = bounce_alloc(req.len);
 	if (!buf)
 		return -ENOMEM;
 	ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_CONSOLE_READ, req.id,
@@ -296,9 +323,7 @@ static long shyper_ioc_console_read(void __user *uarg)
 	req.done = res.a1;
 	req.offset = res.a2;
 	req.written = res.a3;
-	if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.done) ||
-	    copy_to_user(uarg, &req, sizeof(req)))
-		ret = -EFAULT;
+	ret = bounce_out(req.buf, buf, req.done, uarg, &req, sizeof(req));
 out:
 	kfree(buf);
 	return ret;
@@ -316,13 +341,9 @@ static long shyper_ioc_console_write(void __user *uarg)
 	if (req.len > SHYPER_CONSOLE_IO_MAX)
 		return -EINVAL;
 
-	buf = kmalloc(max_t(u32, req.len, 1), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	if (copy_from_user(buf, u64_to_user_ptr(req.buf), req.len)) {
-		ret = -EFAULT;
-		goto out;
-	}
+	buf = bounce_in(req.buf, req.len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
 	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_CONSOLE_WRITE, req.id,
 						virt_to_phys(buf), req.len, &res));
 	if (ret)
@@ -389,7 +410,7 @@ static long shyper_ioc_vio_fetch(void __user *uarg)
 	if (req.reserved || req.len > SHYPER_VIO_IO_MAX || req.slot > 0xff || req.queue > 0xff)
 		return -EINVAL;
 
-	buf = kzalloc(max_t(u32, req.len, 1), GFP_KERNEL);
+	buf = bounce_alloc(req.len);
 	if (!buf)
 		return -ENOMEM;
 	status = shyper_hvc4(SHYPER_HC_VIO_FETCH, req.id, req.slot | (u32)req.queue << 8,
@@ -416,9 +437,7 @@ static long shyper_ioc_vio_fetch(void __user *uarg)
 	req.token = res.a1;
 	req.readable = res.a2;
 	req.writable = res.a3;
-	if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.readable) ||
-	    copy_to_user(uarg, &req, sizeof(req)))
-		ret = -EFAULT;
+	ret = bounce_out(req.buf, buf, req.readable, uarg, &req, sizeof(req));
 out:
 	kfree(buf);
 	return ret;
@@ -436,13 +455,9 @@ static long shyper_ioc_vio_complete(void __user *uarg)
 	if (req.len > SHYPER_VIO_IO_MAX)
 		return -EINVAL;
 
-	buf = kmalloc(max_t(u32, req.len, 1), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	if (copy_from_user(buf, u64_to_user_ptr(req.buf), req.len)) {
-		ret = -EFAULT;
-		goto out;
-	}
+	buf = bounce_in(req.buf, req.len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
 	ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VIO_COMPLETE, req.id, req.token,
 						 virt_to_phys(buf), req.len, &res));
 	if (ret)
