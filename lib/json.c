@@ -27,6 +27,18 @@ static int put(json_object *obj, const char *key, json_object *value)
 	return 0;
 }
 
+/* A new empty object at the end of LIST, or NULL (out of memory). */
+static json_object *append_object(json_object *list)
+{
+	json_object *obj = json_object_new_object();
+
+	if (obj && json_object_array_add(list, obj)) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	return obj;
+}
+
 static json_object *new_document(void)
 {
 	json_object *doc = json_object_new_object();
@@ -162,10 +174,9 @@ static int put_vm_fields(json_object *obj, const struct shyper_vm_info *info)
 	failed |= put(obj, "uptime_ns", json_object_new_uint64(info->uptime_ns));
 	failed |= put(obj, "exits", json_object_new_uint64(info->exits));
 	for (uint32_t i = 0; vcpus && i < placed; i++) {
-		json_object *vcpu = json_object_new_object();
+		json_object *vcpu = append_object(vcpus);
 
-		if (!vcpu || json_object_array_add(vcpus, vcpu)) {
-			json_object_put(vcpu);
+		if (!vcpu) {
 			failed = 1;
 			break;
 		}
@@ -195,14 +206,9 @@ struct json_object *shyper_vm_list_to_json(const struct shyper_vm_info *vms, siz
 	list = json_object_new_array();
 	failed |= put(doc, "vms", list);
 	for (size_t i = 0; !failed && i < count; i++) {
-		json_object *vm = json_object_new_object();
+		json_object *vm = append_object(list);
 
-		if (!vm || json_object_array_add(list, vm)) {
-			json_object_put(vm);
-			failed = 1;
-			break;
-		}
-		failed |= put_vm_fields(vm, &vms[i]);
+		failed |= vm ? put_vm_fields(vm, &vms[i]) : 1;
 	}
 	return finish(doc, failed);
 }
@@ -273,14 +279,9 @@ struct json_object *shyper_managed_list_to_json(const struct shyper_managed_vm *
 	list = json_object_new_array();
 	failed |= put(doc, "vms", list);
 	for (size_t i = 0; !failed && i < count; i++) {
-		json_object *vm = json_object_new_object();
+		json_object *vm = append_object(list);
 
-		if (!vm || json_object_array_add(list, vm)) {
-			json_object_put(vm);
-			failed = 1;
-			break;
-		}
-		failed |= put_managed_fields(vm, &vms[i]);
+		failed |= vm ? put_managed_fields(vm, &vms[i]) : 1;
 	}
 	return finish(doc, failed);
 }
