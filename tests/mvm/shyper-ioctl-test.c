@@ -240,6 +240,61 @@ static void check_shutdown_op(int fd, uint32_t missing, uint32_t mvm_id)
 	expect("VM_CONTROL(shutdown, MVM)", rc_mvm, EPERM);
 }
 
+/* The device ioctls (ABI 1.3, 1.4), refusals only: no guest runs. */
+static void check_device_calls(int fd, uint32_t missing, uint32_t mvm_id)
+{
+	void *bad[2] = { NULL, unmapped_address() };
+	const char *bad_name[2] = { "NULL", "unmapped" };
+	static char data[64];
+	struct shyper_ioc_vm_device dev;
+	struct shyper_ioc_vio_fetch fetch;
+	struct shyper_ioc_vio_complete complete;
+	char msg[128];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(msg, sizeof(msg), "VM_ADD_DEVICE(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VM_ADD_DEVICE, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "VIO_FETCH(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VIO_FETCH, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "VIO_COMPLETE(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VIO_COMPLETE, bad[i]), EFAULT);
+		/* An answer the module cannot read is refused before any call. */
+		complete = (struct shyper_ioc_vio_complete){ .id = missing, .len = 16,
+							     .buf = (uintptr_t)bad[i] };
+		snprintf(msg, sizeof(msg), "VIO_COMPLETE(buf %s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete), EFAULT);
+	}
+
+	memset(&dev, 0, sizeof(dev));
+	dev.id = missing;
+	dev.device.size = SHYPER_DEVICE_CONFIG_SIZE_V1;
+	dev.device.kind = SHYPER_DEV_VIRTIO_CONSOLE;
+	dev.reserved = 1;
+	expect("VM_ADD_DEVICE(reserved 1)", ioctl(fd, SHYPER_IOC_VM_ADD_DEVICE, &dev), EINVAL);
+	dev.reserved = 0;
+	expect("VM_ADD_DEVICE(missing id)", ioctl(fd, SHYPER_IOC_VM_ADD_DEVICE, &dev), ENOENT);
+	dev.id = mvm_id;
+	expect("VM_ADD_DEVICE(MVM)", ioctl(fd, SHYPER_IOC_VM_ADD_DEVICE, &dev), EPERM);
+
+	fetch = (struct shyper_ioc_vio_fetch){ .id = missing, .buf = (uintptr_t)data,
+					       .len = sizeof(data), .reserved = 1 };
+	expect("VIO_FETCH(reserved 1)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
+	fetch.reserved = 0;
+	fetch.len = SHYPER_VIO_IO_MAX + 1;
+	expect("VIO_FETCH(len max+1)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
+	fetch.len = sizeof(data);
+	fetch.slot = 256;
+	expect("VIO_FETCH(slot 256)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
+	fetch.slot = 0;
+	expect("VIO_FETCH(missing id)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), ENOENT);
+
+	complete = (struct shyper_ioc_vio_complete){ .id = missing, .buf = (uintptr_t)data,
+						     .len = SHYPER_VIO_IO_MAX + 1 };
+	expect("VIO_COMPLETE(len max+1)", ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete), EINVAL);
+	complete.len = sizeof(data);
+	expect("VIO_COMPLETE(missing id)", ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete), ENOENT);
+}
+
 /* The guest lifecycle ioctls (ABI 1.1), refusals only: no guest runs. */
 static void check_guest_calls(int fd)
 {
@@ -330,6 +385,7 @@ static void check_guest_calls(int fd)
 		expect(msg, ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), EPERM);
 	}
 	check_shutdown_op(fd, missing, mvm.id);
+	check_device_calls(fd, missing, mvm.id);
 	control = (struct shyper_ioc_vm_control){ .id = 0xffffffffU, .op = SHYPER_VM_OP_DESTROY };
 	expect("VM_CONTROL(destroy, id ~0)", ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), ENOENT);
 	console = (struct shyper_ioc_console){ .id = missing, .len = 16, .buf = (uintptr_t)data };
