@@ -1194,6 +1194,11 @@ static bool ifname_ok(const char *name)
 	return true;
 }
 
+const char *shyper_domain_interface_bridge(const struct shyper_domain_interface *nic)
+{
+	return nic->type == SHYPER_INTERFACE_NETWORK ? SHYPER_NETWORK_DEFAULT_BRIDGE : nic->source;
+}
+
 static void parse_interface(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "type", NULL };
@@ -1228,6 +1233,13 @@ static void parse_interface(struct parse_ctx *ctx, xmlNode *node)
 				error_at(ctx, child, "<source> %s='%s' is not an interface name (1 to %d "
 					 "characters from A-Z, a-z, 0-9, '.', '_', '-')", key,
 					 name ? name : "", IFNAME_LEN - 1);
+				ok = false;
+			} else if (ok && nic.type == SHYPER_INTERFACE_NETWORK &&
+				   strcmp(name, SHYPER_NETWORK_DEFAULT)) {
+				error_at(ctx, child, "<source> network='%s' does not exist (Shyper has "
+					 "one network, '%s', on the MVM's bridge %s; or use "
+					 "<interface type='bridge'>)", name, SHYPER_NETWORK_DEFAULT,
+					 SHYPER_NETWORK_DEFAULT_BRIDGE);
 				ok = false;
 			} else if (ok) {
 				snprintf(nic.source, sizeof(nic.source), "%s", name);

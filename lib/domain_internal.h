@@ -28,6 +28,9 @@ bool shyper_uuid_is_zero(const uint8_t uuid[16]);
 unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 					 struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS]);
 
+/* The MAC of DOM's NIC number I: its <mac>, else one made from the UUID. */
+void shyper_guest_nic_mac(const struct shyper_domain *dom, size_t i, uint8_t mac[6]);
+
 /* Is the primary (first) <console> of DOM a virtio console? */
 bool shyper_domain_console_is_virtio(const struct shyper_domain *dom);
 

@@ -94,6 +94,28 @@ bool shyper_domain_console_is_virtio(const struct shyper_domain *dom)
 	return dom->console_count && dom->consoles[0].target == SHYPER_CONSOLE_VIRTIO;
 }
 
+void shyper_guest_nic_mac(const struct shyper_domain *dom, size_t i, uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+	uint32_t hash = 2166136261u;
+
+	if (memcmp(dom->interfaces[i].mac, zero, 6)) {
+		memcpy(mac, dom->interfaces[i].mac, 6);
+		return;
+	}
+	/* Stable across restarts: from the VM's UUID and the NIC's place,
+	 * under QEMU's locally used 52:54:00 prefix. */
+	for (int b = 0; b < 16; b++)
+		hash = (hash ^ dom->uuid[b]) * 16777619u;
+	hash = (hash ^ (uint32_t)i) * 16777619u;
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (uint8_t)(hash >> 16);
+	mac[4] = (uint8_t)(hash >> 8);
+	mac[5] = (uint8_t)hash;
+}
+
 unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 					 struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS])
 {
@@ -116,28 +138,10 @@ unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 	}
 	for (size_t i = 0; i < dom->interface_count && used < SHYPER_GUEST_VIRTIO_SLOTS;
 	     i++, used++) {
-		static const uint8_t zero[6];
-
 		devs[used].size = SHYPER_DEVICE_CONFIG_SIZE_V1;
 		devs[used].kind = SHYPER_DEV_VIRTIO_NET;
 		devs[used].slot = used;
-		if (memcmp(dom->interfaces[i].mac, zero, 6)) {
-			memcpy(devs[used].mac, dom->interfaces[i].mac, 6);
-		} else {
-			/* Stable across restarts: from the VM's UUID and the NIC's
-			 * place, under QEMU's locally used 52:54:00 prefix. */
-			uint32_t hash = 2166136261u;
-
-			for (int b = 0; b < 16; b++)
-				hash = (hash ^ dom->uuid[b]) * 16777619u;
-			hash = (hash ^ (uint32_t)i) * 16777619u;
-			devs[used].mac[0] = 0x52;
-			devs[used].mac[1] = 0x54;
-			devs[used].mac[2] = 0x00;
-			devs[used].mac[3] = (uint8_t)(hash >> 16);
-			devs[used].mac[4] = (uint8_t)(hash >> 8);
-			devs[used].mac[5] = (uint8_t)hash;
-		}
+		shyper_guest_nic_mac(dom, i, devs[used].mac);
 	}
 	return used;
 }

@@ -33,7 +33,7 @@ static const char *const buses[] = { "platform", "amba" };
 
 /* ---- sysfs ----------------------------------------------------------------------- */
 
-static const char *sysfs_root(void)
+const char *shyper_sysfs_root(void)
 {
 	const char *env = getenv("SHYPER_SYSFS_ROOT");
 
@@ -128,7 +128,7 @@ int shyper_hostdev_attach(struct shyper *h, uint32_t id, const struct shyper_dom
 		const struct shyper_domain_hostdev *d = &dom->hostdevs[i];
 		struct shyper_device_config dev;
 
-		rc = hostdev_sysfs_unbind(sysfs_root(), d->base);
+		rc = hostdev_sysfs_unbind(shyper_sysfs_root(), d->base);
 		if (rc)
 			return shyper_fail(h, SHYPER_ERR_SYSTEM, "taking %s (0x%" PRIx64 ") from the "
 					   "MVM's driver: %s", d->node, d->base, strerror(-rc));
@@ -154,7 +154,7 @@ int shyper_hostdev_detach(struct shyper *h, const struct shyper_domain *dom)
 		shyper_clear_error(h);
 	for (i = 0; i < dom->hostdev_count; i++) {
 		const struct shyper_domain_hostdev *d = &dom->hostdevs[i];
-		int rc = hostdev_sysfs_rebind(sysfs_root(), d->base);
+		int rc = hostdev_sysfs_rebind(shyper_sysfs_root(), d->base);
 
 		if (rc && !first)
 			first = !h ? SHYPER_ERR_SYSTEM :

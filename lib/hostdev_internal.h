@@ -10,6 +10,7 @@
 #define SHYPER_HOST_FDT_DEFAULT "/sys/firmware/fdt"
 /* sysfs root for driver unbinding: $SHYPER_SYSFS_ROOT, or /sys. */
 #define SHYPER_SYSFS_ROOT_DEFAULT "/sys"
+const char *shyper_sysfs_root(void);
 
 /*
  * Reads the MVM's device tree into *HOST (malloc'd) and checks that every

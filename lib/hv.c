@@ -211,3 +211,8 @@ int shyper_event_wait(struct shyper *h, struct shyper_event *ev, int timeout_ms)
 		return 0;
 	}
 }
+
+int shyper_event_fd(const struct shyper *h)
+{
+	return h ? h->fd : -1;
+}

@@ -34,6 +34,7 @@
 
 #include "domain_internal.h"
 #include "elf_internal.h"
+#include "hostdev_internal.h"
 #include "internal.h"
 
 /* How often a graceful stop looks whether the guest has powered off. */
@@ -524,6 +525,9 @@ int shyper_domain_define(struct shyper *h, struct shyper_domain *dom, bool *repl
 		if (rc)
 			goto out;
 	}
+	/* As libvirt does, the stored definition says which MAC each NIC has. */
+	for (size_t i = 0; i < dom->interface_count; i++)
+		shyper_guest_nic_mac(dom, i, dom->interfaces[i].mac);
 	xml = shyper_domain_to_xml(dom);
 	if (!xml) {
 		rc = shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
@@ -922,13 +926,21 @@ static int add_devices(struct shyper *h, const struct shyper_domain *dom, uint32
 	size_t disk = 0;
 	int rc = 0;
 
-	/* NICs are mediated too: their backend in shyperd comes with the rest
-	 * of issue 5. Until then say so, rather than give the guest a device
-	 * nobody answers. */
-	if (dom->interface_count)
-		return shyper_fail(h, SHYPER_ERR_NOT_SUPPORTED,
-				   "VM '%s': virtio network interfaces are not served yet (their "
-				   "shyperd backend is still to come)", dom->name);
+	/* A NIC's tap goes on a bridge of the MVM (shyperd plugs it in): the
+	 * bridge must be there, or the guest would start cut off. */
+	for (size_t i = 0; i < dom->interface_count; i++) {
+		const char *bridge = shyper_domain_interface_bridge(&dom->interfaces[i]);
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/class/net/%s/bridge", shyper_sysfs_root(), bridge);
+		if (stat(path, &st) || !S_ISDIR(st.st_mode))
+			return shyper_fail(h, SHYPER_ERR_NO_ENTRY,
+					   "VM '%s': interface %zu: the MVM has no bridge '%s'%s", dom->name,
+					   i, bridge,
+					   dom->interfaces[i].type == SHYPER_INTERFACE_NETWORK ?
+					   " (the MVM's init makes it for network 'default')" : "");
+	}
 	shyper_guest_virtio_devices(dom, devs);
 	for (unsigned int slot = 0; !rc && slot < SHYPER_GUEST_VIRTIO_SLOTS; slot++) {
 		if (devs[slot].kind == SHYPER_DEV_VIRTIO_BLOCK) {

@@ -292,6 +292,16 @@ SHYPER_EXPORT int shyper_domain_lookup(struct shyper *h, const char *name,
 SHYPER_EXPORT int shyper_domain_lookup_running(struct shyper *h, const char *name,
 					       struct shyper_domain **dom);
 
+/*
+ * The bridge in the MVM that NIC is plugged into: its <source bridge=...>,
+ * or the bridge of its <source network=...>. Shyper has one network,
+ * "default" (the parser refuses others): the bridge virbr0 that the MVM's
+ * init makes, 192.168.122.1/24, with a DHCP server for guests.
+ */
+#define SHYPER_NETWORK_DEFAULT "default"
+#define SHYPER_NETWORK_DEFAULT_BRIDGE "virbr0"
+SHYPER_EXPORT const char *shyper_domain_interface_bridge(const struct shyper_domain_interface *nic);
+
 /* The virtio devices DOM's guest gets, by virtio-mmio slot (kind 0: empty):
  * a virtio console in slot 0 when the first <console> is virtio, then each
  * <disk> in order, then each <interface>. Block capacities are left 0.

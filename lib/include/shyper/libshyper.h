@@ -175,6 +175,14 @@ SHYPER_EXPORT int shyper_ping(struct shyper *h, uint64_t cookie);
  */
 SHYPER_EXPORT int shyper_event_wait(struct shyper *h, struct shyper_event *ev, int timeout_ms);
 
+/*
+ * The file descriptor events arrive on, for a caller's own poll() among
+ * other descriptors (ABI 1.4): POLLIN means shyper_event_wait(h, ev, 0)
+ * has an event. Only to poll: reading or closing it is the library's.
+ * -1 when the handle has no descriptor.
+ */
+SHYPER_EXPORT int shyper_event_fd(const struct shyper *h);
+
 /* ---- Guest lifecycle (ABI 1.1) ------------------------------------------------- */
 
 /*

@@ -220,6 +220,8 @@ static void test_disk_and_interface_errors(void **state)
 		  "type='e1000'" },
 		{ "<interface type='bridge'><source bridge='br 0'/></interface>",
 		  "not an interface name" },
+		{ "<interface type='network'><source network='lan'/></interface>",
+		  "network='lan' does not exist" },
 		{ "<interface type='bridge'><source network='x'/></interface>",
 		  "attribute 'network' of <source>" },
 		{ "<interface type='bridge'><source bridge='aaaaaaaaaaaaaaaa'/></interface>",

@@ -1181,6 +1181,66 @@ static void test_disks_checked_and_added(void **state)
 	assert_int_equal(fake.devices[1].dev.flags, SHYPER_DEV_F_READONLY);
 }
 
+/* NICs: the stored definition names the MAC each one gets (generated from
+ * the UUID when not given, as libvirt does), the guest gets exactly that,
+ * and a start is refused, changing nothing, while the bridge is missing. */
+static void test_interfaces_get_macs_and_need_their_bridge(void **state)
+{
+	struct shyper_domain *dom;
+	uint8_t mac[6];
+	uint32_t id;
+	char *xml;
+	int rc;
+
+	(void)state;
+	dom = dom_parse("net", 16, NULL,
+			"<devices><interface type='network'><source network='default'/>"
+			"</interface><interface type='bridge'><source bridge='br7'/>"
+			"<mac address='02:00:00:00:00:07'/></interface></devices>\n");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	assert_int_equal(shyper_domain_lookup(h, "net", &dom), 0);
+	memcpy(mac, dom->interfaces[0].mac, 6);
+	assert_int_equal(mac[0], 0x52);
+	assert_memory_equal(dom->interfaces[1].mac, "\x02\0\0\0\0\x07", 6);
+	assert_string_equal(shyper_domain_interface_bridge(&dom->interfaces[0]), "virbr0");
+	assert_string_equal(shyper_domain_interface_bridge(&dom->interfaces[1]), "br7");
+	xml = shyper_domain_to_xml(dom);
+	assert_non_null(strstr(xml, "<mac address=\"52:54:00:"));
+	free(xml);
+	/* Defining the stored definition again keeps the MACs. */
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	assert_int_equal(shyper_domain_lookup(h, "net", &dom), 0);
+	assert_memory_equal(dom->interfaces[0].mac, mac, 6);
+	shyper_domain_free(dom);
+
+	setenv("SHYPER_SYSFS_ROOT", at("sys"), 1);
+	assert_int_equal(mkdir(at("sys"), 0755), 0);
+	assert_int_equal(mkdir(at("sys/class"), 0755), 0);
+	assert_int_equal(mkdir(at("sys/class/net"), 0755), 0);
+	assert_int_equal(mkdir(at("sys/class/net/virbr0"), 0755), 0);
+	assert_int_equal(mkdir(at("sys/class/net/virbr0/bridge"), 0755), 0);
+	/* br7 is missing (and an interface that is not a bridge does not count). */
+	assert_int_equal(mkdir(at("sys/class/net/br7"), 0755), 0);
+	rc = shyper_domain_start(h, "net", &id, NULL);
+	assert_int_equal(rc, SHYPER_ERR_NO_ENTRY);
+	assert_message_contains("no bridge 'br7'");
+	assert_int_equal(fake.device_count, 0);
+	assert_null(fake_vm(1));
+	assert_int_equal(mkdir(at("sys/class/net/br7/bridge"), 0755), 0);
+	id = start_vm("net");
+	unsetenv("SHYPER_SYSFS_ROOT");
+	assert_int_equal(fake.device_count, 2);
+	assert_int_equal(fake.devices[0].dev.kind, SHYPER_DEV_VIRTIO_NET);
+	assert_int_equal(fake.devices[0].dev.slot, 0);
+	assert_memory_equal(fake.devices[0].dev.mac, mac, 6);
+	assert_int_equal(fake.devices[1].dev.kind, SHYPER_DEV_VIRTIO_NET);
+	assert_int_equal(fake.devices[1].dev.slot, 1);
+	assert_memory_equal(fake.devices[1].dev.mac, "\x02\0\0\0\0\x07", 6);
+	assert_int_equal(fake.devices[1].id, id);
+}
+
 static void test_start_failure_changes_nothing(void **state)
 {
 	struct snapshot snap;
@@ -2265,6 +2325,7 @@ int main(void)
 		T(test_start_when_not_startable),
 		T(test_start_failure_changes_nothing),
 		T(test_disks_checked_and_added),
+		T(test_interfaces_get_macs_and_need_their_bridge),
 		T(test_elf_guest_is_loaded_by_segments),
 		T(test_bad_elf_guests_are_refused),
 		T(test_shutdown_graceful),
