@@ -9,7 +9,8 @@
  *   - a defined guest that asked for a reset (PSCI SYSTEM_RESET) is
  *     rebooted from its definition, keeping its id;
  *   - a crash is logged; the VM is kept for inspection until destroyed;
- *   - guests' virtio disks are served from their image files (blk.c).
+ *   - guests' virtio disks are served from their image files (blk.c);
+ *   - guests' virtio NICs are taps on the MVM's bridges (net.c).
  *
  * Guests without a definition belong to whoever created them and are
  * left alone. Events can be missed (the ring may overflow, shyperd may be
@@ -23,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -102,19 +104,90 @@ static void settle(struct shyper *h, const struct shyper_vm_info *info, bool res
 		    info->id);
 }
 
+/*
+ * What each guest's mediated virtio slots are (disk or NIC), remembered
+ * from its running definition so that a request does not read the
+ * definition again; forgotten when the VM stops.
+ */
+struct slot_kind {
+	bool used;
+	uint32_t vm_id;
+	uint16_t slot;
+	uint32_t kind;          /* SHYPER_DEV_VIRTIO_BLOCK or _NET, 0: neither */
+};
+
+static struct slot_kind kinds[SHYPERD_MAX_DISKS + SHYPERD_MAX_NICS];
+
+static void kind_forget(uint32_t vm_id)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].vm_id == vm_id)
+			kinds[i].used = false;
+}
+
+static uint32_t kind_of(struct shyper *h, uint32_t vm_id, uint16_t slot)
+{
+	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	struct shyper_domain *dom;
+	struct shyper_vm_info info;
+	struct slot_kind *free_entry = NULL;
+	char name[SHYPER_NAME_LEN];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (kinds[i].used && kinds[i].vm_id == vm_id && kinds[i].slot == slot)
+			return kinds[i].kind;
+		if (!kinds[i].used && !free_entry)
+			free_entry = &kinds[i];
+	}
+	if (slot >= SHYPER_GUEST_VIRTIO_SLOTS || shyper_vm_info(h, vm_id, &info))
+		return 0;
+	snprintf(name, sizeof(name), "%.*s", SHYPER_NAME_LEN - 1, info.name);
+	if (shyper_domain_lookup_running(h, name, &dom)) {
+		say(LOG_ERR, "VM '%s': a device request, but no definition: %s", name,
+		    shyper_last_error_message(h));
+		return 0;
+	}
+	shyper_domain_virtio_devices(dom, devs);
+	shyper_domain_free(dom);
+	if (free_entry) {
+		free_entry->used = true;
+		free_entry->vm_id = vm_id;
+		free_entry->slot = slot;
+		free_entry->kind = devs[slot].kind;
+	}
+	return devs[slot].kind;
+}
+
+/* VM ID's mediated device in SLOT has requests. */
+static void on_vio(struct shyper *h, uint32_t id, uint16_t slot)
+{
+	switch (kind_of(h, id, slot)) {
+	case SHYPER_DEV_VIRTIO_BLOCK:
+		blk_service(h, id, slot);
+		break;
+	case SHYPER_DEV_VIRTIO_NET:
+		net_service(h, id, slot);
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_event(struct shyper *h, const struct shyper_event *ev)
 {
 	struct shyper_vm_info info;
 
 	if (ev->type == SHYPER_EVENT_VIO) {
-		if (ev->data[1] & 1) /* queue 0: a disk's requests */
-			blk_service(h, ev->vm_id, (uint16_t)ev->data[0]);
+		on_vio(h, ev->vm_id, (uint16_t)ev->data[0]);
 		return;
 	}
 	if (ev->type != SHYPER_EVENT_VM_STATE)
 		return;
-	if (ev->data[0] != SHYPER_VM_RUNNING && ev->data[0] != SHYPER_VM_PAUSED)
+	if (ev->data[0] != SHYPER_VM_RUNNING && ev->data[0] != SHYPER_VM_PAUSED) {
 		blk_forget_vm(ev->vm_id);
+		net_forget_vm(ev->vm_id);
+		kind_forget(ev->vm_id);
+	}
 	if (shyper_vm_info(h, ev->vm_id, &info))
 		return; /* gone already: someone else dealt with it */
 	switch (ev->data[0]) {
@@ -149,6 +222,7 @@ static void reconcile(struct shyper *h)
 			settle(h, &vms[i], false);
 	shyper_vm_list_free(vms);
 	blk_service_all(h);
+	net_service_all(h);
 }
 
 static int write_pidfile(const char *path)
@@ -221,8 +295,10 @@ int main(int argc, char **argv)
 	say(LOG_INFO, "started (libshyper %s)", shyper_library_version());
 
 	while (!quit) {
+		struct pollfd fds[1 + SHYPERD_MAX_NICS];
 		struct shyper_event ev;
 		struct timespec ts;
+		size_t taps;
 		int64_t now;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -231,10 +307,31 @@ int main(int argc, char **argv)
 			reconcile(h);
 			last = now;
 		}
-		rc = shyper_event_wait(h, &ev, RECONCILE_MS);
-		if (rc == 0)
+		/* The events, and the taps that have frames for guests. */
+		fds[0].fd = shyper_event_fd(h);
+		fds[0].events = POLLIN;
+		fds[0].revents = 0;
+		taps = net_pollfds(fds + 1, SHYPERD_MAX_NICS);
+		rc = poll(fds, 1 + taps, (int)(RECONCILE_MS - (now - last)));
+		if (rc < 0 && errno != EINTR) {
+			say(LOG_ERR, "poll: %s", strerror(errno));
+			sleep(1);
+			continue;
+		}
+		if (rc <= 0)
+			continue;
+		if (taps)
+			net_pollfds_ready(h, fds + 1, taps);
+		if (!fds[0].revents)
+			continue;
+		/* A burst of events at most, then the taps get their turn. */
+		for (int n = 0; n < 64; n++) {
+			rc = shyper_event_wait(h, &ev, 0);
+			if (rc)
+				break;
 			on_event(h, &ev);
-		else if (rc != SHYPER_ERR_TIMEOUT && rc != SHYPER_ERR_INTERRUPTED) {
+		}
+		if (rc && rc != SHYPER_ERR_TIMEOUT && rc != SHYPER_ERR_INTERRUPTED) {
 			say(LOG_ERR, "%s", shyper_last_error_message(h));
 			sleep(1); /* do not spin on a persistent error */
 		}

@@ -26,4 +26,33 @@ void blk_service_all(struct shyper *h);
 /* Closes VM ID's images (it is gone or shut off). */
 void blk_forget_vm(uint32_t id);
 
+/* ---- virtio network (net.c) ---------------------------------------------------- */
+
+struct pollfd;
+
+/* Guest NICs served at once, all VMs together. */
+#define SHYPERD_MAX_NICS 32
+/* Receive buffers taken ahead per NIC (the hypervisor allows 128 in flight). */
+#define NIC_RX_MAX 128
+
+/* Serves VM ID's NIC in virtio-mmio SLOT: sends what it queued, takes the
+ * receive buffers it offers, hands it the frames waiting. */
+void net_service(struct shyper *h, uint32_t id, uint16_t slot);
+
+/* Serves every NIC (after events may have been missed). */
+void net_service_all(struct shyper *h);
+
+/* Is VM ID's SLOT a NIC being served? */
+bool net_is_nic(uint32_t id, uint16_t slot);
+
+/* Removes VM ID's taps (it is gone or shut off). */
+void net_forget_vm(uint32_t id);
+
+/* Fills FDS (at most MAX) with the taps to wait on: those with frames'
+ * worth of guest buffers. Returns how many. */
+size_t net_pollfds(struct pollfd *fds, size_t max);
+
+/* Serves the taps poll() found readable among FDS. */
+void net_pollfds_ready(struct shyper *h, const struct pollfd *fds, size_t count);
+
 #endif /* SHYPERD_H */
