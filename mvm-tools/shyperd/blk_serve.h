@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * One virtio block request against an open image file: the part of
+ * shyperd's block backend (blk.c) that is only files and bytes, so that it
+ * is tested on the host without a hypervisor (tests/unit/lib/test_blk_serve.c).
+ */
+#ifndef SHYPERD_BLK_SERVE_H
+#define SHYPERD_BLK_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Request types and statuses (virtio 1.x, 5.2.6) */
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+#define VIRTIO_BLK_ID_BYTES 20
+#define VIRTIO_BLK_HEADER 16 /* type, reserved, sector */
+#define VIRTIO_BLK_SECTOR 512
+
+/* What serving needs to know of a disk. */
+struct blk_image {
+	int fd;                 /* open read-only or read-write */
+	bool readonly;
+	uint64_t size;          /* bytes */
+	char target[8];         /* the guest's name for it ("vda"): the disk's ID */
+};
+
+/*
+ * Serves one request: REQ holds its READABLE bytes (the header, then for
+ * writes the data); WRITABLE is the size of its device-writable part. The
+ * answer, at most ANSWER_SIZE bytes, goes into ANSWER: the whole writable
+ * part (read data or zeroes, the status in the last byte). Returns its
+ * length: WRITABLE, or 0 for no answer at all (no header, no room for a
+ * status, or more room than ANSWER has).
+ */
+size_t blk_serve(const struct blk_image *img, const uint8_t *req, size_t readable,
+		 size_t writable, uint8_t *answer, size_t answer_size);
+
+#endif /* SHYPERD_BLK_SERVE_H */
