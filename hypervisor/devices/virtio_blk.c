@@ -33,7 +33,8 @@ static void blk_config(const struct vm *vm, const struct virtio_dev *dev, uint8_
 	memcpy(buf + 12, &seg_max, 4);
 }
 
-/* The first n device-readable bytes of a chain (n <= what it has). */
+/* The first n device-readable bytes of a chain (n <= what it has). Empty
+ * buffers (no pointer) are skipped. */
 static void gather(const struct virtq_chain *chain, void *dst, size_t n)
 {
 	uint8_t *out = dst;
@@ -41,6 +42,8 @@ static void gather(const struct virtq_chain *chain, void *dst, size_t n)
 	for (unsigned i = 0; i < chain->readable && n; i++) {
 		size_t k = MIN(n, (size_t)chain->seg[i].len);
 
+		if (!k)
+			continue;
 		memcpy(out, chain->seg[i].ptr, k);
 		out += k;
 		n -= k;
@@ -57,7 +60,9 @@ uint8_t virtio_blk_check(const struct virtio_dev *dev, const struct virtq_chain 
 	} hdr;
 	uint64_t data, sectors_left;
 
-	if (readable < VIRTIO_BLK_HDR_SIZE || room < 1)
+	/* The status is the chain's last writable byte: the backend's answer
+	 * (at most VIO_IO_MAX bytes, written in order) must reach it. */
+	if (readable < VIRTIO_BLK_HDR_SIZE || room < 1 || room > VIO_IO_MAX)
 		return VIRTIO_BLK_S_IOERR;
 	/* Read once: what is checked is what the backend gets (header). */
 	gather(chain, &hdr, sizeof(hdr));
@@ -75,6 +80,10 @@ uint8_t virtio_blk_check(const struct virtio_dev *dev, const struct virtq_chain 
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 	case VIRTIO_BLK_T_GET_ID:
+		/* No data to the device: anything more could not be fetched and
+		 * would stay at the head of the queue for ever. */
+		if (readable != VIRTIO_BLK_HDR_SIZE)
+			return VIRTIO_BLK_S_IOERR;
 		return VIRTIO_BLK_S_OK; /* the backend answers */
 	default:
 		return VIRTIO_BLK_S_UNSUPP;

@@ -47,10 +47,15 @@ void vio_notify(struct vm *vm, struct virtio_dev *dev, unsigned q)
 			want |= 1U << i;
 	want &= ~dev->vio.pending;
 	/* One event until FETCH finds the queue empty; if the MVM has no event
-	 * ring yet, nothing is pending and the next notify tries again. */
+	 * ring yet, nothing is pending and the next notify tries again. Until
+	 * then the backend will come anyway: the driver need not notify. */
 	if (want && events_post(SHYPER_EVENT_VIO, vm->id, slot_of(vm, dev),
-				dev->vio.pending | want))
+				dev->vio.pending | want)) {
 		dev->vio.pending |= want;
+		for (unsigned i = 0; i < ops->queue_count; i++)
+			if (want & (1U << i))
+				virtq_set_notify(vm, &dev->vq[i], false);
+	}
 }
 
 static uint64_t chain_bytes(const struct virtq_chain *c, bool writable)
@@ -92,7 +97,8 @@ static bool complete_here(struct vm *vm, struct virtio_dev *dev, struct virtq *v
 		virtio_dev_needs_reset(vm, dev);
 		return false;
 	}
-	virtio_dev_used(vm, dev);
+	if (virtq_wants_interrupt(vm, vq))
+		virtio_dev_used(vm, dev);
 	return true;
 }
 
@@ -114,13 +120,16 @@ static int64_t fetch_locked(struct vm *vm, struct virtio_dev *dev, struct vm *ca
 			    struct vcpu_regs *r)
 {
 	const struct virtio_device_ops *ops = virtio_dev_ops(dev);
-	struct virtq *vq = &dev->vq[q];
-	struct vio_queue *vioq = &dev->vio.q[q];
 	uint8_t blk_header[VIRTIO_BLK_HDR_SIZE];
 	struct virtq_chain chain;
+	struct vio_queue *vioq;
+	struct virtq *vq;
 
+	/* q comes from the MVM (0..255): no pointer is formed before it is checked. */
 	if (!ops || q >= ops->queue_count || q >= VIO_QUEUES)
 		return SHYPER_E_INVALID;
+	vq = &dev->vq[q];
+	vioq = &dev->vio.q[q];
 	if (!virtio_dev_live(dev) || !vq->ready)
 		return SHYPER_E_BUSY;
 	/* Requests the hypervisor answers itself are bounded by the queue. */
@@ -133,8 +142,16 @@ static int64_t fetch_locked(struct vm *vm, struct virtio_dev *dev, struct vm *ca
 			return SHYPER_E_TOO_MANY;
 		rc = virtq_peek(vm, vq, &chain);
 		if (rc == VIRTQ_EMPTY) {
-			dev->vio.pending &= ~(1U << q);
-			return SHYPER_E_BUSY;
+			/* Drained: ask for notifies again, then look once more, for
+			 * what the driver added without one just before. */
+			virtq_set_notify(vm, vq, true);
+			rc = virtq_peek(vm, vq, &chain);
+			if (rc == VIRTQ_EMPTY) {
+				dev->vio.pending &= ~(1U << q);
+				return SHYPER_E_BUSY;
+			}
+			if (rc == VIRTQ_OK)
+				virtq_set_notify(vm, vq, false);
 		}
 		if (rc != VIRTQ_OK) {
 			/* A broken chain: the guest must reset the device. */
@@ -199,7 +216,8 @@ int64_t vio_fetch(struct vm *vm, struct vm *caller, uint64_t slot_queue, uint64_
 	return rc;
 }
 
-/* Copy the answer into the chain's writable buffers, in order. */
+/* Copy the answer into the chain's writable buffers, in order. An empty
+ * buffer has no pointer (NULL): it is skipped, not handed to memcpy. */
 static uint32_t copy_answer(const struct virtq_chain *c, const uint8_t *src, uint64_t len)
 {
 	uint64_t done = 0;
@@ -207,7 +225,7 @@ static uint32_t copy_answer(const struct virtq_chain *c, const uint8_t *src, uin
 	for (unsigned i = 0; i < c->count && done < len; i++) {
 		uint64_t k;
 
-		if (!c->seg[i].device_writes)
+		if (!c->seg[i].device_writes || !c->seg[i].len)
 			continue;
 		k = MIN(len - done, (uint64_t)c->seg[i].len);
 		memcpy(c->seg[i].ptr, src + done, k);
@@ -248,7 +266,8 @@ static int64_t complete_locked(struct vm *vm, struct virtio_dev *dev, uint64_t t
 		virtio_dev_needs_reset(vm, dev);
 		return SHYPER_E_BUSY;
 	}
-	virtio_dev_used(vm, dev);
+	if (virtq_wants_interrupt(vm, vq))
+		virtio_dev_used(vm, dev);
 	r->x[1] = done;
 	return SHYPER_OK;
 }

@@ -207,3 +207,36 @@ int virtq_push(const struct vm *vm, struct virtq *vq, uint16_t head, uint32_t wr
 	__atomic_store_n((uint16_t *)(used + 2), vq->used_idx, __ATOMIC_RELEASE);
 	return VIRTQ_OK;
 }
+
+#define VRING_AVAIL_F_NO_INTERRUPT 1
+#define VRING_USED_F_NO_NOTIFY 1
+
+bool virtq_wants_interrupt(const struct vm *vm, const struct virtq *vq)
+{
+	const uint8_t *avail;
+
+	if (vq->broken || !vq->ready)
+		return true;
+	avail = ring(vm, vq->avail, 6 + 2ULL * vq->size);
+	if (!avail)
+		return true;
+	/* The used index went out before the flag is read: a driver that
+	 * turns interrupts back on and then looks at the used ring sees the
+	 * entry, or this sees the flag clear. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !(rd16(avail) & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+void virtq_set_notify(const struct vm *vm, struct virtq *vq, bool wanted)
+{
+	uint8_t *used;
+
+	if (vq->broken || !vq->ready)
+		return;
+	used = ring(vm, vq->used, 6 + 8ULL * vq->size);
+	if (!used)
+		return;
+	__atomic_store_n((uint16_t *)used, wanted ? 0 : VRING_USED_F_NO_NOTIFY, __ATOMIC_RELEASE);
+	/* The flag is out before the caller looks at the avail ring again. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}

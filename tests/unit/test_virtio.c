@@ -5,58 +5,27 @@
  * negotiation, queue setup, notification, DEVICE_NEEDS_RESET on anything
  * malformed) and the virtio console (devices/virtio_console.c) with the
  * VM's console ring, driven the way Linux's virtio_mmio and virtio_console
- * drive them, and the way a hostile guest might.
+ * drive them, and the way a hostile guest might. The machine and the
+ * driver's helpers are virtio_fixture.c's.
  */
-#include <stdlib.h>
 #include <hv/events.h>
 #include <hv/hypercall.h>
-#include <hv/state.h>
 #include <hv/vgic.h>
 #include <hv/virtio.h>
 #include <hv/vm_lifecycle.h>
 #include <shyper/abi.h>
 #include "unit.h"
+#include "virtio_fixture.h"
 
-#define RAM_IPA 0x40000000ULL
-#define RAM_SIZE (256 * 1024ULL)
-#define MVM_RAM_SIZE (16 * 4096ULL)
-#define QSIZE 16
-#define RXQ_DESC (RAM_IPA + 0x1000)
-#define RXQ_AVAIL (RAM_IPA + 0x2000)
-#define RXQ_USED (RAM_IPA + 0x3000)
-#define TXQ_DESC (RAM_IPA + 0x4000)
-#define TXQ_AVAIL (RAM_IPA + 0x5000)
-#define TXQ_USED (RAM_IPA + 0x6000)
-#define DATA (RAM_IPA + 0x10000)
+/* The console's receiveq is queue 0, its transmitq queue 1. */
+#define RXQ_DESC Q0_DESC
+#define RXQ_AVAIL Q0_AVAIL
+#define RXQ_USED Q0_USED
+#define TXQ_DESC Q1_DESC
+#define TXQ_AVAIL Q1_AVAIL
+#define TXQ_USED Q1_USED
 
-#define BASE SHYPER_GUEST_VIRTIO_BASE
 #define INTID (32 + SHYPER_GUEST_VIRTIO_SPI)
-
-/* Transport registers */
-#define MAGIC 0x000
-#define VERSION 0x004
-#define DEVICE_ID 0x008
-#define VENDOR_ID 0x00c
-#define DEV_FEATURES 0x010
-#define DEV_FEATURES_SEL 0x014
-#define DRV_FEATURES 0x020
-#define DRV_FEATURES_SEL 0x024
-#define QUEUE_SEL 0x030
-#define QUEUE_NUM_MAX 0x034
-#define QUEUE_NUM 0x038
-#define QUEUE_READY 0x044
-#define QUEUE_NOTIFY 0x050
-#define INT_STATUS 0x060
-#define INT_ACK 0x064
-#define STATUS 0x070
-#define DESC_LO 0x080
-#define DESC_HI 0x084
-#define DRIVER_LO 0x090
-#define DRIVER_HI 0x094
-#define DEVICE_LO 0x0a0
-#define DEVICE_HI 0x0a4
-#define CONFIG_GEN 0x0fc
-#define CONFIG 0x100
 
 #define S_ACK VIRTIO_STATUS_ACKNOWLEDGE
 #define S_DRIVER VIRTIO_STATUS_DRIVER
@@ -64,114 +33,38 @@
 #define S_DRIVER_OK VIRTIO_STATUS_DRIVER_OK
 #define S_NEEDS_RESET VIRTIO_STATUS_NEEDS_RESET
 
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-static struct vm *mvm, *gvm;
-static struct vcpu *vcpu;
-static uint8_t *ram, *mvm_ram;
-
-static void *at(uint64_t ipa)
-{
-	return ram + (ipa - RAM_IPA);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	fake_reset();
-	if (!unit_state_new())
-		return -1;
-	if (posix_memalign((void **)&ram, 4096, RAM_SIZE) ||
-	    posix_memalign((void **)&mvm_ram, 4096, MVM_RAM_SIZE))
-		return -1;
-	memset(ram, 0, RAM_SIZE);
-	memset(mvm_ram, 0, MVM_RAM_SIZE);
-
-	mvm = &hv_state->vms[0];
-	mvm->type = VM_TYPE_MVM;
-	mvm->state = VM_STATE_RUNNING;
-	mvm->mem_count = 1;
-	mvm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)mvm_ram, MVM_RAM_SIZE };
-	mvm->vcpu_count = 1;
-	mvm->vcpus[0].power = VCPU_ON;
-	vgic_vm_init(mvm, 64);
-	vgic_vcpu_init(&mvm->vcpus[0]);
-
-	gvm = &hv_state->vms[2];
-	gvm->type = VM_TYPE_GVM;
-	gvm->state = VM_STATE_DEFINED;
-	strcpy(gvm->name, "guest");
-	gvm->mem_count = 1;
-	gvm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)ram, RAM_SIZE };
-	gvm->vcpu_count = 1;
-	vcpu = &gvm->vcpus[0];
-	vcpu->vm_id = gvm->id;
-	vcpu->power = VCPU_ON;
-	vgic_vm_init(gvm, SHYPER_GUEST_NR_SPIS);
-	vgic_vcpu_init(vcpu);
-	vconsole_init(&gvm->console, SHYPER_GUEST_UART_BASE, 32 + SHYPER_GUEST_UART_SPI);
-	return 0;
+	return fixture_setup(false); /* no event ring: the console's input is polled */
 }
 
 static int teardown(void **state)
 {
+	bool intact = fixture_guards_intact();
+
 	(void)state;
-	free(ram);
-	free(mvm_ram);
-	unit_state_free();
-	return 0;
+	fixture_teardown();
+	return intact ? 0 : -1;
 }
 
 /* ---- the MVM's side ---- */
-
-static int64_t add_device(uint32_t id, const struct shyper_device_config *dev, uint64_t size)
-{
-	struct vcpu *v = &mvm->vcpus[0];
-
-	memcpy(mvm_ram, dev, sizeof(*dev));
-	memset(&v->regs, 0, sizeof(v->regs));
-	v->regs.x[0] = SHYPER_HC_VM_ADD_DEVICE;
-	v->regs.x[1] = id;
-	v->regs.x[2] = RAM_IPA;
-	v->regs.x[3] = size;
-	hypercall_handle(v);
-	return (int64_t)v->regs.x[0];
-}
-
-static struct shyper_device_config console_at(uint32_t slot)
-{
-	return (struct shyper_device_config){ .size = SHYPER_DEVICE_CONFIG_SIZE_V1,
-					      .kind = SHYPER_DEV_VIRTIO_CONSOLE,
-					      .slot = slot };
-}
 
 static void add_console(void)
 {
 	struct shyper_device_config dev = console_at(0);
 
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_OK);
+	assert_int_equal(add_device(&dev), SHYPER_OK);
 	gvm->state = VM_STATE_RUNNING;
 }
 
 /* CONSOLE_WRITE from the MVM; returns the bytes accepted. */
 static uint64_t console_write(const char *text)
 {
-	struct vcpu *v = &mvm->vcpus[0];
-
-	memcpy(mvm_ram + 0x1000, text, strlen(text));
-	memset(&v->regs, 0, sizeof(v->regs));
-	v->regs.x[0] = SHYPER_HC_CONSOLE_WRITE;
-	v->regs.x[1] = gvm->id;
-	v->regs.x[2] = RAM_IPA + 0x1000;
-	v->regs.x[3] = strlen(text);
-	hypercall_handle(v);
-	assert_int_equal((int64_t)v->regs.x[0], SHYPER_OK);
-	return v->regs.x[1];
+	memcpy(mvm_at(RAM_IPA + 0x1000), text, strlen(text));
+	assert_int_equal(hc(SHYPER_HC_CONSOLE_WRITE, gvm->id, RAM_IPA + 0x1000, strlen(text), 0),
+			 SHYPER_OK);
+	return hc_out[1];
 }
 
 /* What the guest printed, as CONSOLE_READ would give it. */
@@ -187,60 +80,9 @@ static const char *console_output(void)
 
 /* ---- the guest driver's side ---- */
 
-static uint32_t rd_slot(unsigned slot, uint64_t off)
-{
-	uint64_t v = 0xdeadbeef;
-
-	assert_true(virtio_mmio_access(vcpu, BASE + slot * SHYPER_GUEST_VIRTIO_STRIDE + off, 4,
-				       false, &v));
-	return (uint32_t)v;
-}
-
-static uint32_t rd(uint64_t off)
-{
-	return rd_slot(0, off);
-}
-
-static void wr(uint64_t off, uint32_t val)
-{
-	uint64_t v = val;
-
-	assert_true(virtio_mmio_access(vcpu, BASE + off, 4, true, &v));
-}
-
-static bool needs_reset(void)
-{
-	return rd(STATUS) & S_NEEDS_RESET;
-}
-
 static bool line_high(void)
 {
 	return gvm->vgic.spi[INTID - 32].flags & VIRQ_LINE_HIGH;
-}
-
-static void negotiate(uint64_t features)
-{
-	wr(STATUS, 0);
-	wr(STATUS, S_ACK);
-	wr(STATUS, S_ACK | S_DRIVER);
-	wr(DRV_FEATURES_SEL, 0);
-	wr(DRV_FEATURES, (uint32_t)features);
-	wr(DRV_FEATURES_SEL, 1);
-	wr(DRV_FEATURES, (uint32_t)(features >> 32));
-	wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-}
-
-static void queue_setup(uint32_t q, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
-{
-	wr(QUEUE_SEL, q);
-	wr(QUEUE_NUM, num);
-	wr(DESC_LO, (uint32_t)desc);
-	wr(DESC_HI, (uint32_t)(desc >> 32));
-	wr(DRIVER_LO, (uint32_t)avail);
-	wr(DRIVER_HI, (uint32_t)(avail >> 32));
-	wr(DEVICE_LO, (uint32_t)used);
-	wr(DEVICE_HI, (uint32_t)(used >> 32));
-	wr(QUEUE_READY, 1);
 }
 
 /* What Linux does: negotiate, both queues, DRIVER_OK. */
@@ -254,40 +96,9 @@ static void driver_up(void)
 	assert_false(needs_reset());
 }
 
-static uint16_t avail_idx(uint64_t avail)
-{
-	return *(uint16_t *)at(avail + 2);
-}
-
-/* Offer descriptor chain `head` on a queue and notify. */
-static void offer(uint32_t q, uint64_t avail, uint16_t head)
-{
-	uint16_t idx = avail_idx(avail);
-
-	*(uint16_t *)at(avail + 4 + 2 * (idx % QSIZE)) = head;
-	*(uint16_t *)at(avail + 2) = (uint16_t)(idx + 1);
-	wr(QUEUE_NOTIFY, q);
-}
-
-static uint16_t used_idx(uint64_t used)
-{
-	return *(uint16_t *)at(used + 2);
-}
-
-static uint32_t used_len(uint64_t used, uint16_t n)
-{
-	return *(uint32_t *)at(used + 4 + 8 * (n % QSIZE) + 4);
-}
-
-static void set_desc(uint64_t table, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	((struct desc *)at(table))[i] = (struct desc){ addr, len, flags, next };
-}
-
 static void transmit(uint16_t head, const char *text)
 {
-	memcpy(at(DATA + 0x1000 * head), text, strlen(text));
+	memcpy(guest_at(DATA + 0x1000 * head), text, strlen(text));
 	set_desc(TXQ_DESC, head, DATA + 0x1000 * head, (uint32_t)strlen(text), 0, 0);
 	offer(1, TXQ_AVAIL, head);
 }
@@ -300,40 +111,40 @@ static void test_add_device_checks_every_field(void **state)
 
 	(void)state;
 	dev = console_at(SHYPER_GUEST_VIRTIO_SLOTS);
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.flags = SHYPER_DEV_F_READONLY;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.reserved0[1] = 1;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.reserved1 = 1;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.capacity = 8;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.mac[5] = 1;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.base = 0x9000000;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.spi = 3;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev = console_at(0);
 	dev.kind = 0;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev.kind = SHYPER_DEV_PASSTHROUGH + 1;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	/* Sizes: the buffer at least v1, the struct no larger than the buffer. */
 	dev = console_at(0);
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev) - 1), SHYPER_E_INVALID);
+	assert_int_equal(add_device_to(gvm->id, &dev, sizeof(dev) - 1), SHYPER_E_INVALID);
 	dev.size = SHYPER_DEVICE_CONFIG_SIZE_V1 - 8;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev.size = SHYPER_DEVICE_CONFIG_SIZE_V1 + 8;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	/* Nothing was added. */
 	for (unsigned i = 0; i < VIRTIO_SLOTS; i++)
 		assert_int_equal(gvm->virtio[i].device_id, VIRTIO_ID_NONE);
@@ -346,18 +157,18 @@ static void test_add_device_kinds_and_slots(void **state)
 	(void)state;
 	/* Block and net have their own settings (test_vio.c): none here. */
 	dev.kind = SHYPER_DEV_VIRTIO_BLOCK;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 	dev.kind = SHYPER_DEV_VIRTIO_NET;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_INVALID);
+	assert_int_equal(add_device(&dev), SHYPER_E_INVALID);
 
 	dev = console_at(3);
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_OK);
+	assert_int_equal(add_device(&dev), SHYPER_OK);
 	assert_int_equal(gvm->virtio[3].device_id, VIRTIO_ID_CONSOLE);
 	assert_int_equal(gvm->virtio[3].intid, 32 + SHYPER_GUEST_VIRTIO_SPI + 3);
 	/* The slot is taken; a second console is one too many. */
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_BUSY);
+	assert_int_equal(add_device(&dev), SHYPER_E_BUSY);
 	dev = console_at(4);
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_EXISTS);
+	assert_int_equal(add_device(&dev), SHYPER_E_EXISTS);
 	assert_int_equal(gvm->virtio[4].device_id, VIRTIO_ID_NONE);
 	/* Only the slot that has a device answers. */
 	assert_true(virtio_mmio_claims(gvm, BASE + 3 * SHYPER_GUEST_VIRTIO_STRIDE + 0x70));
@@ -369,33 +180,24 @@ static void test_add_device_kinds_and_slots(void **state)
 static void test_add_device_who_and_when(void **state)
 {
 	struct shyper_device_config dev = console_at(0);
-	struct vcpu *guest = vcpu;
 
 	(void)state;
 	/* A VM that has run (or runs) keeps the machine it has. */
 	gvm->state = VM_STATE_SHUTOFF;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_BUSY);
+	assert_int_equal(add_device(&dev), SHYPER_E_BUSY);
 	gvm->state = VM_STATE_RUNNING;
-	assert_int_equal(add_device(gvm->id, &dev, sizeof(dev)), SHYPER_E_BUSY);
+	assert_int_equal(add_device(&dev), SHYPER_E_BUSY);
 	gvm->state = VM_STATE_DEFINED;
 	/* Not the MVM, not a VM that does not exist, not a bad buffer. */
-	assert_int_equal(add_device(0, &dev, sizeof(dev)), SHYPER_E_DENIED);
-	assert_int_equal(add_device(5, &dev, sizeof(dev)), SHYPER_E_NO_ENTRY);
-	mvm->vcpus[0].regs.x[0] = SHYPER_HC_VM_ADD_DEVICE;
-	mvm->vcpus[0].regs.x[1] = gvm->id;
-	mvm->vcpus[0].regs.x[2] = RAM_IPA + MVM_RAM_SIZE - 8;
-	mvm->vcpus[0].regs.x[3] = sizeof(dev);
-	hypercall_handle(&mvm->vcpus[0]);
-	assert_int_equal((int64_t)mvm->vcpus[0].regs.x[0], SHYPER_E_BAD_ADDRESS);
+	assert_int_equal(add_device_to(0, &dev, sizeof(dev)), SHYPER_E_DENIED);
+	assert_int_equal(add_device_to(5, &dev, sizeof(dev)), SHYPER_E_NO_ENTRY);
+	assert_int_equal(hc(SHYPER_HC_VM_ADD_DEVICE, gvm->id, RAM_IPA + MVM_RAM_SIZE - 8,
+			    sizeof(dev), 0),
+			 SHYPER_E_BAD_ADDRESS);
 	/* A guest may not make the call. */
 	memcpy(ram, &dev, sizeof(dev));
-	memset(&guest->regs, 0, sizeof(guest->regs));
-	guest->regs.x[0] = SHYPER_HC_VM_ADD_DEVICE;
-	guest->regs.x[1] = gvm->id;
-	guest->regs.x[2] = RAM_IPA;
-	guest->regs.x[3] = sizeof(dev);
-	hypercall_handle(guest);
-	assert_int_equal((int64_t)guest->regs.x[0], SHYPER_E_DENIED);
+	assert_int_equal(hc_from(vcpu, SHYPER_HC_VM_ADD_DEVICE, gvm->id, RAM_IPA, sizeof(dev), 0),
+			 SHYPER_E_DENIED);
 	assert_int_equal(gvm->virtio[0].device_id, VIRTIO_ID_NONE);
 }
 
@@ -610,8 +412,8 @@ static void test_transmit_goes_to_the_console_ring(void **state)
 	assert_false(line_high());
 
 	/* A chain of two buffers, then one more chain: all of it, in order. */
-	memcpy(at(DATA + 0x5000), "wor", 3);
-	memcpy(at(DATA + 0x6000), "ld", 2);
+	memcpy(guest_at(DATA + 0x5000), "wor", 3);
+	memcpy(guest_at(DATA + 0x6000), "ld", 2);
 	set_desc(TXQ_DESC, 5, DATA + 0x5000, 3, VIRTQ_DESC_F_NEXT, 6);
 	set_desc(TXQ_DESC, 6, DATA + 0x6000, 2, 0, 0);
 	offer(1, TXQ_AVAIL, 5);
@@ -642,17 +444,17 @@ static void test_receive_fills_guest_buffers(void **state)
 	offer(0, RXQ_AVAIL, 0);
 	assert_int_equal(used_idx(RXQ_USED), 1);
 	assert_int_equal(used_len(RXQ_USED, 0), 2);
-	assert_memory_equal(at(DATA), "ab", 2);
+	assert_memory_equal(guest_at(DATA), "ab", 2);
 	assert_true(line_high());
 	wr(INT_ACK, VIRTIO_INT_USED);
 
 	/* A buffer is waiting: input goes into it at once, up to its size. */
-	*(uint16_t *)at(RXQ_AVAIL + 4 + 2) = 1;
-	*(uint16_t *)at(RXQ_AVAIL + 2) = 2;
+	*(uint16_t *)guest_at(RXQ_AVAIL + 4 + 2) = 1;
+	*(uint16_t *)guest_at(RXQ_AVAIL + 2) = 2;
 	assert_int_equal(console_write("echo hi-$((6*7))\n"), 17);
 	assert_int_equal(used_idx(RXQ_USED), 2);
 	assert_int_equal(used_len(RXQ_USED, 1), 17);
-	assert_memory_equal(at(DATA + 0x1000), "echo hi-$((6*7))\n", 17);
+	assert_memory_equal(guest_at(DATA + 0x1000), "echo hi-$((6*7))\n", 17);
 	assert_true(line_high());
 	/* No buffer: input waits, as much as fits. */
 	for (unsigned i = 0; i < VIRTIO_CONSOLE_RX_SIZE / 16; i++)
@@ -662,7 +464,7 @@ static void test_receive_fills_guest_buffers(void **state)
 	set_desc(RXQ_DESC, 2, DATA + 0x2000, 8, VIRTQ_DESC_F_WRITE, 0);
 	offer(0, RXQ_AVAIL, 2);
 	assert_int_equal(used_len(RXQ_USED, 2), 8);
-	assert_memory_equal(at(DATA + 0x2000), "01234567", 8);
+	assert_memory_equal(guest_at(DATA + 0x2000), "01234567", 8);
 	assert_int_equal(console_write("x"), 1);
 }
 
@@ -716,7 +518,7 @@ static void test_hostile_rings_need_reset(void **state)
 	/* An avail index that runs ahead of the queue. */
 	memset(ram, 0, RAM_SIZE);
 	driver_up();
-	*(uint16_t *)at(TXQ_AVAIL + 2) = QSIZE + 1;
+	*(uint16_t *)guest_at(TXQ_AVAIL + 2) = QSIZE + 1;
 	wr(QUEUE_NOTIFY, 1);
 	assert_true(needs_reset());
 
@@ -728,7 +530,7 @@ static void test_hostile_rings_need_reset(void **state)
 	console_write("z");
 	assert_true(needs_reset());
 	assert_int_equal(used_idx(RXQ_USED), 0);
-	assert_int_equal(*(uint8_t *)at(DATA), 0);
+	assert_int_equal(*(uint8_t *)guest_at(DATA), 0);
 
 	/* A notification of a queue that does not exist. */
 	memset(ram, 0, RAM_SIZE);

@@ -160,12 +160,17 @@ size_t virtio_console_input(struct vm *vm, struct virtio_dev *dev, const uint8_t
 #define VIRTIO_BLK_F_SEG_MAX BIT(2)
 #define VIRTIO_BLK_F_RO BIT(5)
 #define VIRTIO_BLK_F_FLUSH BIT(9)
+#define VIRTIO_NET_F_CSUM BIT(0)       /* the guest may leave checksums to the device */
+#define VIRTIO_NET_F_GUEST_CSUM BIT(1)
 #define VIRTIO_NET_F_MAC BIT(5)
+#define VIRTIO_NET_F_HOST_TSO4 BIT(11) /* the guest may send TCP segments up to 64 KiB */
+#define VIRTIO_NET_F_HOST_TSO6 BIT(12)
 
-/* A request's data: at most SEG_MAX segments of SIZE_MAX bytes, which with
+/* A request's data: at most SEG_MAX segments of SIZE_MAX bytes (Linux then
+ * sends up to 248 KiB or more per request, not a page), which with
  * the header stays within SHYPER_VIO_IO_MAX. */
-#define VIRTIO_BLK_SIZE_MAX (64 * 1024U)
-#define VIRTIO_BLK_SEG_MAX 15U
+#define VIRTIO_BLK_SIZE_MAX (16 * 1024U)
+#define VIRTIO_BLK_SEG_MAX 62U
 
 bool virtio_dev_mediated(const struct virtio_dev *dev);
 /* The driver notified queue q (VIRTIO_MAX_QUEUES: all): tell the MVM. (Lock held.) */

@@ -68,5 +68,12 @@ int virtq_chain_at(const struct vm *vm, struct virtq *vq, uint16_t head,
 		   struct virtq_chain *chain);
 /* Give a chain back with `written` bytes produced. */
 int virtq_push(const struct vm *vm, struct virtq *vq, uint16_t head, uint32_t written);
+/* After virtq_push: does the driver want an interrupt for it? (It may say
+ * not, with VRING_AVAIL_F_NO_INTERRUPT, while it polls the used ring.) */
+bool virtq_wants_interrupt(const struct vm *vm, const struct virtq *vq);
+/* Tell the driver whether to notify when it adds buffers (clearing or
+ * setting VRING_USED_F_NO_NOTIFY). Both flags are hints: a driver that
+ * ignores them only costs itself time. */
+void virtq_set_notify(const struct vm *vm, struct virtq *vq, bool wanted);
 
 #endif
