@@ -27,6 +27,14 @@
  *   mode=smp           start every other vCPU of /cpus with PSCI CPU_ON; each
  *                      prints "vCPU N up" (N = MPIDR Aff0), then power off
  *   mode=wait          print "waiting", WFI for ever
+ *   blk=SLOT[,ROSLOT]  drive the virtio-blk disk in virtio-mmio SLOT (and the
+ *                      read-only one in ROSLOT) like a hostile guest would
+ *                      (blk.c): "blk: NAME status=N" per request, then
+ *                      "blk done"
+ *   blkread=SLOT       read the first 64 KiB of the disk in SLOT:
+ *                      "blkread: status=N capacity=SECTORS fnv=HEX"
+ *   blkstorm=SLOT      reads and writes on the disk in SLOT, a full queue of
+ *                      them, for ever (to be destroyed mid-request)
  *   anything else      print "unknown mode ...", power off
  *
  * then=wait makes any mode that would power off print "testguest: done,
@@ -42,7 +50,8 @@
 
 /* What bootargs asked for. */
 enum mode { MODE_HELLO, MODE_HVC_MGMT, MODE_TOUCH, MODE_PATTERN, MODE_SPIN, MODE_WORK,
-	    MODE_RESET, MODE_SMP, MODE_WAIT, MODE_UNKNOWN };
+	    MODE_RESET, MODE_SMP, MODE_WAIT, MODE_BLK, MODE_BLK_READ, MODE_BLK_STORM,
+	    MODE_UNKNOWN };
 enum then { THEN_DEFAULT, THEN_WAIT, THEN_OFF, THEN_RECHECK };
 
 struct options {
@@ -52,6 +61,8 @@ struct options {
 	const char *touch_list;	/* at the first address, ends at ' ' or NUL */
 	uint8_t pattern;
 	uint64_t work_rounds;
+	unsigned int blk_slot;
+	int blk_ro_slot;	/* -1: none */
 };
 
 /* The device tree vCPU 0 got in x0, once checked (else NULL). */
@@ -189,6 +200,24 @@ static void parse_word(const char *word, struct options *opt)
 		opt->mode = MODE_WORK;
 		opt->mode_word = word;
 		opt->work_rounds = parse_number(rest, &end);
+		if (end == rest || (*end != ' ' && *end))
+			opt->mode = MODE_UNKNOWN;
+	} else if (word_has_prefix(word, "blk=", &rest)) {
+		opt->mode = MODE_BLK;
+		opt->mode_word = word;
+		opt->blk_slot = (unsigned int)parse_number(rest, &end);
+		opt->blk_ro_slot = -1;
+		if (end != rest && *end == ',') {
+			rest = end + 1;
+			opt->blk_ro_slot = (int)parse_number(rest, &end);
+		}
+		if (end == rest || (*end != ' ' && *end))
+			opt->mode = MODE_UNKNOWN;
+	} else if (word_has_prefix(word, "blkread=", &rest) ||
+		   word_has_prefix(word, "blkstorm=", &rest)) {
+		opt->mode = word[3] == 'r' ? MODE_BLK_READ : MODE_BLK_STORM;
+		opt->mode_word = word;
+		opt->blk_slot = (unsigned int)parse_number(rest, &end);
 		if (end == rest || (*end != ' ' && *end))
 			opt->mode = MODE_UNKNOWN;
 	} else if (word_has_prefix(word, "then=", &rest)) {
@@ -577,6 +606,18 @@ void testguest_main(const void *fdt)
 	case MODE_WAIT:
 		console_printf("waiting\n");
 		wait_forever();
+	case MODE_BLK: {
+		struct range ram = { 0, 0 };
+
+		ram_range(&ram);
+		blk_hostile(opt.blk_slot, opt.blk_ro_slot, ram.end);
+		break;
+	}
+	case MODE_BLK_READ:
+		blk_read_sum(opt.blk_slot);
+		break;
+	case MODE_BLK_STORM:
+		blk_storm(opt.blk_slot);
 	case MODE_UNKNOWN:
 		console_puts("unknown mode: ");
 		print_word(opt.mode_word ? opt.mode_word : "?");

@@ -97,6 +97,21 @@ static inline uint64_t cpu_mpidr(void)
 	return read_sysreg(mpidr_el1) & 0xff00ffffffULL;
 }
 
+/* ---- blk.c: a virtio-blk driver, well-behaved or not ------------------------- */
+
+/* The hostile requests on the disk in SLOT (and the read-only one in
+ * RO_SLOT, unless it is negative); RAM_END (0: unknown) is where our RAM ends. */
+void blk_hostile(unsigned int slot, int ro_slot, uint64_t ram_end);
+/* Reads the first 64 KiB of the disk in SLOT; prints their FNV-1a sum. */
+void blk_read_sum(unsigned int slot);
+/* Keeps a queue of reads and writes going on the disk in SLOT, for ever. */
+void blk_storm(unsigned int slot) __attribute__((noreturn));
+
+/* ---- testguest.c ----------------------------------------------------------- */
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+
 /* ---- start.S --------------------------------------------------------------- */
 
 extern char _image_start[], _end[];
