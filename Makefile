@@ -4,7 +4,8 @@
 #   make run     set up, build, boot the emulated board with Shyper and the MVM
 #   make check   set up, build, run every test; ends with "N passed, N failed"
 #   make bench   benchmarks into docs/benchmarks.md: MVM boot (Shyper vs. none),
-#                guest boot and a workload in a guest vs. in the MVM
+#                guest boot and a workload in a guest vs. in the MVM, guest disk
+#                and TCP throughput vs. the MVM
 #   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each)
 #
 # Board knobs: SMP=4 MEM=2G SCRIPT=FILE SHARE=DIR HVARGS="pool=512M"
@@ -103,6 +104,7 @@ check: all
 bench: all
 	@$(PYTHON) tests/bench/boot_ratio.py --runs 7 --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/guest_bench.py --runs 5 --out docs/benchmarks.md
+	@$(PYTHON) tests/bench/io_bench.py --runs 5 --out docs/benchmarks.md
 
 clean:
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor clean

@@ -392,12 +392,35 @@ out:
 }
 
 /*
- * Mediated virtio (ABI 1.4). The bounce buffer is kmalloc'd, not
- * kvmalloc'd: the hypervisor takes it as one IPA range, so it must be
- * physically contiguous. It is sized to the request (at most
- * SHYPER_VIO_IO_MAX) and lives for the call.
+ * Mediated virtio (ABI 1.4). A backend moves every request and answer
+ * through here, so each file has one buffer of SHYPER_VIO_IO_MAX bytes,
+ * made on its first call and kept until it is closed: allocating (let
+ * alone zeroing) a megabyte per frame would cost more than the frame. It
+ * is kmalloc'd, not kvmalloc'd: the hypervisor takes it as one IPA range,
+ * so it must be physically contiguous. Only what the hypervisor wrote is
+ * copied out, so it needs no zeroing. Should the allocation fail, a buffer
+ * sized to the request serves that call.
  */
-static long shyper_ioc_vio_fetch(void __user *uarg)
+static void *vio_buffer_get(struct shyper_file *sf, u32 len)
+{
+	mutex_lock(&sf->vio_lock);
+	if (!sf->vio_buf)
+		sf->vio_buf = kmalloc(SHYPER_VIO_IO_MAX, GFP_KERNEL | __GFP_NOWARN);
+	if (sf->vio_buf)
+		return sf->vio_buf;
+	mutex_unlock(&sf->vio_lock);
+	return kmalloc(max_t(u32, len, 1), GFP_KERNEL);
+}
+
+static void vio_buffer_put(struct shyper_file *sf, void *buf)
+{
+	if (buf && buf == sf->vio_buf)
+		mutex_unlock(&sf->vio_lock);
+	else
+		kfree(buf);
+}
+
+static long shyper_ioc_vio_fetch(struct shyper_file *sf, void __user *uarg)
 {
 	struct shyper_ioc_vio_fetch req;
 	struct arm_smccc_res res;
@@ -410,7 +433,7 @@ static long shyper_ioc_vio_fetch(void __user *uarg)
 	if (req.reserved || req.len > SHYPER_VIO_IO_MAX || req.slot > 0xff || req.queue > 0xff)
 		return -EINVAL;
 
-	buf = bounce_alloc(req.len);
+	buf = vio_buffer_get(sf, req.len);
 	if (!buf)
 		return -ENOMEM;
 	status = shyper_hvc4(SHYPER_HC_VIO_FETCH, req.id, req.slot | (u32)req.queue << 8,
@@ -439,11 +462,11 @@ static long shyper_ioc_vio_fetch(void __user *uarg)
 	req.writable = res.a3;
 	ret = bounce_out(req.buf, buf, req.readable, uarg, &req, sizeof(req));
 out:
-	kfree(buf);
+	vio_buffer_put(sf, buf);
 	return ret;
 }
 
-static long shyper_ioc_vio_complete(void __user *uarg)
+static long shyper_ioc_vio_complete(struct shyper_file *sf, void __user *uarg)
 {
 	struct shyper_ioc_vio_complete req;
 	struct arm_smccc_res res;
@@ -455,9 +478,13 @@ static long shyper_ioc_vio_complete(void __user *uarg)
 	if (req.len > SHYPER_VIO_IO_MAX)
 		return -EINVAL;
 
-	buf = bounce_in(req.buf, req.len);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
+	buf = vio_buffer_get(sf, req.len);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, u64_to_user_ptr(req.buf), req.len)) {
+		ret = -EFAULT;
+		goto out;
+	}
 	ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VIO_COMPLETE, req.id, req.token,
 						 virt_to_phys(buf), req.len, &res));
 	if (ret)
@@ -470,7 +497,7 @@ static long shyper_ioc_vio_complete(void __user *uarg)
 	if (copy_to_user(uarg, &req, sizeof(req)))
 		ret = -EFAULT;
 out:
-	kfree(buf);
+	vio_buffer_put(sf, buf);
 	return ret;
 }
 
@@ -504,9 +531,9 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SHYPER_IOC_VM_ADD_DEVICE:
 		return shyper_ioc_vm_add_device(uarg);
 	case SHYPER_IOC_VIO_FETCH:
-		return shyper_ioc_vio_fetch(uarg);
+		return shyper_ioc_vio_fetch(file->private_data, uarg);
 	case SHYPER_IOC_VIO_COMPLETE:
-		return shyper_ioc_vio_complete(uarg);
+		return shyper_ioc_vio_complete(file->private_data, uarg);
 	default:
 		return -ENOTTY;
 	}

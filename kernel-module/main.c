@@ -41,6 +41,7 @@ static int shyper_open(struct inode *inode, struct file *file)
 	if (!sf)
 		return -ENOMEM;
 	shyper_events_open(sd, sf);
+	mutex_init(&sf->vio_lock);
 	file->private_data = sf;
 	return 0;
 }
@@ -50,6 +51,8 @@ static int shyper_release(struct inode *inode, struct file *file)
 	struct shyper_file *sf = file->private_data;
 
 	mutex_destroy(&sf->read_lock);
+	mutex_destroy(&sf->vio_lock);
+	kfree(sf->vio_buf);
 	kfree(sf);
 	return 0;
 }

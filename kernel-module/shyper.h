@@ -53,6 +53,8 @@ struct shyper_file {
 	struct mutex read_lock;		/* one read() of this file at a time */
 	u64 cursor;			/* next event this file reads */
 	u64 overruns;			/* events it lost by falling behind */
+	struct mutex vio_lock;		/* guards vio_buf */
+	void *vio_buf;			/* mediated I/O buffer (ioctl.c), or NULL */
 };
 
 /* hvc.c */

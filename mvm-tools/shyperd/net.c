@@ -5,8 +5,11 @@
  * the MVM and each other the way the MVM's own interfaces do.
  *
  * The hypervisor keeps the device and its queues; this side only moves
- * frames (devices/virtio_net.c offers no offloads, so a frame on a queue is
- * a 12-byte virtio_net_hdr, all zero, and the Ethernet frame):
+ * frames, each a 12-byte virtio_net_hdr and the Ethernet frame. The tap
+ * speaks the same header (IFF_VNET_HDR), so frames go through unchanged:
+ * a guest's checksum and TSO requests (devices/virtio_net.c offers them)
+ * are the MVM kernel's to finish. The tap is given no offloads of its own,
+ * so what it hands over is whole and checksummed, as the guest expects.
  *
  *   transmitq (1)  each request is a frame the guest sends: written to the
  *                  tap, answered with nothing.
@@ -45,6 +48,7 @@
 #define NET_HDR_NUM_BUFFERS 10  /* its le16 num_buffers: 1 without MRG_RXBUF */
 #define ETH_MIN 14              /* an Ethernet header */
 #define FRAME_MAX 65535         /* the most a tap hands over at once */
+#define TX_MAX (NET_HDR + 65550) /* a 64 KiB TSO frame with its Ethernet header */
 #define RXQ 0
 #define TXQ 1
 
@@ -126,10 +130,13 @@ static int tap_open(const char *ifname, const uint8_t mac[6], const char *bridge
 	if (fd < 0)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	*what = "creating the tap";
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		goto fail;
+	*what = "setting its header size";
+	if (ioctl(fd, TUNSETVNETHDRSZ, &(int){ NET_HDR }) < 0)
 		goto fail;
 
 	memset(&ifr, 0, sizeof(ifr));
@@ -251,12 +258,13 @@ static int transmit(struct shyper *h, struct nic *n)
 
 		if (rc)
 			return rc < 0 ? -1 : 0;
-		/* Shorter than a header and an Ethernet header: nothing to send. */
-		if (readable >= NET_HDR + ETH_MIN && readable - NET_HDR <= FRAME_MAX) {
-			ssize_t sent = write(n->tap, frame + NET_HDR, readable - NET_HDR);
+		/* The header and the frame, as the guest made them: the kernel
+		 * checks the header as it does any tap user's. */
+		if (readable >= NET_HDR + ETH_MIN && readable <= TX_MAX) {
+			ssize_t sent = write(n->tap, frame, readable);
 
 			if (sent < 0)
-				n->dropped++; /* the tap's queue is full: as a wire would */
+				n->dropped++; /* queue full, or a bad header: as a wire would */
 		} else {
 			n->dropped++;
 		}
@@ -313,19 +321,23 @@ static void receive(struct shyper *h, struct nic *n)
 	while (n->rx_count) {
 		struct rx_buffer *b = &n->rx[n->rx_count - 1];
 		size_t room = b->room - NET_HDR < FRAME_MAX ? b->room - NET_HDR : FRAME_MAX;
-		ssize_t got = read(n->tap, frame + NET_HDR, room);
+		ssize_t got = read(n->tap, frame, NET_HDR + room);
 		size_t done;
 
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (got < 0)
 			return; /* EAGAIN: nothing waiting */
-		memset(frame, 0, NET_HDR);
+		if (got <= NET_HDR)
+			continue; /* no frame behind the header: nothing to hand over */
+		/* The tap fills the first 10 bytes (no offloads: no flags, no
+		 * GSO); num_buffers is 1 without VIRTIO_NET_F_MRG_RXBUF. */
 		frame[NET_HDR_NUM_BUFFERS] = 1;
+		frame[NET_HDR_NUM_BUFFERS + 1] = 0;
 		n->rx_count--;
 		/* A guest that reset its device meanwhile killed the token: the
 		 * frame is lost, as it would be on a link going down. */
-		if (shyper_vio_complete(h, n->vm_id, b->token, frame, NET_HDR + (size_t)got, &done)) {
+		if (shyper_vio_complete(h, n->vm_id, b->token, frame, (size_t)got, &done)) {
 			n->dropped++;
 			drop_rx_generation(n, generation(b->token));
 		}

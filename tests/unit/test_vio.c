@@ -251,6 +251,51 @@ static void test_notify_posts_one_event(void **state)
 	assert_int_equal(event_ring()->ev[2].data[1], 1);
 }
 
+/* The hints: while an event is pending the driver is told not to notify
+ * (VRING_USED_F_NO_NOTIFY), and told again once FETCH drained the queue;
+ * a driver that asked for no interrupts (VRING_AVAIL_F_NO_INTERRUPT) gets
+ * its used entries without one. */
+static void test_notify_and_interrupt_hints(void **state)
+{
+	uint16_t *used_flags = guest_at(Q0_USED), *avail_flags = guest_at(Q0_AVAIL);
+	uint8_t status = VIRTIO_BLK_S_OK;
+	uint64_t token, token2;
+
+	(void)state;
+	blk_up(0);
+	/* DRIVER_OK posted an event: the backend will look, no notify needed. */
+	assert_int_equal(events(), 1);
+	assert_int_equal(*used_flags, 1);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_E_BUSY);
+	assert_int_equal(*used_flags, 0);
+	/* A request the driver added without a notify, just as the flag went
+	 * down, is still found by the look after it. */
+	blk_request(0, VIRTIO_BLK_T_OUT, 0, 512);
+	wr(QUEUE_NOTIFY, 0);
+	assert_int_equal(events(), 2);
+	assert_int_equal(*used_flags, 1);
+	blk_request(3, VIRTIO_BLK_T_OUT, 1, 512); /* no notify: the flag said so */
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_OK);
+	token = hc_out[1];
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_OK);
+	token2 = hc_out[1];
+	assert_int_equal(*used_flags, 1);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_E_BUSY);
+	assert_int_equal(*used_flags, 0);
+
+	/* Interrupts off: the entry is used, the line stays low. */
+	*avail_flags = 1;
+	assert_int_equal(complete(token, &status, 1), SHYPER_OK);
+	assert_int_equal(used_idx(Q0_USED), 1);
+	assert_int_equal(rd(INT_STATUS), 0);
+	/* On again: the next one interrupts. */
+	*avail_flags = 0;
+	assert_int_equal(complete(token2, &status, 1), SHYPER_OK);
+	assert_int_equal(used_idx(Q0_USED), 2);
+	assert_int_equal(rd(INT_STATUS), VIRTIO_INT_USED);
+	assert_true(fixture_guards_intact());
+}
+
 /* ---- FETCH and COMPLETE ---- */
 
 static void test_blk_write_then_read(void **state)
@@ -614,6 +659,7 @@ int main(void)
 		T(test_net_features_and_config),
 		T(test_add_mediated_device_checks),
 		T(test_notify_posts_one_event),
+		T(test_notify_and_interrupt_hints),
 		T(test_blk_write_then_read),
 		T(test_blk_read_data_lands_in_order),
 		T(test_fetch_buffer_too_small),
