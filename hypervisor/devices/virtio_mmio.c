@@ -79,7 +79,7 @@ static uint64_t offered_features(const struct virtio_dev *dev,
 				 const struct virtio_device_ops *ops)
 {
 	return (ops->device_features ? ops->device_features(dev) : ops->features) |
-	       VIRTIO_F_VERSION_1;
+	       VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_F_VERSION_1;
 }
 
 static void line_update(struct vm *vm, struct virtio_dev *dev)
@@ -133,8 +133,11 @@ bool virtio_dev_live(const struct virtio_dev *dev)
 
 void virtio_dev_needs_reset(struct vm *vm, struct virtio_dev *dev)
 {
+	/* Info, not a warning: it harms only this guest, and a warning would
+	 * reach the shared console, in the middle of whatever the MVM prints.
+	 * `shyperctl hv log` shows it. */
 	if (dev->malformed++ < 4)
-		pr_warn("vm %u (%s): virtio device %u broke the protocol: needs reset", vm->id,
+		pr_info("vm %u (%s): virtio device %u broke the protocol: needs reset", vm->id,
 			vm->name, dev->intid - 32 - SHYPER_GUEST_VIRTIO_SPI);
 	dev->status |= VIRTIO_STATUS_NEEDS_RESET;
 	dev->int_status |= VIRTIO_INT_CONFIG;

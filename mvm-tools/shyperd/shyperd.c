@@ -107,12 +107,14 @@ static void settle(struct shyper *h, const struct shyper_vm_info *info, bool res
 /*
  * What each guest's mediated virtio slots are (disk or NIC), remembered
  * from its running definition so that a request does not read the
- * definition again; forgotten when the VM stops.
+ * definition again; forgotten when the VM stops, and not trusted when the
+ * id now names another VM (a missed event).
  */
 struct slot_kind {
 	bool used;
 	uint32_t vm_id;
 	uint16_t slot;
+	char vm_name[SHYPER_NAME_LEN];
 	uint32_t kind;          /* SHYPER_DEV_VIRTIO_BLOCK or _NET, 0: neither */
 };
 
@@ -133,15 +135,20 @@ static uint32_t kind_of(struct shyper *h, uint32_t vm_id, uint16_t slot)
 	struct slot_kind *free_entry = NULL;
 	char name[SHYPER_NAME_LEN];
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (kinds[i].used && kinds[i].vm_id == vm_id && kinds[i].slot == slot)
-			return kinds[i].kind;
-		if (!kinds[i].used && !free_entry)
-			free_entry = &kinds[i];
-	}
 	if (slot >= SHYPER_GUEST_VIRTIO_SLOTS || shyper_vm_info(h, vm_id, &info))
 		return 0;
 	snprintf(name, sizeof(name), "%.*s", SHYPER_NAME_LEN - 1, info.name);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct slot_kind *k = &kinds[i];
+
+		if (k->used && k->vm_id == vm_id && k->slot == slot) {
+			if (!strcmp(k->vm_name, name))
+				return k->kind;
+			k->used = false; /* the id went to another VM */
+		}
+		if (!k->used && !free_entry)
+			free_entry = k;
+	}
 	if (shyper_domain_lookup_running(h, name, &dom)) {
 		say(LOG_ERR, "VM '%s': a device request, but no definition: %s", name,
 		    shyper_last_error_message(h));
@@ -153,6 +160,7 @@ static uint32_t kind_of(struct shyper *h, uint32_t vm_id, uint16_t slot)
 		free_entry->used = true;
 		free_entry->vm_id = vm_id;
 		free_entry->slot = slot;
+		snprintf(free_entry->vm_name, sizeof(free_entry->vm_name), "%s", name);
 		free_entry->kind = devs[slot].kind;
 	}
 	return devs[slot].kind;
@@ -205,9 +213,10 @@ static void on_event(struct shyper *h, const struct shyper_event *ev)
 	}
 }
 
-/* Does what missed events would have: releases defined guests that are
- * shut off. (A missed reset request is indistinguishable from a power-off
- * by then: the guest is released, not rebooted.) */
+/* Does what missed events would have: closes the images and taps of VMs
+ * that no longer run, releases defined guests that are shut off (a missed
+ * reset request is indistinguishable from a power-off by then: the guest
+ * is released, not rebooted), and serves every open disk and NIC. */
 static void reconcile(struct shyper *h)
 {
 	struct shyper_vm_info *vms;
@@ -217,9 +226,17 @@ static void reconcile(struct shyper *h)
 		say(LOG_ERR, "listing VMs: %s", shyper_last_error_message(h));
 		return;
 	}
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
+		if (vms[i].state == SHYPER_VM_RUNNING || vms[i].state == SHYPER_VM_PAUSED)
+			continue;
+		/* Its images and taps were for a run that is over (a missed
+		 * event): the next run opens them again from its definition. */
+		blk_forget_vm(vms[i].id);
+		net_forget_vm(vms[i].id);
+		kind_forget(vms[i].id);
 		if (vms[i].state == SHYPER_VM_SHUTOFF)
 			settle(h, &vms[i], false);
+	}
 	shyper_vm_list_free(vms);
 	blk_service_all(h);
 	net_service_all(h);

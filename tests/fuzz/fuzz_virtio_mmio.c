@@ -126,7 +126,7 @@ static const uint32_t device_ids[VIRTIO_SLOTS] = {
 static uint64_t offered(const struct virtio_dev *dev, const struct virtio_device_ops *ops)
 {
 	return (ops->device_features ? ops->device_features(dev) : ops->features) |
-	       VIRTIO_F_VERSION_1;
+	       VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_F_VERSION_1;
 }
 
 /* ---- invariants ---- */

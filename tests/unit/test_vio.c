@@ -14,6 +14,9 @@
 #include "unit.h"
 #include "virtio_fixture.h"
 
+/* What every device offers. */
+#define ALWAYS_OFFERED (VIRTIO_F_VERSION_1 | VIRTIO_RING_F_INDIRECT_DESC)
+
 #define CAPACITY 64 /* sectors */
 
 #define S_UP                                                                              \
@@ -116,7 +119,7 @@ static void test_blk_features_and_config(void **state)
 	(void)state;
 	blk_up(0);
 	assert_int_equal(rd(DEVICE_ID), VIRTIO_ID_BLOCK);
-	assert_int_equal(device_features(), VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SIZE_MAX |
+	assert_int_equal(device_features(), ALWAYS_OFFERED | VIRTIO_BLK_F_SIZE_MAX |
 					     VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH);
 	assert_int_equal(rd_config(0, 8), CAPACITY);
 	assert_int_equal(rd_config(8, 4), VIRTIO_BLK_SIZE_MAX);
@@ -131,7 +134,7 @@ static void test_blk_features_and_config(void **state)
 	gvm->state = VM_STATE_DEFINED;
 	assert_int_equal(add_device(&ro), SHYPER_OK);
 	cur_slot = 1;
-	assert_int_equal(device_features(), VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SIZE_MAX |
+	assert_int_equal(device_features(), ALWAYS_OFFERED | VIRTIO_BLK_F_SIZE_MAX |
 					     VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH |
 					     VIRTIO_BLK_F_RO);
 	assert_int_equal(rd_config(0, 8), 1ULL << 40);
@@ -146,7 +149,7 @@ static void test_net_features_and_config(void **state)
 	assert_int_equal(add_device(&dev), SHYPER_OK);
 	cur_slot = 2;
 	assert_int_equal(rd(DEVICE_ID), VIRTIO_ID_NET);
-	assert_int_equal(device_features(), VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC |
+	assert_int_equal(device_features(), ALWAYS_OFFERED | VIRTIO_NET_F_MAC |
 						     VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4 |
 						     VIRTIO_NET_F_HOST_TSO6);
 	for (unsigned i = 0; i < 6; i++)

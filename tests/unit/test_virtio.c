@@ -212,7 +212,7 @@ static void test_identification_registers(void **state)
 	assert_int_equal(rd(DEVICE_ID), VIRTIO_ID_CONSOLE);
 	assert_int_not_equal(rd(VENDOR_ID), 0);
 	wr(DEV_FEATURES_SEL, 0);
-	assert_int_equal(rd(DEV_FEATURES), 0);
+	assert_int_equal(rd(DEV_FEATURES), VIRTIO_RING_F_INDIRECT_DESC);
 	wr(DEV_FEATURES_SEL, 1);
 	assert_int_equal(rd(DEV_FEATURES), 1); /* VIRTIO_F_VERSION_1 */
 	wr(DEV_FEATURES_SEL, 7);

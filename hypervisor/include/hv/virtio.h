@@ -38,6 +38,10 @@
 #define VIRTIO_INT_USED 0x1
 #define VIRTIO_INT_CONFIG 0x2
 
+/* Every device: indirect descriptor tables (the walker in devices/virtq.c
+ * follows them, bounded like direct chains), so that a request of many
+ * buffers takes one ring entry and the driver keeps many in flight. */
+#define VIRTIO_RING_F_INDIRECT_DESC BIT(28)
 #define VIRTIO_F_VERSION_1 BIT(32)
 
 /* The console's input from the MVM, waiting for receive buffers. */
