@@ -13,7 +13,9 @@
 #include <shyper/abi.h>
 #include <string.h>
 
-#define BLK_CONFIG_SIZE 16 /* capacity, size_max, seg_max */
+/* capacity, size_max, seg_max, geometry (unused), blk_size (unused),
+ * topology: physical_block_exp, alignment_offset, min_io_size, opt_io_size */
+#define BLK_CONFIG_SIZE 32
 #define SECTOR_SIZE 512
 
 _Static_assert((uint64_t)VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX + VIRTIO_BLK_HDR_SIZE <=
@@ -31,6 +33,8 @@ static void blk_config(const struct vm *vm, const struct virtio_dev *dev, uint8_
 	memcpy(buf, &dev->capacity, 8);
 	memcpy(buf + 8, &size_max, 4);
 	memcpy(buf + 12, &seg_max, 4);
+	memcpy(buf + 26, &(uint16_t){ 8 }, 2); /* min_io_size: a 4 KiB page */
+	memcpy(buf + 28, &(uint32_t){ VIRTIO_BLK_OPT_IO_BLOCKS }, 4);
 }
 
 /* The first n device-readable bytes of a chain (n <= what it has). Empty
@@ -102,14 +106,15 @@ uint8_t virtio_blk_check(const struct virtio_dev *dev, const struct virtq_chain 
 static uint64_t blk_features(const struct virtio_dev *dev)
 {
 	return VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH |
-	       ((dev->dev_flags & SHYPER_DEV_F_READONLY) ? VIRTIO_BLK_F_RO : 0);
+	       VIRTIO_BLK_F_TOPOLOGY | ((dev->dev_flags & SHYPER_DEV_F_READONLY) ? VIRTIO_BLK_F_RO : 0);
 }
 
 const struct virtio_device_ops virtio_blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.queue_count = 1,
 	.queue_max = VIO_QUEUE_MAX,
-	.features = VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH,
+	.features = VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH |
+		    VIRTIO_BLK_F_TOPOLOGY,
 	.device_features = blk_features,
 	.config_size = BLK_CONFIG_SIZE,
 	.config = blk_config,

@@ -4,7 +4,7 @@ same directly, side by side on one board.
 
 The board (4 pCPUs, 2G) gets a scratch disk of its own (a raw file on the
 host, ext4, mounted in the MVM at /mnt/bench). A Linux guest from the
-shipped example (one vCPU pinned to pCPU 3, 128 MiB) gets two raw images
+shipped example (one vCPU pinned to pCPU 3, 256 MiB) gets two raw images
 of 64 MiB as virtio disks, served by shyperd:
 
   vda  /mnt/bench/iobench.img, on the MVM's disk: every read starts with
@@ -79,7 +79,7 @@ def define_guest(board):
     devices += "<interface type='network'><source network='default'/></interface>"
     board.check("sed -e 's|<name>[^<]*</name>|<name>%s</name>|' "
                 "-e 's|<vcpu[^>]*>[0-9]*</vcpu>|<vcpu>1</vcpu>|' "
-                "-e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">128</memory>|' "
+                "-e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">256</memory>|' "
                 "-e 's|<currentMemory[^>]*>[0-9]*</currentMemory>||' "
                 "-e '/<vcpupin/d' -e '/cputune/d' "
                 "-e 's|<os>|<cputune><vcpupin vcpu=\"0\" cpuset=\"%d\"/></cputune><os>|' "
@@ -224,7 +224,7 @@ def main():
     runs = "".join("| %d | %s |\n" % (i + 1, " | ".join(
         "%.2f / %.2f" % results[k][i] for k in keys)) for i in range(args.runs))
     text = (SECTION_TITLE + "\n\n"
-            "A Linux guest (the shipped example; 1 vCPU on pCPU 3, 128 MiB) with two\n"
+            "A Linux guest (the shipped example; 1 vCPU on pCPU 3, 256 MiB) with two\n"
             "%d MiB raw images as virtio disks (served by shyperd) and a virtio NIC on\n"
             "network \"default\" (a tap on the MVM's bridge virbr0, served by shyperd),\n"
             "against the MVM (4 vCPUs) doing the same directly.\n\n"

@@ -120,10 +120,15 @@ static void test_blk_features_and_config(void **state)
 	blk_up(0);
 	assert_int_equal(rd(DEVICE_ID), VIRTIO_ID_BLOCK);
 	assert_int_equal(device_features(), ALWAYS_OFFERED | VIRTIO_BLK_F_SIZE_MAX |
-					     VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH);
+					     VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH |
+					     VIRTIO_BLK_F_TOPOLOGY);
 	assert_int_equal(rd_config(0, 8), CAPACITY);
 	assert_int_equal(rd_config(8, 4), VIRTIO_BLK_SIZE_MAX);
 	assert_int_equal(rd_config(12, 4), VIRTIO_BLK_SEG_MAX);
+	/* Topology: 4 KiB at least, 512 KiB best. */
+	assert_int_equal(rd_config(24, 1), 0);
+	assert_int_equal(rd_config(26, 2), 8);
+	assert_int_equal(rd_config(28, 4), VIRTIO_BLK_OPT_IO_BLOCKS);
 	/* What the driver may send fits one FETCH buffer, header and all. */
 	assert_true(rd_config(8, 4) * rd_config(12, 4) + 16 <= VIO_IO_MAX);
 	wr(QUEUE_SEL, 0);
@@ -136,7 +141,7 @@ static void test_blk_features_and_config(void **state)
 	cur_slot = 1;
 	assert_int_equal(device_features(), ALWAYS_OFFERED | VIRTIO_BLK_F_SIZE_MAX |
 					     VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH |
-					     VIRTIO_BLK_F_RO);
+					     VIRTIO_BLK_F_TOPOLOGY | VIRTIO_BLK_F_RO);
 	assert_int_equal(rd_config(0, 8), 1ULL << 40);
 	assert_int_equal(rd_config(4, 4), (1ULL << 40) >> 32);
 }
