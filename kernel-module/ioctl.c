@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -414,16 +415,59 @@ static void *vio_buffer_get(struct shyper_file *sf, u32 len)
 
 static void vio_buffer_put(struct shyper_file *sf, void *buf)
 {
+	if (buf == sf->vio_map)
+		return;
 	if (buf && buf == sf->vio_buf)
 		mutex_unlock(&sf->vio_lock);
 	else
 		kfree(buf);
 }
 
+/*
+ * Zero copy: mmap() of SHYPER_VIO_IO_MAX bytes at offset 0, shared, maps a
+ * buffer of the file's own, and a FETCH or COMPLETE with buf 0 and a
+ * length moves its bytes there instead of through a copy to or from user
+ * memory. The buffer is zeroed when made (it is user-visible), physically
+ * contiguous (the hypervisor takes it as one range), and lives until the
+ * file is released, which no mapping outlives.
+ */
+int shyper_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct shyper_file *sf = file->private_data;
+	int ret;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != SHYPER_VIO_IO_MAX ||
+	    !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&sf->vio_lock);
+	if (!sf->vio_map)
+		sf->vio_map = kzalloc(SHYPER_VIO_IO_MAX, GFP_KERNEL | __GFP_NOWARN);
+	ret = sf->vio_map ? 0 : -ENOMEM;
+	mutex_unlock(&sf->vio_lock);
+	if (ret)
+		return ret;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	return remap_pfn_range(vma, vma->vm_start, virt_to_phys(sf->vio_map) >> PAGE_SHIFT,
+			       SHYPER_VIO_IO_MAX, vma->vm_page_prot);
+}
+
+/* The mapped buffer, for a request with buf 0 and a length; NULL if none
+ * was mapped. */
+static void *vio_mapped(struct shyper_file *sf)
+{
+	void *map;
+
+	mutex_lock(&sf->vio_lock);
+	map = sf->vio_map;
+	mutex_unlock(&sf->vio_lock);
+	return map;
+}
+
 static long shyper_ioc_vio_fetch(struct shyper_file *sf, void __user *uarg)
 {
 	struct shyper_ioc_vio_fetch req;
 	struct arm_smccc_res res;
+	bool mapped;
 	void *buf;
 	long status;
 	long ret;
@@ -433,9 +477,10 @@ static long shyper_ioc_vio_fetch(struct shyper_file *sf, void __user *uarg)
 	if (req.reserved || req.len > SHYPER_VIO_IO_MAX || req.slot > 0xff || req.queue > 0xff)
 		return -EINVAL;
 
-	buf = vio_buffer_get(sf, req.len);
+	mapped = !req.buf && req.len;
+	buf = mapped ? vio_mapped(sf) : vio_buffer_get(sf, req.len);
 	if (!buf)
-		return -ENOMEM;
+		return mapped ? -EINVAL : -ENOMEM;
 	status = shyper_hvc4(SHYPER_HC_VIO_FETCH, req.id, req.slot | (u32)req.queue << 8,
 			     virt_to_phys(buf), req.len, &res);
 	if (status == SHYPER_E_NO_MEMORY) {
@@ -460,7 +505,10 @@ static long shyper_ioc_vio_fetch(struct shyper_file *sf, void __user *uarg)
 	req.token = res.a1;
 	req.readable = res.a2;
 	req.writable = res.a3;
-	ret = bounce_out(req.buf, buf, req.readable, uarg, &req, sizeof(req));
+	if (mapped)
+		ret = copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+	else
+		ret = bounce_out(req.buf, buf, req.readable, uarg, &req, sizeof(req));
 out:
 	vio_buffer_put(sf, buf);
 	return ret;
@@ -470,6 +518,7 @@ static long shyper_ioc_vio_complete(struct shyper_file *sf, void __user *uarg)
 {
 	struct shyper_ioc_vio_complete req;
 	struct arm_smccc_res res;
+	bool mapped;
 	void *buf;
 	long ret;
 
@@ -478,10 +527,11 @@ static long shyper_ioc_vio_complete(struct shyper_file *sf, void __user *uarg)
 	if (req.len > SHYPER_VIO_IO_MAX)
 		return -EINVAL;
 
-	buf = vio_buffer_get(sf, req.len);
+	mapped = !req.buf && req.len;
+	buf = mapped ? vio_mapped(sf) : vio_buffer_get(sf, req.len);
 	if (!buf)
-		return -ENOMEM;
-	if (copy_from_user(buf, u64_to_user_ptr(req.buf), req.len)) {
+		return mapped ? -EINVAL : -ENOMEM;
+	if (!mapped && copy_from_user(buf, u64_to_user_ptr(req.buf), req.len)) {
 		ret = -EFAULT;
 		goto out;
 	}

@@ -53,6 +53,8 @@ static int shyper_release(struct inode *inode, struct file *file)
 	mutex_destroy(&sf->read_lock);
 	mutex_destroy(&sf->vio_lock);
 	kfree(sf->vio_buf);
+	/* No mapping is left: each holds the file, so release comes after. */
+	kfree(sf->vio_map);
 	kfree(sf);
 	return 0;
 }
@@ -74,6 +76,7 @@ static const struct file_operations shyper_fops = {
 	.read = shyper_read,
 	.poll = shyper_poll,
 	.unlocked_ioctl = shyper_ioctl,
+	.mmap = shyper_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

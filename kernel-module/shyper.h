@@ -53,8 +53,9 @@ struct shyper_file {
 	struct mutex read_lock;		/* one read() of this file at a time */
 	u64 cursor;			/* next event this file reads */
 	u64 overruns;			/* events it lost by falling behind */
-	struct mutex vio_lock;		/* guards vio_buf */
-	void *vio_buf;			/* mediated I/O buffer (ioctl.c), or NULL */
+	struct mutex vio_lock;		/* guards vio_buf and making vio_map */
+	void *vio_buf;			/* mediated I/O bounce buffer (ioctl.c), or NULL */
+	void *vio_map;			/* the buffer mmap() shares with user space, or NULL */
 };
 
 /* hvc.c */
@@ -68,6 +69,7 @@ int shyper_identify(u32 *minor);
 
 /* ioctl.c */
 long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int shyper_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* events.c */
 int shyper_events_start(struct shyper_dev *sd, int irq);

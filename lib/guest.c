@@ -320,7 +320,8 @@ int shyper_vio_fetch(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queu
 	req.id = id;
 	req.slot = slot;
 	req.queue = queue;
-	req.buf = (uint64_t)(uintptr_t)buf;
+	/* buf 0 with a length: the module puts the request in the shared buffer. */
+	req.buf = buf == h->vio_map ? 0 : (uint64_t)(uintptr_t)buf;
 	req.len = (uint32_t)len;
 	rc = shyper_transport_ioctl(h, SHYPER_IOC_VIO_FETCH, &req);
 	if (rc == -ENOSPC) {
@@ -364,7 +365,8 @@ int shyper_vio_complete(struct shyper *h, uint32_t id, uint64_t token, const voi
 	req.id = id;
 	req.len = (uint32_t)len;
 	req.token = token;
-	req.buf = (uint64_t)(uintptr_t)buf;
+	/* buf 0 with a length: the answer is in the shared buffer already. */
+	req.buf = buf == h->vio_map ? 0 : (uint64_t)(uintptr_t)buf;
 	rc = shyper_transport_ioctl(h, SHYPER_IOC_VIO_COMPLETE, &req);
 	if (rc == -EINVAL)
 		return shyper_fail(h, SHYPER_ERR_INVALID,
@@ -440,4 +442,15 @@ int shyper_vm_add_device(struct shyper *h, uint32_t id, const struct shyper_devi
 	default:
 		return guest_fail(h, rc, "adding a device to", id);
 	}
+}
+
+void *shyper_vio_buffer(struct shyper *h)
+{
+	shyper_clear_error(h);
+	if (!h->vio_map) {
+		h->vio_map = shyper_transport_map(h, SHYPER_VIO_IO_MAX);
+		if (!h->vio_map)
+			shyper_fail_errno(h, -errno, "mapping the mediated I/O buffer");
+	}
+	return h->vio_map;
 }

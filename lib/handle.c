@@ -98,6 +98,8 @@ void shyper_close(struct shyper *h)
 {
 	if (!h)
 		return;
+	if (h->vio_map)
+		shyper_transport_unmap(h, h->vio_map, SHYPER_VIO_IO_MAX);
 	shyper_transport_close(h);
 	free(h->path);
 	free(h->state_dir);

@@ -20,6 +20,7 @@ struct shyper {
 	char *state_dir;          /* manage.c: NULL until first needed */
 	char *run_dir;
 	char message[SHYPER_MESSAGE_LEN];
+	void *vio_map;            /* shyper_vio_buffer(): SHYPER_VIO_IO_MAX bytes, or NULL */
 };
 
 /* ---- Transport (transport.c, or a test's fake) ------------------------------- */
@@ -36,6 +37,13 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg);
 /* Waits up to TIMEOUT_MS (negative: forever) until h->fd is readable.
  * Returns 1 if it is, 0 on timeout, or -errno. */
 int shyper_transport_poll(struct shyper *h, int timeout_ms);
+
+/* Maps LEN bytes of h->fd at offset 0, shared, read-write. Returns the
+ * address, or NULL with errno set. */
+void *shyper_transport_map(struct shyper *h, size_t len);
+
+/* Undoes shyper_transport_map(). */
+void shyper_transport_unmap(struct shyper *h, void *addr, size_t len);
 
 /* read(h->fd, BUF, LEN) without blocking. Returns bytes read or -errno
  * (-EAGAIN when nothing is there). */

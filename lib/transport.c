@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -27,6 +28,19 @@ void shyper_transport_close(struct shyper *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
+}
+
+void *shyper_transport_map(struct shyper *h, size_t len)
+{
+	void *addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+
+	return addr == MAP_FAILED ? NULL : addr;
+}
+
+void shyper_transport_unmap(struct shyper *h, void *addr, size_t len)
+{
+	(void)h;
+	munmap(addr, len);
 }
 
 int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)

@@ -120,14 +120,20 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 
 void blk_service(struct shyper *h, uint32_t id, uint16_t slot)
 {
+	/* The buffer shared with the module saves a copy each way; request
+	 * and answer share it (blk_serve allows that). */
+	uint8_t *shared = shyper_vio_buffer(h);
+	uint8_t *req_buf, *answer_buf;
 	struct disk *d;
 
 	/* (Each on its own: one that failed is tried again next time.) */
-	if (!request)
+	if (!shared && !request)
 		request = malloc(SHYPER_VIO_IO_MAX);
-	if (!answer)
+	if (!shared && !answer)
 		answer = malloc(SHYPER_VIO_IO_MAX);
-	if (!request || !answer) {
+	req_buf = shared ? shared : request;
+	answer_buf = shared ? shared : answer;
+	if (!req_buf || !answer_buf) {
 		say(LOG_ERR, "out of memory for disk requests");
 		return;
 	}
@@ -137,7 +143,7 @@ void blk_service(struct shyper *h, uint32_t id, uint16_t slot)
 	for (;;) {
 		uint64_t token;
 		size_t readable, writable, len, done;
-		int rc = shyper_vio_fetch(h, id, slot, 0, request, SHYPER_VIO_IO_MAX, &token,
+		int rc = shyper_vio_fetch(h, id, slot, 0, req_buf, SHYPER_VIO_IO_MAX, &token,
 					  &readable, &writable);
 
 		if (rc == SHYPER_ERR_BUSY)
@@ -153,10 +159,10 @@ void blk_service(struct shyper *h, uint32_t id, uint16_t slot)
 		}
 		if (writable > SHYPER_VIO_IO_MAX)
 			writable = SHYPER_VIO_IO_MAX;
-		len = blk_serve(&d->image, request, readable, writable, answer,
+		len = blk_serve(&d->image, req_buf, readable, writable, answer_buf,
 				SHYPER_VIO_IO_MAX);
 		/* A guest that died meanwhile makes this fail: nothing to do. */
-		shyper_vio_complete(h, id, token, answer, len, &done);
+		shyper_vio_complete(h, id, token, answer_buf, len, &done);
 	}
 }
 

@@ -37,7 +37,9 @@ struct blk_image {
  * answer, at most ANSWER_SIZE bytes, goes into ANSWER: the whole writable
  * part (read data or zeroes, the status in the last byte). Returns its
  * length: WRITABLE, or 0 for no answer at all (no header, no room for a
- * status, or more room than ANSWER has).
+ * status, or more room than ANSWER has). ANSWER may be REQ (shyperd's
+ * zero-copy buffer): the header is read before the answer is written, and
+ * a write's data is written out before its answer.
  */
 size_t blk_serve(const struct blk_image *img, const uint8_t *req, size_t readable,
 		 size_t writable, uint8_t *answer, size_t answer_size);

@@ -70,7 +70,9 @@ struct nic {
 };
 
 static struct nic nics[SHYPERD_MAX_NICS];
-static uint8_t *frame;          /* one request or answer, SHYPER_VIO_IO_MAX bytes */
+/* One request or answer, SHYPER_VIO_IO_MAX bytes: the buffer shared with
+ * the module (no copy on the way), or one of our own. */
+static uint8_t *frame;
 
 static void nic_close(struct nic *n)
 {
@@ -348,6 +350,8 @@ void net_service(struct shyper *h, uint32_t id, uint16_t slot)
 {
 	struct nic *n;
 
+	if (!frame)
+		frame = shyper_vio_buffer(h);
 	if (!frame && !(frame = malloc(SHYPER_VIO_IO_MAX))) {
 		say(LOG_ERR, "out of memory for network frames");
 		return;

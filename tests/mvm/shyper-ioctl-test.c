@@ -241,6 +241,41 @@ static void check_shutdown_op(int fd, uint32_t missing, uint32_t mvm_id)
 }
 
 /* The device ioctls (ABI 1.3, 1.4), refusals only: no guest runs. */
+/* The zero-copy buffer: only all of it, shared, at offset 0; it starts
+ * zeroed; with it, buf 0 reaches the hypervisor. */
+static void check_vio_mapping(int fd, uint32_t missing)
+{
+	struct shyper_ioc_vio_fetch fetch = { .id = missing, .len = 64 };
+	struct shyper_ioc_vio_complete complete = { .id = missing, .len = 16 };
+	size_t size = SHYPER_VIO_IO_MAX;
+	unsigned char *map;
+	size_t nonzero = 0;
+
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	expect("mmap(4 KiB)", map == MAP_FAILED ? -1 : 0, EINVAL);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+	expect("mmap(offset 4096)", map == MAP_FAILED ? -1 : 0, EINVAL);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	expect("mmap(private)", map == MAP_FAILED ? -1 : 0, EINVAL);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		printf("FAIL mmap(%zu bytes, shared): %s\n", size, strerror(errno));
+		failures++;
+		return;
+	}
+	for (size_t i = 0; i < size; i++)
+		nonzero += map[i] != 0;
+	if (nonzero) {
+		printf("FAIL the mapped buffer has %zu non-zero bytes\n", nonzero);
+		failures++;
+	}
+	memset(map, 0x5a, size); /* it is ours to write */
+	expect("VIO_FETCH(mapped, missing id)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), ENOENT);
+	expect("VIO_COMPLETE(mapped, missing id)", ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete),
+	       ENOENT);
+	munmap(map, size);
+}
+
 static void check_device_calls(int fd, uint32_t missing, uint32_t mvm_id)
 {
 	void *bad[2] = { NULL, unmapped_address() };
@@ -258,12 +293,15 @@ static void check_device_calls(int fd, uint32_t missing, uint32_t mvm_id)
 		expect(msg, ioctl(fd, SHYPER_IOC_VIO_FETCH, bad[i]), EFAULT);
 		snprintf(msg, sizeof(msg), "VIO_COMPLETE(%s)", bad_name[i]);
 		expect(msg, ioctl(fd, SHYPER_IOC_VIO_COMPLETE, bad[i]), EFAULT);
-		/* An answer the module cannot read is refused before any call. */
+		/* An answer the module cannot read is refused before any call;
+		 * buf 0 means the shared buffer, and this file mapped none. */
 		complete = (struct shyper_ioc_vio_complete){ .id = missing, .len = 16,
 							     .buf = (uintptr_t)bad[i] };
 		snprintf(msg, sizeof(msg), "VIO_COMPLETE(buf %s)", bad_name[i]);
-		expect(msg, ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete), EFAULT);
+		expect(msg, ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete), i ? EFAULT : EINVAL);
 	}
+	fetch = (struct shyper_ioc_vio_fetch){ .id = missing, .len = 64 };
+	expect("VIO_FETCH(buf 0, nothing mapped)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
 
 	memset(&dev, 0, sizeof(dev));
 	dev.id = missing;
@@ -293,6 +331,7 @@ static void check_device_calls(int fd, uint32_t missing, uint32_t mvm_id)
 	expect("VIO_COMPLETE(len max+1)", ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete), EINVAL);
 	complete.len = sizeof(data);
 	expect("VIO_COMPLETE(missing id)", ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete), ENOENT);
+	check_vio_mapping(fd, missing);
 }
 
 /* The guest lifecycle ioctls (ABI 1.1), refusals only: no guest runs. */

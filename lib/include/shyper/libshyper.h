@@ -297,6 +297,15 @@ SHYPER_EXPORT int shyper_vio_fetch(struct shyper *h, uint32_t id, uint16_t slot,
 SHYPER_EXPORT int shyper_vio_complete(struct shyper *h, uint32_t id, uint64_t token,
 				      const void *buf, size_t len, size_t *done);
 
+/*
+ * A buffer of SHYPER_VIO_IO_MAX bytes shared with /dev/shyper (mmap), the
+ * same for the handle's life (ABI 1.4). Requests fetched into it and
+ * answers completed from it are not copied on the way: pass exactly it as
+ * BUF to shyper_vio_fetch() and shyper_vio_complete(). NULL if the module
+ * cannot map one (an older module, or no memory): use an ordinary buffer.
+ */
+SHYPER_EXPORT void *shyper_vio_buffer(struct shyper *h);
+
 /* ---- JSON (docs/json-schema.md) ------------------------------------------------- */
 
 /*

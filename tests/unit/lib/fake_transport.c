@@ -582,6 +582,22 @@ int shyper_transport_poll(struct shyper *h, int timeout_ms)
 	return fake.event_next < fake.event_count;
 }
 
+/* The fake device has no memory to share: callers fall back to copies. */
+void *shyper_transport_map(struct shyper *h, size_t len)
+{
+	(void)h;
+	(void)len;
+	errno = ENODEV;
+	return NULL;
+}
+
+void shyper_transport_unmap(struct shyper *h, void *addr, size_t len)
+{
+	(void)h;
+	(void)addr;
+	(void)len;
+}
+
 long shyper_transport_read(struct shyper *h, void *buf, size_t len)
 {
 	if (h->fd != FAKE_FD)

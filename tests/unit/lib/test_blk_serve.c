@@ -304,6 +304,37 @@ static void test_image_shrunk(void **state)
 	assert_int_equal(answer[0], VIRTIO_BLK_S_OK);
 }
 
+/* shyperd's zero-copy buffer holds the request and then its answer: a
+ * read's header is taken before the data lands on it, a write's data goes
+ * out before the status lands on it. */
+static void test_request_and_answer_in_one_buffer(void **state)
+{
+	static uint8_t buf[VIRTIO_BLK_HEADER + 4 * VIRTIO_BLK_SECTOR];
+	uint32_t type = VIRTIO_BLK_T_IN;
+	uint64_t sector = 3;
+
+	(void)state;
+	memcpy(buf, &type, 4);
+	memcpy(buf + 8, &sector, 8);
+	assert_int_equal(blk_serve(&img, buf, VIRTIO_BLK_HEADER, 2 * VIRTIO_BLK_SECTOR + 1, buf,
+				   sizeof(buf)),
+			 2 * VIRTIO_BLK_SECTOR + 1);
+	assert_memory_equal(buf, expected + 3 * VIRTIO_BLK_SECTOR, 2 * VIRTIO_BLK_SECTOR);
+	assert_int_equal(buf[2 * VIRTIO_BLK_SECTOR], VIRTIO_BLK_S_OK);
+
+	type = VIRTIO_BLK_T_OUT;
+	sector = 9;
+	memcpy(buf, &type, 4);
+	memset(buf + 4, 0, 4);
+	memcpy(buf + 8, &sector, 8);
+	memset(buf + VIRTIO_BLK_HEADER, 'z', VIRTIO_BLK_SECTOR);
+	assert_int_equal(blk_serve(&img, buf, VIRTIO_BLK_HEADER + VIRTIO_BLK_SECTOR, 1, buf,
+				   sizeof(buf)),
+			 1);
+	assert_int_equal(buf[0], VIRTIO_BLK_S_OK);
+	memset(expected + 9 * VIRTIO_BLK_SECTOR, 'z', VIRTIO_BLK_SECTOR);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -311,6 +342,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_read_in_range),
 		T(test_write_in_range),
+		T(test_request_and_answer_in_one_buffer),
 		T(test_out_of_range),
 		T(test_sector_overflow),
 		T(test_length_not_sectors),

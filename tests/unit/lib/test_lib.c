@@ -45,6 +45,21 @@ static int teardown(void **state)
 
 /* ---- Opening ---------------------------------------------------------------- */
 
+/* The event descriptor is the device's; a device that cannot share memory
+ * gives no VIO buffer, says why, and the copying calls still work. */
+static void test_event_fd_and_vio_buffer(void **state)
+{
+	struct shyper *h = open_ok();
+
+	(void)state;
+	assert_int_equal(shyper_event_fd(NULL), -1);
+	assert_true(shyper_event_fd(h) >= 0);
+	assert_null(shyper_vio_buffer(h));
+	assert_non_null(strstr(shyper_last_error_message(h), "mapping the mediated I/O buffer"));
+	assert_null(shyper_vio_buffer(h));
+	shyper_close(h);
+}
+
 static void test_open_default_device_and_env(void **state)
 {
 	struct shyper *h;
@@ -691,6 +706,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_open_default_device_and_env),
+		T(test_event_fd_and_vio_buffer),
 		T(test_open_missing_device),
 		T(test_open_permission_denied),
 		T(test_open_other_error),
