@@ -143,8 +143,8 @@ void blk_service(struct shyper *h, uint32_t id, uint16_t slot)
 	for (;;) {
 		uint64_t token;
 		size_t readable, writable, len, done;
-		int rc = shyper_vio_fetch(h, id, slot, 0, req_buf, SHYPER_VIO_IO_MAX, &token,
-					  &readable, &writable);
+		int rc = vio_fetch_polling(h, id, slot, 0, req_buf, SHYPER_VIO_IO_MAX, &token,
+					   &readable, &writable);
 
 		if (rc == SHYPER_ERR_BUSY)
 			return; /* drained: the next event says when there is more */

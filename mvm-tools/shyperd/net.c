@@ -236,8 +236,12 @@ static struct nic *nic_get(struct shyper *h, uint32_t id, uint16_t slot)
 static int fetch(struct shyper *h, struct nic *n, uint16_t queue, uint64_t *token,
 		 size_t *readable, size_t *writable)
 {
-	int rc = shyper_vio_fetch(h, n->vm_id, n->slot, queue, frame, SHYPER_VIO_IO_MAX, token,
-				  readable, writable);
+	/* Transmit may poll (--poll-us); receive buffers come with the
+	 * guest's refills, which an event announces anyway. */
+	int rc = queue == TXQ ? vio_fetch_polling(h, n->vm_id, n->slot, queue, frame,
+						  SHYPER_VIO_IO_MAX, token, readable, writable)
+			      : shyper_vio_fetch(h, n->vm_id, n->slot, queue, frame,
+						 SHYPER_VIO_IO_MAX, token, readable, writable);
 
 	if (rc == SHYPER_ERR_BUSY)
 		return 1;

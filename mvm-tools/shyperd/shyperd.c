@@ -17,10 +17,13 @@
  * restarted), so every few seconds it also looks at every VM and does what
  * an event would have made it do.
  *
- *   shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH]
+ *   shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH] [--poll-us N]
  *
  * Logs go to stderr, or to syslog with --syslog. --daemon detaches after
  * the device has been opened, so a start-up failure is still seen.
+ * --poll-us N keeps asking a drained disk or transmit queue for N more
+ * microseconds (0, the default: not at all): lower latency under load,
+ * for a CPU that spins.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +46,7 @@
 #define RECONCILE_MS 5000
 
 static bool use_syslog;
+static int64_t poll_ns;         /* --poll-us, in nanoseconds */
 static volatile sig_atomic_t quit;
 
 void say(int priority, const char *fmt, ...)
@@ -59,6 +63,31 @@ void say(int priority, const char *fmt, ...)
 		fflush(stderr);
 	}
 	va_end(ap);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int vio_fetch_polling(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queue, void *buf,
+		      size_t len, uint64_t *token, size_t *readable, size_t *writable)
+{
+	int64_t until = 0;
+
+	for (;;) {
+		int rc = shyper_vio_fetch(h, id, slot, queue, buf, len, token, readable, writable);
+
+		if (rc != SHYPER_ERR_BUSY || !poll_ns)
+			return rc;
+		if (!until)
+			until = now_ns() + poll_ns;
+		else if (now_ns() >= until)
+			return rc;
+	}
 }
 
 static void on_signal(int sig)
@@ -258,7 +287,8 @@ static int write_pidfile(const char *path)
 
 static void usage(FILE *out)
 {
-	fputs("Usage: shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH]\n\n"
+	fputs("Usage: shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH]\n"
+	      "               [--poll-us N]\n\n"
 	      "Follows the hypervisor's events: releases defined guests that power\n"
 	      "themselves off, reboots those that reset themselves, logs crashes.\n", out);
 }
@@ -281,6 +311,16 @@ int main(int argc, char **argv)
 			pidfile = argv[++i];
 		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
 			device = argv[++i];
+		} else if (!strcmp(argv[i], "--poll-us") && i + 1 < argc) {
+			char *end;
+			long us = strtol(argv[++i], &end, 10);
+
+			if (*end || end == argv[i] || us < 0 || us > 1000000) {
+				fprintf(stderr, "shyperd: bad --poll-us '%s' (0 to 1000000)\n",
+					argv[i]);
+				return 2;
+			}
+			poll_ns = (int64_t)us * 1000;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;

@@ -12,6 +12,15 @@ struct shyper;
 /* Logs one line: to stderr as "shyperd: ...", or to syslog. */
 void say(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * shyper_vio_fetch(), but a queue found empty is asked again for up to
+ * --poll-us microseconds before SHYPER_ERR_BUSY is returned: a guest that
+ * keeps a device busy then has its next request taken at once rather than
+ * after an event and a wake-up, for the price of a CPU spinning meanwhile.
+ */
+int vio_fetch_polling(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queue, void *buf,
+		      size_t len, uint64_t *token, size_t *readable, size_t *writable);
+
 /* ---- virtio block (blk.c) ------------------------------------------------------ */
 
 /* Disk images open at once, all VMs together. */

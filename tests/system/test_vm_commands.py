@@ -405,3 +405,17 @@ def test_elf_guest_boots(board, defs):
     before = snapshot(board)
     assert_refused(board, "vm create %s" % bad, r"ELF file /tmp/cut.elf: .*outside the file")
     assert snapshot(board) == before
+
+
+def test_shyperd_command_line(board):
+    """shyperd's options: --help, and bad values refused with exit 2 before
+    anything starts (the running daemon is not disturbed)."""
+    pid = board.check("cat /run/shyperd.pid").strip()
+    status, out = board.run("shyperd --help")
+    assert status == 0 and "--poll-us" in out, out
+    for bad in ("--poll-us", "--poll-us -1", "--poll-us 10x", "--poll-us 1000001", "--frob"):
+        status, out = board.run("shyperd %s" % bad)
+        assert status == 2, (bad, status, out)
+        assert out.startswith("shyperd: "), (bad, out)
+    assert board.check("cat /run/shyperd.pid").strip() == pid
+    board.check("kill -0 %s" % pid)
