@@ -109,15 +109,16 @@ def describe():
     return qemu, "%s (%d cores)" % (cpu, os.cpu_count())
 
 
-def write_section(out_path, text):
+def write_section(out_path, text, title=SECTION_TITLE):
+    """Replaces the section TITLE of OUT_PATH with TEXT (or appends it)."""
     try:
         with open(out_path) as f:
             doc = f.read()
     except FileNotFoundError:
         doc = "# Shyper benchmarks\n"
-    start = doc.find(SECTION_TITLE)
+    start = doc.find(title)
     if start >= 0:
-        end = doc.find("\n## ", start + len(SECTION_TITLE))
+        end = doc.find("\n## ", start + len(title))
         doc = doc[:start] + text + (doc[end + 1:] if end >= 0 else "")
     else:
         doc = doc.rstrip("\n") + "\n\n" + text

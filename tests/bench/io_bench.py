@@ -265,8 +265,9 @@ def main():
             "page cache shyperd reads through). vda's image is on the scratch disk;\n"
             "vdb's in the MVM's tmpfs, where the MVM's own read or write is a memory\n"
             "copy and the ratio is the whole cost of the virtio path (the guest's\n"
-            "data crosses three copies more: hypervisor, /dev/shyper, shyperd's\n"
-            "pread or pwrite). TCP: the MVM runs `%s` against a busybox httpd in\n"
+            "data crosses two copies more: the hypervisor's, between guest memory and\n"
+            "the buffer shyperd shares with /dev/shyper, and shyperd's pread or\n"
+            "pwrite). TCP: the MVM runs `%s` against a busybox httpd in\n"
             "the guest and in the MVM (loopback), a %d MiB file of zeroes. Each side\n"
             "times itself with its own `/proc/uptime` (10 ms); the order alternates.\n"
             "The last two rows repeat vda with shyperd started as `shyperd --poll-us\n"
@@ -277,7 +278,7 @@ def main():
                " | ".join(k + " s (guest / MVM)" for k in keys), "---:|" * len(keys), runs,
                args.runs, GUEST_WRITE % "vdX", MVM_WRITE % "IMAGE", GUEST_READ % "vdX",
                MVM_READ % "IMAGE", DROP, FETCH % "ADDRESS", NET_MIB, POLL_US))
-    write_section(args.out, text)
+    write_section(args.out, text, SECTION_TITLE)
     print("guest / MVM: %s; written to %s" % (", ".join(
         "%s %.2f" % (k, ratios[k]) for k in keys), args.out))
 
