@@ -8,8 +8,10 @@
  * wholly inside the MVM's RAM.
  *
  * A token names an in-flight request: generation << 32 | slot << 24 |
- * queue << 16 | index into the queue's in-flight table. A device reset
- * (and so every VM start) bumps the generation, which kills old tokens.
+ * queue << 16 | epoch << 8 | index into the queue's in-flight table. A
+ * device reset (and so every VM start) bumps the generation, a queue the
+ * driver stops bumps its epoch: either kills the old tokens, so a late
+ * answer never lands in a request made since.
  */
 #include <hv/events.h>
 #include <hv/guest_mem.h>
@@ -18,11 +20,21 @@
 #include <shyper/abi.h>
 #include <string.h>
 
-#define TOKEN_INDEX_MASK 0xffffULL
+#define TOKEN_INDEX_MASK 0xffULL
+_Static_assert(VIO_INFLIGHT_MAX <= 256, "a token's index has 8 bits");
 
 bool virtio_dev_mediated(const struct virtio_dev *dev)
 {
 	return dev->device_id == VIRTIO_ID_BLOCK || dev->device_id == VIRTIO_ID_NET;
+}
+
+void vio_queue_stopped(struct virtio_dev *dev, unsigned q)
+{
+	if (q >= VIO_QUEUES)
+		return;
+	dev->vio.q[q].epoch++;
+	memset(dev->vio.q[q].busy, 0, sizeof(dev->vio.q[q].busy));
+	dev->vio.pending &= ~(1U << q);
 }
 
 void vio_reset(struct virtio_dev *dev)
@@ -188,7 +200,7 @@ static int64_t fetch_locked(struct vm *vm, struct virtio_dev *dev, struct vm *ca
 		vioq->busy[idx / 64] |= BIT(idx % 64);
 		vioq->head[idx] = chain.head;
 		r->x[1] = (uint64_t)dev->vio.generation << 32 | (uint64_t)slot << 24 |
-			  (uint64_t)q << 16 | (uint64_t)idx;
+			  (uint64_t)q << 16 | (uint64_t)vioq->epoch << 8 | (uint64_t)idx;
 		r->x[2] = readable;
 		r->x[3] = MIN(room, (uint64_t)VIO_IO_MAX);
 		return SHYPER_OK;
@@ -248,6 +260,8 @@ static int64_t complete_locked(struct vm *vm, struct virtio_dev *dev, uint64_t t
 	    (uint32_t)(token >> 32) != dev->vio.generation)
 		return SHYPER_E_INVALID;
 	vioq = &dev->vio.q[q];
+	if (((token >> 8) & 0xff) != vioq->epoch)
+		return SHYPER_E_INVALID; /* the queue was stopped since */
 	if (!(vioq->busy[idx / 64] & BIT(idx % 64)))
 		return SHYPER_E_INVALID;
 	vq = &dev->vq[q];

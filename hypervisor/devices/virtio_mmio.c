@@ -303,6 +303,8 @@ static bool reg_write(struct vm *vm, struct virtio_dev *dev, const struct virtio
 		if (!vq || v > 1)
 			return false;
 		if (!v) {
+			if (vq->ready && virtio_dev_mediated(dev))
+				vio_queue_stopped(dev, dev->queue_sel);
 			vq->ready = false;
 			return true;
 		}

@@ -427,6 +427,39 @@ static void test_stale_tokens_refused(void **state)
 	assert_int_equal(used_idx(Q0_USED), 0);
 }
 
+/* The driver stops a queue (QueueReady 0) and sets it up again: requests
+ * in flight on it are gone, a late answer to one is refused and lands
+ * nowhere, and the queue works again. */
+static void test_stopped_queue_kills_its_tokens(void **state)
+{
+	uint8_t ok = VIRTIO_BLK_S_OK;
+	uint64_t token;
+
+	(void)state;
+	blk_up(0);
+	blk_request(0, VIRTIO_BLK_T_OUT, 0, 512);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_OK);
+	token = hc_out[1];
+	wr(QUEUE_SEL, 0);
+	wr(QUEUE_READY, 0);
+	assert_int_equal(rd(QUEUE_READY), 0);
+	assert_int_equal(complete(token, &ok, 1), SHYPER_E_INVALID);
+	memset(guest_at(Q0_AVAIL), 0, 0x1000);
+	memset(guest_at(Q0_USED), 0, 0x1000);
+	queue_setup(0, QSIZE, Q0_DESC, Q0_AVAIL, Q0_USED);
+	assert_int_equal(complete(token, &ok, 1), SHYPER_E_INVALID);
+	assert_int_equal(used_idx(Q0_USED), 0);
+	assert_int_equal(blk_status(0), 0xee);
+	blk_request(3, VIRTIO_BLK_T_OUT, 1, 512);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_OK);
+	assert_int_not_equal(hc_out[1], token);
+	assert_int_equal(complete(hc_out[1], &ok, 1), SHYPER_OK);
+	assert_int_equal(used_idx(Q0_USED), 1);
+	assert_int_equal(used_id(Q0_USED, 0), 3);
+	assert_int_equal(blk_status(3), VIRTIO_BLK_S_OK);
+	assert_int_equal(blk_status(0), 0xee);
+}
+
 static void test_blk_bad_requests_answered_by_hypervisor(void **state)
 {
 	(void)state;
@@ -672,6 +705,7 @@ int main(void)
 		T(test_blk_read_data_lands_in_order),
 		T(test_fetch_buffer_too_small),
 		T(test_stale_tokens_refused),
+		T(test_stopped_queue_kills_its_tokens),
 		T(test_blk_bad_requests_answered_by_hypervisor),
 		T(test_blk_readonly_refuses_writes),
 		T(test_hostile_chains_need_reset),

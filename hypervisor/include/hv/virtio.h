@@ -65,6 +65,7 @@ struct virtio_console_state {
 struct vio_queue {
 	uint64_t busy[VIO_INFLIGHT_MAX / 64]; /* in-flight entries in use */
 	uint16_t head[VIO_INFLIGHT_MAX];      /* the chain's head descriptor */
+	uint8_t epoch;             /* bumped when the driver stops the queue */
 };
 
 struct vio_state {
@@ -182,6 +183,9 @@ size_t virtio_console_input(struct vm *vm, struct virtio_dev *dev, const uint8_t
 #define VIRTIO_BLK_SEG_MAX 62U
 
 bool virtio_dev_mediated(const struct virtio_dev *dev);
+/* The driver stopped queue Q (QueueReady 0): its in-flight requests are
+ * forgotten and their tokens die, as a device reset does for all queues. */
+void vio_queue_stopped(struct virtio_dev *dev, unsigned q);
 /* The driver notified queue q (VIRTIO_MAX_QUEUES: all): tell the MVM. (Lock held.) */
 void vio_notify(struct vm *vm, struct virtio_dev *dev, unsigned q);
 /* Forget every in-flight request; old tokens are refused. (Lock held.) */
