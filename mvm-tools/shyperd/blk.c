@@ -57,11 +57,11 @@ void blk_forget_vm(uint32_t vm_id)
  * the VM runs with. NULL if the slot is not a disk of a defined VM. */
 static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 {
-	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	struct shyper_device_config dev;
 	struct shyper_domain *dom;
 	struct shyper_vm_info info;
 	struct disk *d = NULL;
-	size_t index = 0;
+	size_t index;
 	off_t size;
 
 	if (shyper_vm_info(h, id, &info))
@@ -76,23 +76,16 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 	for (size_t i = 0; !d && i < SHYPERD_MAX_DISKS; i++)
 		if (!disks[i].open)
 			d = &disks[i];
-	if (!d || slot >= SHYPER_GUEST_VIRTIO_SLOTS) {
+	if (!d) {
 		say(LOG_ERR, "VM %u: no room for another open disk", id);
 		return NULL;
 	}
-	snprintf(d->vm_name, sizeof(d->vm_name), "%.*s", SHYPER_NAME_LEN - 1, info.name);
-	if (shyper_domain_lookup_running(h, d->vm_name, &dom)) {
-		say(LOG_ERR, "VM '%s': a disk request, but no definition: %s", d->vm_name,
-		    shyper_last_error_message(h));
+	if (running_device(h, id, slot, d->vm_name, &dom, &dev, &index))
 		return NULL;
-	}
-	shyper_domain_virtio_devices(dom, devs);
-	if (devs[slot].kind != SHYPER_DEV_VIRTIO_BLOCK) {
+	if (dev.kind != SHYPER_DEV_VIRTIO_BLOCK) {
 		shyper_domain_free(dom);
 		return NULL;
 	}
-	for (uint16_t s = 0; s < slot; s++)
-		index += devs[s].kind == SHYPER_DEV_VIRTIO_BLOCK;
 	d->image.readonly = dom->disks[index].readonly;
 	d->image.fd = open(dom->disks[index].source,
 			   (d->image.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);

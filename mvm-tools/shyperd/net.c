@@ -178,14 +178,14 @@ fail:;
  * definition the VM runs with. NULL if the slot is not a NIC. */
 static struct nic *nic_get(struct shyper *h, uint32_t id, uint16_t slot)
 {
-	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	struct shyper_device_config dev;
 	struct shyper_domain *dom;
 	struct shyper_vm_info info;
 	const char *bridge, *what;
 	struct nic *n = NULL;
-	size_t index = 0;
+	size_t index;
 
-	if (slot >= SHYPER_GUEST_VIRTIO_SLOTS || shyper_vm_info(h, id, &info))
+	if (shyper_vm_info(h, id, &info))
 		return NULL;
 	for (size_t i = 0; i < SHYPERD_MAX_NICS; i++) {
 		if (nics[i].open && nics[i].vm_id == id && nics[i].slot == slot) {
@@ -201,19 +201,15 @@ static struct nic *nic_get(struct shyper *h, uint32_t id, uint16_t slot)
 		say(LOG_ERR, "VM %u: no room for another NIC (%d at most)", id, SHYPERD_MAX_NICS);
 		return NULL;
 	}
-	snprintf(n->vm_name, sizeof(n->vm_name), "%.*s", SHYPER_NAME_LEN - 1, info.name);
-	if (shyper_domain_lookup_running(h, n->vm_name, &dom))
+	if (running_device(h, id, slot, n->vm_name, &dom, &dev, &index))
 		return NULL;
-	shyper_domain_virtio_devices(dom, devs);
-	if (devs[slot].kind != SHYPER_DEV_VIRTIO_NET) {
+	if (dev.kind != SHYPER_DEV_VIRTIO_NET) {
 		shyper_domain_free(dom);
 		return NULL;
 	}
-	for (uint16_t s = 0; s < slot; s++)
-		index += devs[s].kind == SHYPER_DEV_VIRTIO_NET;
 	bridge = shyper_domain_interface_bridge(&dom->interfaces[index]);
 	snprintf(n->ifname, sizeof(n->ifname), "shy%u-%u", id, slot);
-	n->tap = tap_open(n->ifname, devs[slot].mac, bridge, &what);
+	n->tap = tap_open(n->ifname, dev.mac, bridge, &what);
 	if (n->tap < 0) {
 		say(LOG_ERR, "VM '%s': NIC %zu: %s %s (bridge %s): %s", n->vm_name, index, what,
 		    n->ifname, bridge, strerror(errno));
@@ -225,8 +221,8 @@ static struct nic *nic_get(struct shyper *h, uint32_t id, uint16_t slot)
 	n->vm_id = id;
 	n->slot = slot;
 	say(LOG_INFO, "VM '%s': NIC %zu (%02x:%02x:%02x:%02x:%02x:%02x) is %s on bridge %s",
-	    n->vm_name, index, devs[slot].mac[0], devs[slot].mac[1], devs[slot].mac[2],
-	    devs[slot].mac[3], devs[slot].mac[4], devs[slot].mac[5], n->ifname, bridge);
+	    n->vm_name, index, dev.mac[0], dev.mac[1], dev.mac[2],
+	    dev.mac[3], dev.mac[4], dev.mac[5], n->ifname, bridge);
 	shyper_domain_free(dom);
 	return n;
 }

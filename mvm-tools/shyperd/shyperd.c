@@ -156,43 +156,61 @@ static void kind_forget(uint32_t vm_id)
 			kinds[i].used = false;
 }
 
-static uint32_t kind_of(struct shyper *h, uint32_t vm_id, uint16_t slot)
+int running_device(struct shyper *h, uint32_t id, uint16_t slot, char *name,
+		   struct shyper_domain **dom, struct shyper_device_config *dev, size_t *index)
 {
 	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	struct shyper_vm_info info;
+
+	if (slot >= SHYPER_GUEST_VIRTIO_SLOTS || shyper_vm_info(h, id, &info))
+		return -1;
+	snprintf(name, SHYPER_NAME_LEN, "%.*s", SHYPER_NAME_LEN - 1, info.name);
+	if (shyper_domain_lookup_running(h, name, dom)) {
+		say(LOG_ERR, "VM '%s': a device request, but no definition: %s", name,
+		    shyper_last_error_message(h));
+		return -1;
+	}
+	shyper_domain_virtio_devices(*dom, devs);
+	*dev = devs[slot];
+	*index = 0;
+	for (uint16_t s = 0; s < slot; s++)
+		*index += devs[s].kind == dev->kind;
+	return 0;
+}
+
+static uint32_t kind_of(struct shyper *h, uint32_t vm_id, uint16_t slot)
+{
+	struct shyper_device_config dev;
 	struct shyper_domain *dom;
 	struct shyper_vm_info info;
 	struct slot_kind *free_entry = NULL;
 	char name[SHYPER_NAME_LEN];
+	size_t index;
 
 	if (slot >= SHYPER_GUEST_VIRTIO_SLOTS || shyper_vm_info(h, vm_id, &info))
 		return 0;
-	snprintf(name, sizeof(name), "%.*s", SHYPER_NAME_LEN - 1, info.name);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct slot_kind *k = &kinds[i];
 
 		if (k->used && k->vm_id == vm_id && k->slot == slot) {
-			if (!strcmp(k->vm_name, name))
+			if (!strncmp(k->vm_name, info.name, SHYPER_NAME_LEN))
 				return k->kind;
 			k->used = false; /* the id went to another VM */
 		}
 		if (!k->used && !free_entry)
 			free_entry = k;
 	}
-	if (shyper_domain_lookup_running(h, name, &dom)) {
-		say(LOG_ERR, "VM '%s': a device request, but no definition: %s", name,
-		    shyper_last_error_message(h));
+	if (running_device(h, vm_id, slot, name, &dom, &dev, &index))
 		return 0;
-	}
-	shyper_domain_virtio_devices(dom, devs);
 	shyper_domain_free(dom);
 	if (free_entry) {
 		free_entry->used = true;
 		free_entry->vm_id = vm_id;
 		free_entry->slot = slot;
 		snprintf(free_entry->vm_name, sizeof(free_entry->vm_name), "%s", name);
-		free_entry->kind = devs[slot].kind;
+		free_entry->kind = dev.kind;
 	}
-	return devs[slot].kind;
+	return dev.kind;
 }
 
 /* VM ID's mediated device in SLOT has requests. */

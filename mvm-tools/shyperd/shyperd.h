@@ -21,6 +21,18 @@ void say(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int vio_fetch_polling(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queue, void *buf,
 		      size_t len, uint64_t *token, size_t *readable, size_t *writable);
 
+/*
+ * The device in VM ID's virtio SLOT, as the definition the VM runs with
+ * says: the VM's name into NAME, the definition into *DOM (the caller
+ * frees it), the device into *DEV and its place among the devices of its
+ * kind (the disk or interface it is) into *INDEX. 0, or -1 when the VM,
+ * its definition or the slot is not there (logged when it should be).
+ */
+struct shyper_domain;
+struct shyper_device_config;
+int running_device(struct shyper *h, uint32_t id, uint16_t slot, char *name,
+		   struct shyper_domain **dom, struct shyper_device_config *dev, size_t *index);
+
 /* ---- virtio block (blk.c) ------------------------------------------------------ */
 
 /* Disk images open at once, all VMs together. */

@@ -78,8 +78,8 @@ def detach(board):
     board.check("true")
 
 
-def attach(board):
-    board.child.sendline("shyperctl vm console %s" % GUEST)
+def attach(board, name=GUEST):
+    board.child.sendline("shyperctl vm console %s" % name)
     board.expect(r"Escape character", 30, "the console")
     board.child.sendline("")
     board.expect(r"# ", 60, "the guest's shell prompt")

@@ -38,7 +38,8 @@ import subprocess
 import sys
 import tempfile
 
-from guest_bench import REPO_ROOT, DEFAULT_OUT, describe, write_section  # noqa: F401
+from guest_bench import REPO_ROOT, DEFAULT_OUT, describe, detach, write_section  # noqa: F401
+import guest_bench
 
 sys.path.insert(0, "%s/tests/system" % REPO_ROOT)
 from conftest import Board, BOOT_TIMEOUT  # noqa: E402
@@ -99,22 +100,9 @@ def start_guest(board):
     return address
 
 
-def detach(board):
-    board.child.send("\x1d")
-    board.expect(r"detached from VM", 30, "the console to detach")
-    board.check("true")
-
-
-def attach(board):
-    board.child.sendline("shyperctl vm console %s" % GUEST)
-    board.expect(r"Escape character", 30, "the console")
-    board.child.sendline("")
-    board.expect(r"# ", 60, "the guest's shell prompt")
-
-
 def in_guest(board, command, before=None):
     """Seconds COMMAND takes in the guest; BEFORE runs first, untimed."""
-    attach(board)
+    guest_bench.attach(board, GUEST)
     if before:
         board.child.sendline(before)
         board.expect(r"# ", 120, "the guest's shell prompt")
