@@ -242,7 +242,10 @@ void vgic_kick(struct vcpu *vcpu)
 	else if (__atomic_load_n(&vcpu->blocked, __ATOMIC_SEQ_CST))
 		sched_wake(vcpu);
 	else
-		pcpu_send_ipi(vcpu->pcpu, IPI_KICK);
+		/* Running there, or runnable and waiting its turn: either way
+		 * the list registers are filled when it next enters, and the
+		 * exit the IPI causes is enough (no scheduling decision). */
+		pcpu_send_ipi(vcpu->pcpu, IPI_FLUSH);
 }
 
 void vgic_irq_enabled(struct vcpu *vcpu, uint32_t intid)

@@ -217,6 +217,18 @@ static void test_kick_here_and_elsewhere(void **state)
 	assert_int_equal(fake_ipi_reasons[1], IPI_KICK);
 }
 
+/* An interrupt for a vCPU that runs on another pCPU only needs that pCPU
+ * to exit (its list registers are filled on the way back in): a flush,
+ * not a request to schedule again. A blocked one is woken instead. */
+static void test_interrupt_elsewhere_is_a_flush(void **state)
+{
+	(void)state;
+	assert_ptr_equal(resume(), m0);
+	vgic_inject(m1, 1, false);
+	assert_int_equal(fake_ipi_count[1], 1);
+	assert_int_equal(fake_ipi_reasons[1], IPI_FLUSH);
+}
+
 static void test_cpu_on_pending_becomes_on(void **state)
 {
 	(void)state;
@@ -242,6 +254,7 @@ int main(void)
 		T(test_idle_until_woken),
 		T(test_stopped_vm_leaves_pcpu),
 		T(test_kick_here_and_elsewhere),
+		T(test_interrupt_elsewhere_is_a_flush),
 		T(test_cpu_on_pending_becomes_on),
 	};
 

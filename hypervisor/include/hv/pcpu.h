@@ -11,6 +11,8 @@
 /* Reasons one pCPU interrupts another (bits of pcpu.ipi_reasons). */
 #define IPI_KICK BIT(0)     /* look at your vCPUs: new interrupt, state change */
 #define IPI_HALT BIT(1)     /* the hypervisor is panicking: stop */
+#define IPI_FLUSH BIT(2)    /* an interrupt is queued for a vCPU that runs there:
+			     * the exit alone delivers it, no rescheduling */
 
 struct pcpu {
 	struct vcpu_regs *current_regs; /* offset 0: used by exception.S */
