@@ -100,18 +100,25 @@ def start_guest(board):
     return address
 
 
-def in_guest(board, command, before=None):
+def in_guest(board, command, before=None, tries=3):
     """Seconds COMMAND takes in the guest; BEFORE runs first, untimed."""
-    guest_bench.attach(board, GUEST)
-    if before:
-        board.child.sendline(before)
-        board.expect(r"# ", 120, "the guest's shell prompt")
-    board.child.sendline(TIMED % command)
-    board.expect(ELAPSED_RE, 600, "the guest's timing")
-    seconds = elapsed(board.child.match)
-    board.expect(r"# ", 60, "the guest's shell prompt")
-    detach(board)
-    return seconds
+    for _ in range(tries):
+        guest_bench.attach(board, GUEST)
+        if before:
+            board.child.sendline(before)
+            board.expect(r"# ", 120, "the guest's shell prompt")
+        board.child.sendline(TIMED % command)
+        board.expect(ELAPSED_RE, 600, "the guest's timing")
+        seconds = elapsed(board.child.match)
+        seen = board.child.match.group(0)
+        board.expect(r"# ", 60, "the guest's shell prompt")
+        detach(board)
+        if seconds >= 0:
+            return seconds
+        # Seen a few times in a hundred: the two readings come back out of
+        # order. Say so (with what the console showed) and measure again.
+        print("warning: a negative time in the guest: %r; measuring again" % seen, flush=True)
+    raise AssertionError("no sane timing from the guest for: " + command)
 
 
 def in_mvm(board, command, before=None):
