@@ -146,13 +146,9 @@ static long shyper_ioc_vm_info(void __user *uarg)
 	long ret;
 
 	/* Heap, not stack: req->info is handed to the hypervisor by address. */
-	req = kmalloc(sizeof(*req), GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
-	if (copy_from_user(req, uarg, sizeof(*req))) {
-		ret = -EFAULT;
-		goto out;
-	}
+	req = memdup_user(uarg, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
 	if (req->reserved) {
 		ret = -EINVAL;
 		goto out;
@@ -190,13 +186,9 @@ static long shyper_ioc_vm_create(void __user *uarg)
 	long ret;
 
 	/* Heap, not stack: req->config is handed to the hypervisor by address. */
-	req = kmalloc(sizeof(*req), GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
-	if (copy_from_user(req, uarg, sizeof(*req))) {
-		ret = -EFAULT;
-		goto out;
-	}
+	req = memdup_user(uarg, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
 	/*
 	 * The hypervisor judges the config itself; the module only refuses
 	 * what it can never pass on: a size other than what this struct can
@@ -369,13 +361,9 @@ static long shyper_ioc_vm_add_device(void __user *uarg)
 	long ret;
 
 	/* Heap, not stack: req->device is handed to the hypervisor by address. */
-	req = kmalloc(sizeof(*req), GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
-	if (copy_from_user(req, uarg, sizeof(*req))) {
-		ret = -EFAULT;
-		goto out;
-	}
+	req = memdup_user(uarg, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
 	/* As for VM_CREATE: the hypervisor judges the device, the module only
 	 * refuses what it can never pass on. */
 	if (req->reserved || req->device.reserved0[0] || req->device.reserved0[1] ||
