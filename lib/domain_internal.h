@@ -34,4 +34,13 @@ void shyper_guest_nic_mac(const struct shyper_domain *dom, size_t i, uint8_t mac
 /* Is the primary (first) <console> of DOM a virtio console? */
 bool shyper_domain_console_is_virtio(const struct shyper_domain *dom);
 
+/* For guest_fdt.c and hostdev_fdt.c: libfdt calls return a negative
+ * FDT_ERR_*; stop at the first one and return it. */
+#define TRY(expr)                        \
+	do {                             \
+		int try_rc_ = (expr);    \
+		if (try_rc_ < 0)         \
+			return try_rc_;  \
+	} while (0)
+
 #endif /* SHYPER_LIB_DOMAIN_INTERNAL_H */

@@ -45,14 +45,6 @@
  * non-secure physical, virtual, hypervisor, as QEMU lists them. */
 static const uint32_t timer_ppis[] = { 13, 14, 11, 10 };
 
-/* libfdt calls return a negative FDT_ERR_*; stop at the first one. */
-#define TRY(expr)                        \
-	do {                             \
-		int try_rc_ = (expr);    \
-		if (try_rc_ < 0)         \
-			return try_rc_;  \
-	} while (0)
-
 /* The sequential-write API has no append: properties are built whole. */
 static int prop_cells(void *fdt, const char *name, const uint32_t *cells, size_t count)
 {

@@ -160,13 +160,6 @@ static uint32_t irq_type(const void *host, int node)
 	return p && len >= 12 ? fdt32_to_cpu(p[2]) : 4;
 }
 
-#define TRY(expr)                        \
-	do {                             \
-		int try_rc_ = (expr);    \
-		if (try_rc_ < 0)         \
-			return try_rc_;  \
-	} while (0)
-
 static int write_node(void *fdt, const struct shyper_domain_hostdev *d, const void *host,
 		      uint32_t gic_phandle, uint32_t clock_phandle)
 {
