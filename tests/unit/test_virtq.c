@@ -191,12 +191,31 @@ static void test_readable_after_writable(void **state)
 	expect_broken(VIRTQ_E_ORDER);
 }
 
+/* An indirect table of N descriptors, each 8 bytes of DATA_IPA, chained in
+ * order; the queue's descriptor 5 points at it. (The queue itself is
+ * smaller than VIRTQ_MAX_SEGMENTS.) */
+static void offer_indirect_run(uint16_t n)
+{
+	struct desc *ind = at(DATA_IPA + 0x1000);
+
+	for (uint16_t i = 0; i < n; i++)
+		ind[i] = (struct desc){ DATA_IPA, 8, i + 1 < n ? VIRTQ_DESC_F_NEXT : 0, i + 1 };
+	set_desc(5, DATA_IPA + 0x1000, n * sizeof(struct desc), VIRTQ_DESC_F_INDIRECT, 0);
+	offer(5);
+}
+
+static void test_most_segments(void **state)
+{
+	(void)state;
+	offer_indirect_run(VIRTQ_MAX_SEGMENTS);
+	assert_int_equal(pop(), VIRTQ_OK);
+	assert_int_equal(chain.count, VIRTQ_MAX_SEGMENTS);
+}
+
 static void test_too_many_segments(void **state)
 {
 	(void)state;
-	for (uint16_t i = 0; i < VIRTQ_MAX_SEGMENTS + 1; i++)
-		set_desc(i, DATA_IPA, 8, i < VIRTQ_MAX_SEGMENTS ? VIRTQ_DESC_F_NEXT : 0, i + 1);
-	offer(0);
+	offer_indirect_run(VIRTQ_MAX_SEGMENTS + 1);
 	expect_broken(VIRTQ_E_TOO_MANY);
 }
 
@@ -363,6 +382,7 @@ int main(void)
 		T(test_head_out_of_range),
 		T(test_buffer_outside_ram),
 		T(test_readable_after_writable),
+		T(test_most_segments),
 		T(test_too_many_segments),
 		T(test_indirect),
 		T(test_bad_indirect_tables),

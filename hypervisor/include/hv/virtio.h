@@ -176,11 +176,14 @@ size_t virtio_console_input(struct vm *vm, struct virtio_dev *dev, const uint8_t
 #define VIRTIO_NET_F_HOST_TSO4 BIT(11) /* the guest may send TCP segments up to 64 KiB */
 #define VIRTIO_NET_F_HOST_TSO6 BIT(12)
 
-/* A request's data: at most SEG_MAX segments of SIZE_MAX bytes (Linux then
- * sends up to 248 KiB or more per request, not a page), which with
- * the header stays within SHYPER_VIO_IO_MAX. */
-#define VIRTIO_BLK_SIZE_MAX (16 * 1024U)
-#define VIRTIO_BLK_SEG_MAX 62U
+/* A request's data: at most SEG_MAX segments of SIZE_MAX bytes, which with
+ * the header stays within SHYPER_VIO_IO_MAX. Every request costs a round
+ * trip to the MVM, so there are many segments: Linux writes back page
+ * cache pages that are rarely contiguous, one segment each, and 254 of
+ * them let it send about 1 MiB per request (62 made it 248 KiB, four
+ * times the requests). */
+#define VIRTIO_BLK_SIZE_MAX 4096U
+#define VIRTIO_BLK_SEG_MAX 254U
 
 bool virtio_dev_mediated(const struct virtio_dev *dev);
 /* The driver stopped queue Q (QueueReady 0): its in-flight requests are

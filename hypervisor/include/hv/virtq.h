@@ -14,7 +14,7 @@
 struct vm; /* hv/vm.h holds virtqueues, so it cannot come first */
 
 #define VIRTQ_MAX_SIZE 1024       /* queue sizes we offer (QueueNumMax) */
-#define VIRTQ_MAX_SEGMENTS 64     /* buffers in one chain, indirect included */
+#define VIRTQ_MAX_SEGMENTS 256    /* buffers in one chain, indirect included */
 
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2
