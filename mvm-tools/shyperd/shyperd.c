@@ -10,7 +10,9 @@
  *     rebooted from its definition, keeping its id;
  *   - a crash is logged; the VM is kept for inspection until destroyed;
  *   - guests' virtio disks are served from their image files (blk.c);
- *   - guests' virtio NICs are taps on the MVM's bridges (net.c).
+ *   - guests' virtio NICs are taps on the MVM's bridges (net.c);
+ *   - it keeps to the MVM CPUs whose pCPUs run no guest, if there are any,
+ *     so that serving a guest does not take that guest's own CPU (cpus.c).
  *
  * Guests without a definition belong to whoever created them and are
  * left alone. Events can be missed (the ring may overflow, shyperd may be
@@ -41,6 +43,7 @@
 #include <shyper/domain.h>
 #include <shyper/libshyper.h>
 
+#include "cpus.h"
 #include "shyperd.h"
 
 #define RECONCILE_MS 5000
@@ -228,6 +231,18 @@ static void on_vio(struct shyper *h, uint32_t id, uint16_t slot)
 	}
 }
 
+/* Keeps off the pCPUs guests run on (cpus.c), as guests come and go. */
+static void follow_guests(struct shyper *h)
+{
+	struct shyper_vm_info *vms;
+	size_t count;
+
+	if (shyper_vm_list(h, &vms, &count))
+		return; /* the next reconcile tries again */
+	cpus_follow_guests(vms, count);
+	shyper_vm_list_free(vms);
+}
+
 static void on_event(struct shyper *h, const struct shyper_event *ev)
 {
 	struct shyper_vm_info info;
@@ -238,6 +253,7 @@ static void on_event(struct shyper *h, const struct shyper_event *ev)
 	}
 	if (ev->type != SHYPER_EVENT_VM_STATE)
 		return;
+	follow_guests(h);
 	if (ev->data[0] != SHYPER_VM_RUNNING && ev->data[0] != SHYPER_VM_PAUSED) {
 		blk_forget_vm(ev->vm_id);
 		net_forget_vm(ev->vm_id);
@@ -284,6 +300,7 @@ static void reconcile(struct shyper *h)
 		if (vms[i].state == SHYPER_VM_SHUTOFF)
 			settle(h, &vms[i], false);
 	}
+	cpus_follow_guests(vms, count);
 	shyper_vm_list_free(vms);
 	blk_service_all(h);
 	net_service_all(h);
