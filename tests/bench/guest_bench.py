@@ -42,8 +42,10 @@ GUEST_PCPU = 3
 # Hashing this many 64 KiB blocks of zeroes takes a few seconds under TCG.
 WORK = "dd if=/dev/zero bs=64k count=%d 2>/dev/null | sha256sum >/dev/null"
 TIMED = ("a=$(cut -d' ' -f1 /proc/uptime); %s; b=$(cut -d' ' -f1 /proc/uptime); "
-         "echo \"bench-ela\"\"psed $a $b\"")
-ELAPSED_RE = r"bench-elapsed ([0-9.]+) ([0-9.]+)"
+         "echo \"bench-ela\"\"psed $a $b end\"")
+# "end" matters: pexpect matches what has arrived so far, and without it
+# "bench-elapsed 30.06 30.45" could match as soon as "30.06 3" was in.
+ELAPSED_RE = r"bench-elapsed ([0-9.]+) ([0-9.]+) end"
 
 
 def elapsed(match):

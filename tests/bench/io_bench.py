@@ -4,7 +4,7 @@ same directly, side by side on one board.
 
 The board (4 pCPUs, 2G) gets a scratch disk of its own (a raw file on the
 host, ext4, mounted in the MVM at /mnt/bench). A Linux guest from the
-shipped example (one vCPU pinned to pCPU 3, 256 MiB) gets two raw images
+shipped example (one vCPU pinned to pCPU 3, 512 MiB) gets two raw images
 of 64 MiB as virtio disks, served by shyperd:
 
   vda  /mnt/bench/iobench.img, on the MVM's disk: every read starts with
@@ -13,12 +13,14 @@ of 64 MiB as virtio disks, served by shyperd:
   vdb  /tmp/iobench.img, in the MVM's memory (tmpfs): no disk at all, the
        ratio is the whole cost of the virtio path against a memory copy;
 
-and a NIC on network "default". Then, N times, alternating which side
+and a NIC on network "default". The guest keeps both disks open (see
+hold_disks_open). Then, N times, alternating which side
 goes first, it times in the guest (on /dev/vdX) and in the MVM (on the
 image file):
 
-  - write: `dd` of zeroes over the whole disk, with fsync;
-  - read: `dd` of the whole disk to /dev/null;
+  - read: `dd` of the whole disk to /dev/null, caches dropped first;
+  - write: `dd` of zeroes over the whole disk, with fsync, once right
+    after the read (warm caches), once with caches dropped first;
   - TCP: the MVM fetches a file of zeroes with wget from a busybox httpd
     in the guest (guest to MVM) and from one in the MVM (loopback).
 
@@ -38,7 +40,8 @@ import subprocess
 import sys
 import tempfile
 
-from guest_bench import REPO_ROOT, DEFAULT_OUT, describe, detach, write_section  # noqa: F401
+from guest_bench import (REPO_ROOT, DEFAULT_OUT, ELAPSED_RE, TIMED, describe, detach,  # noqa: F401
+                         elapsed, write_section)
 import guest_bench
 
 sys.path.insert(0, "%s/tests/system" % REPO_ROOT)
@@ -48,14 +51,14 @@ SECTION_TITLE = "## Guest I/O"
 EXAMPLE = "/usr/share/shyper/examples/linux-guest.xml"
 GUEST = "iobench"
 GUEST_PCPU = 3
+# Room for the guest to keep both disks in its page cache, as the MVM does
+# with the images.
+GUEST_MIB = 512
 DISK_MIB = 64
 NET_MIB = 16
 SCRATCH_MIB = 256
 SCRATCH_LABEL = "shyperbench"
 IMAGES = {"vda": "/mnt/bench/iobench.img", "vdb": "/tmp/iobench.img"}
-TIMED = ("a=$(cut -d' ' -f1 /proc/uptime); %s; b=$(cut -d' ' -f1 /proc/uptime); "
-         "echo \"bench-ela\"\"psed $a $b\"")
-ELAPSED_RE = r"bench-elapsed ([0-9.]+) ([0-9.]+)"
 DROP = "sync; echo 3 > /proc/sys/vm/drop_caches"
 
 GUEST_WRITE = "dd if=/dev/zero of=/dev/%%s bs=1M count=%d conv=fsync 2>/dev/null" % DISK_MIB
@@ -64,10 +67,6 @@ GUEST_READ = "dd if=/dev/%%s of=/dev/null bs=1M count=%d 2>/dev/null" % DISK_MIB
 MVM_READ = "dd if=%%s of=/dev/null bs=1M count=%d 2>/dev/null" % DISK_MIB
 # Counts what arrived: a fetch that failed would look fast.
 FETCH = "wget -q -O - http://%s/big | wc -c > /tmp/fetched"
-
-
-def elapsed(match):
-    return float(match.group(2)) - float(match.group(1))
 
 
 def define_guest(board):
@@ -80,12 +79,12 @@ def define_guest(board):
     devices += "<interface type='network'><source network='default'/></interface>"
     board.check("sed -e 's|<name>[^<]*</name>|<name>%s</name>|' "
                 "-e 's|<vcpu[^>]*>[0-9]*</vcpu>|<vcpu>1</vcpu>|' "
-                "-e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">256</memory>|' "
+                "-e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">%d</memory>|' "
                 "-e 's|<currentMemory[^>]*>[0-9]*</currentMemory>||' "
                 "-e '/<vcpupin/d' -e '/cputune/d' "
                 "-e 's|<os>|<cputune><vcpupin vcpu=\"0\" cpuset=\"%d\"/></cputune><os>|' "
                 "-e \"s|</devices>|%s</devices>|\" "
-                "%s > /tmp/iobench.xml" % (GUEST, GUEST_PCPU, devices, EXAMPLE))
+                "%s > /tmp/iobench.xml" % (GUEST, GUEST_MIB, GUEST_PCPU, devices, EXAMPLE))
     board.check("shyperctl vm define /tmp/iobench.xml")
 
 
@@ -100,25 +99,19 @@ def start_guest(board):
     return address
 
 
-def in_guest(board, command, before=None, tries=3):
+def in_guest(board, command, before=None):
     """Seconds COMMAND takes in the guest; BEFORE runs first, untimed."""
-    for _ in range(tries):
-        guest_bench.attach(board, GUEST)
-        if before:
-            board.child.sendline(before)
-            board.expect(r"# ", 120, "the guest's shell prompt")
-        board.child.sendline(TIMED % command)
-        board.expect(ELAPSED_RE, 600, "the guest's timing")
-        seconds = elapsed(board.child.match)
-        seen = board.child.match.group(0)
-        board.expect(r"# ", 60, "the guest's shell prompt")
-        detach(board)
-        if seconds >= 0:
-            return seconds
-        # Seen a few times in a hundred: the two readings come back out of
-        # order. Say so (with what the console showed) and measure again.
-        print("warning: a negative time in the guest: %r; measuring again" % seen, flush=True)
-    raise AssertionError("no sane timing from the guest for: " + command)
+    guest_bench.attach(board, GUEST)
+    if before:
+        board.child.sendline(before)
+        board.expect(r"# ", 120, "the guest's shell prompt")
+    board.child.sendline(TIMED % command)
+    board.expect(ELAPSED_RE, 600, "the guest's timing")
+    seconds = elapsed(board.child.match)
+    board.expect(r"# ", 60, "the guest's shell prompt")
+    detach(board)
+    assert seconds >= 0, board.child.match.group(0)
+    return seconds
 
 
 def in_mvm(board, command, before=None):
@@ -135,26 +128,52 @@ def fetch(board, where):
     return seconds
 
 
-def side_by_side(board, run, guest, mvm):
-    """(guest seconds, MVM seconds): GUEST and MVM are (command, before)."""
+def hold_disks_open(board):
+    """The guest's shell keeps its disks open for the whole benchmark. The
+    last close of a Linux block device writes it back and drops its page
+    cache, which a dd on an image file in the MVM never does: without this,
+    every guest dd would end by freeing its 64 MiB of page cache, and a warm
+    run would find nothing cached."""
+    in_guest(board, "exec %s" % " ".join(
+        "%d</dev/%s" % (3 + i, dev) for i, dev in enumerate(sorted(IMAGES))))
+
+
+def side_by_side(board, run, guest, mvm, cold):
+    """(guest seconds, MVM seconds) for the commands GUEST and MVM, the
+    order alternating with RUN. COLD: each starts with empty page caches:
+    the guest's and the MVM's (shyperd reads and writes the image through
+    it) before the guest's command, the MVM's before its own."""
+    def on_guest():
+        if cold:
+            board.check(DROP)
+        return in_guest(board, guest, DROP if cold else None)
+
+    def on_mvm():
+        return in_mvm(board, mvm, DROP if cold else None)
+
     if run % 2:
-        m = in_mvm(board, *mvm)
-        g = in_guest(board, *guest)
+        m = on_mvm()
+        g = on_guest()
     else:
-        g = in_guest(board, *guest)
-        m = in_mvm(board, *mvm)
+        g = on_guest()
+        m = on_mvm()
     return g, m
 
 
+def measure_disk(board, run, results, dev, suffix=""):
+    image = IMAGES[dev]
+    results[dev + " read" + suffix].append(side_by_side(
+        board, run, GUEST_READ % dev, MVM_READ % image, cold=True))
+    # Both sides read the whole disk just now: it is in their page caches.
+    results[dev + " write warm" + suffix].append(side_by_side(
+        board, run, GUEST_WRITE % dev, MVM_WRITE % image, cold=False))
+    results[dev + " write" + suffix].append(side_by_side(
+        board, run, GUEST_WRITE % dev, MVM_WRITE % image, cold=True))
+
+
 def measure(board, run, results):
-    for dev, image in sorted(IMAGES.items()):
-        results[dev + " write"].append(side_by_side(
-            board, run, (GUEST_WRITE % dev, None), (MVM_WRITE % image, None)))
-        # Cold caches: the MVM's (shyperd's reads) for both, and the guest's.
-        results[dev + " read"].append(side_by_side(
-            board, run, (GUEST_READ % dev, DROP), (MVM_READ % image, DROP)))
-        if run % 2 == 0:
-            board.check(DROP)  # the guest's turn came first: make it fair
+    for dev in sorted(IMAGES):
+        measure_disk(board, run, results, dev)
     if run % 2:
         loop = fetch(board, "127.0.0.1:8082")
         net = fetch(board, results["address"] + ":8080")
@@ -175,10 +194,7 @@ def restart_shyperd(board, args=""):
 
 def measure_polling(board, run, results):
     """vda again, with shyperd polling a drained queue for POLL_US."""
-    results["vda write poll"].append(side_by_side(
-        board, run, (GUEST_WRITE % "vda", None), (MVM_WRITE % IMAGES["vda"], None)))
-    results["vda read poll"].append(side_by_side(
-        board, run, (GUEST_READ % "vda", DROP), (MVM_READ % IMAGES["vda"], DROP)))
+    measure_disk(board, run, results, "vda", " poll")
 
 
 def main():
@@ -192,8 +208,8 @@ def main():
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", SCRATCH_LABEL, scratch.name], check=True,
                    env=dict(os.environ, PATH=os.environ.get("PATH", "") + ":/sbin:/usr/sbin"))
     board = Board(["--smp", "4", "--mem", "2G", "--disk", scratch.name])
-    keys = ["vda write", "vda read", "vdb write", "vdb read", "tcp", "vda write poll",
-            "vda read poll"]
+    keys = ["vda write", "vda write warm", "vda read", "vdb write", "vdb write warm",
+            "vdb read", "tcp", "vda write poll", "vda write warm poll", "vda read poll"]
     results = {k: [] for k in keys}
     try:
         board.wait_for_shell()
@@ -207,6 +223,7 @@ def main():
         detach(board)
         board.check("mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/big bs=1M count=%d "
                     "2>/dev/null && httpd -p 8082 -h /tmp/www" % NET_MIB)
+        hold_disks_open(board)
         for run in range(args.runs):
             measure(board, run, results)
         restart_shyperd(board, "--poll-us %d" % POLL_US)
@@ -226,12 +243,16 @@ def main():
 
     qemu, cpu = describe()
     labels = {
-        "vda write": ("disk write, image on the MVM's disk", DISK_MIB),
+        "vda write": ("disk write, image on the MVM's disk (cold caches)", DISK_MIB),
+        "vda write warm": ("disk write, image on the MVM's disk (warm caches)", DISK_MIB),
         "vda read": ("disk read, image on the MVM's disk (cold caches)", DISK_MIB),
-        "vdb write": ("disk write, image in the MVM's memory", DISK_MIB),
-        "vdb read": ("disk read, image in the MVM's memory", DISK_MIB),
+        "vdb write": ("disk write, image in the MVM's memory (cold caches)", DISK_MIB),
+        "vdb write warm": ("disk write, image in the MVM's memory (warm caches)", DISK_MIB),
+        "vdb read": ("disk read, image in the MVM's memory (cold caches)", DISK_MIB),
         "tcp": ("TCP guest to MVM (MVM: loopback)", NET_MIB),
         "vda write poll": ("disk write, MVM's disk, shyperd --poll-us %d" % POLL_US, DISK_MIB),
+        "vda write warm poll": ("disk write (warm), MVM's disk, shyperd --poll-us %d" % POLL_US,
+                                DISK_MIB),
         "vda read poll": ("disk read, MVM's disk, shyperd --poll-us %d" % POLL_US, DISK_MIB),
     }
     rows, ratios = "", {}
@@ -244,7 +265,7 @@ def main():
     runs = "".join("| %d | %s |\n" % (i + 1, " | ".join(
         "%.2f / %.2f" % results[k][i] for k in keys)) for i in range(args.runs))
     text = (SECTION_TITLE + "\n\n"
-            "A Linux guest (the shipped example; 1 vCPU on pCPU 3, 256 MiB) with two\n"
+            "A Linux guest (the shipped example; 1 vCPU on pCPU 3, %d MiB) with two\n"
             "%d MiB raw images as virtio disks (served by shyperd) and a virtio NIC on\n"
             "network \"default\" (a tap on the MVM's bridge virbr0, served by shyperd),\n"
             "against the MVM (4 vCPUs) doing the same directly.\n\n"
@@ -256,8 +277,12 @@ def main():
             "How it was measured: `tests/bench/io_bench.py --runs %d`. The board has a\n"
             "scratch disk (QEMU virtio-blk on a host file, ext4) mounted at /mnt/bench.\n"
             "Writes: `%s` in the guest, `%s` in the MVM. Reads: `%s` in the guest,\n"
-            "`%s` in the MVM, each after `%s` (in the guest and in the MVM, whose\n"
-            "page cache shyperd reads through). vda's image is on the scratch disk;\n"
+            "`%s` in the MVM. Cold caches: `%s` just before, in the MVM (whose page\n"
+            "cache shyperd goes through) and in the guest for the guest's turn, in\n"
+            "the MVM for the MVM's. Warm: right after each side read the whole disk.\n"
+            "The guest's shell keeps its disks open throughout: the last close of a\n"
+            "Linux block device writes it back and drops its page cache, which a dd\n"
+            "on the MVM's image file never does. vda's image is on the scratch disk;\n"
             "vdb's in the MVM's tmpfs, where the MVM's own read or write is a memory\n"
             "copy and the ratio is the whole cost of the virtio path (the guest's\n"
             "data crosses two copies more: the hypervisor's, between guest memory and\n"
@@ -265,11 +290,11 @@ def main():
             "pwrite). TCP: the MVM runs `%s` against a busybox httpd in\n"
             "the guest and in the MVM (loopback), a %d MiB file of zeroes. Each side\n"
             "times itself with its own `/proc/uptime` (10 ms); the order alternates.\n"
-            "The last two rows repeat vda with shyperd started as `shyperd --poll-us\n"
+            "The last three rows repeat vda with shyperd started as `shyperd --poll-us\n"
             "%d`: a queue found empty is asked again for up to that long before\n"
             "shyperd waits for the next event, which saves a wake-up per request while\n"
             "the guest keeps the disk busy, for a spinning MVM CPU (off by default).\n\n"
-            % (DISK_MIB, datetime.date.today().isoformat(), qemu, cpu, args.runs, rows,
+            % (GUEST_MIB, DISK_MIB, datetime.date.today().isoformat(), qemu, cpu, args.runs, rows,
                " | ".join(k + " s (guest / MVM)" for k in keys), "---:|" * len(keys), runs,
                args.runs, GUEST_WRITE % "vdX", MVM_WRITE % "IMAGE", GUEST_READ % "vdX",
                MVM_READ % "IMAGE", DROP, FETCH % "ADDRESS", NET_MIB, POLL_US))
