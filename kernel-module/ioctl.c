@@ -417,11 +417,14 @@ static void vio_buffer_put(struct shyper_file *sf, void *buf)
  * length moves its bytes there instead of through a copy to or from user
  * memory. The buffer is zeroed when made (it is user-visible), physically
  * contiguous (the hypervisor takes it as one range), and lives until the
- * file is released, which no mapping outlives.
+ * file is released, which no mapping outlives. It is mapped page by page,
+ * as ordinary pages rather than a PFN range, so that the kernel can pin
+ * them: a backend may hand it straight to O_DIRECT I/O.
  */
 int shyper_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct shyper_file *sf = file->private_data;
+	unsigned long off;
 	int ret;
 
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != SHYPER_VIO_IO_MAX ||
@@ -429,14 +432,17 @@ int shyper_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	mutex_lock(&sf->vio_lock);
 	if (!sf->vio_map)
-		sf->vio_map = kzalloc(SHYPER_VIO_IO_MAX, GFP_KERNEL | __GFP_NOWARN);
+		sf->vio_map = alloc_pages_exact(SHYPER_VIO_IO_MAX,
+						GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	ret = sf->vio_map ? 0 : -ENOMEM;
 	mutex_unlock(&sf->vio_lock);
 	if (ret)
 		return ret;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
-	return remap_pfn_range(vma, vma->vm_start, virt_to_phys(sf->vio_map) >> PAGE_SHIFT,
-			       SHYPER_VIO_IO_MAX, vma->vm_page_prot);
+	for (off = 0; off < SHYPER_VIO_IO_MAX && !ret; off += PAGE_SIZE)
+		ret = vm_insert_page(vma, vma->vm_start + off,
+				     virt_to_page((u8 *)sf->vio_map + off));
+	return ret;
 }
 
 /* The mapped buffer, for a request with buf 0 and a length; NULL if none
@@ -462,15 +468,18 @@ static long shyper_ioc_vio_fetch(struct shyper_file *sf, void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.reserved || req.len > SHYPER_VIO_IO_MAX || req.slot > 0xff || req.queue > 0xff)
+	if (req.len > SHYPER_VIO_IO_MAX || req.slot > 0xff || req.queue > 0xff)
+		return -EINVAL;
+	/* An offset only places a request in the mapped buffer (ABI 1.5). */
+	mapped = !req.buf && req.len;
+	if (req.offset && (!mapped || req.offset > SHYPER_VIO_IO_MAX - req.len))
 		return -EINVAL;
 
-	mapped = !req.buf && req.len;
 	buf = mapped ? vio_mapped(sf) : vio_buffer_get(sf, req.len);
 	if (!buf)
 		return mapped ? -EINVAL : -ENOMEM;
 	status = shyper_hvc4(SHYPER_HC_VIO_FETCH, req.id, req.slot | (u32)req.queue << 8,
-			     virt_to_phys(buf), req.len, &res);
+			     virt_to_phys((u8 *)buf + req.offset), req.len, &res);
 	if (status == SHYPER_E_NO_MEMORY) {
 		/* The buffer is too small: say how large it must be. */
 		req.token = 0;

@@ -54,7 +54,8 @@ static int shyper_release(struct inode *inode, struct file *file)
 	mutex_destroy(&sf->vio_lock);
 	kfree(sf->vio_buf);
 	/* No mapping is left: each holds the file, so release comes after. */
-	kfree(sf->vio_map);
+	if (sf->vio_map)
+		free_pages_exact(sf->vio_map, SHYPER_VIO_IO_MAX);
 	kfree(sf);
 	return 0;
 }

@@ -320,8 +320,16 @@ int shyper_vio_fetch(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queu
 	req.id = id;
 	req.slot = slot;
 	req.queue = queue;
-	/* buf 0 with a length: the module puts the request in the shared buffer. */
-	req.buf = buf == h->vio_map ? 0 : (uint64_t)(uintptr_t)buf;
+	req.buf = (uint64_t)(uintptr_t)buf;
+	if (h->vio_map && (uintptr_t)buf >= (uintptr_t)h->vio_map &&
+	    (uintptr_t)buf - (uintptr_t)h->vio_map < SHYPER_VIO_IO_MAX) {
+		/* buf 0 with a length: the module puts the request in the
+		 * shared buffer, OFFSET bytes in (ABI 1.5). */
+		req.offset = (uint32_t)((uintptr_t)buf - (uintptr_t)h->vio_map);
+		req.buf = 0;
+		if (len > SHYPER_VIO_IO_MAX - req.offset)
+			len = SHYPER_VIO_IO_MAX - req.offset;
+	}
 	req.len = (uint32_t)len;
 	rc = shyper_transport_ioctl(h, SHYPER_IOC_VIO_FETCH, &req);
 	if (rc == -ENOSPC) {

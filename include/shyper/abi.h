@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 4
+#define SHYPER_ABI_MINOR 5
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -346,9 +346,11 @@ struct shyper_ioc_vio_fetch {
 	uint32_t id;
 	uint16_t slot;
 	uint16_t queue;
-	uint64_t buf;             /* user pointer */
+	uint64_t buf;             /* user pointer; 0 (with a length): the mapped buffer */
 	uint32_t len;             /* at most SHYPER_VIO_IO_MAX */
-	uint32_t reserved;        /* must be 0 */
+	uint32_t offset;          /* ABI 1.5: with buf 0, where in the mapped buffer the
+				   * request goes (offset + len <= SHYPER_VIO_IO_MAX);
+				   * 0 otherwise. Was "reserved, 0" before. */
 	uint64_t token;           /* out */
 	uint64_t readable;        /* out: bytes copied (or needed, on ENOSPC) */
 	uint64_t writable;        /* out: room for the answer */

@@ -27,6 +27,7 @@
  *
  * Each failed check prints one line "FAIL: ..."; a summary line ends the run.
  */
+#define _GNU_SOURCE /* process_vm_readv */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <shyper/abi.h>
@@ -243,6 +245,36 @@ static void check_shutdown_op(int fd, uint32_t missing, uint32_t mvm_id)
 /* The device ioctls (ABI 1.3, 1.4), refusals only: no guest runs. */
 /* The zero-copy buffer: only all of it, shared, at offset 0; it starts
  * zeroed; with it, buf 0 reaches the hypervisor. */
+/*
+ * The mapped buffer is made of pages the kernel can pin, so a backend can
+ * do O_DIRECT I/O straight from it. process_vm_readv() pins the pages it
+ * reads (a PFN mapping would fail with EFAULT), and here reads them from
+ * this very process.
+ */
+static void check_vio_pinnable(const unsigned char *map, size_t size)
+{
+	static unsigned char copy[64 * 1024];
+	struct iovec local = { copy, sizeof(copy) };
+	struct iovec remote = { (void *)(map + size - sizeof(copy)), sizeof(copy) };
+	ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+
+	if (n != (ssize_t)sizeof(copy)) {
+		printf("FAIL the mapped buffer cannot be pinned: process_vm_readv gave %zd (%s)\n",
+		       n, n < 0 ? strerror(errno) : "short");
+		failures++;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(copy); i++) {
+		if (copy[i] != 0x5a) {
+			printf("FAIL the mapped buffer read through its pinned pages: byte %zu is "
+			       "%#x\n", i, copy[i]);
+			failures++;
+			return;
+		}
+	}
+	checks++;
+}
+
 static void check_vio_mapping(int fd, uint32_t missing)
 {
 	struct shyper_ioc_vio_fetch fetch = { .id = missing, .len = 64 };
@@ -270,7 +302,22 @@ static void check_vio_mapping(int fd, uint32_t missing)
 		failures++;
 	}
 	memset(map, 0x5a, size); /* it is ours to write */
+	check_vio_pinnable(map, size);
 	expect("VIO_FETCH(mapped, missing id)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), ENOENT);
+	/* ABI 1.5: an offset into the mapped buffer, within it. */
+	fetch.offset = 4096 - 16;
+	expect("VIO_FETCH(mapped, offset 4080, missing id)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch),
+	       ENOENT);
+	fetch.offset = SHYPER_VIO_IO_MAX - 63;
+	expect("VIO_FETCH(mapped, offset past the end)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch),
+	       EINVAL);
+	fetch.offset = 4096;
+	fetch.len = SHYPER_VIO_IO_MAX;
+	expect("VIO_FETCH(mapped, offset + len past the end)",
+	       ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
+	fetch.offset = 0xffffffffU;
+	fetch.len = 64;
+	expect("VIO_FETCH(mapped, offset 2^32-1)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
 	expect("VIO_COMPLETE(mapped, missing id)", ioctl(fd, SHYPER_IOC_VIO_COMPLETE, &complete),
 	       ENOENT);
 	munmap(map, size);
@@ -315,9 +362,9 @@ static void check_device_calls(int fd, uint32_t missing, uint32_t mvm_id)
 	expect("VM_ADD_DEVICE(MVM)", ioctl(fd, SHYPER_IOC_VM_ADD_DEVICE, &dev), EPERM);
 
 	fetch = (struct shyper_ioc_vio_fetch){ .id = missing, .buf = (uintptr_t)data,
-					       .len = sizeof(data), .reserved = 1 };
-	expect("VIO_FETCH(reserved 1)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
-	fetch.reserved = 0;
+					       .len = sizeof(data), .offset = 1 };
+	expect("VIO_FETCH(offset 1, own buffer)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
+	fetch.offset = 0;
 	fetch.len = SHYPER_VIO_IO_MAX + 1;
 	expect("VIO_FETCH(len max+1)", ioctl(fd, SHYPER_IOC_VIO_FETCH, &fetch), EINVAL);
 	fetch.len = sizeof(data);

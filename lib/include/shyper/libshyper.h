@@ -300,9 +300,13 @@ SHYPER_EXPORT int shyper_vio_complete(struct shyper *h, uint32_t id, uint64_t to
 /*
  * A buffer of SHYPER_VIO_IO_MAX bytes shared with /dev/shyper (mmap), the
  * same for the handle's life (ABI 1.4). Requests fetched into it and
- * answers completed from it are not copied on the way: pass exactly it as
- * BUF to shyper_vio_fetch() and shyper_vio_complete(). NULL if the module
- * cannot map one (an older module, or no memory): use an ordinary buffer.
+ * answers completed from it are not copied on the way: pass it as BUF to
+ * shyper_vio_fetch() and shyper_vio_complete(). A fetch may also go to a
+ * place inside it (ABI 1.5; LEN is then cut to what is left): a block
+ * backend puts the 16-byte request header just before a page, so that
+ * the data starts on one. An answer from anywhere but its start is copied.
+ * Its pages can be given to O_DIRECT I/O. NULL if the module cannot map
+ * one (an older module, or no memory): use an ordinary buffer.
  */
 SHYPER_EXPORT void *shyper_vio_buffer(struct shyper *h);
 

@@ -485,7 +485,7 @@ static int vio_fetch(struct shyper_ioc_vio_fetch *req)
 	struct shyper_vm_info *vm;
 	int rc;
 
-	if (req->reserved || req->len > SHYPER_VIO_IO_MAX)
+	if (req->offset || req->len > SHYPER_VIO_IO_MAX) /* nothing is mapped here */
 		return -EINVAL;
 	rc = find_guest(req->id, &vm);
 	if (rc)
