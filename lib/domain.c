@@ -22,7 +22,7 @@
  *                                   'serial' (the default) is the PL011; one only
  *       <emulator>                  warning: ignored (there is no emulator)
  *       <memballoon model='none'/>  accepted (any other model is an error)
- *       <disk type='file' device='disk'><driver type='raw'/><source file='/abs'/>
+ *       <disk type='file' device='disk'><driver type='raw' cache='none'/><source file='/abs'/>
  *             <target dev='vdX' bus='virtio'/><readonly/></disk>
  *                                   a raw image as a virtio disk; at most 4
  *       <interface type='bridge'|'network'><mac address=.../><source bridge=|network=/>
@@ -974,6 +974,8 @@ static bool disks_to_xml(xmlNode *devices, const struct shyper_domain *dom)
 		node = xmlNewChild(disk, NULL, BAD_CAST "driver", NULL);
 		ok &= add_prop(node, "name", "qemu");
 		ok &= add_prop(node, "type", "raw");
+		if (shyper_disk_cache_name(d->cache))
+			ok &= add_prop(node, "cache", shyper_disk_cache_name(d->cache));
 		node = xmlNewChild(disk, NULL, BAD_CAST "source", NULL);
 		ok &= add_prop(node, "file", d->source);
 		node = xmlNewChild(disk, NULL, BAD_CAST "target", NULL);
@@ -1064,10 +1066,38 @@ static bool disk_target_ok(const char *dev)
 	       dev[2] <= 'z';
 }
 
+static const char *const disk_cache_names[] = {
+	[SHYPER_DISK_CACHE_NONE] = "none",
+	[SHYPER_DISK_CACHE_WRITEBACK] = "writeback",
+	[SHYPER_DISK_CACHE_WRITETHROUGH] = "writethrough",
+	[SHYPER_DISK_CACHE_DIRECTSYNC] = "directsync",
+	[SHYPER_DISK_CACHE_UNSAFE] = "unsafe",
+};
+
+const char *shyper_disk_cache_name(enum shyper_disk_cache cache)
+{
+	if ((size_t)cache >= sizeof(disk_cache_names) / sizeof(disk_cache_names[0]))
+		return NULL;
+	return disk_cache_names[cache];
+}
+
+/* <driver cache='NAME'/>: its mode; DEFAULT (and an error) for an unknown name. */
+static enum shyper_disk_cache parse_disk_cache(struct parse_ctx *ctx, xmlNode *driver,
+					       const char *name, bool *ok)
+{
+	for (size_t i = 1; i < sizeof(disk_cache_names) / sizeof(disk_cache_names[0]); i++)
+		if (!strcmp(name, disk_cache_names[i]))
+			return (enum shyper_disk_cache)i;
+	error_at(ctx, driver, "<driver> cache='%s' is not supported (none, writeback, "
+		 "writethrough, directsync or unsafe)", name);
+	*ok = false;
+	return SHYPER_DISK_CACHE_DEFAULT;
+}
+
 static void parse_disk(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "type", "device", NULL };
-	static const char *const driver_attrs[] = { "name", "type", NULL };
+	static const char *const driver_attrs[] = { "name", "type", "cache", NULL };
 	static const char *const source_attrs[] = { "file", NULL };
 	static const char *const target_attrs[] = { "dev", "bus", NULL };
 	struct shyper_domain_disk disk = { 0 };
@@ -1089,7 +1119,7 @@ static void parse_disk(struct parse_ctx *ctx, xmlNode *node)
 	free(device);
 	for_each_element(ctx, node, child) {
 		if (is_element(child, "driver")) {
-			char *format = attribute(child, "type");
+			char *format = attribute(child, "type"), *cache = attribute(child, "cache");
 
 			check_attributes(ctx, child, driver_attrs);
 			if (format && strcmp(format, "raw")) {
@@ -1097,7 +1127,10 @@ static void parse_disk(struct parse_ctx *ctx, xmlNode *node)
 					 "images)", format);
 				ok = false;
 			}
+			if (cache)
+				disk.cache = parse_disk_cache(ctx, child, cache, &ok);
 			free(format);
+			free(cache);
 		} else if (is_element(child, "source") && !seen_source) {
 			check_attributes(ctx, child, source_attrs);
 			seen_source = true;

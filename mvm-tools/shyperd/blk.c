@@ -14,6 +14,7 @@
  * is gone (the fetch says no such VM) or another VM gets its id; a request
  * that fails because the guest died meanwhile is simply dropped.
  */
+#define _GNU_SOURCE /* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -41,8 +42,11 @@ static uint8_t *request, *answer;
 
 static void disk_close(struct disk *d)
 {
-	if (d->open)
+	if (d->open) {
 		close(d->image.fd);
+		if (d->image.direct_fd >= 0)
+			close(d->image.direct_fd);
+	}
 	memset(d, 0, sizeof(*d));
 }
 
@@ -60,9 +64,11 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 	struct shyper_device_config dev;
 	struct shyper_domain *dom;
 	struct shyper_vm_info info;
+	enum shyper_disk_cache cache;
 	struct disk *d = NULL;
 	size_t index;
 	off_t size;
+	int sync;
 
 	if (shyper_vm_info(h, id, &info))
 		return NULL;
@@ -87,8 +93,14 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 		return NULL;
 	}
 	d->image.readonly = dom->disks[index].readonly;
+	cache = dom->disks[index].cache;
+	/* Writes that must be on the disk when answered (cache='writethrough'
+	 * or 'directsync'). */
+	sync = cache == SHYPER_DISK_CACHE_WRITETHROUGH || cache == SHYPER_DISK_CACHE_DIRECTSYNC
+		       ? O_DSYNC
+		       : 0;
 	d->image.fd = open(dom->disks[index].source,
-			   (d->image.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+			   (d->image.readonly ? O_RDONLY : O_RDWR) | sync | O_CLOEXEC);
 	size = d->image.fd < 0 ? -1 : lseek(d->image.fd, 0, SEEK_END);
 	if (size < 0) {
 		/* (An image whose size is unknown would read as UINT64_MAX bytes.) */
@@ -101,14 +113,65 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 		return NULL;
 	}
 	d->image.size = (uint64_t)size;
+	/* By default ('none'), writes go past the MVM's page cache: the guest
+	 * has one of its own, and a second costs a copy, the MVM's memory and
+	 * a writeback at the guest's flush. Reads still go through it, where
+	 * the MVM's read-ahead runs ahead of the guest (shyperd serves one
+	 * request at a time), but for 'directsync'. */
+	d->image.direct_fd = -1;
+	if (cache == SHYPER_DISK_CACHE_DEFAULT || cache == SHYPER_DISK_CACHE_NONE ||
+	    cache == SHYPER_DISK_CACHE_DIRECTSYNC) {
+		d->image.direct_fd = open(dom->disks[index].source,
+					  (d->image.readonly ? O_RDONLY : O_RDWR) | O_DIRECT | sync |
+						  O_CLOEXEC);
+		if (d->image.direct_fd < 0)
+			say(LOG_INFO, "VM '%s': %s cannot be opened with O_DIRECT (%s): served "
+			    "through the MVM's page cache", d->vm_name, dom->disks[index].source,
+			    strerror(errno));
+	}
+	d->image.direct_reads = cache == SHYPER_DISK_CACHE_DIRECTSYNC;
+	d->image.ignore_flush = cache == SHYPER_DISK_CACHE_UNSAFE;
 	snprintf(d->image.target, sizeof(d->image.target), "%s", dom->disks[index].target);
 	d->open = true;
 	d->vm_id = id;
 	d->slot = slot;
-	say(LOG_INFO, "VM '%s': serving %s from %s%s", d->vm_name, d->image.target,
-	    dom->disks[index].source, d->image.readonly ? " (read-only)" : "");
+	say(LOG_INFO, "VM '%s': serving %s from %s (cache %s%s)", d->vm_name, d->image.target,
+	    dom->disks[index].source,
+	    shyper_disk_cache_name(cache) ? shyper_disk_cache_name(cache) : "none",
+	    d->image.readonly ? ", read-only" : "");
 	shyper_domain_free(dom);
 	return d;
+}
+
+/* Where in the shared buffer requests go: the 16-byte header just before
+ * a page, so that a write's data starts on one (O_DIRECT wants that). 0
+ * once the module has refused an offset (before ABI 1.5). */
+static size_t fetch_offset = 4096 - VIRTIO_BLK_HEADER;
+
+/* shyper_vio_fetch() into the shared buffer SHARED, at fetch_offset; at its
+ * start for a request that does not fit after it. */
+static int fetch_shared(struct shyper *h, uint32_t id, uint16_t slot, uint8_t *shared,
+			uint8_t **req_buf, uint64_t *token, size_t *readable, size_t *writable)
+{
+	int first = SHYPER_ERR_TOO_SMALL, rc;
+
+	if (fetch_offset) {
+		*req_buf = shared + fetch_offset;
+		first = vio_fetch_polling(h, id, slot, 0, *req_buf,
+					  SHYPER_VIO_IO_MAX - fetch_offset, token, readable, writable);
+		if (first != SHYPER_ERR_TOO_SMALL && first != SHYPER_ERR_INVALID)
+			return first;
+	}
+	*req_buf = shared;
+	rc = vio_fetch_polling(h, id, slot, 0, shared, SHYPER_VIO_IO_MAX, token, readable,
+			       writable);
+	if (first == SHYPER_ERR_INVALID && rc != SHYPER_ERR_INVALID) {
+		/* Refused with an offset, taken without: an older module. */
+		say(LOG_INFO, "the module takes no fetch offset (ABI before 1.5): disk writes go "
+		    "through the MVM's page cache");
+		fetch_offset = 0;
+	}
+	return rc;
 }
 
 void blk_service(struct shyper *h, uint32_t id, uint16_t slot)
@@ -136,8 +199,10 @@ void blk_service(struct shyper *h, uint32_t id, uint16_t slot)
 	for (;;) {
 		uint64_t token;
 		size_t readable, writable, len, done;
-		int rc = vio_fetch_polling(h, id, slot, 0, req_buf, SHYPER_VIO_IO_MAX, &token,
-					   &readable, &writable);
+		int rc = shared ? fetch_shared(h, id, slot, shared, &req_buf, &token, &readable,
+					       &writable)
+				: vio_fetch_polling(h, id, slot, 0, req_buf, SHYPER_VIO_IO_MAX,
+						    &token, &readable, &writable);
 
 		if (rc == SHYPER_ERR_BUSY)
 			return; /* drained: the next event says when there is more */

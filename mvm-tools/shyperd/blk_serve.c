@@ -12,13 +12,15 @@
 
 #include "blk_serve.h"
 
-static int io_all(int fd, bool write_it, uint8_t *buf, size_t len, uint64_t off)
+static int io_all_fd(int fd, bool write_it, uint8_t *buf, size_t len, uint64_t off)
 {
 	while (len) {
 		ssize_t n = write_it ? pwrite(fd, buf, len, (off_t)off) : pread(fd, buf, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = EIO; /* the image ended early */
 		if (n <= 0)
 			return -1;
 		buf += n;
@@ -26,6 +28,21 @@ static int io_all(int fd, bool write_it, uint8_t *buf, size_t len, uint64_t off)
 		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+/* Through the O_DIRECT descriptor when the request allows it (see
+ * struct blk_image), else, or if that one refuses it, through the other. */
+static int io_all(const struct blk_image *img, bool write_it, uint8_t *buf, size_t len,
+		  uint64_t off)
+{
+	if (img->direct_fd >= 0 && (write_it || img->direct_reads) && len &&
+	    ((uintptr_t)buf | len | off) % BLK_DIRECT_ALIGN == 0) {
+		if (!io_all_fd(img->direct_fd, write_it, buf, len, off))
+			return 0;
+		if (errno != EINVAL)
+			return -1;
+	}
+	return io_all_fd(img->fd, write_it, buf, len, off);
 }
 
 /*
@@ -64,19 +81,19 @@ size_t blk_serve(const struct blk_image *img, const uint8_t *req, size_t readabl
 	case VIRTIO_BLK_T_IN:
 		data = writable - 1;
 		if (!in_image(img, sector, data) ||
-		    io_all(img->fd, false, answer, data, sector * VIRTIO_BLK_SECTOR))
+		    io_all(img, false, answer, data, sector * VIRTIO_BLK_SECTOR))
 			return answer_status(answer, writable, VIRTIO_BLK_S_IOERR);
 		answer[data] = VIRTIO_BLK_S_OK;
 		return writable;
 	case VIRTIO_BLK_T_OUT:
 		data = readable - VIRTIO_BLK_HEADER;
 		if (img->readonly || !in_image(img, sector, data) ||
-		    io_all(img->fd, true, (uint8_t *)req + VIRTIO_BLK_HEADER, data,
+		    io_all(img, true, (uint8_t *)req + VIRTIO_BLK_HEADER, data,
 			   sector * VIRTIO_BLK_SECTOR))
 			return answer_status(answer, writable, VIRTIO_BLK_S_IOERR);
 		return answer_status(answer, writable, VIRTIO_BLK_S_OK);
 	case VIRTIO_BLK_T_FLUSH:
-		if (!img->readonly && fdatasync(img->fd) < 0)
+		if (!img->readonly && !img->ignore_flush && fdatasync(img->fd) < 0)
 			return answer_status(answer, writable, VIRTIO_BLK_S_IOERR);
 		return answer_status(answer, writable, VIRTIO_BLK_S_OK);
 	case VIRTIO_BLK_T_GET_ID:

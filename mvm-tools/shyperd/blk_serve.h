@@ -23,9 +23,20 @@
 #define VIRTIO_BLK_HEADER 16 /* type, reserved, sector */
 #define VIRTIO_BLK_SECTOR 512
 
+/* Buffers, offsets and lengths that O_DIRECT takes on the MVM's disks. */
+#define BLK_DIRECT_ALIGN 512
+
 /* What serving needs to know of a disk. */
 struct blk_image {
 	int fd;                 /* open read-only or read-write */
+	/* -1, or the image opened again with O_DIRECT: writes (and reads, with
+	 * direct_reads) whose buffer, offset and length are
+	 * BLK_DIRECT_ALIGN-aligned go through it, past the MVM's page cache
+	 * (should the file system refuse one with EINVAL, it goes through fd).
+	 * Flushes go through fd. */
+	int direct_fd;
+	bool direct_reads;
+	bool ignore_flush;      /* cache='unsafe': flushes are answered, not done */
 	bool readonly;
 	uint64_t size;          /* bytes */
 	char target[8];         /* the guest's name for it ("vda"): the disk's ID */
@@ -37,9 +48,9 @@ struct blk_image {
  * answer, at most ANSWER_SIZE bytes, goes into ANSWER: the whole writable
  * part (read data or zeroes, the status in the last byte). Returns its
  * length: WRITABLE, or 0 for no answer at all (no header, no room for a
- * status, or more room than ANSWER has). ANSWER may be REQ (shyperd's
- * zero-copy buffer): the header is read before the answer is written, and
- * a write's data is written out before its answer.
+ * status, or more room than ANSWER has). ANSWER may overlap REQ (both are
+ * in shyperd's zero-copy buffer): the header is read before the answer is
+ * written, and a write's data is written out before its answer.
  */
 size_t blk_serve(const struct blk_image *img, const uint8_t *req, size_t readable,
 		 size_t writable, uint8_t *answer, size_t answer_size);

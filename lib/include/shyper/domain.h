@@ -73,11 +73,25 @@ struct shyper_domain_hostdev {
 
 /* <disk type='file' device='disk'>: a raw image file as a virtio disk. */
 #define SHYPER_DOMAIN_MAX_DISKS 4
+/* <driver cache='...'/>: how shyperd reaches the image (libvirt's names). */
+enum shyper_disk_cache {
+	SHYPER_DISK_CACHE_DEFAULT = 0, /* not given: as 'none' */
+	SHYPER_DISK_CACHE_NONE,        /* O_DIRECT, past the MVM's page cache */
+	SHYPER_DISK_CACHE_WRITEBACK,   /* the MVM's page cache; flushes honoured */
+	SHYPER_DISK_CACHE_WRITETHROUGH, /* the page cache, each write synchronous */
+	SHYPER_DISK_CACHE_DIRECTSYNC,  /* O_DIRECT, each write synchronous */
+	SHYPER_DISK_CACHE_UNSAFE,      /* the page cache; flushes ignored */
+};
+
 struct shyper_domain_disk {
 	char *source;             /* <source file='...'/>: the image in the MVM */
 	char target[8];           /* <target dev='vdX' bus='virtio'/> */
 	bool readonly;            /* <readonly/> */
+	enum shyper_disk_cache cache; /* <driver cache='...'/> */
 };
+
+/* libvirt's name of CACHE ("none"...); NULL for the default or an unknown one. */
+SHYPER_EXPORT const char *shyper_disk_cache_name(enum shyper_disk_cache cache);
 
 /* <interface type='bridge'|'network'>: a virtio NIC on a bridge of the MVM. */
 #define SHYPER_DOMAIN_MAX_INTERFACES 4

@@ -7,6 +7,7 @@
  * it should hold, so a request that wrote a byte anywhere it was not asked
  * to - or anywhere at all, if it was refused - fails.
  */
+#define _GNU_SOURCE /* O_DIRECT */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,7 +42,7 @@ static int setup(void **state)
 		expected[i] = (uint8_t)(i * 7 + i / VIRTIO_BLK_SECTOR);
 	if (write(fd, expected, IMAGE_SIZE) != IMAGE_SIZE)
 		return -1;
-	img = (struct blk_image){ .fd = fd, .size = IMAGE_SIZE, .target = "vda" };
+	img = (struct blk_image){ .fd = fd, .direct_fd = -1, .size = IMAGE_SIZE, .target = "vda" };
 	memset(answer, UNTOUCHED, sizeof(answer));
 	return 0;
 }
@@ -55,6 +56,8 @@ static int teardown(void **state)
 
 	(void)state;
 	close(img.fd);
+	if (img.direct_fd >= 0)
+		close(img.direct_fd);
 	unlink(path);
 	strcpy(path + strlen(path) - 6, "XXXXXX");
 	return rc;
@@ -335,6 +338,117 @@ static void test_request_and_answer_in_one_buffer(void **state)
 	memset(expected + 9 * VIRTIO_BLK_SECTOR, 'z', VIRTIO_BLK_SECTOR);
 }
 
+/* Laid out as shyperd lays out its shared buffer: the header just before
+ * a page, the answer at the start of the one before. */
+static uint8_t page_aligned[3 * 4096] __attribute__((aligned(4096)));
+
+/*
+ * With an O_DIRECT descriptor, aligned requests go through it and others
+ * through the ordinary one. To tell which one served a write, the
+ * ordinary descriptor is read-only here: an aligned write succeeds, a
+ * misaligned one fails.
+ */
+static void test_direct_when_aligned(void **state)
+{
+	uint8_t *answer_at = page_aligned, *req = page_aligned + 4096 - VIRTIO_BLK_HEADER;
+	uint32_t type = VIRTIO_BLK_T_OUT;
+	uint64_t sector = 4;
+
+	(void)state;
+	img.direct_fd = open(path, O_RDWR | O_DIRECT);
+	if (img.direct_fd < 0)
+		skip(); /* a file system without O_DIRECT (tmpfs before Linux 6.6) */
+	close(img.fd);
+	img.fd = open(path, O_RDONLY);
+	assert_true(img.fd >= 0);
+
+	memcpy(req, &type, 4);
+	memcpy(req + 8, &sector, 8);
+	memset(req + VIRTIO_BLK_HEADER, 'd', 2 * VIRTIO_BLK_SECTOR);
+	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER + 2 * VIRTIO_BLK_SECTOR, 1,
+				   answer_at, 4096),
+			 1);
+	assert_int_equal(answer_at[0], VIRTIO_BLK_S_OK);
+	memset(expected + 4 * VIRTIO_BLK_SECTOR, 'd', 2 * VIRTIO_BLK_SECTOR);
+
+	/* The same write a byte off: through the read-only descriptor. */
+	req += 1;
+	memcpy(req, &type, 4);
+	memcpy(req + 8, &sector, 8);
+	memset(req + VIRTIO_BLK_HEADER, 'x', VIRTIO_BLK_SECTOR);
+	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER + VIRTIO_BLK_SECTOR, 1, answer_at,
+				   4096),
+			 1);
+	assert_int_equal(answer_at[0], VIRTIO_BLK_S_IOERR);
+
+	/* An aligned read, into the answer's page: what the write left. */
+	req -= 1;
+	type = VIRTIO_BLK_T_IN;
+	sector = 3;
+	memcpy(req, &type, 4);
+	memcpy(req + 8, &sector, 8);
+	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER, 4 * VIRTIO_BLK_SECTOR + 1,
+				   answer_at, 4096),
+			 4 * VIRTIO_BLK_SECTOR + 1);
+	assert_memory_equal(answer_at, expected + 3 * VIRTIO_BLK_SECTOR, 4 * VIRTIO_BLK_SECTOR);
+	assert_int_equal(answer_at[4 * VIRTIO_BLK_SECTOR], VIRTIO_BLK_S_OK);
+}
+
+/* Reads go through the O_DIRECT descriptor only with direct_reads: the
+ * ordinary one is write-only here, so a read through it fails. */
+static void test_direct_reads_only_when_asked(void **state)
+{
+	uint8_t *answer_at = page_aligned, *req = page_aligned + 4096 - VIRTIO_BLK_HEADER;
+	uint32_t type = VIRTIO_BLK_T_IN;
+	uint64_t sector = 5;
+
+	(void)state;
+	img.direct_fd = open(path, O_RDWR | O_DIRECT);
+	if (img.direct_fd < 0)
+		skip();
+	close(img.fd);
+	img.fd = open(path, O_WRONLY);
+	assert_true(img.fd >= 0);
+	memcpy(req, &type, 4);
+	memcpy(req + 8, &sector, 8);
+	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER, 2 * VIRTIO_BLK_SECTOR + 1,
+				   answer_at, 4096),
+			 2 * VIRTIO_BLK_SECTOR + 1);
+	assert_int_equal(answer_at[2 * VIRTIO_BLK_SECTOR], VIRTIO_BLK_S_IOERR);
+
+	img.direct_reads = true;
+	memcpy(req, &type, 4);
+	memcpy(req + 8, &sector, 8);
+	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER, 2 * VIRTIO_BLK_SECTOR + 1,
+				   answer_at, 4096),
+			 2 * VIRTIO_BLK_SECTOR + 1);
+	assert_memory_equal(answer_at, expected + 5 * VIRTIO_BLK_SECTOR, 2 * VIRTIO_BLK_SECTOR);
+	assert_int_equal(answer_at[2 * VIRTIO_BLK_SECTOR], VIRTIO_BLK_S_OK);
+	/* teardown reads the file back through fd. */
+	close(img.fd);
+	img.fd = open(path, O_RDWR);
+	assert_true(img.fd >= 0);
+}
+
+/* cache='unsafe': a flush is answered OK without being done, even where
+ * it could not be (fd is not a file that can be synced here). */
+static void test_unsafe_ignores_flush(void **state)
+{
+	int pipe_fds[2], image_fd = img.fd;
+
+	(void)state;
+	assert_int_equal(pipe(pipe_fds), 0);
+	img.fd = pipe_fds[0]; /* fdatasync() on a pipe fails with EINVAL */
+	assert_int_equal(serve(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 1), 1);
+	assert_int_equal(answer[0], VIRTIO_BLK_S_IOERR);
+	img.ignore_flush = true;
+	assert_int_equal(serve(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 1), 1);
+	assert_int_equal(answer[0], VIRTIO_BLK_S_OK);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	img.fd = image_fd;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -353,6 +467,9 @@ int main(void)
 		T(test_malformed_requests_get_no_answer),
 		T(test_no_data_from_earlier_answers),
 		T(test_image_shrunk),
+		T(test_direct_when_aligned),
+		T(test_direct_reads_only_when_asked),
+		T(test_unsafe_ignores_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

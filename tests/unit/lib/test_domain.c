@@ -135,7 +135,7 @@ static const char full_xml[] =
 	"    <console type='pty'><target type='virtio' port='1'/></console>\n"
 	"    <memballoon model='none'/>\n"
 	"    <disk type='file' device='disk'>\n"
-	"      <driver name='qemu' type='raw'/>\n"
+	"      <driver name='qemu' type='raw' cache='writeback'/>\n"
 	"      <source file='/srv/root.img'/>\n"
 	"      <target dev='vda' bus='virtio'/>\n"
 	"    </disk>\n"
@@ -180,6 +180,8 @@ static void test_every_supported_element(void **state)
 	assert_string_equal(dom->disks[0].source, "/srv/root.img");
 	assert_string_equal(dom->disks[0].target, "vda");
 	assert_false(dom->disks[0].readonly);
+	assert_int_equal(dom->disks[0].cache, SHYPER_DISK_CACHE_WRITEBACK);
+	assert_int_equal(dom->disks[1].cache, SHYPER_DISK_CACHE_DEFAULT);
 	assert_string_equal(dom->disks[1].source, "/srv/ro.img");
 	assert_string_equal(dom->disks[1].target, "vdb");
 	assert_true(dom->disks[1].readonly);
@@ -205,6 +207,10 @@ static void test_disk_and_interface_errors(void **state)
 		  "device='cdrom'" },
 		{ "<disk><driver type='qcow2'/><source file='/a'/><target dev='vda'/></disk>",
 		  "only 'raw'" },
+		{ "<disk><driver cache='mostly'/><source file='/a'/><target dev='vda'/></disk>",
+		  "cache='mostly' is not supported" },
+		{ "<disk><driver cache=''/><source file='/a'/><target dev='vda'/></disk>",
+		  "cache='' is not supported" },
 		{ "<disk><source file='rel.img'/><target dev='vda'/></disk>", "absolute" },
 		{ "<disk><source file='/a'/><target dev='sda'/></disk>", "dev='sda'" },
 		{ "<disk><source file='/a'/><target dev='vda' bus='scsi'/></disk>", "bus='scsi'" },
@@ -516,6 +522,13 @@ static void assert_same_domain(const struct shyper_domain *a, const struct shype
 		assert_int_equal(a->consoles[i].target, b->consoles[i].target);
 		assert_int_equal(a->consoles[i].port, b->consoles[i].port);
 	}
+	assert_int_equal(a->disk_count, b->disk_count);
+	for (i = 0; i < a->disk_count; i++) {
+		assert_string_equal(a->disks[i].source, b->disks[i].source);
+		assert_string_equal(a->disks[i].target, b->disks[i].target);
+		assert_int_equal(a->disks[i].readonly, b->disks[i].readonly);
+		assert_int_equal(a->disks[i].cache, b->disks[i].cache);
+	}
 }
 
 static void check_round_trip(const char *xml)
@@ -537,6 +550,38 @@ static void check_round_trip(const char *xml)
 	shyper_domain_free(again);
 	shyper_domain_free(dom);
 	shyper_domain_diag_free(&diag);
+}
+
+/* Every cache mode by libvirt's name, there and back. */
+static void test_disk_cache_modes(void **state)
+{
+	static const char *const names[] = { "none", "writeback", "writethrough", "directsync",
+					     "unsafe" };
+
+	(void)state;
+	assert_null(shyper_disk_cache_name(SHYPER_DISK_CACHE_DEFAULT));
+	assert_null(shyper_disk_cache_name((enum shyper_disk_cache)99));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char devices[160];
+		struct shyper_domain_diag diag = { 0 };
+		struct shyper_domain *dom;
+		char *xml, *written;
+
+		snprintf(devices, sizeof(devices), "<devices><disk><driver cache='%s'/>"
+			 "<source file='/a'/><target dev='vda'/></disk></devices>", names[i]);
+		xml = minimal_with(devices);
+		dom = parse_ok(xml, &diag);
+		assert_int_equal(dom->disks[0].cache, SHYPER_DISK_CACHE_NONE + i);
+		assert_string_equal(shyper_disk_cache_name(dom->disks[0].cache), names[i]);
+		written = shyper_domain_to_xml(dom);
+		snprintf(devices, sizeof(devices), "cache=\"%s\"", names[i]);
+		assert_non_null(strstr(written, devices));
+		check_round_trip(xml);
+		free(written);
+		free(xml);
+		shyper_domain_free(dom);
+		shyper_domain_diag_free(&diag);
+	}
 }
 
 static void test_round_trip(void **state)
@@ -723,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_disk_cache_modes),
 		cmocka_unit_test(test_libvirt_validates_dumpxml),
 		cmocka_unit_test(test_to_config),
 		cmocka_unit_test(test_initrd_placement),
