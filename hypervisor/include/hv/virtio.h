@@ -167,9 +167,9 @@ size_t virtio_console_input(struct vm *vm, struct virtio_dev *dev, const uint8_t
 #define VIRTIO_BLK_F_FLUSH BIT(9)
 #define VIRTIO_BLK_F_TOPOLOGY BIT(10)
 /* The transfer size the backend does best with, in 512-byte blocks: every
- * request costs a round trip to the MVM, so large ones (Linux then reads
- * ahead twice this). */
-#define VIRTIO_BLK_OPT_IO_BLOCKS 1024U
+ * request costs a round trip to the MVM, so the largest one there is
+ * (Linux then reads ahead twice this, about 2 MiB, in two requests). */
+#define VIRTIO_BLK_OPT_IO_BLOCKS (VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX / 512U)
 #define VIRTIO_NET_F_CSUM BIT(0)       /* the guest may leave checksums to the device */
 #define VIRTIO_NET_F_GUEST_CSUM BIT(1)
 #define VIRTIO_NET_F_MAC BIT(5)
