@@ -19,8 +19,8 @@ goes first, it times in the guest (on /dev/vdX) and in the MVM (on the
 image file):
 
   - read: `dd` of the whole disk to /dev/null, caches dropped first;
-  - write: `dd` of zeroes over the whole disk, with fsync, once right
-    after the read (warm caches), once with caches dropped first;
+  - write: `dd` of zeroes over the whole disk, with fsync, once after
+    reading the disk untimed (warm caches), once with caches dropped;
   - TCP: the MVM fetches a file of zeroes with wget from a busybox httpd
     in the guest (guest to MVM) and from one in the MVM (loopback).
 
@@ -141,15 +141,18 @@ def hold_disks_open(board):
 def side_by_side(board, run, guest, mvm, cold):
     """(guest seconds, MVM seconds) for the commands GUEST and MVM, the
     order alternating with RUN. COLD: each starts with empty page caches:
-    the guest's and the MVM's (shyperd reads and writes the image through
-    it) before the guest's command, the MVM's before its own."""
+    the guest's and the MVM's (shyperd reads the image through it) before
+    the guest's command, the MVM's before its own. Otherwise each side
+    first reads the whole disk, untimed, into its own page cache."""
+    dev, image = guest[1], mvm[1]
+
     def on_guest():
         if cold:
             board.check(DROP)
-        return in_guest(board, guest, DROP if cold else None)
+        return in_guest(board, guest[0] % dev, DROP if cold else GUEST_READ % dev)
 
     def on_mvm():
-        return in_mvm(board, mvm, DROP if cold else None)
+        return in_mvm(board, mvm[0] % image, DROP if cold else MVM_READ % image)
 
     if run % 2:
         m = on_mvm()
@@ -163,12 +166,11 @@ def side_by_side(board, run, guest, mvm, cold):
 def measure_disk(board, run, results, dev, suffix=""):
     image = IMAGES[dev]
     results[dev + " read" + suffix].append(side_by_side(
-        board, run, GUEST_READ % dev, MVM_READ % image, cold=True))
-    # Both sides read the whole disk just now: it is in their page caches.
+        board, run, (GUEST_READ, dev), (MVM_READ, image), cold=True))
     results[dev + " write warm" + suffix].append(side_by_side(
-        board, run, GUEST_WRITE % dev, MVM_WRITE % image, cold=False))
+        board, run, (GUEST_WRITE, dev), (MVM_WRITE, image), cold=False))
     results[dev + " write" + suffix].append(side_by_side(
-        board, run, GUEST_WRITE % dev, MVM_WRITE % image, cold=True))
+        board, run, (GUEST_WRITE, dev), (MVM_WRITE, image), cold=True))
 
 
 def measure(board, run, results):
@@ -279,7 +281,7 @@ def main():
             "Writes: `%s` in the guest, `%s` in the MVM. Reads: `%s` in the guest,\n"
             "`%s` in the MVM. Cold caches: `%s` just before, in the MVM (whose page\n"
             "cache shyperd goes through) and in the guest for the guest's turn, in\n"
-            "the MVM for the MVM's. Warm: right after each side read the whole disk.\n"
+            "the MVM for the MVM's. Warm: each side first reads the whole disk.\n"
             "The guest's shell keeps its disks open throughout: the last close of a\n"
             "Linux block device writes it back and drops its page cache, which a dd\n"
             "on the MVM's image file never does. vda's image is on the scratch disk;\n"
