@@ -5,8 +5,10 @@
  * unit tests cannot run it, and the hypervisor moves every mediated
  * virtio request with it.
  *
- * Built with -Dmemcpy=hv_memcpy so that it does not replace the C
- * library's. For every source and destination alignment (0..15) and
+ * The assembly is built with -Dmemcpy=hv_memcpy, so that it does not
+ * replace the C library's. (User space does not trap unaligned accesses:
+ * that the pairs are only used on aligned addresses is the code's
+ * business, and the hypervisor's own boot depends on it.) For every source and destination alignment (0..15) and
  * lengths around each path's edges (the byte head, 64-byte blocks, 8-byte
  * words, the byte tail) it checks that exactly the destination changed,
  * to the source's bytes, and that the return value is the destination.
