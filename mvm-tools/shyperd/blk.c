@@ -119,8 +119,10 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 	 * the MVM's read-ahead runs ahead of the guest (shyperd serves one
 	 * request at a time), but for 'directsync'. */
 	d->image.direct_fd = -1;
-	if (cache == SHYPER_DISK_CACHE_DEFAULT || cache == SHYPER_DISK_CACHE_NONE ||
-	    cache == SHYPER_DISK_CACHE_DIRECTSYNC) {
+	d->image.direct_reads = cache == SHYPER_DISK_CACHE_DIRECTSYNC;
+	if ((cache == SHYPER_DISK_CACHE_DEFAULT || cache == SHYPER_DISK_CACHE_NONE ||
+	     cache == SHYPER_DISK_CACHE_DIRECTSYNC) &&
+	    (!d->image.readonly || d->image.direct_reads)) {
 		d->image.direct_fd = open(dom->disks[index].source,
 					  (d->image.readonly ? O_RDONLY : O_RDWR) | O_DIRECT | sync |
 						  O_CLOEXEC);
@@ -129,7 +131,6 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 			    "through the MVM's page cache", d->vm_name, dom->disks[index].source,
 			    strerror(errno));
 	}
-	d->image.direct_reads = cache == SHYPER_DISK_CACHE_DIRECTSYNC;
 	d->image.ignore_flush = cache == SHYPER_DISK_CACHE_UNSAFE;
 	snprintf(d->image.target, sizeof(d->image.target), "%s", dom->disks[index].target);
 	d->open = true;

@@ -31,16 +31,26 @@ static int io_all_fd(int fd, bool write_it, uint8_t *buf, size_t len, uint64_t o
 }
 
 /* Through the O_DIRECT descriptor when the request allows it (see
- * struct blk_image), else, or if that one refuses it, through the other. */
-static int io_all(const struct blk_image *img, bool write_it, uint8_t *buf, size_t len,
-		  uint64_t off)
+ * struct blk_image), else, or if that one refuses it, through the other.
+ * A refusal (EINVAL) says the alignment is not enough for the file's
+ * disk: a page is asked for from then on, and after a refusal of that
+ * too the O_DIRECT descriptor is given up. */
+static int io_all(struct blk_image *img, bool write_it, uint8_t *buf, size_t len, uint64_t off)
 {
+	size_t align = img->direct_align ? img->direct_align : BLK_DIRECT_ALIGN;
+
 	if (img->direct_fd >= 0 && (write_it || img->direct_reads) && len &&
-	    ((uintptr_t)buf | len | off) % BLK_DIRECT_ALIGN == 0) {
+	    ((uintptr_t)buf | len | off) % align == 0) {
 		if (!io_all_fd(img->direct_fd, write_it, buf, len, off))
 			return 0;
 		if (errno != EINVAL)
 			return -1;
+		if (align < BLK_DIRECT_PAGE) {
+			img->direct_align = BLK_DIRECT_PAGE;
+		} else {
+			close(img->direct_fd);
+			img->direct_fd = -1;
+		}
 	}
 	return io_all_fd(img->fd, write_it, buf, len, off);
 }
@@ -65,7 +75,7 @@ static size_t answer_status(uint8_t *answer, size_t writable, uint8_t status)
 	return writable;
 }
 
-size_t blk_serve(const struct blk_image *img, const uint8_t *req, size_t readable,
+size_t blk_serve(struct blk_image *img, const uint8_t *req, size_t readable,
 		 size_t writable, uint8_t *answer, size_t answer_size)
 {
 	uint32_t type;

@@ -23,18 +23,22 @@
 #define VIRTIO_BLK_HEADER 16 /* type, reserved, sector */
 #define VIRTIO_BLK_SECTOR 512
 
-/* Buffers, offsets and lengths that O_DIRECT takes on the MVM's disks. */
+/* Buffers, offsets and lengths that O_DIRECT takes on most disks (their
+ * logical blocks), and on all. */
 #define BLK_DIRECT_ALIGN 512
+#define BLK_DIRECT_PAGE 4096
 
 /* What serving needs to know of a disk. */
 struct blk_image {
 	int fd;                 /* open read-only or read-write */
 	/* -1, or the image opened again with O_DIRECT: writes (and reads, with
-	 * direct_reads) whose buffer, offset and length are
-	 * BLK_DIRECT_ALIGN-aligned go through it, past the MVM's page cache
-	 * (should the file system refuse one with EINVAL, it goes through fd).
-	 * Flushes go through fd. */
+	 * direct_reads) whose buffer, offset and length are direct_align-
+	 * aligned go through it, past the MVM's page cache. Should the file
+	 * system refuse one (EINVAL), it goes through fd, the alignment goes
+	 * up to BLK_DIRECT_PAGE, and at a second refusal direct_fd is closed
+	 * and set to -1. Flushes go through fd. */
 	int direct_fd;
+	size_t direct_align;    /* 0: BLK_DIRECT_ALIGN */
 	bool direct_reads;
 	bool ignore_flush;      /* cache='unsafe': flushes are answered, not done */
 	bool readonly;
@@ -52,7 +56,7 @@ struct blk_image {
  * in shyperd's zero-copy buffer): the header is read before the answer is
  * written, and a write's data is written out before its answer.
  */
-size_t blk_serve(const struct blk_image *img, const uint8_t *req, size_t readable,
+size_t blk_serve(struct blk_image *img, const uint8_t *req, size_t readable,
 		 size_t writable, uint8_t *answer, size_t answer_size);
 
 #endif /* SHYPERD_BLK_SERVE_H */
