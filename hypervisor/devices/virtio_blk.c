@@ -98,8 +98,10 @@ uint8_t virtio_blk_check(const struct virtio_dev *dev, const struct virtq_chain 
 	sectors_left = dev->capacity - hdr.sector;
 	if (data / SECTOR_SIZE > sectors_left)
 		return VIRTIO_BLK_S_IOERR;
-	if (data > (uint64_t)VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX)
-		return VIRTIO_BLK_S_IOERR; /* more than the driver was told it may send */
+	/* What the backend's buffer takes, not seg_max * size_max: Linux with
+	 * pages larger than size_max sends segments of a page. */
+	if (data > VIO_IO_MAX - VIRTIO_BLK_HDR_SIZE)
+		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
 }
 

@@ -56,6 +56,9 @@
 #define SECTOR 512
 #define QUEUE_SIZE 64
 #define DATA_BYTES (64 * 1024)
+/* More than one fetch or answer moves (SHYPER_VIO_IO_MAX, 2 MiB), and within
+ * the 8 MiB of RAM the test gives this guest. */
+#define BEYOND_FETCH (DATA_BYTES * 40)
 #define STORM_REQUESTS 16
 #define STORM_BYTES 4096
 
@@ -333,9 +336,10 @@ static void hostile_requests(struct blk_dev *dev, struct blk_dev *ro, uint64_t r
 	print_result("write-len-100", blk_request(dev, BLK_T_OUT, 0, 100));
 	print_result("read-len-100", blk_request(dev, BLK_T_IN, 0, 100));
 	print_result("write-len-513", blk_request(dev, BLK_T_OUT, 0, 513));
-	/* More than seg_max * size_max, in one buffer (a write: were it taken,
-	 * our RAM would land in the image, not the image in our RAM). */
-	print_result("write-too-long", blk_request(dev, BLK_T_OUT, 0, DATA_BYTES * 16));
+	/* More than the backend's buffer (2 MiB) takes, inside the disk, in one
+	 * buffer (a write: were it taken, our RAM would land in the image, not
+	 * the image in our RAM). */
+	print_result("write-too-long", blk_request(dev, BLK_T_OUT, 0, BEYOND_FETCH));
 	print_result("write-short-header",
 		     blk_request_at(dev, BLK_T_OUT, 0, 8, (uintptr_t)data, SECTOR, false, 1));
 	print_result("read-data-readable",
@@ -349,10 +353,10 @@ static void hostile_requests(struct blk_dev *dev, struct blk_dev *ro, uint64_t r
 		     blk_request_at(dev, BLK_T_OUT, cap, 16, (uintptr_t)data, SECTOR, false, 4));
 	/* A status byte further out than any answer of the backend reaches. */
 	print_result("flush-far-status", blk_request_at(dev, BLK_T_FLUSH, 0, 16, (uintptr_t)data,
-							DATA_BYTES * 16 + SECTOR, true, 1));
+							BEYOND_FETCH + SECTOR, true, 1));
 	/* A flush carries no data; this one carries more than a fetch takes. */
 	print_result("flush-with-data", blk_request_at(dev, BLK_T_FLUSH, 0, 16, (uintptr_t)data,
-						       DATA_BYTES * 16 + SECTOR, false, 1));
+						       BEYOND_FETCH + SECTOR, false, 1));
 	if (ro) {
 		print_result("ro-write", blk_request(ro, BLK_T_OUT, 0, SECTOR));
 		print_result("ro-write-overflow", blk_request(ro, BLK_T_OUT, 1ULL << 55, SECTOR));

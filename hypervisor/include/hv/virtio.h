@@ -60,7 +60,7 @@ struct virtio_console_state {
 #define VIO_QUEUES 2           /* queues of a mediated device */
 #define VIO_INFLIGHT_MAX 128   /* in-flight requests per queue */
 #define VIO_QUEUE_MAX 256      /* QueueNumMax of mediated devices */
-#define VIO_IO_MAX (1U << 20)  /* == SHYPER_VIO_IO_MAX: bytes one FETCH or COMPLETE moves */
+#define VIO_IO_MAX (1U << 21)  /* == SHYPER_VIO_IO_MAX: bytes one FETCH or COMPLETE moves */
 
 struct vio_queue {
 	uint64_t busy[VIO_INFLIGHT_MAX / 64]; /* in-flight entries in use */
