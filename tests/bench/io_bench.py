@@ -91,7 +91,8 @@ def define_guest(board):
 def start_guest(board):
     """Starts the guest, waits for its address; leaves its console attached."""
     board.child.sendline("shyperctl vm start %s && shyperctl vm console %s" % (GUEST, GUEST))
-    board.expect(r"shyper-guest: eth0 has (\d+\.\d+\.\d+\.\d+)", BOOT_TIMEOUT,
+    # The line's end too: pexpect matches what has arrived so far.
+    board.expect(r"shyper-guest: eth0 has (\d+\.\d+\.\d+\.\d+)[\r\n]", BOOT_TIMEOUT,
                  "the guest's address")
     address = board.child.match.group(1)
     board.child.sendline("")

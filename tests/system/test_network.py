@@ -30,7 +30,8 @@ def wait_address(board, name, timeout=240):
     seen = ""
     while time.time() < deadline:
         seen += console_text(board, name, 3)
-        m = re.search(r"shyper-guest: eth0 has (\d+\.\d+\.\d+\.\d+)", seen)
+        # The line's end too: the console may have given half of it so far.
+        m = re.search(r"shyper-guest: eth0 has (\d+\.\d+\.\d+\.\d+)[\r\n]", seen)
         if m:
             return m.group(1)
     raise AssertionError("guest %s got no address:\n%s" % (name, seen))
