@@ -63,15 +63,21 @@ static int teardown(void **state)
 	return rc;
 }
 
+/* A request header at REQ: TYPE, reserved 0, SECTOR. */
+static void put_header(uint8_t *req, uint32_t type, uint64_t sector)
+{
+	memcpy(req, &type, 4);
+	memset(req + 4, 0, 4);
+	memcpy(req + 8, &sector, 8);
+}
+
 /* A request of TYPE at SECTOR with LEN bytes of DATA (writes). */
 static size_t serve(uint32_t type, uint64_t sector, const void *data, size_t len,
 		    size_t writable)
 {
 	static uint8_t req[VIRTIO_BLK_HEADER + ANSWER_SIZE];
 
-	memset(req, 0, VIRTIO_BLK_HEADER);
-	memcpy(req, &type, 4);
-	memcpy(req + 8, &sector, 8);
+	put_header(req, type, sector);
 	if (len)
 		memcpy(req + VIRTIO_BLK_HEADER, data, len);
 	return blk_serve(&img, req, VIRTIO_BLK_HEADER + len, writable, answer, sizeof(answer));
@@ -313,23 +319,16 @@ static void test_image_shrunk(void **state)
 static void test_request_and_answer_in_one_buffer(void **state)
 {
 	static uint8_t buf[VIRTIO_BLK_HEADER + 4 * VIRTIO_BLK_SECTOR];
-	uint32_t type = VIRTIO_BLK_T_IN;
-	uint64_t sector = 3;
 
 	(void)state;
-	memcpy(buf, &type, 4);
-	memcpy(buf + 8, &sector, 8);
+	put_header(buf, VIRTIO_BLK_T_IN, 3);
 	assert_int_equal(blk_serve(&img, buf, VIRTIO_BLK_HEADER, 2 * VIRTIO_BLK_SECTOR + 1, buf,
 				   sizeof(buf)),
 			 2 * VIRTIO_BLK_SECTOR + 1);
 	assert_memory_equal(buf, expected + 3 * VIRTIO_BLK_SECTOR, 2 * VIRTIO_BLK_SECTOR);
 	assert_int_equal(buf[2 * VIRTIO_BLK_SECTOR], VIRTIO_BLK_S_OK);
 
-	type = VIRTIO_BLK_T_OUT;
-	sector = 9;
-	memcpy(buf, &type, 4);
-	memset(buf + 4, 0, 4);
-	memcpy(buf + 8, &sector, 8);
+	put_header(buf, VIRTIO_BLK_T_OUT, 9);
 	memset(buf + VIRTIO_BLK_HEADER, 'z', VIRTIO_BLK_SECTOR);
 	assert_int_equal(blk_serve(&img, buf, VIRTIO_BLK_HEADER + VIRTIO_BLK_SECTOR, 1, buf,
 				   sizeof(buf)),
@@ -342,6 +341,20 @@ static void test_request_and_answer_in_one_buffer(void **state)
  * a page, the answer at the start of the one before. */
 static uint8_t page_aligned[3 * 4096] __attribute__((aligned(4096)));
 
+/* The image opened again with O_DIRECT as img.direct_fd (the test is
+ * skipped where the file system has none), and img.fd opened again with
+ * PLAIN_MODE: a descriptor that cannot do what the test asks of it tells
+ * which of the two served a request. */
+static void open_direct_beside(int plain_mode)
+{
+	img.direct_fd = open(path, O_RDWR | O_DIRECT);
+	if (img.direct_fd < 0)
+		skip(); /* a file system without O_DIRECT (tmpfs before Linux 6.6) */
+	close(img.fd);
+	img.fd = open(path, plain_mode);
+	assert_true(img.fd >= 0);
+}
+
 /*
  * With an O_DIRECT descriptor, aligned requests go through it and others
  * through the ordinary one. To tell which one served a write, the
@@ -351,19 +364,10 @@ static uint8_t page_aligned[3 * 4096] __attribute__((aligned(4096)));
 static void test_direct_when_aligned(void **state)
 {
 	uint8_t *answer_at = page_aligned, *req = page_aligned + 4096 - VIRTIO_BLK_HEADER;
-	uint32_t type = VIRTIO_BLK_T_OUT;
-	uint64_t sector = 4;
 
 	(void)state;
-	img.direct_fd = open(path, O_RDWR | O_DIRECT);
-	if (img.direct_fd < 0)
-		skip(); /* a file system without O_DIRECT (tmpfs before Linux 6.6) */
-	close(img.fd);
-	img.fd = open(path, O_RDONLY);
-	assert_true(img.fd >= 0);
-
-	memcpy(req, &type, 4);
-	memcpy(req + 8, &sector, 8);
+	open_direct_beside(O_RDONLY);
+	put_header(req, VIRTIO_BLK_T_OUT, 4);
 	memset(req + VIRTIO_BLK_HEADER, 'd', 2 * VIRTIO_BLK_SECTOR);
 	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER + 2 * VIRTIO_BLK_SECTOR, 1,
 				   answer_at, 4096),
@@ -373,8 +377,7 @@ static void test_direct_when_aligned(void **state)
 
 	/* The same write a byte off: through the read-only descriptor. */
 	req += 1;
-	memcpy(req, &type, 4);
-	memcpy(req + 8, &sector, 8);
+	put_header(req, VIRTIO_BLK_T_OUT, 4);
 	memset(req + VIRTIO_BLK_HEADER, 'x', VIRTIO_BLK_SECTOR);
 	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER + VIRTIO_BLK_SECTOR, 1, answer_at,
 				   4096),
@@ -383,10 +386,7 @@ static void test_direct_when_aligned(void **state)
 
 	/* An aligned read, into the answer's page: what the write left. */
 	req -= 1;
-	type = VIRTIO_BLK_T_IN;
-	sector = 3;
-	memcpy(req, &type, 4);
-	memcpy(req + 8, &sector, 8);
+	put_header(req, VIRTIO_BLK_T_IN, 3);
 	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER, 4 * VIRTIO_BLK_SECTOR + 1,
 				   answer_at, 4096),
 			 4 * VIRTIO_BLK_SECTOR + 1);
@@ -399,26 +399,17 @@ static void test_direct_when_aligned(void **state)
 static void test_direct_reads_only_when_asked(void **state)
 {
 	uint8_t *answer_at = page_aligned, *req = page_aligned + 4096 - VIRTIO_BLK_HEADER;
-	uint32_t type = VIRTIO_BLK_T_IN;
-	uint64_t sector = 5;
 
 	(void)state;
-	img.direct_fd = open(path, O_RDWR | O_DIRECT);
-	if (img.direct_fd < 0)
-		skip();
-	close(img.fd);
-	img.fd = open(path, O_WRONLY);
-	assert_true(img.fd >= 0);
-	memcpy(req, &type, 4);
-	memcpy(req + 8, &sector, 8);
+	open_direct_beside(O_WRONLY);
+	put_header(req, VIRTIO_BLK_T_IN, 5);
 	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER, 2 * VIRTIO_BLK_SECTOR + 1,
 				   answer_at, 4096),
 			 2 * VIRTIO_BLK_SECTOR + 1);
 	assert_int_equal(answer_at[2 * VIRTIO_BLK_SECTOR], VIRTIO_BLK_S_IOERR);
 
 	img.direct_reads = true;
-	memcpy(req, &type, 4);
-	memcpy(req + 8, &sector, 8);
+	put_header(req, VIRTIO_BLK_T_IN, 5);
 	assert_int_equal(blk_serve(&img, req, VIRTIO_BLK_HEADER, 2 * VIRTIO_BLK_SECTOR + 1,
 				   answer_at, 4096),
 			 2 * VIRTIO_BLK_SECTOR + 1);
