@@ -68,7 +68,7 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 	struct disk *d = NULL;
 	size_t index;
 	off_t size;
-	int sync;
+	int flags;
 
 	if (shyper_vm_info(h, id, &info))
 		return NULL;
@@ -94,13 +94,12 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 	}
 	d->image.readonly = dom->disks[index].readonly;
 	cache = dom->disks[index].cache;
+	flags = (d->image.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
 	/* Writes that must be on the disk when answered (cache='writethrough'
 	 * or 'directsync'). */
-	sync = cache == SHYPER_DISK_CACHE_WRITETHROUGH || cache == SHYPER_DISK_CACHE_DIRECTSYNC
-		       ? O_DSYNC
-		       : 0;
-	d->image.fd = open(dom->disks[index].source,
-			   (d->image.readonly ? O_RDONLY : O_RDWR) | sync | O_CLOEXEC);
+	if (cache == SHYPER_DISK_CACHE_WRITETHROUGH || cache == SHYPER_DISK_CACHE_DIRECTSYNC)
+		flags |= O_DSYNC;
+	d->image.fd = open(dom->disks[index].source, flags);
 	size = d->image.fd < 0 ? -1 : lseek(d->image.fd, 0, SEEK_END);
 	if (size < 0) {
 		/* (An image whose size is unknown would read as UINT64_MAX bytes.) */
@@ -123,9 +122,7 @@ static struct disk *disk_get(struct shyper *h, uint32_t id, uint16_t slot)
 	if ((cache == SHYPER_DISK_CACHE_DEFAULT || cache == SHYPER_DISK_CACHE_NONE ||
 	     cache == SHYPER_DISK_CACHE_DIRECTSYNC) &&
 	    (!d->image.readonly || d->image.direct_reads)) {
-		d->image.direct_fd = open(dom->disks[index].source,
-					  (d->image.readonly ? O_RDONLY : O_RDWR) | O_DIRECT | sync |
-						  O_CLOEXEC);
+		d->image.direct_fd = open(dom->disks[index].source, flags | O_DIRECT);
 		if (d->image.direct_fd < 0)
 			say(LOG_INFO, "VM '%s': %s cannot be opened with O_DIRECT (%s): served "
 			    "through the MVM's page cache", d->vm_name, dom->disks[index].source,
