@@ -26,7 +26,7 @@ MVM_ROOT := $(BUILD)/mvm-root
 SETUP_STAMP := $(BUILD)/.setup-done
 
 .PHONY: all setup hypervisor kernel-module mvm-tools examples test-guests initramfs run check \
-	unit-test system-test fuzz bench clean distclean
+	unit-test system-test setup-test fuzz bench clean distclean
 
 all: hypervisor initramfs
 
@@ -83,6 +83,10 @@ FUZZ_SECONDS ?= 15
 fuzz: setup
 	@$(MAKE) --no-print-directory -C tests/fuzz O=$(BUILD)/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+# The set-up installs everything the two commands use (see tests/setup/).
+setup-test: all
+	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/setup
+
 system-test: all
 	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/system \
 		--junitxml=$(BUILD)/results/system.xml
@@ -90,6 +94,8 @@ system-test: all
 check: all
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
 	@rc=0; \
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/setup \
+		--junitxml=$(BUILD)/results/setup.xml || rc=1; \
 	$(MAKE) --no-print-directory -C tests/unit O=$(BUILD)/unit run \
 		JUNIT=$(BUILD)/results/unit.xml || rc=1; \
 	$(MAKE) --no-print-directory -C tests/unit/lib O=$(BUILD)/unit-lib run \

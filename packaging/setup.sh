@@ -25,18 +25,24 @@
 #   build/mvm/Image             the kernel's boot/vmlinuz-* (a plain arm64 Image)
 #   build/mvm/kernel-version    its version string (the lib/modules/ name)
 #
-# Usage: packaging/setup.sh [--deps-only | --fetch-only]
+# Usage: packaging/setup.sh [--deps-only | --fetch-only | --list-packages]
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps_dir="$repo_root/build/deps"
 mvm_dir="$repo_root/build/mvm"
 
+# Everything `make run` and `make check` use beyond a minimal Debian with
+# build-essential, git and python3; tests/setup/ proves that nothing else is
+# needed (every command, QEMU file and Python module the tests meet comes from
+# one of these or from what they depend on). Installed without Recommends, so
+# a tool's helpers are listed here by name: virt-xml-validate runs xmllint
+# (libxml2-utils).
 host_packages=(
 	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler libfdt-dev
 	libxml2-dev libjson-c-dev libcurl4-openssl-dev libncurses-dev
 	libcmocka-dev python3-pytest python3-pexpect cpio make gcc pkg-config
-	kmod clang libclang-rt-14-dev libvirt-clients
+	kmod clang libclang-rt-14-dev libvirt-clients libxml2-utils strace
 )
 arm64_packages=(
 	libxml2-dev:arm64 libcurl4-openssl-dev:arm64 libjson-c-dev:arm64
@@ -255,8 +261,9 @@ case "${1:-}" in
 "") install_packages; fetch_all ;;
 --deps-only) install_packages ;;
 --fetch-only) fetch_all ;;
+--list-packages) printf '%s\n' "${host_packages[@]}" "${arm64_packages[@]}" ;;
 -h | --help)
 	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
 	;;
-*) die "unknown option '$1' (use --deps-only, --fetch-only or no option)" ;;
+*) die "unknown option '$1' (use --deps-only, --fetch-only, --list-packages or no option)" ;;
 esac

@@ -24,6 +24,8 @@ import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BOARD = os.path.join(REPO_ROOT, "packaging", "shyper-board")
+sys.path.insert(0, os.path.join(REPO_ROOT, "packaging"))
+import qemu_board  # noqa: E402  (packaging/qemu_board.py)
 DEFAULT_HYPERVISOR = os.path.join(REPO_ROOT, "build", "hypervisor", "shyper.bin")
 DEFAULT_OUT = os.path.join(REPO_ROOT, "docs", "benchmarks.md")
 KERNEL_VERSION_FILE = os.path.join(REPO_ROOT, "build", "mvm", "kernel-version")
@@ -77,7 +79,7 @@ def time_boot(qemu_argv, timeout):
 
 
 def qemu_version():
-    out = subprocess.run(["qemu-system-aarch64", "--version"],
+    out = subprocess.run([qemu_board.QEMU, "--version"],
                          capture_output=True, text=True).stdout
     return out.splitlines()[0].strip() if out else "unknown"
 

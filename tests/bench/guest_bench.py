@@ -32,7 +32,7 @@ import time
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "system"))
-from conftest import Board, BOOT_TIMEOUT  # noqa: E402  (the system tests' board driver)
+from conftest import Board, BOOT_TIMEOUT, qemu_board  # noqa: E402  (the system tests' board driver)
 
 DEFAULT_OUT = os.path.join(REPO_ROOT, "docs", "benchmarks.md")
 SECTION_TITLE = "## Guest VMs"
@@ -100,7 +100,7 @@ def mvm_work(board, count):
 
 
 def describe():
-    qemu = subprocess.run(["qemu-system-aarch64", "--version"], capture_output=True,
+    qemu = subprocess.run([qemu_board.QEMU, "--version"], capture_output=True,
                           text=True).stdout.splitlines()[0]
     cpu = "unknown"
     try:

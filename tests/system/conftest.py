@@ -14,10 +14,14 @@ import shutil
 import subprocess
 import tempfile
 
+import sys
+
 import pexpect
 import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO_ROOT, "packaging"))
+import qemu_board  # noqa: E402  (packaging/qemu_board.py: how QEMU is started)
 BOARD = os.path.join(REPO_ROOT, "packaging", "shyper-board")
 HYPERVISOR_IMAGE = os.environ.get(
     "SHYPER_TEST_HYPERVISOR", os.path.join(REPO_ROOT, "build", "hypervisor", "shyper.bin"))

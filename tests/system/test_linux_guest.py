@@ -21,7 +21,7 @@ import time
 import pexpect
 import pytest
 
-from conftest import BOOT_TIMEOUT, REPO_ROOT, ConsoleLog, requires_hypervisor
+from conftest import BOOT_TIMEOUT, REPO_ROOT, ConsoleLog, qemu_board, requires_hypervisor
 
 GUEST_RUN = "/usr/lib/shyper/tests/shyper-guest-run"
 EXAMPLES = "/usr/share/shyper/examples"
@@ -116,11 +116,11 @@ def test_guest_initramfs_powers_off_on_the_power_button():
     # Plain QEMU virt, no hypervisor: it has the same PL061 and gpio-keys
     # power button as Shyper's guest machine, and its monitor's
     # system_powerdown presses it.
-    cmd = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a57",
-           "-smp", "2", "-m", "256M", "-nographic", "-no-reboot",
-           "-kernel", host_example("guest-Image"),
-           "-initrd", host_example("guest-initramfs.cpio.gz"),
-           "-append", "console=ttyAMA0 quiet rdinit=/init"]
+    cmd = qemu_board.board_command("virt,gic-version=3", 2, "256M") + [
+        "-no-reboot",
+        "-kernel", host_example("guest-Image"),
+        "-initrd", host_example("guest-initramfs.cpio.gz"),
+        "-append", "console=ttyAMA0 quiet rdinit=/init"]
     child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                           timeout=BOOT_TIMEOUT, dimensions=(50, 200))
     log = ConsoleLog()
