@@ -4,6 +4,7 @@
 #include <hv/mmio.h>
 #include <hv/vconsole.h>
 #include <hv/vgpio.h>
+#include <hv/vrtc.h>
 #include <hv/virtio.h>
 #include <hv/vm.h>
 
@@ -14,6 +15,7 @@ bool mmio_claims(const struct vm *vm, uint64_t ipa)
 		ipa < vm->gicr_base + (uint64_t)vm->vcpu_count * GICR_FRAME_SIZE) ||
 	       (vm->console.base && ipa >= vm->console.base && ipa < vm->console.base + PAGE_SIZE) ||
 	       (vm->gpio.base && ipa >= vm->gpio.base && ipa < vm->gpio.base + PAGE_SIZE) ||
+	       (vm->rtc.base && ipa >= vm->rtc.base && ipa < vm->rtc.base + PAGE_SIZE) ||
 	       virtio_mmio_claims(vm, ipa);
 }
 
@@ -22,5 +24,6 @@ bool mmio_emulate(struct vcpu *vcpu, uint64_t ipa, unsigned size, bool write, ui
 	return vgicv3_mmio(vcpu, ipa, size, write, val) ||
 	       vconsole_mmio(vcpu, ipa, size, write, val) ||
 	       vgpio_mmio(vcpu, ipa, size, write, val) ||
+	       vrtc_mmio(vcpu, ipa, size, write, val) ||
 	       virtio_mmio_access(vcpu, ipa, size, write, val);
 }

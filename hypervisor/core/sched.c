@@ -65,7 +65,8 @@ static struct vcpu *pick_next(unsigned pcpu, const struct vcpu *after)
 
 /*
  * Wake blocked vCPUs whose timers are due; count this pCPU's vCPUs and find
- * the earliest wake-up still ahead.
+ * the earliest wake-up still ahead. The pCPU of a guest's vCPU 0 also keeps
+ * the time of its real-time clock's alarm.
  */
 static unsigned scan(unsigned pcpu, uint64_t now, unsigned *runnable, uint64_t *next_wake)
 {
@@ -79,6 +80,12 @@ static unsigned scan(unsigned pcpu, uint64_t now, unsigned *runnable, uint64_t *
 		if (!v || v->pcpu != pcpu || !vcpu_assigned(v))
 			continue;
 		assigned++;
+		if (v->index == 0) {
+			uint64_t alarm = vrtc_poll(vm_get(v->vm_id), now);
+
+			if (alarm && (!*next_wake || alarm < *next_wake))
+				*next_wake = alarm;
+		}
 		if (__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) && v->wake_at) {
 			if (v->wake_at <= now) {
 				v->wake_at = 0;

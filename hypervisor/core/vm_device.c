@@ -80,12 +80,27 @@ static int64_t add_virtio_net(struct vm *vm, const struct shyper_device_config *
 	return SHYPER_OK;
 }
 
+/* The PL031 where QEMU virt has one, unless the board's own took its place. */
+static int64_t add_rtc(struct vm *vm, const struct shyper_device_config *dev)
+{
+	if (dev->slot || dev->flags || dev->base || dev->length || dev->spi ||
+	    !bytes_zero(dev->mac, sizeof(dev->mac)) || dev->rtc_time > UINT32_MAX)
+		return SHYPER_E_INVALID;
+	if (vm->rtc.base)
+		return SHYPER_E_EXISTS;
+	if (passthrough_claims(vm, SHYPER_GUEST_RTC_BASE, PAGE_SIZE, SHYPER_GUEST_RTC_SPI))
+		return SHYPER_E_BUSY;
+	vrtc_init(vm, SHYPER_GUEST_RTC_BASE, 32 + SHYPER_GUEST_RTC_SPI, (uint32_t)dev->rtc_time);
+	pr_info("vm %u (%s): PL031 real-time clock", vm->id, vm->name);
+	return SHYPER_OK;
+}
+
 int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev)
 {
 	if (dev->size < SHYPER_DEVICE_CONFIG_SIZE_V1 ||
 	    !bytes_zero(dev->reserved0, sizeof(dev->reserved0)) || dev->reserved1)
 		return SHYPER_E_INVALID;
-	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_PASSTHROUGH)
+	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_RTC)
 		return SHYPER_E_INVALID;
 	/* Devices are part of the machine: only one that has never run gets them. */
 	if (vm->state != VM_STATE_DEFINED)
@@ -100,6 +115,8 @@ int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev)
 	case SHYPER_DEV_PASSTHROUGH:
 		/* Only the MVM reaches here (hypercall_handle): it is the giver. */
 		return passthrough_add(vm_get(0), vm, dev);
+	case SHYPER_DEV_RTC:
+		return add_rtc(vm, dev);
 	default:
 		return SHYPER_E_INVALID;
 	}

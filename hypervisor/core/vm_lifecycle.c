@@ -215,6 +215,7 @@ int64_t vm_start(struct vm *vm)
 	passthrough_vm_reset(vm);
 	vconsole_reset(&vm->console);
 	vgpio_reset(&vm->gpio);
+	vrtc_reset(vm);
 	virtio_vm_reset(vm);
 	arch_vcpu_reset(&vm->vcpus[0], vm->entry, vm->dtb);
 	vm->vcpus[0].power = VCPU_ON;

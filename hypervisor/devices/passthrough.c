@@ -44,6 +44,16 @@ struct vm *passthrough_range_owner(uint64_t base, uint64_t length)
 	return NULL;
 }
 
+bool passthrough_claims(const struct vm *vm, uint64_t base, uint64_t length, uint32_t spi)
+{
+	for (unsigned k = 0; k < vm->passthrough_count; k++)
+		if (ranges_overlap(base, length, vm->passthrough[k].base,
+				   vm->passthrough[k].length) ||
+		    vm->passthrough[k].spi == spi)
+			return true;
+	return false;
+}
+
 /* Is the range wholly inside one of the device ranges the MVM got at boot? */
 static bool mvm_was_given(uint64_t base, uint64_t length)
 {
@@ -85,7 +95,8 @@ static bool hits_guest_machine(const struct vm *vm, uint64_t base, uint64_t leng
 	for (unsigned i = 0; i < ARRAY_SIZE(emulated); i++)
 		if (ranges_overlap(base, length, emulated[i].base, emulated[i].size))
 			return true;
-	return false;
+	/* The PL031 only where the guest was given one (SHYPER_DEV_RTC). */
+	return vm->rtc.base && ranges_overlap(base, length, vm->rtc.base, PAGE_SIZE);
 }
 
 static bool spi_is_emulated(uint32_t spi)
@@ -103,7 +114,7 @@ static int64_t check_spi(const struct vm *vm, uint32_t spi)
 	if (spi == SHYPER_DEV_NO_IRQ)
 		return SHYPER_OK;
 	if (spi >= VGIC_MAX_SPIS || intid >= irqchip_nr_irqs || spi >= vm->vgic.nr_spis ||
-	    spi_is_emulated(spi))
+	    spi_is_emulated(spi) || (vm->rtc.base && spi == SHYPER_GUEST_RTC_SPI))
 		return SHYPER_E_INVALID;
 	owner = irq_spi_owner(intid);
 	if (owner < 0)

@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 5
+#define SHYPER_ABI_MINOR 6
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -193,6 +193,10 @@ struct shyper_vm_info {
 #define SHYPER_GUEST_VIRTIO_STRIDE 0x200ULL
 #define SHYPER_GUEST_VIRTIO_SLOTS 8
 #define SHYPER_GUEST_VIRTIO_SPI 16       /* slot 0: INTID 48 */
+/* ABI 1.6: a PL031 real-time clock (SHYPER_DEV_RTC), where QEMU virt has its
+ * own; a guest given the board's PL031 (passthrough) has that one instead. */
+#define SHYPER_GUEST_RTC_BASE 0x09010000ULL
+#define SHYPER_GUEST_RTC_SPI 2           /* INTID 34 */
 #define SHYPER_GUEST_MEM_ALIGN (2ULL << 20)
 #define SHYPER_GUEST_MEM_MAX (8ULL << 30)
 
@@ -222,6 +226,7 @@ enum shyper_device_kind {
 	SHYPER_DEV_VIRTIO_BLOCK = 2,   /* mediated: backend in the MVM */
 	SHYPER_DEV_VIRTIO_NET = 3,     /* mediated: backend in the MVM */
 	SHYPER_DEV_PASSTHROUGH = 4,
+	SHYPER_DEV_RTC = 5,            /* ABI 1.6: emulated PL031 at SHYPER_GUEST_RTC_BASE */
 };
 
 #define SHYPER_DEV_F_READONLY 0x1      /* block: the guest may not write */
@@ -232,7 +237,12 @@ struct shyper_device_config {
 	uint32_t kind;            /* enum shyper_device_kind */
 	uint32_t slot;            /* virtio: 0..SHYPER_GUEST_VIRTIO_SLOTS-1, unused */
 	uint32_t flags;           /* SHYPER_DEV_F_*; others must be 0 */
-	uint64_t capacity;        /* block: size in 512-byte sectors */
+	union {
+		uint64_t capacity; /* block: size in 512-byte sectors */
+		uint64_t rtc_time; /* rtc: what it reads now, seconds since 1970-01-01
+				    * 00:00:00 UTC; it counts on from there by itself,
+				    * across the guest's reboots */
+	};
 	uint8_t mac[6];           /* net: the guest's MAC address */
 	uint8_t reserved0[2];     /* must be 0 */
 	uint64_t base;            /* passthrough: MMIO base (page-aligned) */

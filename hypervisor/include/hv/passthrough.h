@@ -34,6 +34,10 @@ void passthrough_release(struct vm *vm);
  * to vCPU 0's pCPU, until the guest's driver enables them. */
 void passthrough_vm_reset(struct vm *vm);
 
+/* Has vm been given a board device that covers part of [base, base+length)
+ * or the SPI spi? (Where an emulated device would go.) */
+bool passthrough_claims(const struct vm *vm, uint64_t base, uint64_t length, uint32_t spi);
+
 /* The guest holding any part of physical [base, base+length), or NULL. */
 struct vm *passthrough_range_owner(uint64_t base, uint64_t length);
 

@@ -13,7 +13,8 @@
 #include <hv/vm.h>
 
 #define HV_STATE_MAGIC 0x5453524550594853ULL /* "SHYPERST" little-endian */
-#define HV_STATE_VERSION 2 /* 2: virtio devices, mediated in-flight tables with epochs */
+#define HV_STATE_VERSION 3 /* 2: virtio devices, mediated in-flight tables with epochs;
+			    * 3: guests' PL031 real-time clocks */
 #define LOG_RING_SIZE (64 * 1024)
 #define BOARD_MAX_MEM 8
 #define BOARD_MODEL_LEN 64

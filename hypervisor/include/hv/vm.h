@@ -12,6 +12,7 @@
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
 #include <hv/vgpio.h>
+#include <hv/vrtc.h>
 #include <hv/virtio.h>
 
 #define MAX_PCPUS 8
@@ -143,6 +144,7 @@ struct vm {
 	struct vgic_dist vgic;
 	struct vconsole console;
 	struct vgpio gpio;     /* guests' PL061 and power button; base 0 for the MVM */
+	struct vrtc rtc;       /* guests' PL031 when given one; base 0: none */
 	struct virtio_dev virtio[VIRTIO_SLOTS]; /* guests' virtio-mmio slots */
 	struct vcpu vcpus[MAX_VCPUS];
 };
