@@ -80,6 +80,19 @@ static int64_t add_virtio_net(struct vm *vm, const struct shyper_device_config *
 	return SHYPER_OK;
 }
 
+static int64_t add_virtio_rng(struct vm *vm, const struct shyper_device_config *dev)
+{
+	int64_t rc = virtio_slot_check(vm, dev, 0);
+
+	if (rc)
+		return rc;
+	if (dev->capacity || !bytes_zero(dev->mac, sizeof(dev->mac)))
+		return SHYPER_E_INVALID;
+	virtio_dev_init(vm, dev->slot, VIRTIO_ID_RNG);
+	pr_info("vm %u (%s): virtio entropy in slot %u", vm->id, vm->name, dev->slot);
+	return SHYPER_OK;
+}
+
 /* The PL031 where QEMU virt has one, unless the board's own took its place. */
 static int64_t add_rtc(struct vm *vm, const struct shyper_device_config *dev)
 {
@@ -100,7 +113,7 @@ int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev)
 	if (dev->size < SHYPER_DEVICE_CONFIG_SIZE_V1 ||
 	    !bytes_zero(dev->reserved0, sizeof(dev->reserved0)) || dev->reserved1)
 		return SHYPER_E_INVALID;
-	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_RTC)
+	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_VIRTIO_RNG)
 		return SHYPER_E_INVALID;
 	/* Devices are part of the machine: only one that has never run gets them. */
 	if (vm->state != VM_STATE_DEFINED)
@@ -117,6 +130,8 @@ int64_t vm_add_device(struct vm *vm, const struct shyper_device_config *dev)
 		return passthrough_add(vm_get(0), vm, dev);
 	case SHYPER_DEV_RTC:
 		return add_rtc(vm, dev);
+	case SHYPER_DEV_VIRTIO_RNG:
+		return add_virtio_rng(vm, dev);
 	default:
 		return SHYPER_E_INVALID;
 	}

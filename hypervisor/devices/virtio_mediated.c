@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mediated virtio devices (block, net): the hypervisor keeps the device
+ * Mediated virtio devices (block, net, entropy): the hypervisor keeps the device
  * front and the guest's rings; the backend in the MVM takes requests with
  * SHYPER_HC_VIO_FETCH and answers with SHYPER_HC_VIO_COMPLETE (ABI 1.4,
  * docs/abi.md). The backend never sees a guest address: every byte is
@@ -25,7 +25,8 @@ _Static_assert(VIO_INFLIGHT_MAX <= 256, "a token's index has 8 bits");
 
 bool virtio_dev_mediated(const struct virtio_dev *dev)
 {
-	return dev->device_id == VIRTIO_ID_BLOCK || dev->device_id == VIRTIO_ID_NET;
+	return dev->device_id == VIRTIO_ID_BLOCK || dev->device_id == VIRTIO_ID_NET ||
+	       dev->device_id == VIRTIO_ID_RNG;
 }
 
 void vio_queue_stopped(struct virtio_dev *dev, unsigned q)

@@ -65,6 +65,7 @@ static const struct virtio_device_ops *const device_types[] = {
 	&virtio_console_ops,
 	&virtio_blk_ops,
 	&virtio_net_ops,
+	&virtio_rng_ops,
 };
 
 const struct virtio_device_ops *virtio_dev_ops(const struct virtio_dev *dev)

@@ -227,6 +227,7 @@ enum shyper_device_kind {
 	SHYPER_DEV_VIRTIO_NET = 3,     /* mediated: backend in the MVM */
 	SHYPER_DEV_PASSTHROUGH = 4,
 	SHYPER_DEV_RTC = 5,            /* ABI 1.6: emulated PL031 at SHYPER_GUEST_RTC_BASE */
+	SHYPER_DEV_VIRTIO_RNG = 6,     /* ABI 1.6: mediated: backend in the MVM */
 };
 
 #define SHYPER_DEV_F_READONLY 0x1      /* block: the guest may not write */

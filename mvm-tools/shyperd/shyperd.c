@@ -11,6 +11,7 @@
  *   - a crash is logged; the VM is kept for inspection until destroyed;
  *   - guests' virtio disks are served from their image files (blk.c);
  *   - guests' virtio NICs are taps on the MVM's bridges (net.c);
+ *   - guests' virtio entropy devices are filled from /dev/urandom (rng.c);
  *   - it keeps to the MVM CPUs whose pCPUs run no guest, if there are any,
  *     so that serving a guest does not take that guest's own CPU (cpus.c).
  *
@@ -147,10 +148,10 @@ struct slot_kind {
 	uint32_t vm_id;
 	uint16_t slot;
 	char vm_name[SHYPER_NAME_LEN];
-	uint32_t kind;          /* SHYPER_DEV_VIRTIO_BLOCK or _NET, 0: neither */
+	uint32_t kind;          /* SHYPER_DEV_VIRTIO_BLOCK, _NET or _RNG, 0: none of them */
 };
 
-static struct slot_kind kinds[SHYPERD_MAX_DISKS + SHYPERD_MAX_NICS];
+static struct slot_kind kinds[SHYPERD_MAX_DISKS + SHYPERD_MAX_NICS + SHYPERD_MAX_RNGS];
 
 static void kind_forget(uint32_t vm_id)
 {
@@ -226,6 +227,9 @@ static void on_vio(struct shyper *h, uint32_t id, uint16_t slot)
 	case SHYPER_DEV_VIRTIO_NET:
 		net_service(h, id, slot);
 		break;
+	case SHYPER_DEV_VIRTIO_RNG:
+		rng_service(h, id, slot);
+		break;
 	default:
 		break;
 	}
@@ -257,6 +261,7 @@ static void on_event(struct shyper *h, const struct shyper_event *ev)
 	if (ev->data[0] != SHYPER_VM_RUNNING && ev->data[0] != SHYPER_VM_PAUSED) {
 		blk_forget_vm(ev->vm_id);
 		net_forget_vm(ev->vm_id);
+		rng_forget_vm(ev->vm_id);
 		kind_forget(ev->vm_id);
 	}
 	if (shyper_vm_info(h, ev->vm_id, &info))
@@ -279,7 +284,8 @@ static void on_event(struct shyper *h, const struct shyper_event *ev)
 /* Does what missed events would have: closes the images and taps of VMs
  * that no longer run, releases defined guests that are shut off (a missed
  * reset request is indistinguishable from a power-off by then: the guest
- * is released, not rebooted), and serves every open disk and NIC. */
+ * is released, not rebooted), and serves every open disk, NIC and
+ * entropy device. */
 static void reconcile(struct shyper *h)
 {
 	struct shyper_vm_info *vms;
@@ -296,6 +302,7 @@ static void reconcile(struct shyper *h)
 		 * event): the next run opens them again from its definition. */
 		blk_forget_vm(vms[i].id);
 		net_forget_vm(vms[i].id);
+		rng_forget_vm(vms[i].id);
 		kind_forget(vms[i].id);
 		if (vms[i].state == SHYPER_VM_SHUTOFF)
 			settle(h, &vms[i], false);
@@ -304,6 +311,7 @@ static void reconcile(struct shyper *h)
 	shyper_vm_list_free(vms);
 	blk_service_all(h);
 	net_service_all(h);
+	rng_service_all(h);
 }
 
 static int write_pidfile(const char *path)

@@ -76,4 +76,17 @@ size_t net_pollfds(struct pollfd *fds, size_t max);
 /* Serves the taps poll() found readable among FDS. */
 void net_pollfds_ready(struct shyper *h, const struct pollfd *fds, size_t count);
 
+/* ---- rng.c: guests' entropy devices, from the MVM's /dev/urandom ---- */
+
+#define SHYPERD_MAX_RNGS 32
+
+/* VM ID's entropy device in SLOT has requests: answers them all. */
+void rng_service(struct shyper *h, uint32_t id, uint16_t slot);
+
+/* Answers what every known entropy device has waiting (missed events). */
+void rng_service_all(struct shyper *h);
+
+/* VM ID stopped: forgets its devices. */
+void rng_forget_vm(uint32_t id);
+
 #endif /* SHYPERD_H */

@@ -25,6 +25,7 @@
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_ID_RNG 4
 
 /* Device status bits (virtio 1.x, 2.1) */
 #define VIRTIO_STATUS_ACKNOWLEDGE 0x01
@@ -53,7 +54,7 @@ struct virtio_console_state {
 };
 
 /*
- * Mediated devices (block, net): requests the MVM's backend has fetched and
+ * Mediated devices (block, net, entropy): requests the MVM's backend has fetched and
  * not yet completed, per queue. Entries name a chain by its head index only
  * (no pointers); COMPLETE walks the chain again with the strict walker.
  */
@@ -120,6 +121,7 @@ struct virtio_device_ops {
 extern const struct virtio_device_ops virtio_console_ops;
 extern const struct virtio_device_ops virtio_blk_ops;
 extern const struct virtio_device_ops virtio_net_ops;
+extern const struct virtio_device_ops virtio_rng_ops;
 
 /* ---- transport (devices/virtio_mmio.c) ---- */
 
