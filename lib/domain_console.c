@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * A domain's consoles: <console type='pty'> with a serial (PL011) or virtio
+ * target.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain_xml.h"
+
+void domain_parse_console(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "type", NULL };
+	static const char *const target_attrs[] = { "type", "port", NULL };
+	struct shyper_domain_console console = { .target = SHYPER_CONSOLE_SERIAL };
+	char *type = attribute(node, "type");
+	xmlNode *child, *target = NULL;
+	bool ok = true;
+	size_t i;
+
+	check_attributes(ctx, node, attrs);
+	if (!type || strcmp(type, "pty")) {
+		error_at(ctx, node, "<console> type='%s' is not supported (only 'pty')",
+			 type ? type : "");
+		ok = false;
+	}
+	free(type);
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "target") && !target) {
+			target = child;
+		} else {
+			error_at(ctx, child, "<%s> in <console> is not supported (only one <target>)",
+				 node_name(child));
+			ok = false;
+		}
+	}
+	if (target) {
+		char *target_type = attribute(target, "type"), *port = attribute(target, "port");
+
+		check_attributes(ctx, target, target_attrs);
+		if (target_type && !strcmp(target_type, "virtio")) {
+			console.target = SHYPER_CONSOLE_VIRTIO;
+		} else if (target_type && strcmp(target_type, "serial")) {
+			error_at(ctx, target, "<target> type='%s' of <console> is not supported "
+				 "(only 'serial' or 'virtio')", target_type);
+			ok = false;
+		}
+		if (port && !parse_uint(port, 255, &console.port)) {
+			error_at(ctx, target, "port='%s' of <target> is not a port number", port);
+			ok = false;
+		}
+		free(target_type);
+		free(port);
+	}
+	if (!ok)
+		return;
+	if (console.target == SHYPER_CONSOLE_SERIAL) {
+		if (ctx->seen & SEEN_SERIAL) {
+			error_at(ctx, node, "a second serial <console>: the guest has one serial port "
+				 "(its PL011)");
+			return;
+		}
+		if (console.port) {
+			error_at(ctx, target, "port='%u' of a serial <console>: the PL011 is port 0",
+				 console.port);
+			return;
+		}
+		ctx->seen |= SEEN_SERIAL;
+	}
+	for (i = 0; i < ctx->dom->console_count; i++) {
+		if (ctx->dom->consoles[i].target == console.target &&
+		    ctx->dom->consoles[i].port == console.port) {
+			error_at(ctx, node, "two <console> elements with the same target and port %u",
+				 console.port);
+			return;
+		}
+	}
+	if (ctx->dom->console_count == SHYPER_DOMAIN_MAX_CONSOLES) {
+		error_at(ctx, node, "more than %d <console> elements", SHYPER_DOMAIN_MAX_CONSOLES);
+		return;
+	}
+	ctx->dom->consoles[ctx->dom->console_count++] = console;
+}
+
+bool domain_consoles_to_xml(xmlNode *devices, const struct shyper_domain *dom)
+{
+	char number[32];
+	xmlNode *node;
+	bool ok = true;
+
+	for (size_t i = 0; i < dom->console_count && i < SHYPER_DOMAIN_MAX_CONSOLES; i++) {
+		const struct shyper_domain_console *c = &dom->consoles[i];
+
+		node = xmlNewChild(devices, NULL, BAD_CAST "console", NULL);
+		ok &= add_prop(node, "type", "pty");
+		node = node ? xmlNewChild(node, NULL, BAD_CAST "target", NULL) : NULL;
+		ok &= add_prop(node, "type", c->target == SHYPER_CONSOLE_VIRTIO ? "virtio" : "serial");
+		snprintf(number, sizeof(number), "%u", c->port);
+		ok &= add_prop(node, "port", number);
+	}
+	return ok;
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * What a domain boots: <os> with <type>, <kernel>, <initrd>, <cmdline> and
+ * <dtb> (a direct kernel boot: there is no firmware).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain_xml.h"
+
+static void parse_os_type(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "arch", "machine", NULL };
+	char *arch = attribute(node, "arch"), *machine = attribute(node, "machine");
+	char *text;
+
+	check_attributes(ctx, node, attrs);
+	if (first_time(ctx, node, SEEN_OS_TYPE)) {
+		if (arch && strcmp(arch, "aarch64"))
+			error_at(ctx, node, "arch='%s' of <type> is not supported (only 'aarch64')",
+				 arch);
+		if (machine && strcmp(machine, "virt"))
+			error_at(ctx, node, "machine='%s' of <type> is not supported (Shyper guests "
+				 "see a 'virt' machine)", machine);
+		text = element_text(ctx, node, true);
+		if (text && strcmp(text, "hvm"))
+			error_at(ctx, node, "<type> '%s' is not supported (only 'hvm')", text);
+		free(text);
+	}
+	free(arch);
+	free(machine);
+}
+
+/* <kernel>, <initrd>, <cmdline> or <dtb> into *FIELD. */
+static void parse_os_string(struct parse_ctx *ctx, xmlNode *node, char **field)
+{
+	check_attributes(ctx, node, NULL);
+	if (*field) {
+		error_at(ctx, node, "<%s> appears more than once", node_name(node));
+		return;
+	}
+	*field = element_text(ctx, node, false);
+}
+
+void domain_parse_os(struct parse_ctx *ctx, xmlNode *node)
+{
+	struct shyper_domain *dom = ctx->dom;
+	xmlNode *child;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, SEEN_OS))
+		return;
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "type"))
+			parse_os_type(ctx, child);
+		else if (is_element(child, "kernel"))
+			parse_os_string(ctx, child, &dom->kernel);
+		else if (is_element(child, "initrd"))
+			parse_os_string(ctx, child, &dom->initrd);
+		else if (is_element(child, "cmdline"))
+			parse_os_string(ctx, child, &dom->cmdline);
+		else if (is_element(child, "dtb"))
+			parse_os_string(ctx, child, &dom->dtb);
+		else
+			error_at(ctx, child, "<%s> in <os> is not supported (only <type>, <kernel>, "
+				 "<initrd>, <cmdline> and <dtb>)", node_name(child));
+	}
+}
+
+bool domain_os_to_xml(xmlNode *root, const struct shyper_domain *dom)
+{
+	xmlNode *node, *parent = xmlNewChild(root, NULL, BAD_CAST "os", NULL);
+	bool ok = true;
+
+	if (!parent)
+		return false;
+	node = xmlNewTextChild(parent, NULL, BAD_CAST "type", BAD_CAST "hvm");
+	ok &= add_prop(node, "arch", "aarch64");
+	ok &= add_prop(node, "machine", "virt");
+	if (dom->kernel)
+		ok &= add_text(parent, NULL, "kernel", dom->kernel);
+	if (dom->initrd)
+		ok &= add_text(parent, NULL, "initrd", dom->initrd);
+	if (dom->cmdline)
+		ok &= add_text(parent, NULL, "cmdline", dom->cmdline);
+	if (dom->dtb)
+		ok &= add_text(parent, NULL, "dtb", dom->dtb);
+	return ok;
+}
