@@ -2,51 +2,14 @@
 /*
  * Guest VM definitions in libvirt domain XML, read and written with
  * libxml2: the entry points, the <domain> element and which family of
- * elements (domain_*.c, domain_xml.h) reads each of its children. The
- * supported subset, and what happens to everything else:
+ * elements (domain_*.c, domain_xml.h) reads each of its children.
  *
- *   <domain type='shyper'>          required; type='kvm' etc. is an error
- *     <name>                        required; [A-Za-z0-9._-], 1..31 characters
- *     <uuid>                        optional; 8-4-4-4-12 or 32 hex digits
- *     <memory unit='KiB'>           required; units b, bytes, KB, k, KiB, MB, M,
- *                                   MiB, GB, G, GiB (KiB by default, as in
- *                                   libvirt); a multiple of 2 MiB, at most 8 GiB
- *     <currentMemory>               optional; must equal <memory> (no ballooning)
- *     <vcpu placement='static'>     1..8, 1 when absent; current= must equal it
- *     <cputune><vcpupin vcpu='N' cpuset='M'/>
- *                                   one pCPU per vCPU; a vCPU without a pin runs
- *                                   on the pCPU of its own number
- *     <os>
- *       <type arch='aarch64' machine='virt'>hvm</type>   optional
- *       <kernel> (required) <initrd> <cmdline> <dtb>
- *     <devices>
- *       <console type='pty'><target type='serial'|'virtio' port='N'/></console>
- *                                   'serial' (the default) is the PL011; one only
- *       <emulator>                  warning: ignored (there is no emulator)
- *       <memballoon model='none'/>  accepted (any other model is an error)
- *       <disk type='file' device='disk'><driver type='raw' cache='none'/><source file='/abs'/>
- *             <target dev='vdX' bus='virtio'/><readonly/></disk>
- *                                   a raw image as a virtio disk; at most 4
- *       <interface type='bridge'|'network'><mac address=.../><source bridge=|network=/>
- *             <model type='virtio'/></interface>
- *                                   a virtio NIC; at most 4
- *       <hostdev mode='capabilities' type='misc'><source><char>/node/path</char>
- *                                   a board device passed through (at most 4), with
- *                                   <shyper:hostdev node= base= size= irq=/> below
- *     <metadata>
- *       <shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>
- *         <shyper:type>gvm|rtvm</shyper:type>   gvm by default
- *         <shyper:hostdev node='/pl031@9010000' base='0x9010000' size='0x1000' irq='2'/>
- *       other applications' metadata: warning, ignored
- *     <on_poweroff>destroy, <on_reboot>restart, <on_crash>destroy|preserve
- *                                   what Shyper does anyway; other values are
- *                                   errors
- *
- * Harmless to ignore, hence warnings: <title>, <description>,
- * <on_lockfailure>, <pm>, <emulator>, the domain's id= attribute (a running
- * domain's dumpxml from libvirt has it) and foreign <metadata>. Any other
- * element or attribute is an error naming it and its line: a VM is never
- * defined with part of its definition silently dropped.
+ * docs/domain-xml.md has the table of every element and what Shyper does
+ * with it. In short: what Shyper can honour is honoured; QEMU's plumbing,
+ * which has no meaning here, is accepted with one warning each saying why;
+ * anything that would give the guest something Shyper cannot is an error
+ * naming it and its line. A VM is never defined with part of its
+ * definition silently dropped, and dumpxml writes what define reads.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -69,20 +32,6 @@
 #define DOMAIN_FILE_MAX (1024 * 1024)
 
 /* ---- Reading --------------------------------------------------------------------- */
-
-/* <on_poweroff> and the like: accepted when they ask what Shyper does. */
-static void parse_lifecycle(struct parse_ctx *ctx, xmlNode *node, const char *shyper_does,
-			    const char *also)
-{
-	char *text;
-
-	check_attributes(ctx, node, NULL);
-	text = element_text(ctx, node, true);
-	if (text && strcmp(text, shyper_does) && (!also || strcmp(text, also)))
-		error_at(ctx, node, "<%s> '%s' is not supported: Shyper always does '%s'",
-			 node_name(node), text, shyper_does);
-	free(text);
-}
 
 static void parse_domain_child(struct parse_ctx *ctx, xmlNode *node)
 {
@@ -110,13 +59,25 @@ static void parse_domain_child(struct parse_ctx *ctx, xmlNode *node)
 	} else if (!strcmp(name, "metadata")) {
 		domain_parse_metadata(ctx, node);
 	} else if (!strcmp(name, "on_poweroff")) {
-		parse_lifecycle(ctx, node, "destroy", NULL);
+		domain_parse_lifecycle(ctx, node, &ctx->dom->on_poweroff);
 	} else if (!strcmp(name, "on_reboot")) {
-		parse_lifecycle(ctx, node, "restart", NULL);
+		domain_parse_lifecycle(ctx, node, &ctx->dom->on_reboot);
 	} else if (!strcmp(name, "on_crash")) {
-		parse_lifecycle(ctx, node, "destroy", "preserve");
-	} else if (!strcmp(name, "title") || !strcmp(name, "description") ||
-		   !strcmp(name, "on_lockfailure") || !strcmp(name, "pm")) {
+		domain_parse_lifecycle(ctx, node, &ctx->dom->on_crash);
+	} else if (!strcmp(name, "title")) {
+		domain_parse_text(ctx, node, SEEN_TITLE, &ctx->dom->title);
+	} else if (!strcmp(name, "description")) {
+		domain_parse_text(ctx, node, SEEN_DESCRIPTION, &ctx->dom->description);
+	} else if (!strcmp(name, "features")) {
+		domain_parse_features(ctx, node);
+	} else if (!strcmp(name, "clock")) {
+		domain_parse_clock(ctx, node);
+	} else if (!strcmp(name, "cpu")) {
+		domain_parse_cpu(ctx, node);
+	} else if (!strcmp(name, "seclabel") || !strcmp(name, "resource")) {
+		domain_warn_not_applicable(ctx, node, "it is for the host processes QEMU runs in; "
+					   "a Shyper guest runs in none");
+	} else if (!strcmp(name, "on_lockfailure") || !strcmp(name, "pm")) {
 		warn_at(ctx, node, "<%s> is ignored", name);
 	} else {
 		error_at(ctx, node, "<%s> is not supported", name);
@@ -137,6 +98,7 @@ static void check_domain(struct parse_ctx *ctx, xmlNode *root)
 	else if (!(ctx->seen & SEEN_OS))
 		error_at(ctx, root, "<domain> has no <os> with a <kernel>");
 	domain_check_memory(ctx);
+	domain_check_serial(ctx);
 	domain_check_cpus(ctx);
 	domain_check_hostdevs(ctx);
 }
@@ -193,6 +155,9 @@ void shyper_domain_free(struct shyper_domain *dom)
 	free(dom->initrd);
 	free(dom->cmdline);
 	free(dom->dtb);
+	free(dom->title);
+	free(dom->description);
+	free(dom->foreign_metadata);
 	for (size_t i = 0; i < dom->disk_count && i < SHYPER_DOMAIN_MAX_DISKS; i++)
 		free(dom->disks[i].source);
 	free(dom);
@@ -342,6 +307,10 @@ static bool build_domain(xmlNode *root, const struct shyper_domain *dom)
 	ok &= domain_memory_to_xml(root, dom);
 	ok &= domain_cpus_to_xml(root, dom);
 	ok &= domain_os_to_xml(root, dom);
+	ok &= domain_features_to_xml(root, dom);
+	ok &= domain_cpu_model_to_xml(root, dom);
+	ok &= domain_clock_to_xml(root, dom);
+	ok &= domain_lifecycle_to_xml(root, dom);
 	ok &= domain_devices_to_xml(root, shyper_vm, ns, dom);
 	return ok;
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * A domain's consoles: <console type='pty'> with a serial (PL011) or virtio
- * target.
+ * target; and <serial type='pty'>, the PL011 itself, which libvirt writes
+ * beside the serial <console> that shows it (the two are one device). A
+ * <serial> without such a <console> is still the guest's PL011 console,
+ * after any <console> elements.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -103,4 +106,71 @@ bool domain_consoles_to_xml(xmlNode *devices, const struct shyper_domain *dom)
 		ok &= add_prop(node, "port", number);
 	}
 	return ok;
+}
+
+void domain_parse_serial(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "type", NULL };
+	static const char *const target_attrs[] = { "type", "port", NULL };
+	char *type = attribute(node, "type");
+	xmlNode *child, *grandchild;
+
+	check_attributes(ctx, node, attrs);
+	if (!type || strcmp(type, "pty"))
+		error_at(ctx, node, "<serial> type='%s' is not supported (only 'pty')",
+			 type ? type : "");
+	free(type);
+	if (ctx->seen & SEEN_SERIAL_ELEMENT)
+		error_at(ctx, node, "a second <serial>: the guest has one serial port (its PL011)");
+	ctx->seen |= SEEN_SERIAL_ELEMENT;
+	ctx->serial_line = xmlGetLineNo(node);
+	for_each_element(ctx, node, child) {
+		char *target_type, *port;
+
+		if (is_element(child, "alias")) {
+			warn_at(ctx, child, "<alias> of a <serial> is ignored: it names a running "
+				"libvirt domain's device");
+			continue;
+		} else if (!is_element(child, "target")) {
+			error_at(ctx, child, "<%s> in <serial> is not supported (only <target>)",
+				 node_name(child));
+			continue;
+		}
+		check_attributes(ctx, child, target_attrs);
+		target_type = attribute(child, "type");
+		port = attribute(child, "port");
+		if (target_type && strcmp(target_type, "system-serial"))
+			error_at(ctx, child, "<target type='%s'> of <serial> is not supported (the "
+				 "guest's PL011 is a 'system-serial')", target_type);
+		if (port && strcmp(port, "0"))
+			error_at(ctx, child, "port='%s' of <serial>: the PL011 is port 0", port);
+		free(target_type);
+		free(port);
+		for_each_element(ctx, child, grandchild) {
+			char *name = attribute(grandchild, "name");
+
+			if (!is_element(grandchild, "model") || !name || strcmp(name, "pl011"))
+				error_at(ctx, grandchild, "<%s%s%s> in <serial><target> is not "
+					 "supported (only <model name='pl011'/>)", node_name(grandchild),
+					 name ? " name=" : "", name ? name : "");
+			free(name);
+		}
+	}
+}
+
+void domain_check_serial(struct parse_ctx *ctx)
+{
+	struct shyper_domain *dom = ctx->dom;
+
+	/* Shown by a serial <console> already, or the console of its own. */
+	if (!(ctx->seen & SEEN_SERIAL_ELEMENT) || (ctx->seen & SEEN_SERIAL))
+		return;
+	if (dom->console_count == SHYPER_DOMAIN_MAX_CONSOLES) {
+		shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, ctx->serial_line,
+				"more than %d consoles with this <serial>", SHYPER_DOMAIN_MAX_CONSOLES);
+		return;
+	}
+	dom->consoles[dom->console_count++] =
+		(struct shyper_domain_console){ .target = SHYPER_CONSOLE_SERIAL };
+	ctx->seen |= SEEN_SERIAL;
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * A domain's vCPUs and where they run: <vcpu> and <cputune><vcpupin>.
+ * A domain's vCPUs and where they run: <vcpu> and <cputune><vcpupin>; and
+ * what they are: <cpu>. A guest's vCPUs are the board's own CPUs (nothing is
+ * emulated), so host-passthrough, host-model and maximum all mean that, and
+ * a custom <model> must name the board's CPU (checked at define, where the
+ * board is known; QEMU's 'max' and 'host' name it too).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -81,6 +85,90 @@ void domain_parse_cputune(struct parse_ctx *ctx, xmlNode *node)
 			error_at(ctx, child, "<%s> in <cputune> is not supported (only <vcpupin>)",
 				 node_name(child));
 	}
+}
+
+static const char *const cpu_modes[] = {
+	[SHYPER_CPU_HOST_PASSTHROUGH] = "host-passthrough",
+	[SHYPER_CPU_HOST_MODEL] = "host-model",
+	[SHYPER_CPU_CUSTOM] = "custom",
+	[SHYPER_CPU_MAXIMUM] = "maximum",
+};
+
+static void parse_cpu_model(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "fallback", "vendor_id", NULL };
+	char *fallback = attribute(node, "fallback"), *text;
+
+	check_attributes(ctx, node, attrs);
+	if (ctx->dom->cpu_model[0]) {
+		error_at(ctx, node, "<model> appears more than once in <cpu>");
+		goto out;
+	}
+	text = element_text(ctx, node, true);
+	if (text && strlen(text) >= sizeof(ctx->dom->cpu_model))
+		error_at(ctx, node, "<model> '%s' is not a CPU model name", text);
+	else if (text)
+		strcpy(ctx->dom->cpu_model, text);
+	free(text);
+out:
+	free(fallback);
+}
+
+void domain_parse_cpu(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "mode", "match", "check", "migratable", NULL };
+	struct shyper_domain *dom = ctx->dom;
+	char *mode = attribute(node, "mode");
+	xmlNode *child;
+	size_t i;
+
+	check_attributes(ctx, node, attrs);
+	if (!first_time(ctx, node, SEEN_CPU))
+		goto out;
+	dom->cpu_mode = SHYPER_CPU_CUSTOM; /* libvirt's default mode */
+	if (mode) {
+		dom->cpu_mode = SHYPER_CPU_DEFAULT;
+		for (i = 1; i < sizeof(cpu_modes) / sizeof(cpu_modes[0]); i++)
+			if (!strcmp(mode, cpu_modes[i]))
+				dom->cpu_mode = (enum shyper_cpu_mode)i;
+		if (dom->cpu_mode == SHYPER_CPU_DEFAULT)
+			error_at(ctx, node, "<cpu mode='%s'> is not supported (host-passthrough, "
+				 "host-model, maximum, or custom naming the board's CPU)", mode);
+	}
+	for_each_element(ctx, node, child) {
+		if (is_element(child, "model")) {
+			parse_cpu_model(ctx, child);
+		} else if (is_element(child, "topology")) {
+			warn_at(ctx, child, "<topology> is ignored: a guest's device tree lists its "
+				"vCPUs without sockets, cores or threads");
+		} else {
+			error_at(ctx, child, "<%s> in <cpu> is not supported: a guest's vCPUs are the "
+				 "board's CPUs, with their features (only <model> and <topology>)",
+				 node_name(child));
+		}
+	}
+	if (dom->cpu_mode == SHYPER_CPU_CUSTOM && !dom->cpu_model[0])
+		error_at(ctx, node, "<cpu mode='custom'> needs a <model> (the board's CPU, e.g. "
+			 "cortex-a57)");
+	if (dom->cpu_mode != SHYPER_CPU_CUSTOM && dom->cpu_model[0])
+		dom->cpu_model[0] = '\0'; /* libvirt ignores it there too */
+out:
+	free(mode);
+}
+
+bool domain_cpu_model_to_xml(xmlNode *root, const struct shyper_domain *dom)
+{
+	xmlNode *cpu;
+	bool ok;
+
+	if (dom->cpu_mode == SHYPER_CPU_DEFAULT ||
+	    (size_t)dom->cpu_mode >= sizeof(cpu_modes) / sizeof(cpu_modes[0]))
+		return true;
+	cpu = xmlNewChild(root, NULL, BAD_CAST "cpu", NULL);
+	ok = add_prop(cpu, "mode", cpu_modes[dom->cpu_mode]);
+	if (dom->cpu_mode == SHYPER_CPU_CUSTOM)
+		ok &= cpu && add_text(cpu, NULL, "model", dom->cpu_model);
+	return ok;
 }
 
 /* Needs the whole definition: the vCPU count decides which pins are valid. */

@@ -115,8 +115,7 @@ void domain_parse_disk(struct parse_ctx *ctx, xmlNode *node)
 			check_attributes(ctx, child, NULL);
 			disk.readonly = true;
 		} else if (is_element(child, "address") || is_element(child, "alias")) {
-			warn_at(ctx, child, "<%s> of a <disk> is ignored: Shyper places virtio "
-				"devices itself", node_name(child));
+			domain_warn_placement(ctx, child, "disk");
 		} else {
 			error_at(ctx, child, "<%s> in <disk> is not supported (only <driver>, "
 				 "<source>, <target> and <readonly>)", node_name(child));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * Who a domain is: <name> and <uuid>.
+ * Who a domain is: <name>, <uuid>, and what people call it: <title> (one
+ * line) and <description>, kept as written and given back by dumpxml.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -95,6 +96,34 @@ bool shyper_uuid_is_zero(const uint8_t uuid[16])
 	return !memcmp(uuid, zero, sizeof(zero));
 }
 
+void domain_parse_text(struct parse_ctx *ctx, xmlNode *node, unsigned int seen_bit, char **field)
+{
+	xmlNode *child;
+	xmlChar *content;
+
+	check_attributes(ctx, node, NULL);
+	if (!first_time(ctx, node, seen_bit))
+		return;
+	for (child = node->children; child; child = child->next) {
+		if (child->type == XML_ELEMENT_NODE) {
+			error_at(ctx, child, "<%s> inside <%s> is not supported (text expected)",
+				 node_name(child), node_name(node));
+			return;
+		}
+	}
+	content = xmlNodeGetContent(node);
+	if (!content) {
+		ctx->oom = 1;
+		return;
+	}
+	if (seen_bit == SEEN_TITLE && strchr((const char *)content, '\n'))
+		error_at(ctx, node, "<title> has more than one line (write the rest in "
+			 "<description>)");
+	else if (content[0] && !(*field = strdup((const char *)content)))
+		ctx->oom = 1;
+	xmlFree(content);
+}
+
 bool domain_identity_to_xml(xmlNode *root, const struct shyper_domain *dom)
 {
 	char uuid[37];
@@ -104,5 +133,9 @@ bool domain_identity_to_xml(xmlNode *root, const struct shyper_domain *dom)
 		shyper_uuid_format(dom->uuid, uuid);
 		ok &= add_text(root, NULL, "uuid", uuid);
 	}
+	if (dom->title)
+		ok &= add_text(root, NULL, "title", dom->title);
+	if (dom->description)
+		ok &= add_text(root, NULL, "description", dom->description);
 	return ok;
 }

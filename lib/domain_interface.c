@@ -117,8 +117,7 @@ void domain_parse_interface(struct parse_ctx *ctx, xmlNode *node)
 			}
 			free(model);
 		} else if (is_element(child, "address") || is_element(child, "alias")) {
-			warn_at(ctx, child, "<%s> of an <interface> is ignored: Shyper places virtio "
-				"devices itself", node_name(child));
+			domain_warn_placement(ctx, child, "interface");
 		} else {
 			error_at(ctx, child, "<%s> in <interface> is not supported (only <source>, "
 				 "<mac> and <model>)", node_name(child));

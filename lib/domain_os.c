@@ -12,6 +12,24 @@
 
 #include "domain_xml.h"
 
+/* QEMU's virt machine, with or without the version libvirt writes
+ * ("virt-7.2"): every version is the same machine to a Shyper guest. */
+static bool machine_is_virt(const char *machine)
+{
+	const char *v = machine + 4;
+
+	if (strncmp(machine, "virt", 4))
+		return false;
+	if (!*v)
+		return true;
+	if (*v++ != '-' || !isdigit((unsigned char)*v))
+		return false;
+	for (; *v; v++)
+		if (!isdigit((unsigned char)*v) && *v != '.')
+			return false;
+	return true;
+}
+
 static void parse_os_type(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "arch", "machine", NULL };
@@ -23,7 +41,7 @@ static void parse_os_type(struct parse_ctx *ctx, xmlNode *node)
 		if (arch && strcmp(arch, "aarch64"))
 			error_at(ctx, node, "arch='%s' of <type> is not supported (only 'aarch64')",
 				 arch);
-		if (machine && strcmp(machine, "virt"))
+		if (machine && !machine_is_virt(machine))
 			error_at(ctx, node, "machine='%s' of <type> is not supported (Shyper guests "
 				 "see a 'virt' machine)", machine);
 		text = element_text(ctx, node, true);
@@ -65,6 +83,13 @@ void domain_parse_os(struct parse_ctx *ctx, xmlNode *node)
 			parse_os_string(ctx, child, &dom->cmdline);
 		else if (is_element(child, "dtb"))
 			parse_os_string(ctx, child, &dom->dtb);
+		else if (is_element(child, "boot") || is_element(child, "bootmenu"))
+			domain_warn_not_applicable(ctx, child,
+						   "the guest boots its <kernel> directly, with no "
+						   "firmware to choose a boot device");
+		else if (is_element(child, "loader") || is_element(child, "nvram"))
+			error_at(ctx, child, "<%s> is not supported: Shyper boots the <kernel> directly "
+				 "and has no firmware for a guest", node_name(child));
 		else
 			error_at(ctx, child, "<%s> in <os> is not supported (only <type>, <kernel>, "
 				 "<initrd>, <cmdline> and <dtb>)", node_name(child));

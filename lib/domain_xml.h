@@ -48,6 +48,7 @@ struct parse_ctx {
 	size_t pin_count;
 	struct pin pins[DOMAIN_PINS_MAX];
 	long root_line;
+	long serial_line;     /* the <serial> element's */
 	/* <hostdev> lines, and the <shyper:hostdev> entries they are matched
 	 * with once the whole definition is read. */
 	long hostdev_line[SHYPER_DOMAIN_MAX_HOSTDEVS];
@@ -69,6 +70,13 @@ enum seen_bit {
 	SEEN_SHYPER_TYPE = 1u << 10,
 	SEEN_OS_TYPE = 1u << 11,
 	SEEN_SERIAL = 1u << 12,
+	SEEN_TITLE = 1u << 13,
+	SEEN_DESCRIPTION = 1u << 14,
+	SEEN_FEATURES = 1u << 15,
+	SEEN_CLOCK = 1u << 16,
+	SEEN_CPU = 1u << 17,
+	SEEN_RNG = 1u << 18,
+	SEEN_SERIAL_ELEMENT = 1u << 19, /* a <serial>: the PL011, as the <console> it pairs with */
 };
 
 /* ---- Diagnostics at an element (domain_diag.c) ---- */
@@ -110,7 +118,20 @@ bool add_prop(xmlNode *node, const char *name, const char *value);
 /* domain_identity.c: <name>, <uuid> */
 void domain_parse_name(struct parse_ctx *ctx, xmlNode *node);
 void domain_parse_uuid(struct parse_ctx *ctx, xmlNode *node);
+/* <title> and <description>: kept as they are, written back */
+void domain_parse_text(struct parse_ctx *ctx, xmlNode *node, unsigned int seen_bit, char **field);
 bool domain_identity_to_xml(xmlNode *root, const struct shyper_domain *dom);
+
+/* domain_lifecycle.c: <on_poweroff>, <on_reboot>, <on_crash> */
+void domain_parse_lifecycle(struct parse_ctx *ctx, xmlNode *node,
+			    enum shyper_lifecycle_action *action);
+bool domain_lifecycle_to_xml(xmlNode *root, const struct shyper_domain *dom);
+
+/* domain_features.c: <features>, <clock> */
+void domain_parse_features(struct parse_ctx *ctx, xmlNode *node);
+void domain_parse_clock(struct parse_ctx *ctx, xmlNode *node);
+bool domain_features_to_xml(xmlNode *root, const struct shyper_domain *dom);
+bool domain_clock_to_xml(xmlNode *root, const struct shyper_domain *dom);
 
 /* domain_memory.c: <memory>, <currentMemory> */
 void domain_parse_memory(struct parse_ctx *ctx, xmlNode *node);
@@ -121,8 +142,10 @@ bool domain_memory_to_xml(xmlNode *root, const struct shyper_domain *dom);
 /* domain_cpu.c: <vcpu>, <cputune> */
 void domain_parse_vcpu(struct parse_ctx *ctx, xmlNode *node);
 void domain_parse_cputune(struct parse_ctx *ctx, xmlNode *node);
+void domain_parse_cpu(struct parse_ctx *ctx, xmlNode *node);
 void domain_check_cpus(struct parse_ctx *ctx);
 bool domain_cpus_to_xml(xmlNode *root, const struct shyper_domain *dom);
+bool domain_cpu_model_to_xml(xmlNode *root, const struct shyper_domain *dom);
 
 /* domain_os.c: <os> */
 void domain_parse_os(struct parse_ctx *ctx, xmlNode *node);
@@ -135,8 +158,10 @@ unsigned int domain_virtio_slots_used(const struct shyper_domain *dom);
 bool domain_devices_to_xml(xmlNode *root, xmlNode *shyper_vm, xmlNs *ns,
 			   const struct shyper_domain *dom);
 
-/* domain_console.c: <console> */
+/* domain_console.c: <console>, and <serial> (the PL011 a serial console shows) */
 void domain_parse_console(struct parse_ctx *ctx, xmlNode *node);
+void domain_parse_serial(struct parse_ctx *ctx, xmlNode *node);
+void domain_check_serial(struct parse_ctx *ctx);
 bool domain_consoles_to_xml(xmlNode *devices, const struct shyper_domain *dom);
 
 /* domain_disk.c: <disk> */
@@ -159,5 +184,11 @@ bool domain_hostdevs_to_xml(xmlNode *devices, xmlNode *shyper_vm, xmlNs *ns,
 void domain_parse_metadata(struct parse_ctx *ctx, xmlNode *node);
 bool domain_metadata_to_xml(xmlNode *root, const struct shyper_domain *dom, xmlNode **shyper_vm,
 			    xmlNs **ns);
+
+/* Plumbing of QEMU's that has no meaning on Shyper: one warning saying why
+ * (domain_devices.c). */
+void domain_warn_not_applicable(struct parse_ctx *ctx, xmlNode *node, const char *why);
+/* The same for a virtio device's <address> (PCI, in QEMU) or <alias>. */
+void domain_warn_placement(struct parse_ctx *ctx, xmlNode *node, const char *device);
 
 #endif /* SHYPER_LIB_DOMAIN_XML_H */

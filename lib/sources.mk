@@ -4,7 +4,8 @@
 # code it needs, which the fuzz target of definitions links alone.
 LIB_DOMAIN_SRCS := domain.c domain_diag.c domain_xml.c domain_identity.c domain_memory.c \
 	domain_cpu.c domain_os.c domain_devices.c domain_console.c domain_disk.c \
-	domain_interface.c domain_hostdev.c domain_metadata.c guest_fdt.c hostdev_fdt.c
+	domain_interface.c domain_hostdev.c domain_metadata.c domain_lifecycle.c \
+	domain_features.c guest_fdt.c hostdev_fdt.c
 # Everything but the transport (lib/transport.c, the real /dev/shyper), which
 # the unit tests replace with a fake.
 LIB_PORTABLE_SRCS := error.c handle.c hv.c vm.c json.c guest.c manage.c elf.c hostdev.c \

@@ -105,6 +105,47 @@ struct shyper_domain_interface {
 	uint8_t mac[6];           /* <mac address='...'/>, all zero when not given */
 };
 
+/* <on_poweroff>, <on_reboot>, <on_crash>: what shyperd does when the guest
+ * powers itself off, asks for a reset, or crashes (libvirt's actions). */
+enum shyper_lifecycle_action {
+	SHYPER_ACTION_DEFAULT = 0, /* not given: on_poweroff destroy, on_reboot
+				    * restart, on_crash preserve */
+	SHYPER_ACTION_DESTROY,     /* the VM goes; its memory is back in the pool */
+	SHYPER_ACTION_RESTART,     /* it boots again from its definition */
+	SHYPER_ACTION_PRESERVE,    /* it stays as it stopped, memory and all,
+				    * until destroyed (for inspection) */
+};
+
+/* libvirt's name of ACTION ("destroy"...); NULL for the default. */
+SHYPER_EXPORT const char *shyper_lifecycle_action_name(enum shyper_lifecycle_action action);
+
+/* <clock offset=...>: what the guest's real-time clock (its PL031) reads
+ * when it starts, from the MVM's clock. */
+enum shyper_clock_offset {
+	SHYPER_CLOCK_UTC = 0,      /* UTC (the default, as libvirt's) */
+	SHYPER_CLOCK_LOCALTIME,    /* the MVM's local time */
+	SHYPER_CLOCK_VARIABLE,     /* UTC or local time (basis) plus adjustment seconds */
+};
+
+struct shyper_domain_clock {
+	enum shyper_clock_offset offset;
+	bool given;               /* a <clock> element was there (dumpxml writes it back) */
+	bool basis_localtime;     /* variable: basis='localtime' */
+	int64_t adjustment;       /* variable: seconds added to the basis */
+};
+
+/* <cpu mode=...>: the guest's vCPUs are the board's CPUs; a definition may
+ * say so, or name the model the board has. */
+enum shyper_cpu_mode {
+	SHYPER_CPU_DEFAULT = 0,        /* no <cpu> */
+	SHYPER_CPU_HOST_PASSTHROUGH,
+	SHYPER_CPU_HOST_MODEL,
+	SHYPER_CPU_CUSTOM,             /* <model> names the board's CPU */
+	SHYPER_CPU_MAXIMUM,            /* the most a guest can have: the board's CPU */
+};
+
+#define SHYPER_CPU_MODEL_LEN 32
+
 struct shyper_domain {
 	char name[SHYPER_NAME_LEN];
 	/* All zero when the definition has no <uuid>: the caller decides
@@ -128,6 +169,19 @@ struct shyper_domain {
 	struct shyper_domain_disk disks[SHYPER_DOMAIN_MAX_DISKS];
 	size_t interface_count;
 	struct shyper_domain_interface interfaces[SHYPER_DOMAIN_MAX_INTERFACES];
+	/* <rng model='virtio'>: a virtio entropy device (after the NICs), fed
+	 * by shyperd from the MVM's /dev/urandom */
+	bool rng;
+	/* <title>, <description> (NULL when absent), and the children of
+	 * <metadata> that are not Shyper's, as XML text: kept and written back */
+	char *title;
+	char *description;
+	char *foreign_metadata;
+	enum shyper_lifecycle_action on_poweroff, on_reboot, on_crash;
+	struct shyper_domain_clock clock;
+	enum shyper_cpu_mode cpu_mode;
+	char cpu_model[SHYPER_CPU_MODEL_LEN]; /* SHYPER_CPU_CUSTOM's <model> */
+	unsigned int gic_version;  /* <features><gic version='3'/>: 3, or 0 when not given */
 };
 
 enum shyper_diag_severity {

@@ -328,11 +328,22 @@ static void test_unknown_element_and_attribute(void **state)
 	(void)state;
 	expect_error_with("  <iothreads>2</iothreads>\n", 6, "<iothreads> is not supported");
 	expect_error_with("  <cputune>\n    <shares>10</shares>\n  </cputune>\n", 7, "<shares>");
-	expect_error_with("  <features><gic version='3'/></features>\n", 6, "<features>");
+	expect_error_with("  <features><pae/></features>\n", 6, "feature <pae> is not supported");
+	expect_error_with("  <features><gic version='4'/></features>\n", 6,
+			  "a Shyper guest has a GICv3");
 	expect_error(
 		"<domain type='shyper'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
-		"  <os><kernel>/k</kernel><boot dev='hd'/></os>\n</domain>\n",
-		4, "<boot> in <os> is not supported");
+		"  <os><kernel>/k</kernel><loader>/usr/share/AAVMF/AAVMF_CODE.fd</loader></os>\n"
+		"</domain>\n",
+		4, "<loader> is not supported: Shyper boots the <kernel> directly");
+	expect_error(
+		"<domain type='shyper'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
+		"  <os><type machine='virt-x'>hvm</type><kernel>/k</kernel></os>\n</domain>\n",
+		4, "machine='virt-x' of <type> is not supported");
+	expect_error(
+		"<domain type='shyper'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
+		"  <os><type machine='q35'>hvm</type><kernel>/k</kernel></os>\n</domain>\n",
+		4, "machine='q35' of <type> is not supported");
 	expect_error(
 		"<domain type='shyper'>\n  <name>v</name>\n  <memory unit='MiB'>64</memory>\n"
 		"  <os><kernel>/k</kernel></os>\n  <devices>\n    <sound model='ich9'/>\n"
@@ -353,9 +364,48 @@ static void test_unknown_element_and_attribute(void **state)
 	expect_error("<vm/>\n", 1, "not <domain>");
 	expect_error_with("  <devices>\n    <memballoon/>\n  </devices>\n", 7,
 			  "<memballoon> model='' is not supported");
-	expect_error_with("  <devices><serial type='pty'/></devices>\n", 6,
-			  "<serial> is not supported: write <console");
-	expect_error_with("  <on_reboot>destroy</on_reboot>\n", 6, "Shyper always does 'restart'");
+	expect_error_with("  <devices><serial type='file'/></devices>\n", 6,
+			  "<serial> type='file' is not supported");
+	expect_error_with("  <devices><serial type='pty'><target port='1'/></serial></devices>\n", 6,
+			  "the PL011 is port 0");
+	expect_error_with("  <devices><serial type='pty'/><serial type='pty'/></devices>\n", 6,
+			  "a second <serial>");
+	expect_error_with("  <on_reboot>rename-restart</on_reboot>\n", 6, "a VM keeps its name");
+	expect_error_with("  <on_crash>coredump-destroy</on_crash>\n", 6, "no core dumps");
+	expect_error_with("  <on_poweroff>coredump-destroy</on_poweroff>\n", 6,
+			  "is not an action (destroy, restart or preserve)");
+	expect_error_with("  <on_poweroff>stop</on_poweroff>\n", 6, "is not an action");
+	expect_error_with("  <on_poweroff>destroy</on_poweroff>\n  <on_poweroff>restart</on_poweroff>\n",
+			  7, "<on_poweroff> appears more than once");
+	expect_error_with("  <title>two\nlines</title>\n", 6, "<title> has more than one line");
+	expect_error_with("  <title>a</title>\n  <title>b</title>\n", 7, "<title> appears more than once");
+	expect_error_with("  <clock offset='timezone' timezone='Europe/Paris'/>\n", 6,
+			  "offset='timezone'> is not supported");
+	expect_error_with("  <clock offset='variable'/>\n", 6, "needs adjustment= in seconds");
+	expect_error_with("  <clock offset='variable' adjustment='10x'/>\n", 6, "not '10x'");
+	expect_error_with("  <clock offset='utc' adjustment='3600'/>\n", 6,
+			  "takes only adjustment='reset'");
+	expect_error_with("  <clock><timer name='hpet' present='yes'/></clock>\n", 6,
+			  "<timer name='hpet' present='yes'> is not supported");
+	expect_error_with("  <clock><timer name='sundial'/></clock>\n", 6, "not a timer libvirt knows");
+	expect_error_with("  <cpu mode='custom'/>\n", 6, "needs a <model>");
+	expect_error_with("  <cpu mode='host-guess'/>\n", 6, "<cpu mode='host-guess'> is not supported");
+	expect_error_with("  <cpu mode='host-passthrough'><feature policy='require' name='sve'/></cpu>\n",
+			  6, "<feature> in <cpu> is not supported");
+	expect_error_with("  <devices><rng model='virtio'><backend model='egd' type='tcp'/></rng></devices>\n",
+			  6, "<backend model='egd'> of <rng> is not supported");
+	expect_error_with("  <devices><rng model='virtio'><backend model='random'>/dev/hwrng</backend>"
+			  "</rng></devices>\n", 6, "'/dev/hwrng' of <rng> is not supported");
+	expect_error_with("  <devices><rng model='virtio'><backend model='random'/></rng>"
+			  "<rng model='virtio'><backend model='random'/></rng></devices>\n", 6,
+			  "<rng> appears more than once");
+	expect_error_with("  <devices><controller type='usb' model='qemu-xhci'/></devices>\n", 6,
+			  "a Shyper guest has no USB");
+	expect_error_with("  <devices><channel type='spicevmc'><target type='virtio' "
+			  "name='com.redhat.spice.0'/></channel></devices>\n", 6,
+			  "<channel> 'com.redhat.spice.0' is not supported");
+	expect_error_with("  <devices><audio id='1' type='pulseaudio'/></devices>\n", 6,
+			  "a Shyper guest has no sound");
 	expect_error_with("  <metadata><shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>\n"
 			  "    <shyper:priority>3</shyper:priority>\n"
 			  "  </shyper:vm></metadata>\n",
@@ -478,15 +528,31 @@ static void test_warnings(void **state)
 	struct shyper_domain *dom;
 
 	(void)state;
-	expect_warning_with("  <title>Web</title>\n", 6, "<title> is ignored");
-	expect_warning_with("  <description>\n    a web server\n  </description>\n", 6,
-			    "<description> is ignored");
+	expect_warning_with("  <devices><memballoon model='virtio'/></devices>\n", 6,
+			    "memory ballooning is not supported");
+	expect_warning_with("  <features><acpi/></features>\n", 6,
+			    "<acpi> is ignored: a Shyper guest is described by a device tree");
+	expect_warning_with("  <features><gic version='2'/></features>\n", 6,
+			    "<gic version='2'> is taken as version 3");
+	expect_warning_with("  <devices><audio id='1' type='none'/></devices>\n", 6,
+			    "<audio> is ignored");
+	expect_warning_with("  <devices><channel type='unix'><source mode='bind'/><target "
+			    "type='virtio' name='org.qemu.guest_agent.0'/></channel></devices>\n",
+			    6, "QEMU guest agent");
+	/* Once per kind, however many there are. */
+	expect_warning_with("  <devices>\n    <controller type='pci' model='pcie-root'/>\n"
+			    "    <controller type='pci' model='pcie-root-port'/>\n"
+			    "    <controller type='virtio-serial' index='0'/>\n  </devices>\n",
+			    7, "no PCI bus");
+	expect_warning_with("  <clock offset='utc'><timer name='rtc' tickpolicy='catchup'/></clock>\n",
+			    6, "<timer name='rtc'> is ignored");
+	expect_warning_with("  <cpu mode='host-passthrough'><topology sockets='1' cores='2' "
+			    "threads='1'/></cpu>\n", 6, "<topology> is ignored");
 	expect_warning_with("  <on_lockfailure>poweroff</on_lockfailure>\n", 6,
 			    "<on_lockfailure> is ignored");
 	expect_warning_with("  <pm><suspend-to-mem enabled='no'/></pm>\n", 6, "<pm> is ignored");
-	expect_warning_with("  <metadata>\n    <app:x xmlns:app='http://example.com/app'/>\n"
-			    "  </metadata>\n",
-			    7, "namespace http://example.com/app is ignored");
+	expect_warning_with("  <metadata>\n    <x/>\n  </metadata>\n", 7,
+			    "<x> has no namespace and is ignored");
 	dom = parse_ok("<domain type='shyper' id='3'>\n  <name>v</name>\n"
 		       "  <memory>65536</memory>\n  <os><kernel>/k</kernel></os>\n"
 		       "  <devices>\n    <emulator>/usr/bin/qemu</emulator>\n  </devices>\n"
@@ -495,6 +561,109 @@ static void test_warnings(void **state)
 	assert_int_equal(diag.warning_count, 2);
 	assert_diag(&diag, SHYPER_DIAG_WARNING, 1, "id= of <domain> is ignored");
 	assert_diag(&diag, SHYPER_DIAG_WARNING, 6, "<emulator> is ignored");
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+}
+
+/* What libvirt's own tools write, honoured: everything Shyper can give. */
+static const char libvirt_xml[] =
+	"<domain type='shyper' xmlns:app='http://example.com/app'>\n"      /* 1 */
+	"  <name>lv</name>\n"
+	"  <title>Debian test guest</title>\n"
+	"  <description>first line\n  second &amp; last</description>\n"
+	"  <metadata>\n"
+	"    <app:tag id='7'>kept <b xmlns='http://example.com/b'>as is</b></app:tag>\n"
+	"    <other:x xmlns:other='http://example.com/other'/>\n"
+	"  </metadata>\n"
+	"  <memory>524288</memory>\n"
+	"  <vcpu>2</vcpu>\n"
+	"  <os>\n"
+	"    <type arch='aarch64' machine='virt-7.2'>hvm</type>\n"
+	"    <kernel>/k</kernel>\n"
+	"    <boot dev='hd'/>\n"
+	"  </os>\n"                                                          /* 15 */
+	"  <features><acpi/><gic version='3'/></features>\n"
+	"  <cpu mode='custom' match='exact' check='none'>\n"
+	"    <model fallback='allow'>cortex-a57</model>\n"
+	"  </cpu>\n"
+	"  <clock offset='variable' adjustment='-3600' basis='localtime'/>\n"
+	"  <on_poweroff>restart</on_poweroff>\n"
+	"  <on_reboot>destroy</on_reboot>\n"
+	"  <on_crash>destroy</on_crash>\n"
+	"  <devices>\n"                                                      /* 25 */
+	"    <emulator>/usr/bin/qemu-system-aarch64</emulator>\n"
+	"    <serial type='pty'><target type='system-serial' port='0'>"
+	"<model name='pl011'/></target></serial>\n"
+	"    <console type='pty'><target type='serial' port='0'/></console>\n"
+	"    <rng model='virtio'><backend model='random'>/dev/urandom</backend>"
+	"<address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x0'/></rng>\n"
+	"    <memballoon model='virtio'/>\n"
+	"  </devices>\n"
+	"</domain>\n";                                                       /* 32 */
+
+static void test_libvirt_elements_honoured(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom, *again;
+	char *written, *rewritten;
+
+	(void)state;
+	dom = parse_ok(libvirt_xml, &diag);
+	assert_string_equal(dom->title, "Debian test guest");
+	assert_string_equal(dom->description, "first line\n  second & last");
+	assert_non_null(strstr(dom->foreign_metadata, "<app:tag"));
+	assert_non_null(strstr(dom->foreign_metadata, "xmlns:app=\"http://example.com/app\""));
+	assert_non_null(strstr(dom->foreign_metadata, "<other:x"));
+	assert_int_equal(dom->memory, 512ULL << 20);
+	assert_int_equal(dom->gic_version, 3);
+	assert_int_equal(dom->cpu_mode, SHYPER_CPU_CUSTOM);
+	assert_string_equal(dom->cpu_model, "cortex-a57");
+	assert_true(dom->clock.given);
+	assert_int_equal(dom->clock.offset, SHYPER_CLOCK_VARIABLE);
+	assert_true(dom->clock.basis_localtime);
+	assert_int_equal(dom->clock.adjustment, -3600);
+	assert_int_equal(dom->on_poweroff, SHYPER_ACTION_RESTART);
+	assert_int_equal(dom->on_reboot, SHYPER_ACTION_DESTROY);
+	assert_int_equal(dom->on_crash, SHYPER_ACTION_DESTROY);
+	assert_true(dom->rng);
+	/* <serial> and the serial <console> are one PL011. */
+	assert_int_equal(dom->console_count, 1);
+	assert_int_equal(dom->consoles[0].target, SHYPER_CONSOLE_SERIAL);
+	/* One warning for each piece of plumbing, each with why. */
+	assert_int_equal(diag.error_count, 0);
+	assert_diag(&diag, SHYPER_DIAG_WARNING, 15, "<boot> is ignored: the guest boots its <kernel>");
+	assert_diag(&diag, SHYPER_DIAG_WARNING, 17, "<acpi> is ignored");
+	assert_diag(&diag, SHYPER_DIAG_WARNING, 26, "<emulator> is ignored");
+	assert_diag(&diag, SHYPER_DIAG_WARNING, 29, "<address> is ignored: Shyper's virtio devices "
+		    "are virtio-mmio");
+	assert_diag(&diag, SHYPER_DIAG_WARNING, 30, "memory ballooning is not supported");
+	assert_int_equal(diag.warning_count, 5);
+	shyper_domain_diag_free(&diag);
+
+	/* dumpxml writes it all back, and that reads without a warning. */
+	written = shyper_domain_to_xml(dom);
+	assert_non_null(written);
+	assert_non_null(strstr(written, "<title>Debian test guest</title>"));
+	assert_non_null(strstr(written, "<app:tag xmlns:app=\"http://example.com/app\" id=\"7\">kept "
+				       "<b xmlns=\"http://example.com/b\">as is</b></app:tag>"));
+	assert_non_null(strstr(written, "<gic version=\"3\"/>"));
+	assert_non_null(strstr(written, "<clock offset=\"variable\" adjustment=\"-3600\" "
+				       "basis=\"localtime\"/>"));
+	assert_non_null(strstr(written, "<on_poweroff>restart</on_poweroff>"));
+	assert_non_null(strstr(written, "<backend model=\"random\">/dev/urandom</backend>"));
+	assert_null(strstr(written, "emulator"));
+	assert_null(strstr(written, "memballoon"));
+	again = parse_ok(written, &diag);
+	assert_int_equal(diag.count, 0);
+	assert_string_equal(again->description, dom->description);
+	assert_string_equal(again->foreign_metadata, dom->foreign_metadata);
+	assert_int_equal(again->clock.adjustment, -3600);
+	assert_true(again->rng);
+	rewritten = shyper_domain_to_xml(again);
+	assert_string_equal(written, rewritten);
+	free(rewritten);
+	shyper_domain_free(again);
+	free(written);
 	shyper_domain_free(dom);
 	shyper_domain_diag_free(&diag);
 }
@@ -634,6 +803,11 @@ static void test_libvirt_validates_dumpxml(void **state)
 	char *xml = minimal_with(""), *written;
 
 	(void)state;
+	dom = parse_ok(libvirt_xml, &diag);
+	written = shyper_domain_to_xml(dom);
+	validate_with_libvirt(written);
+	free(written);
+	shyper_domain_free(dom);
 	dom = parse_ok(full_xml, &diag);
 	written = shyper_domain_to_xml(dom);
 	validate_with_libvirt(written);
@@ -726,6 +900,121 @@ static void test_examples_parse(void **state)
 	shyper_domain_diag_free(&diag);
 }
 
+/* Reads FILE (under tests/fixtures/libvirt) with its placeholders filled in
+ * and nothing else changed but type='qemu' -> type='shyper'. */
+static char *libvirt_fixture(const char *file)
+{
+	static const struct {
+		const char *placeholder, *value;
+	} fill[] = { { "@KERNEL@", "/srv/vmlinuz" }, { "@INITRD@", "/srv/initrd.img" },
+		     { "@DISK@", "/srv/disk.img" } };
+	char *path, *text, *at;
+	size_t len = 0;
+	FILE *f;
+
+	assert_true(asprintf(&path, "%s/tests/fixtures/libvirt/%s", SHYPER_SOURCE_ROOT, file) > 0);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot read %s", path);
+	text = calloc(1, 65536);
+	assert_non_null(text);
+	len = fread(text, 1, 65535, f);
+	fclose(f);
+	free(path);
+	assert_true(len > 0 && len < 65535);
+	at = strstr(text, "<domain type=");
+	assert_non_null(at);
+	assert_true(!strncmp(at + 14, "qemu", 4));
+	memmove(at + 20, at + 18, strlen(at + 18) + 1);
+	memcpy(at + 14, "shyper", 6);
+	for (size_t i = 0; i < sizeof(fill) / sizeof(fill[0]); i++) {
+		while ((at = strstr(text, fill[i].placeholder))) {
+			size_t plen = strlen(fill[i].placeholder), vlen = strlen(fill[i].value);
+
+			assert_true(strlen(text) - plen + vlen < 65535);
+			memmove(at + vlen, at + plen, strlen(at + plen) + 1);
+			memcpy(at, fill[i].value, vlen);
+		}
+	}
+	return text;
+}
+
+/* Files written by virt-install --print-xml and virsh dumpxml run with
+ * only the domain type changed: every warning says why, nothing is an
+ * error, and what dumpxml writes back reads without warnings and passes
+ * libvirt's own schema. */
+static void test_libvirt_tools_output(void **state)
+{
+	static const char *const files[] = {
+		"virt-install-aarch64.xml", "virt-install-aarch64-noacpi.xml",
+		"virt-install-aarch64-rng.xml", "virt-install-aarch64-cpu-features.xml",
+		"virt-install-aarch64-serial.xml", "virsh-dumpxml-aarch64.xml",
+		"virsh-dumpxml-aarch64-rng.xml", "virsh-dumpxml-aarch64-cpu-features.xml",
+		"virsh-dumpxml-aarch64-serial.xml",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct shyper_domain_diag diag = { 0 };
+		struct shyper_domain *dom = NULL, *again;
+		char *xml = libvirt_fixture(files[i]), *written;
+		bool serial = strstr(files[i], "serial"), rng = strstr(files[i], "-rng");
+		bool cpu = strstr(files[i], "cpu-features");
+		int rc = shyper_domain_parse_string(xml, strlen(xml), &dom, &diag);
+
+		if (rc || diag.error_count) {
+			shyper_domain_diag_print(&diag, files[i], stderr);
+			fail_msg("%s: refused (%d)", files[i], rc);
+		}
+		assert_true(diag.warning_count >= 2); /* <emulator>, the controllers... */
+		for (size_t k = 0; k < diag.count; k++)
+			if (!strstr(diag.entries[k].message, "is ignored: ") &&
+			    !strstr(diag.entries[k].message, "is taken as"))
+				fail_msg("%s: a warning that does not say why: %s", files[i],
+					 diag.entries[k].message);
+		assert_int_equal(dom->memory, 512ULL << 20);
+		assert_int_equal(dom->vcpu_count, rng ? 1 : 2);
+		assert_string_equal(dom->kernel, "/srv/vmlinuz");
+		assert_string_equal(dom->initrd, "/srv/initrd.img");
+		assert_int_equal(dom->disk_count, 1);
+		assert_string_equal(dom->disks[0].source, "/srv/disk.img");
+		assert_string_equal(dom->disks[0].target, "vda");
+		assert_int_equal(dom->interface_count, 1);
+		assert_int_equal(dom->interfaces[0].type, SHYPER_INTERFACE_NETWORK);
+		assert_int_equal(dom->interfaces[0].mac[0], 0x52);
+		assert_int_equal(dom->console_count, 1);
+		assert_int_equal(dom->consoles[0].target,
+				 serial ? SHYPER_CONSOLE_SERIAL : SHYPER_CONSOLE_VIRTIO);
+		assert_int_equal(dom->rng, rng);
+		assert_int_equal(dom->cpu_mode, cpu ? SHYPER_CPU_HOST_PASSTHROUGH : SHYPER_CPU_CUSTOM);
+		if (!cpu)
+			assert_string_equal(dom->cpu_model, "cortex-a57");
+		assert_true(dom->clock.given);
+		assert_int_equal(dom->clock.offset, SHYPER_CLOCK_UTC);
+		if (cpu) {
+			assert_string_equal(dom->title, "Debian test guest");
+			assert_string_equal(dom->description, "Shyper libvirt fixture");
+			assert_int_equal(dom->on_crash, SHYPER_ACTION_DESTROY);
+			assert_int_equal(dom->on_reboot, SHYPER_ACTION_RESTART);
+		}
+		shyper_domain_diag_free(&diag);
+
+		written = shyper_domain_to_xml(dom);
+		assert_non_null(written);
+		again = parse_ok(written, &diag);
+		if (diag.count) {
+			shyper_domain_diag_print(&diag, files[i], stderr);
+			fail_msg("%s: dumpxml wrote what define warns about", files[i]);
+		}
+		assert_same_domain(dom, again);
+		validate_with_libvirt(written);
+		free(written);
+		shyper_domain_free(again);
+		shyper_domain_free(dom);
+		free(xml);
+	}
+}
+
 static void test_parse_file_errors(void **state)
 {
 	struct shyper_domain_diag diag = { 0 };
@@ -767,12 +1056,14 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_libvirt_elements_honoured),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_disk_cache_modes),
 		cmocka_unit_test(test_libvirt_validates_dumpxml),
 		cmocka_unit_test(test_to_config),
 		cmocka_unit_test(test_initrd_placement),
 		cmocka_unit_test(test_examples_parse),
+		cmocka_unit_test(test_libvirt_tools_output),
 		cmocka_unit_test(test_parse_file_errors),
 	};
 

@@ -587,7 +587,7 @@ static void test_vm_define(void **state)
 	assert_output_line(line);
 
 	/* Warnings are "shyperctl: FILE:LINE: warning:" lines; it still works. */
-	file = write_definition("warn.xml", "warn", 16, "  <title>a title</title>\n");
+	file = write_definition("warn.xml", "warn", 16, "  <pm><suspend-to-mem enabled='no'/></pm>\n");
 	assert_int_equal(run("vm", "define", file, NULL), 0);
 	snprintf(line, sizeof(line), "shyperctl: %s:5: warning: ", file);
 	if (strncmp(last.err, line, strlen(line)))
