@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain_xml.h"
 
@@ -196,4 +197,27 @@ bool domain_clock_to_xml(xmlNode *root, const struct shyper_domain *dom)
 	default:
 		return add_prop(node, "offset", "utc");
 	}
+}
+
+int shyper_domain_rtc_time(const struct shyper_domain *dom, int64_t now, uint64_t *seconds)
+{
+	const struct shyper_domain_clock *clock = &dom->clock;
+	bool local = clock->offset == SHYPER_CLOCK_LOCALTIME ||
+		     (clock->offset == SHYPER_CLOCK_VARIABLE && clock->basis_localtime);
+	int64_t t = now;
+
+	if (local) {
+		time_t when = (time_t)now;
+		struct tm tm;
+
+		if (!localtime_r(&when, &tm))
+			return SHYPER_ERR_INVALID;
+		t += tm.tm_gmtoff;
+	}
+	if (clock->offset == SHYPER_CLOCK_VARIABLE)
+		t += clock->adjustment;
+	if (t < 0 || t > (int64_t)UINT32_MAX)
+		return SHYPER_ERR_INVALID;
+	*seconds = (uint64_t)t;
+	return 0;
 }

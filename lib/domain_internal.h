@@ -22,11 +22,17 @@ bool shyper_uuid_is_zero(const uint8_t uuid[16]);
  * the slot is empty): one place decides, so the devices manage.c adds and
  * the nodes guest_fdt.c describes always agree: a virtio console in slot 0
  * when the primary (first) <console> is virtio, then each <disk>, then
- * each <interface> (its MAC generated from the UUID when not given).
+ * each <interface> (its MAC generated from the UUID when not given), then
+ * the entropy device of an <rng>.
  * Returns the number of used slots.
  */
 unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 					 struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS]);
+
+/* Does DOM's guest get the emulated PL031 (SHYPER_DEV_RTC)? Every guest
+ * does, but one given a board device on its page or its SPI (the board's
+ * own PL031, say), which keeps that instead. */
+bool shyper_guest_has_rtc(const struct shyper_domain *dom);
 
 /* The MAC of DOM's NIC number I: its <mac>, else one made from the UUID. */
 void shyper_guest_nic_mac(const struct shyper_domain *dom, size_t i, uint8_t mac[6]);

@@ -35,6 +35,7 @@
 #define GICR_FRAME_SIZE 0x20000ULL /* RD_base + SGI_base, per vCPU */
 #define UART_SIZE 0x1000ULL
 #define GPIO_SIZE 0x1000ULL
+#define RTC_SIZE 0x1000ULL
 #define KEY_POWER 116 /* linux/input-event-codes.h */
 #define APB_PCLK_HZ 24000000
 
@@ -135,7 +136,43 @@ unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 		devs[used].slot = used;
 		shyper_guest_nic_mac(dom, i, devs[used].mac);
 	}
+	if (dom->rng && used < SHYPER_GUEST_VIRTIO_SLOTS) {
+		devs[used].size = SHYPER_DEVICE_CONFIG_SIZE_V1;
+		devs[used].kind = SHYPER_DEV_VIRTIO_RNG;
+		devs[used].slot = used;
+		used++;
+	}
 	return used;
+}
+
+bool shyper_guest_has_rtc(const struct shyper_domain *dom)
+{
+	for (size_t i = 0; i < dom->hostdev_count; i++) {
+		const struct shyper_domain_hostdev *d = &dom->hostdevs[i];
+
+		if ((d->base < SHYPER_GUEST_RTC_BASE + RTC_SIZE &&
+		     SHYPER_GUEST_RTC_BASE < d->base + d->size) ||
+		    d->spi == SHYPER_GUEST_RTC_SPI)
+			return false;
+	}
+	return true;
+}
+
+/* The PL031 where QEMU virt has one (rtc-pl031 reads the date at boot). */
+static int build_rtc(void *fdt)
+{
+	static const char compatible[] = "arm,pl031\0arm,primecell";
+	const uint32_t irq[] = { GIC_SPI, SHYPER_GUEST_RTC_SPI, IRQ_LEVEL_HIGH };
+	char name[32];
+
+	snprintf(name, sizeof(name), "pl031@%llx", (unsigned long long)SHYPER_GUEST_RTC_BASE);
+	TRY(fdt_begin_node(fdt, name));
+	TRY(prop_strings(fdt, "compatible", compatible, sizeof(compatible)));
+	TRY(prop_reg(fdt, SHYPER_GUEST_RTC_BASE, RTC_SIZE));
+	TRY(prop_cells(fdt, "interrupts", irq, 3));
+	TRY(fdt_property_u32(fdt, "clocks", PHANDLE_APB_PCLK));
+	TRY(fdt_property_string(fdt, "clock-names", "apb_pclk"));
+	return fdt_end_node(fdt);
 }
 
 unsigned int shyper_domain_virtio_devices(const struct shyper_domain *dom,
@@ -298,6 +335,8 @@ static int build_devices(void *fdt, const struct shyper_domain *dom)
 	TRY(prop_strings(fdt, "clock-names", uart_clock_names, sizeof(uart_clock_names)));
 	TRY(fdt_end_node(fdt));
 	TRY(build_virtio(fdt, dom));
+	if (shyper_guest_has_rtc(dom))
+		TRY(build_rtc(fdt));
 	return build_power_button(fdt);
 }
 

@@ -952,6 +952,17 @@ static int add_devices(struct shyper *h, const struct shyper_domain *dom, uint32
 		if (!rc && devs[slot].kind)
 			rc = shyper_vm_add_device(h, id, &devs[slot]);
 	}
+	if (!rc && shyper_guest_has_rtc(dom)) {
+		struct shyper_device_config rtc = { .size = SHYPER_DEVICE_CONFIG_SIZE_V1,
+						    .kind = SHYPER_DEV_RTC };
+
+		rc = shyper_domain_rtc_time(dom, time(NULL), &rtc.rtc_time);
+		if (rc)
+			return shyper_fail(h, rc, "VM '%s': its <clock> gives a time its real-time "
+					   "clock cannot show (before 1970 or after 2106)",
+					   dom->name);
+		rc = shyper_vm_add_device(h, id, &rtc);
+	}
 	return rc;
 }
 

@@ -184,6 +184,15 @@ struct shyper_domain {
 	unsigned int gic_version;  /* <features><gic version='3'/>: 3, or 0 when not given */
 };
 
+/*
+ * What DOM's real-time clock reads when it starts at NOW (the MVM's clock,
+ * seconds since the epoch), as its <clock> asks: UTC, the MVM's local time,
+ * or either plus an adjustment. Returns 0, or SHYPER_ERR_INVALID when that
+ * is outside what a PL031 counts (0 .. 2^32 - 1 seconds).
+ */
+SHYPER_EXPORT int shyper_domain_rtc_time(const struct shyper_domain *dom, int64_t now,
+					 uint64_t *seconds);
+
 enum shyper_diag_severity {
 	SHYPER_DIAG_ERROR = 1,
 	SHYPER_DIAG_WARNING = 2,

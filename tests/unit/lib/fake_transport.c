@@ -459,16 +459,22 @@ static int vm_add_device(struct shyper_ioc_vm_device *req)
 	rc = find_guest(req->id, &vm);
 	if (rc)
 		return rc;
-	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_PASSTHROUGH)
+	if (dev->kind < SHYPER_DEV_VIRTIO_CONSOLE || dev->kind > SHYPER_DEV_VIRTIO_RNG)
 		return -EINVAL;
 	if (vm->state != SHYPER_VM_DEFINED)
 		return -EBUSY;
-	if (dev->kind != SHYPER_DEV_PASSTHROUGH) {
+	/* As the hypervisor: every field a real-time clock does not use is 0. */
+	if (dev->kind == SHYPER_DEV_RTC &&
+	    (dev->slot || dev->flags || dev->base || dev->length || dev->spi ||
+	     dev->rtc_time > UINT32_MAX))
+		return -EINVAL;
+	if (dev->kind != SHYPER_DEV_PASSTHROUGH && dev->kind != SHYPER_DEV_RTC) {
 		if (dev->slot >= SHYPER_GUEST_VIRTIO_SLOTS)
 			return -EINVAL;
 		for (unsigned int i = 0; i < fake.device_count && i < FAKE_MAX_DEVICES; i++)
 			if (fake.devices[i].id == req->id &&
 			    fake.devices[i].dev.kind != SHYPER_DEV_PASSTHROUGH &&
+			    fake.devices[i].dev.kind != SHYPER_DEV_RTC &&
 			    fake.devices[i].dev.slot == dev->slot)
 				return -EBUSY;
 	}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1015,6 +1016,45 @@ static void test_libvirt_tools_output(void **state)
 	}
 }
 
+/* What the guest's PL031 reads at start, for each <clock>. */
+static void test_rtc_time(void **state)
+{
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom;
+	const int64_t now = 1796356800; /* 2026-12-04 04:00:00 UTC */
+	uint64_t t;
+	char *xml;
+
+	(void)state;
+	setenv("TZ", "XST-2", 1); /* two hours east of UTC, no summer time */
+	tzset();
+	xml = minimal_with("");
+	dom = parse_ok(xml, &diag);
+	assert_int_equal(shyper_domain_rtc_time(dom, now, &t), 0);
+	assert_int_equal(t, now);
+	dom->clock.offset = SHYPER_CLOCK_LOCALTIME;
+	assert_int_equal(shyper_domain_rtc_time(dom, now, &t), 0);
+	assert_int_equal(t, now + 7200);
+	dom->clock.offset = SHYPER_CLOCK_VARIABLE;
+	dom->clock.adjustment = -60;
+	assert_int_equal(shyper_domain_rtc_time(dom, now, &t), 0);
+	assert_int_equal(t, now - 60);
+	dom->clock.basis_localtime = true;
+	assert_int_equal(shyper_domain_rtc_time(dom, now, &t), 0);
+	assert_int_equal(t, now + 7200 - 60);
+	/* Outside what the PL031's 32-bit counter shows: refused. */
+	dom->clock.basis_localtime = false;
+	dom->clock.adjustment = -now - 1;
+	assert_int_equal(shyper_domain_rtc_time(dom, now, &t), SHYPER_ERR_INVALID);
+	dom->clock.adjustment = (int64_t)UINT32_MAX - now + 1;
+	assert_int_equal(shyper_domain_rtc_time(dom, now, &t), SHYPER_ERR_INVALID);
+	unsetenv("TZ");
+	tzset();
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+	free(xml);
+}
+
 static void test_parse_file_errors(void **state)
 {
 	struct shyper_domain_diag diag = { 0 };
@@ -1064,6 +1104,7 @@ int main(void)
 		cmocka_unit_test(test_initrd_placement),
 		cmocka_unit_test(test_examples_parse),
 		cmocka_unit_test(test_libvirt_tools_output),
+		cmocka_unit_test(test_rtc_time),
 		cmocka_unit_test(test_parse_file_errors),
 	};
 

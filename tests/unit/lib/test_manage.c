@@ -941,6 +941,41 @@ static void test_start_loads_and_starts(void **state)
 	assert_non_null(fake_vm_named("second"));
 }
 
+/* An <rng> is a virtio entropy device after the other virtio devices; the
+ * real-time clock reads what <clock> asks; a guest given the board's PL031
+ * keeps that one instead of a second. */
+static void test_start_with_rng_and_clock(void **state)
+{
+	struct shyper_domain *dom;
+	uint64_t now;
+
+	(void)state;
+	dom = dom_parse("ent", 64, NULL,
+			"<clock offset='variable' adjustment='86400' basis='utc'/>"
+			"<devices><console type='pty'><target type='virtio'/></console>"
+			"<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+			"</devices>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	start_vm("ent");
+	now = (uint64_t)time(NULL);
+	assert_int_equal(fake.device_count, 3);
+	assert_int_equal(fake.devices[1].dev.kind, SHYPER_DEV_VIRTIO_RNG);
+	assert_int_equal(fake.devices[1].dev.slot, 1);
+	assert_int_equal(fake.devices[2].dev.kind, SHYPER_DEV_RTC);
+	assert_true(fake.devices[2].dev.rtc_time <= now + 86400);
+	assert_true(fake.devices[2].dev.rtc_time + 60 > now + 86400);
+
+	/* A clock a PL031 cannot show: refused, and the VM does not start. */
+	dom = dom_parse("past", 64, NULL,
+			"<clock offset='variable' adjustment='-3000000000'/>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	assert_int_equal(shyper_domain_start(h, "past", NULL, NULL), SHYPER_ERR_INVALID);
+	assert_message_contains("before 1970 or after 2106");
+	assert_null(fake_vm_named("past"));
+}
+
 static void test_start_with_a_virtio_console(void **state)
 {
 	struct shyper_domain *dom;
@@ -956,11 +991,15 @@ static void test_start_with_a_virtio_console(void **state)
 	shyper_domain_free(dom);
 	assert_int_equal(shyper_domain_start(h, "vcon", &id, NULL), 0);
 
-	/* The console is added once, in slot 0, before anything is loaded. */
-	assert_int_equal(fake.device_count, 1);
+	/* The console is added once, in slot 0, before anything is loaded;
+	 * then the real-time clock every guest has, set to now (UTC). */
+	assert_int_equal(fake.device_count, 2);
 	assert_int_equal(fake.devices[0].id, id);
 	assert_int_equal(fake.devices[0].dev.kind, SHYPER_DEV_VIRTIO_CONSOLE);
 	assert_int_equal(fake.devices[0].dev.slot, 0);
+	assert_int_equal(fake.devices[1].dev.kind, SHYPER_DEV_RTC);
+	assert_true(fake.devices[1].dev.rtc_time <= (uint64_t)time(NULL));
+	assert_true(fake.devices[1].dev.rtc_time + 60 > (uint64_t)time(NULL));
 	/* The device tree describes that slot, and no stdout-path: hvc0 is named
 	 * on the command line. */
 	fdt = loaded_dtb();
@@ -969,15 +1008,20 @@ static void test_start_with_a_virtio_console(void **state)
 	assert_string_equal(fdt_getprop(fdt, node, "compatible", &len), "virtio,mmio");
 	assert_null(fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "stdout-path", &len));
 	assert_true(fdt_path_offset(fdt, "/virtio_mmio@a000200") < 0);
+	/* The real-time clock, as QEMU virt has it. */
+	node = fdt_path_offset(fdt, "/pl031@9010000");
+	assert_true(node >= 0);
+	assert_string_equal(fdt_getprop(fdt, node, "compatible", &len), "arm,pl031");
 
 	/* A reboot keeps the VM, and its devices: none added again. */
 	assert_int_equal(shyper_domain_reboot(h, "vcon", NULL), 0);
-	assert_int_equal(fake.device_count, 1);
+	assert_int_equal(fake.device_count, 2);
 
-	/* A PL011 console as the primary: no devices. */
+	/* A PL011 console as the primary: no virtio device, only the clock. */
 	define_vm("serial", 16, NULL);
 	assert_int_equal(shyper_domain_start(h, "serial", NULL, NULL), 0);
-	assert_int_equal(fake.device_count, 1);
+	assert_int_equal(fake.device_count, 3);
+	assert_int_equal(fake.devices[2].dev.kind, SHYPER_DEV_RTC);
 }
 
 static void test_start_fails_cleanly_when_the_device_is_refused(void **state)
@@ -1170,7 +1214,7 @@ static void test_disks_checked_and_added(void **state)
 	assert_int_equal(define(dom, NULL), 0);
 	shyper_domain_free(dom);
 	id = start_vm("dsk");
-	assert_int_equal(fake.device_count, 2);
+	assert_int_equal(fake.device_count, 3); /* and the real-time clock */
 	assert_int_equal(fake.devices[0].id, id);
 	assert_int_equal(fake.devices[0].dev.kind, SHYPER_DEV_VIRTIO_BLOCK);
 	assert_int_equal(fake.devices[0].dev.slot, 0);
@@ -1231,7 +1275,7 @@ static void test_interfaces_get_macs_and_need_their_bridge(void **state)
 	assert_int_equal(mkdir(at("sys/class/net/br7/bridge"), 0755), 0);
 	id = start_vm("net");
 	unsetenv("SHYPER_SYSFS_ROOT");
-	assert_int_equal(fake.device_count, 2);
+	assert_int_equal(fake.device_count, 3); /* and the real-time clock */
 	assert_int_equal(fake.devices[0].dev.kind, SHYPER_DEV_VIRTIO_NET);
 	assert_int_equal(fake.devices[0].dev.slot, 0);
 	assert_memory_equal(fake.devices[0].dev.mac, mac, 6);
@@ -2319,6 +2363,7 @@ int main(void)
 		T(test_managed_get),
 		T(test_start_loads_and_starts),
 		T(test_start_with_a_virtio_console),
+		T(test_start_with_rng_and_clock),
 		T(test_start_fails_cleanly_when_the_device_is_refused),
 		T(test_start_with_its_own_dtb),
 		T(test_start_arm64_image_extent),
