@@ -217,6 +217,7 @@ static int write_atomic(struct shyper *h, const char *path, const char *data, si
 /* Destroys VM ID (NAME's) and gives its passed-through devices back to the
  * MVM's drivers; defined further down. */
 static int release_vm(struct shyper *h, const char *name, uint32_t id);
+static void stopping_mark(struct shyper *h, const char *name, bool on);
 static int running_copy_read(struct shyper *h, const char *name, struct shyper_domain **dom);
 
 /* ---- Definitions --------------------------------------------------------------- */
@@ -1020,6 +1021,7 @@ static int release_vm(struct shyper *h, const char *name, uint32_t id)
 	if (running_copy_read(h, name, &dom) == 0 && dom->hostdev_count)
 		shyper_hostdev_detach(h, dom);
 	shyper_domain_free(dom);
+	stopping_mark(h, name, false);
 	shyper_clear_error(h);
 	return 0;
 }
@@ -1087,6 +1089,7 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 		goto out;
 	}
 	mark_run(h, name);
+	stopping_mark(h, name, false);
 	running_copy_save(h, dom);
 	shyper_console_cursor_set(h, name, id, 0);
 	if (id_out)
@@ -1245,6 +1248,8 @@ int shyper_domain_shutdown(struct shyper *h, const char *name, int timeout_ms, b
 	if (timeout_ms > 0 && info.state == SHYPER_VM_PAUSED)
 		rc = shyper_vm_resume(h, id);
 	if (!rc && timeout_ms > 0) {
+		/* The power-off that follows is ours: no <on_poweroff> restart. */
+		stopping_mark(h, name, true);
 		rc = shyper_vm_control(h, id, SHYPER_VM_OP_SHUTDOWN);
 		if (rc == SHYPER_ERR_NOT_SUPPORTED) {
 			/* A hypervisor before ABI 1.2 has no button: force it. */
@@ -1289,9 +1294,51 @@ out:
 
 /* ---- Reboot, pause, resume --------------------------------------------------------- */
 
-int shyper_domain_reboot(struct shyper *h, const char *name, struct shyper_domain_diag *diag)
+/* Reloads and restarts NAME (its VM is INFO), under the store's lock. */
+static int reboot_locked(struct shyper *h, const char *name, struct shyper_vm_info *info,
+			 struct shyper_domain_diag *diag)
 {
 	struct shyper_domain *dom = NULL;
+	int rc;
+
+	if (info->state == SHYPER_VM_CRASHED)
+		return shyper_fail(h, SHYPER_ERR_BUSY,
+				   "rebooting VM '%s': it has crashed; destroy it, then start it", name);
+	/* Everything that can fail without touching the VM comes first. */
+	rc = running_copy_read(h, name, &dom);
+	if (rc == SHYPER_ERR_NO_ENTRY)
+		return shyper_fail(h, SHYPER_ERR_INVALID,
+				   "rebooting VM '%s': it has no definition to load it from again",
+				   name);
+	if (!rc)
+		rc = check_files(h, dom);
+	if (rc)
+		goto out;
+	/* The VM keeps the shape it was created with. */
+	dom->memory = info->memory;
+	dom->vcpu_count = info->vcpu_count;
+	if (info->state == SHYPER_VM_RUNNING || info->state == SHYPER_VM_PAUSED)
+		rc = shyper_vm_stop(h, info->id);
+	if (!rc)
+		rc = load_images(h, dom, info->id, diag);
+	if (!rc)
+		rc = shyper_vm_start(h, info->id);
+	if (rc) {
+		/* Half rebooted is no state to leave a VM in: power it off. */
+		char message[SHYPER_MESSAGE_LEN];
+
+		snprintf(message, sizeof(message), "%s", h->message);
+		if (hv_find(h, name, info) == 1)
+			power_off_and_release(h, info);
+		shyper_fail(h, rc, "%s (the VM is now shut off)", message);
+	}
+out:
+	shyper_domain_free(dom);
+	return rc;
+}
+
+int shyper_domain_reboot(struct shyper *h, const char *name, struct shyper_domain_diag *diag)
+{
 	struct shyper_vm_info info;
 	int lock = -1, rc;
 
@@ -1300,50 +1347,109 @@ int shyper_domain_reboot(struct shyper *h, const char *name, struct shyper_domai
 	if (rc)
 		return rc;
 	rc = active_vm(h, name, "rebooting", &info);
-	if (rc != 1)
-		goto out;
-	if (info.state == SHYPER_VM_CRASHED) {
-		rc = shyper_fail(h, SHYPER_ERR_BUSY,
-				 "rebooting VM '%s': it has crashed; destroy it, then start it", name);
-		goto out;
-	}
-	/* Everything that can fail without touching the VM comes first. */
-	rc = running_copy_read(h, name, &dom);
-	if (rc == SHYPER_ERR_NO_ENTRY) {
-		rc = shyper_fail(h, SHYPER_ERR_INVALID,
-				 "rebooting VM '%s': it has no definition to load it from again", name);
-		goto out;
-	}
-	if (!rc)
-		rc = check_files(h, dom);
-	if (rc)
-		goto out;
-	/* The VM keeps the shape it was created with. */
-	dom->memory = info.memory;
-	dom->vcpu_count = info.vcpu_count;
-	if (info.state == SHYPER_VM_RUNNING || info.state == SHYPER_VM_PAUSED)
-		rc = shyper_vm_stop(h, info.id);
-	if (!rc)
-		rc = load_images(h, dom, info.id, diag);
-	if (!rc)
-		rc = shyper_vm_start(h, info.id);
-	if (rc) {
-		/* Half rebooted is no state to leave a VM in: power it off. */
-		char message[SHYPER_MESSAGE_LEN];
-
-		snprintf(message, sizeof(message), "%s", h->message);
-		if (hv_find(h, name, &info) == 1)
-			power_off_and_release(h, &info);
-		shyper_fail(h, rc, "%s (the VM is now shut off)", message);
-	}
-out:
+	if (rc == 1)
+		rc = reboot_locked(h, name, &info, diag);
 	if (rc)
 		rc = prefix_message(h, rc, "rebooting", name ? name : "");
-	shyper_domain_free(dom);
 	store_unlock(lock);
 	return rc;
 }
 
+/* ---- A guest that stopped by itself ------------------------------------------------ */
+
+/* RUN_DIR/NAME.stopping: the tools asked NAME to stop (the power button),
+ * so its power-off is theirs, not the guest's to turn into a restart. */
+static void stopping_mark(struct shyper *h, const char *name, bool on)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (run_dir(h) && !make_dir(h->run_dir) &&
+	    !run_path(h, name, "stopping", path, sizeof(path))) {
+		if (!on) {
+			unlink(path);
+		} else {
+			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	shyper_clear_error(h);
+}
+
+static bool stopping_marked(struct shyper *h, const char *name)
+{
+	char path[PATH_MAX];
+	bool marked = !run_path(h, name, "stopping", path, sizeof(path)) && access(path, F_OK) == 0;
+
+	shyper_clear_error(h);
+	return marked;
+}
+
+/* What the definition asks for a stop of REASON (or a crash). */
+static enum shyper_lifecycle_action settle_action(const struct shyper_domain *dom,
+						  const struct shyper_vm_info *info,
+						  bool asked_to_stop)
+{
+	if (info->state == SHYPER_VM_CRASHED)
+		return dom->on_crash ?: SHYPER_ACTION_PRESERVE;
+	if (asked_to_stop || info->stop_reason == SHYPER_STOP_BY_MVM)
+		return SHYPER_ACTION_DESTROY;
+	if (info->stop_reason == SHYPER_STOP_GUEST_RESET)
+		return dom->on_reboot ?: SHYPER_ACTION_RESTART;
+	return dom->on_poweroff ?: SHYPER_ACTION_DESTROY;
+}
+
+int shyper_domain_settle(struct shyper *h, const char *name, enum shyper_lifecycle_action *done)
+{
+	struct shyper_domain *dom = NULL;
+	struct shyper_vm_info info;
+	enum shyper_lifecycle_action action = SHYPER_ACTION_DEFAULT;
+	int lock = -1, rc;
+
+	shyper_clear_error(h);
+	*done = SHYPER_ACTION_DEFAULT;
+	rc = store_lock(h, &lock);
+	if (rc)
+		return rc;
+	rc = hv_find(h, name ? name : "", &info);
+	if (rc != 1 || info.type == SHYPER_VM_MVM ||
+	    (info.state != SHYPER_VM_SHUTOFF && info.state != SHYPER_VM_CRASHED))
+		goto out; /* gone, or not stopped: nothing to do */
+	/* Guests without a definition belong to whoever made them. */
+	if (running_copy_read(h, name, &dom)) {
+		shyper_clear_error(h);
+		rc = 0;
+		goto out;
+	}
+	action = settle_action(dom, &info, stopping_marked(h, name));
+	switch (action) {
+	case SHYPER_ACTION_DESTROY:
+		rc = release_vm(h, name, info.id);
+		break;
+	case SHYPER_ACTION_RESTART:
+		if (info.state == SHYPER_VM_CRASHED) {
+			rc = release_vm(h, name, info.id);
+			if (!rc)
+				rc = start_locked(h, name, NULL, NULL);
+		} else {
+			rc = reboot_locked(h, name, &info, NULL);
+		}
+		break;
+	default: /* preserve: as it stopped, until someone destroys it */
+		rc = 0;
+		break;
+	}
+	if (!rc)
+		*done = action;
+	else
+		rc = prefix_message(h, rc, action == SHYPER_ACTION_RESTART ? "restarting" : "releasing",
+				    name);
+out:
+	shyper_domain_free(dom);
+	store_unlock(lock);
+	return rc < 0 ? rc : 0;
+}
 static int pause_resume(struct shyper *h, const char *name, bool pause)
 {
 	const char *verb = pause ? "pausing" : "resuming";

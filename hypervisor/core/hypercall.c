@@ -105,6 +105,7 @@ static void vm_info_fill(const struct vm *vm, struct shyper_vm_info *info)
 	info->type = vm->type;
 	info->state = vm->state;
 	info->vcpu_count = vm->vcpu_count;
+	info->stop_reason = vm->stop_reason;
 	for (unsigned i = 0; i < vm->mem_count; i++)
 		info->memory += vm->mem[i].size;
 	if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)

@@ -54,19 +54,20 @@ bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
 	return false;
 }
 
-void vm_set_state(struct vm *vm, enum vm_state state, bool reset_requested)
+void vm_set_state(struct vm *vm, enum vm_state state, enum shyper_stop_reason why)
 {
 	vm->state = (uint8_t)state;
+	vm->stop_reason = why;
 	/* Every pCPU with one of its vCPUs chooses again, this one included. */
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		sched_kick(&vm->vcpus[i]);
-	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, reset_requested);
+	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, why);
 }
 
 void vm_crash(struct vm *vm, const char *why)
 {
 	pr_err("vm %u (%s) stopped: %s", vm->id, vm->name, why);
-	vm_set_state(vm, VM_STATE_CRASHED, false);
+	vm_set_state(vm, VM_STATE_CRASHED, SHYPER_STOP_BY_MVM);
 }
 
 void vm_log_exits(const struct vm *vm)
@@ -91,5 +92,6 @@ void vm_system_event(struct vm *vm, bool reset)
 	}
 	/* A guest shuts off alone; a reset is left to the MVM, which reloads it. */
 	pr_info("vm %u (%s) %s", vm->id, vm->name, reset ? "asked for a reset" : "powered off");
-	vm_set_state(vm, VM_STATE_SHUTOFF, reset);
+	vm_set_state(vm, VM_STATE_SHUTOFF,
+		     reset ? SHYPER_STOP_GUEST_RESET : SHYPER_STOP_GUEST_POWEROFF);
 }

@@ -220,7 +220,7 @@ int64_t vm_start(struct vm *vm)
 	arch_vcpu_reset(&vm->vcpus[0], vm->entry, vm->dtb);
 	vm->vcpus[0].power = VCPU_ON;
 	vm->boot_counter = arch_counter();
-	vm_set_state(vm, VM_STATE_RUNNING, false);
+	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
 	return SHYPER_OK;
 }
 
@@ -228,7 +228,7 @@ int64_t vm_stop(struct vm *vm)
 {
 	if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_PAUSED)
 		return SHYPER_E_BUSY;
-	vm_set_state(vm, VM_STATE_SHUTOFF, false);
+	vm_set_state(vm, VM_STATE_SHUTOFF, SHYPER_STOP_BY_MVM);
 	return SHYPER_OK;
 }
 
@@ -247,7 +247,7 @@ int64_t vm_pause(struct vm *vm)
 {
 	if (vm->state != VM_STATE_RUNNING)
 		return SHYPER_E_BUSY;
-	vm_set_state(vm, VM_STATE_PAUSED, false);
+	vm_set_state(vm, VM_STATE_PAUSED, SHYPER_STOP_BY_MVM);
 	return SHYPER_OK;
 }
 
@@ -255,7 +255,7 @@ int64_t vm_resume(struct vm *vm)
 {
 	if (vm->state != VM_STATE_PAUSED)
 		return SHYPER_E_BUSY;
-	vm_set_state(vm, VM_STATE_RUNNING, false);
+	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
 	return SHYPER_OK;
 }
 

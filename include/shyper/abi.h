@@ -160,7 +160,7 @@ struct shyper_vm_info {
 	uint32_t type;            /* enum shyper_vm_type */
 	uint32_t state;           /* enum shyper_vm_state */
 	uint32_t vcpu_count;
-	uint32_t reserved;
+	uint32_t stop_reason;     /* ABI 1.6: enum shyper_stop_reason of its last stop */
 	uint64_t memory;          /* bytes */
 	uint64_t uptime_ns;       /* since it last started; 0 if not running */
 	uint64_t exits;           /* traps to the hypervisor, all vCPUs */
@@ -264,10 +264,20 @@ struct shyper_device_config {
  */
 #define SHYPER_EVENT_RING_MAGIC 0x53455652U /* "SEVR" */
 
+/* Why a VM last stopped (SHYPER_EVENT_VM_STATE's data[1], shyper_vm_info's
+ * stop_reason): what a guest decides itself is the MVM's to act on as its
+ * definition says (libvirt's <on_poweroff>, <on_reboot>). */
+enum shyper_stop_reason {
+	SHYPER_STOP_BY_MVM = 0,        /* a management call, or it has not stopped */
+	SHYPER_STOP_GUEST_RESET = 1,   /* it asked for a reset (PSCI SYSTEM_RESET) */
+	SHYPER_STOP_GUEST_POWEROFF = 2, /* it powered itself off (PSCI SYSTEM_OFF) */
+};
+
 enum shyper_event_type {
 	SHYPER_EVENT_PONG = 1,     /* data[0] = cookie of SHYPER_HC_EVENT_PING */
 	SHYPER_EVENT_VM_STATE = 2, /* vm_id changed state: data[0] = new state,
-				    * data[1] = 1 if the guest asked for a reset */
+				    * data[1] = enum shyper_stop_reason (ABI 1.6;
+				    * before, 1 for a reset and 0 otherwise) */
 	SHYPER_EVENT_CONSOLE = 3,  /* vm_id's console has new output: data[0] =
 				    * bytes ever written (one event per read) */
 	SHYPER_EVENT_VIO = 4,      /* ABI 1.4: vm_id's mediated device has

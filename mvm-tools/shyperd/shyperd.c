@@ -3,12 +3,10 @@
  * shyperd: the MVM's daemon for what happens to guests while nobody is
  * typing. It follows the hypervisor's events on /dev/shyper:
  *
- *   - a defined guest that powered itself off (PSCI SYSTEM_OFF) has its
- *     memory given back to the pool, so that it shows as shut off and its
- *     memory is free for others;
- *   - a defined guest that asked for a reset (PSCI SYSTEM_RESET) is
- *     rebooted from its definition, keeping its id;
- *   - a crash is logged; the VM is kept for inspection until destroyed;
+ *   - a defined guest that powers itself off, resets or crashes gets what
+ *     its definition asks (<on_poweroff>, <on_reboot>, <on_crash>; by
+ *     default: its memory back to the pool, a reboot from its definition
+ *     keeping its id, kept for inspection until destroyed);
  *   - guests' virtio disks are served from their image files (blk.c);
  *   - guests' virtio NICs are taps on the MVM's bridges (net.c);
  *   - guests' virtio entropy devices are filled from /dev/urandom (rng.c);
@@ -99,42 +97,48 @@ static void on_signal(int sig)
 	quit = sig;
 }
 
-static bool is_defined(struct shyper *h, const char *name)
+/*
+ * A defined guest stopped by itself or crashed: the library does what its
+ * definition asks (<on_poweroff>, <on_reboot>, <on_crash>). LOUD: say so
+ * even when the answer is to keep it (an event; the periodic look is quiet
+ * about what it already said).
+ */
+static void settle(struct shyper *h, const struct shyper_vm_info *info, bool loud)
 {
-	struct shyper_domain *dom;
-
-	if (shyper_domain_lookup(h, name, &dom))
-		return false;
-	shyper_domain_free(dom);
-	return true;
-}
-
-/* A defined guest is shut off in the hypervisor: reboot it if it asked
- * for a reset, else give its memory back. */
-static void settle(struct shyper *h, const struct shyper_vm_info *info, bool reset)
-{
+	enum shyper_lifecycle_action done;
 	char name[SHYPER_NAME_LEN];
-	int rc;
+	const char *why;
 
 	snprintf(name, sizeof(name), "%.*s", SHYPER_NAME_LEN - 1, info->name);
-	if (info->type == SHYPER_VM_MVM || !is_defined(h, name))
+	if (info->type == SHYPER_VM_MVM)
 		return;
-	if (reset) {
-		rc = shyper_domain_reboot(h, name, NULL);
-		if (rc)
-			say(LOG_ERR, "VM '%s' asked for a reset, but rebooting it failed: %s", name,
-			    shyper_last_error_message(h));
-		else
-			say(LOG_INFO, "VM '%s' (id %u) reset itself and was rebooted", name, info->id);
+	why = info->state == SHYPER_VM_CRASHED ? "crashed"
+	      : info->stop_reason == SHYPER_STOP_GUEST_RESET ? "reset itself"
+	      : info->stop_reason == SHYPER_STOP_GUEST_POWEROFF ? "powered itself off"
+							       : "was stopped";
+	if (shyper_domain_settle(h, name, &done)) {
+		say(LOG_ERR, "VM '%s' %s, but %s", name, why, shyper_last_error_message(h));
 		return;
 	}
-	rc = shyper_domain_release(h, name);
-	if (rc)
-		say(LOG_ERR, "VM '%s' powered off, but releasing it failed: %s", name,
-		    shyper_last_error_message(h));
-	else
-		say(LOG_INFO, "VM '%s' (id %u) powered off; its memory is back in the pool", name,
-		    info->id);
+	switch (done) {
+	case SHYPER_ACTION_DESTROY:
+		say(LOG_INFO, "VM '%s' (id %u) %s; its memory is back in the pool", name, info->id,
+		    why);
+		break;
+	case SHYPER_ACTION_RESTART:
+		say(LOG_INFO, "VM '%s' (id %u) %s and was restarted", name, info->id, why);
+		break;
+	case SHYPER_ACTION_PRESERVE:
+		if (loud)
+			say(info->state == SHYPER_VM_CRASHED ? LOG_WARNING : LOG_INFO,
+			    "VM '%s' (id %u) %s; it is kept as it is (%s) until 'shyperctl vm destroy "
+			    "%s'%s", name, info->id, why,
+			    info->state == SHYPER_VM_CRASHED ? "on_crash" : "preserve", name,
+			    info->state == SHYPER_VM_CRASHED ? "; 'shyperctl hv log' says why" : "");
+		break;
+	default:
+		break;
+	}
 }
 
 /*
@@ -266,26 +270,16 @@ static void on_event(struct shyper *h, const struct shyper_event *ev)
 	}
 	if (shyper_vm_info(h, ev->vm_id, &info))
 		return; /* gone already: someone else dealt with it */
-	switch (ev->data[0]) {
-	case SHYPER_VM_SHUTOFF:
-		if (info.state == SHYPER_VM_SHUTOFF)
-			settle(h, &info, ev->data[1] != 0);
-		break;
-	case SHYPER_VM_CRASHED:
-		say(LOG_WARNING, "VM '%.*s' (id %u) crashed; 'shyperctl hv log' says why, "
-		    "'shyperctl vm destroy %.*s' clears it", SHYPER_NAME_LEN, info.name, info.id,
-		    SHYPER_NAME_LEN, info.name);
-		break;
-	default:
-		break;
-	}
+	/* info, not the event, says what it is now: it may have changed since. */
+	if ((ev->data[0] == SHYPER_VM_SHUTOFF || ev->data[0] == SHYPER_VM_CRASHED) &&
+	    (info.state == SHYPER_VM_SHUTOFF || info.state == SHYPER_VM_CRASHED))
+		settle(h, &info, true);
 }
 
 /* Does what missed events would have: closes the images and taps of VMs
- * that no longer run, releases defined guests that are shut off (a missed
- * reset request is indistinguishable from a power-off by then: the guest
- * is released, not rebooted), and serves every open disk, NIC and
- * entropy device. */
+ * that no longer run, settles defined guests that are shut off or crashed
+ * (the hypervisor keeps why each stopped), and serves every open disk, NIC
+ * and entropy device. */
 static void reconcile(struct shyper *h)
 {
 	struct shyper_vm_info *vms;
@@ -304,7 +298,7 @@ static void reconcile(struct shyper *h)
 		net_forget_vm(vms[i].id);
 		rng_forget_vm(vms[i].id);
 		kind_forget(vms[i].id);
-		if (vms[i].state == SHYPER_VM_SHUTOFF)
+		if (vms[i].state == SHYPER_VM_SHUTOFF || vms[i].state == SHYPER_VM_CRASHED)
 			settle(h, &vms[i], false);
 	}
 	cpus_follow_guests(vms, count);
@@ -332,8 +326,10 @@ static void usage(FILE *out)
 {
 	fputs("Usage: shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH]\n"
 	      "               [--poll-us N]\n\n"
-	      "Follows the hypervisor's events: releases defined guests that power\n"
-	      "themselves off, reboots those that reset themselves, logs crashes.\n", out);
+	      "Follows the hypervisor's events: does what a defined guest's\n"
+	      "<on_poweroff>, <on_reboot> and <on_crash> ask when it powers itself\n"
+	      "off, resets or crashes, and serves guests' virtio disks, NICs and\n"
+	      "entropy devices.\n", out);
 }
 
 int main(int argc, char **argv)

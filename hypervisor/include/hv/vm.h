@@ -14,6 +14,7 @@
 #include <hv/vgpio.h>
 #include <hv/vrtc.h>
 #include <hv/virtio.h>
+#include <shyper/abi.h>
 
 #define MAX_PCPUS 8
 #define MAX_VMS 8
@@ -136,6 +137,8 @@ struct vm {
 	struct pgtable s2;
 	uint16_t vmid;
 	uint64_t boot_counter; /* counter value when it started */
+	uint32_t stop_reason;  /* enum shyper_stop_reason of the last change of state */
+	uint32_t reserved_stop;
 	uint64_t aborts_injected; /* accesses outside its memory */
 	uint32_t notify_intid;   /* virtual SPI for hypervisor events, 0: none */
 	/* Emulated GIC frames (IPA) */
@@ -157,9 +160,10 @@ struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
 /*
  * Move a VM to a new state: every pCPU running one of its vCPUs chooses
- * again, and the MVM gets a VM_STATE event (with the guest's reset request).
+ * again, and the MVM gets a VM_STATE event with WHY (a stop the guest decided
+ * itself, or SHYPER_STOP_BY_MVM), which the VM keeps until it changes again.
  */
-void vm_set_state(struct vm *vm, enum vm_state state, bool reset_requested);
+void vm_set_state(struct vm *vm, enum vm_state state, enum shyper_stop_reason why);
 /* Stop a VM whose vCPU hit something the hypervisor cannot handle. */
 void vm_crash(struct vm *vm, const char *why);
 const char *vm_state_name(enum vm_state state);

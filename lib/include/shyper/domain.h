@@ -425,6 +425,20 @@ SHYPER_EXPORT int shyper_domain_destroy(struct shyper *h, const char *name);
 SHYPER_EXPORT int shyper_domain_reboot(struct shyper *h, const char *name,
 				       struct shyper_domain_diag *diag);
 
+/*
+ * A defined guest stopped by itself (or crashed): does what its definition
+ * asks, as libvirt does: on a power-off <on_poweroff> (destroy by default:
+ * the VM goes and its memory is back in the pool), on a reset <on_reboot>
+ * (restart by default), on a crash <on_crash> (preserve by default: kept
+ * for inspection until destroyed). A stop the tools asked for (vm stop,
+ * destroy, a forced stop) is always destroy. *DONE says what was done
+ * (SHYPER_ACTION_DEFAULT: nothing to do: not stopped, no definition, or the
+ * MVM). shyperd calls it for every VM_STATE event and for every stopped VM
+ * it finds, so a missed event changes nothing.
+ */
+SHYPER_EXPORT int shyper_domain_settle(struct shyper *h, const char *name,
+				       enum shyper_lifecycle_action *done);
+
 SHYPER_EXPORT int shyper_domain_pause(struct shyper *h, const char *name);
 SHYPER_EXPORT int shyper_domain_resume(struct shyper *h, const char *name);
 

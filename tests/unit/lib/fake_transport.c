@@ -117,8 +117,10 @@ static void button_look(void)
 			i++;
 			continue;
 		}
-		if (vm && vm->state == SHYPER_VM_RUNNING)
+		if (vm && vm->state == SHYPER_VM_RUNNING) {
 			vm->state = SHYPER_VM_SHUTOFF;
+			vm->stop_reason = SHYPER_STOP_GUEST_POWEROFF; /* the guest decided */
+		}
 		*press = fake.presses[--fake.press_count];
 	}
 }
@@ -361,6 +363,7 @@ static int vm_control(struct shyper_ioc_vm_control *req)
 		if (state != SHYPER_VM_RUNNING && state != SHYPER_VM_PAUSED)
 			return -EBUSY;
 		vm->state = SHYPER_VM_SHUTOFF;
+		vm->stop_reason = SHYPER_STOP_BY_MVM;
 		button_forget(vm->id);
 		break;
 	case SHYPER_VM_OP_PAUSE:
@@ -387,6 +390,7 @@ static int vm_control(struct shyper_ioc_vm_control *req)
 			return -EBUSY;
 		if (fake.button == FAKE_BUTTON_POWERS_OFF) {
 			vm->state = SHYPER_VM_SHUTOFF;
+			vm->stop_reason = SHYPER_STOP_GUEST_POWEROFF; /* the guest decided */
 		} else if (fake.button == FAKE_BUTTON_DELAYED) {
 			fake_guest_powers_off(vm->id, fake.button_delay_looks);
 		}

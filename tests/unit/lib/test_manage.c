@@ -976,6 +976,100 @@ static void test_start_with_rng_and_clock(void **state)
 	assert_null(fake_vm_named("past"));
 }
 
+/* Makes NAME's VM stop as the guest would: powered off, reset or crashed. */
+static void guest_stops(const char *name, uint32_t state, uint32_t reason)
+{
+	struct shyper_vm_info *vm = fake_vm_named(name);
+
+	assert_non_null(vm);
+	vm->state = state;
+	vm->stop_reason = reason;
+}
+
+static enum shyper_lifecycle_action settle(const char *name)
+{
+	enum shyper_lifecycle_action done = 99;
+
+	if (shyper_domain_settle(h, name, &done))
+		fail_msg("settling %s: %s", name, shyper_last_error_message(h));
+	return done;
+}
+
+/* <on_poweroff>, <on_reboot>, <on_crash>, as libvirt defines them. */
+static void test_settle_follows_the_lifecycle_actions(void **state)
+{
+	struct shyper_domain *dom;
+	uint32_t id;
+
+	(void)state;
+	/* Defaults: a power-off is destroyed, a reset restarted, a crash kept. */
+	define_vm("plain", 16, NULL);
+	id = start_vm("plain");
+	assert_int_equal(settle("plain"), SHYPER_ACTION_DEFAULT); /* running: nothing */
+	guest_stops("plain", SHYPER_VM_SHUTOFF, SHYPER_STOP_GUEST_RESET);
+	assert_int_equal(settle("plain"), SHYPER_ACTION_RESTART);
+	assert_int_equal(fake_vm_named("plain")->state, SHYPER_VM_RUNNING);
+	assert_int_equal(fake_vm_named("plain")->id, id); /* the same VM, reloaded */
+	guest_stops("plain", SHYPER_VM_CRASHED, SHYPER_STOP_BY_MVM);
+	assert_int_equal(settle("plain"), SHYPER_ACTION_PRESERVE);
+	assert_int_equal(fake_vm_named("plain")->state, SHYPER_VM_CRASHED);
+	assert_int_equal(settle("plain"), SHYPER_ACTION_PRESERVE); /* and again: still kept */
+	assert_int_equal(shyper_domain_destroy(h, "plain"), 0);
+	start_vm("plain");
+	guest_stops("plain", SHYPER_VM_SHUTOFF, SHYPER_STOP_GUEST_POWEROFF);
+	assert_int_equal(settle("plain"), SHYPER_ACTION_DESTROY);
+	assert_null(fake_vm_named("plain"));
+
+	/* The other way round, as a definition may ask. */
+	dom = dom_parse("other", 16, NULL,
+			"<on_poweroff>restart</on_poweroff><on_reboot>destroy</on_reboot>"
+			"<on_crash>restart</on_crash>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	start_vm("other");
+	guest_stops("other", SHYPER_VM_SHUTOFF, SHYPER_STOP_GUEST_POWEROFF);
+	assert_int_equal(settle("other"), SHYPER_ACTION_RESTART);
+	assert_int_equal(fake_vm_named("other")->state, SHYPER_VM_RUNNING);
+	guest_stops("other", SHYPER_VM_CRASHED, SHYPER_STOP_BY_MVM);
+	assert_int_equal(settle("other"), SHYPER_ACTION_RESTART);
+	assert_int_equal(fake_vm_named("other")->state, SHYPER_VM_RUNNING);
+	guest_stops("other", SHYPER_VM_SHUTOFF, SHYPER_STOP_GUEST_RESET);
+	assert_int_equal(settle("other"), SHYPER_ACTION_DESTROY);
+	assert_null(fake_vm_named("other"));
+
+	/* A stop the tools asked for is never turned into a restart: not a
+	 * forced one, and not the power-off that answers vm stop's button. */
+	start_vm("other");
+	assert_int_equal(shyper_vm_control(h, fake_vm_named("other")->id, SHYPER_VM_OP_STOP), 0);
+	assert_int_equal(settle("other"), SHYPER_ACTION_DESTROY);
+	assert_null(fake_vm_named("other"));
+	start_vm("other");
+	fake.button = FAKE_BUTTON_DELAYED;
+	fake.button_delay_looks = 3;
+	assert_int_equal(shyper_domain_shutdown(h, "other", 5000, NULL), 0);
+	fake.button = FAKE_BUTTON_POWERS_OFF;
+	assert_null(fake_vm_named("other"));
+	assert_false(exists(at("run/other.stopping")));
+	/* shyperd may look between the button and vm stop's release: the
+	 * power-off was asked for, so it goes. */
+	start_vm("other");
+	write_file(at("run/other.stopping"), "", 0);
+	guest_stops("other", SHYPER_VM_SHUTOFF, SHYPER_STOP_GUEST_POWEROFF);
+	assert_int_equal(settle("other"), SHYPER_ACTION_DESTROY);
+	assert_null(fake_vm_named("other"));
+	assert_false(exists(at("run/other.stopping")));
+	/* Preserve keeps a powered-off guest, memory and all. */
+	dom = dom_parse("keep", 16, NULL, "<on_poweroff>preserve</on_poweroff>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	start_vm("keep");
+	guest_stops("keep", SHYPER_VM_SHUTOFF, SHYPER_STOP_GUEST_POWEROFF);
+	assert_int_equal(settle("keep"), SHYPER_ACTION_PRESERVE);
+	assert_int_equal(fake_vm_named("keep")->state, SHYPER_VM_SHUTOFF);
+	/* vm start starts it afresh from there. */
+	start_vm("keep");
+}
+
 static void test_start_with_a_virtio_console(void **state)
 {
 	struct shyper_domain *dom;
@@ -2364,6 +2458,7 @@ int main(void)
 		T(test_start_loads_and_starts),
 		T(test_start_with_a_virtio_console),
 		T(test_start_with_rng_and_clock),
+		T(test_settle_follows_the_lifecycle_actions),
 		T(test_start_fails_cleanly_when_the_device_is_refused),
 		T(test_start_with_its_own_dtb),
 		T(test_start_arm64_image_extent),
