@@ -145,11 +145,13 @@ int shyperctl_vm_info(struct shyperctl *ctx, int argc, char **argv)
 }
 
 /*
- * Parses FILE. Warnings are printed as "shyperctl: FILE:LINE: warning: ..."
- * and do not stop it; errors make it fail with the first one as the
- * message (and how many more there are).
+ * Parses FILE into *DOM, its diagnostics into *DIAG. Warnings are printed as
+ * "shyperctl: FILE:LINE: warning: ..." (with --json they go into the
+ * output instead) and do not stop it; errors make it fail with the first
+ * one as the message (and how many more there are).
  */
-static int parse_definition(struct shyperctl *ctx, const char *file, struct shyper_domain **dom)
+static int parse_definition(struct shyperctl *ctx, const char *file, struct shyper_domain **dom,
+			    struct shyper_domain_diag *diag_out)
 {
 	struct shyper_domain_diag diag = { 0 };
 	const struct shyper_diag_entry *first = NULL;
@@ -158,7 +160,9 @@ static int parse_definition(struct shyperctl *ctx, const char *file, struct shyp
 	for (size_t i = 0; i < diag.count; i++) {
 		const struct shyper_diag_entry *e = &diag.entries[i];
 
-		if (e->severity == SHYPER_DIAG_WARNING) {
+		if (e->severity == SHYPER_DIAG_WARNING && ctx->json) {
+			continue;
+		} else if (e->severity == SHYPER_DIAG_WARNING) {
 			if (e->line)
 				shyperctl_fail(ctx, 0, "%s:%ld: warning: %s", file, e->line,
 					       e->message);
@@ -182,13 +186,61 @@ static int parse_definition(struct shyperctl *ctx, const char *file, struct shyp
 	} else if (rc) {
 		shyperctl_fail(ctx, 0, "%s: %s", file, shyper_strerror(rc));
 	}
-	shyper_domain_diag_free(&diag);
+	*diag_out = diag;
 	return rc ? SHYPERCTL_EXIT_FAILURE : SHYPERCTL_EXIT_OK;
+}
+
+/* The result of define or create: LINE, and how many warnings the file
+ * had; with --json the VM's object with a "warnings" list. */
+static int report_definition(struct shyperctl *ctx, const char *name, const char *line,
+			     const struct shyper_domain_diag *diag)
+{
+	struct shyper_managed_vm vm;
+	struct json_object *obj, *warnings;
+	int rc;
+
+	if (!ctx->json) {
+		if (diag->warning_count)
+			fprintf(ctx->out, "%s; %zu warning%s above: %s ignored\n", line,
+				diag->warning_count, diag->warning_count == 1 ? "" : "s",
+				diag->warning_count == 1 ? "that part was" : "those parts were");
+		else
+			fprintf(ctx->out, "%s\n", line);
+		return SHYPERCTL_EXIT_OK;
+	}
+	rc = shyper_managed_get(ctx->handle, name, &vm);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	obj = shyper_managed_vm_to_json(&vm);
+	warnings = json_object_new_array();
+	if (!obj || !warnings) {
+		json_object_put(obj);
+		json_object_put(warnings);
+		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
+	}
+	for (size_t i = 0; i < diag->count; i++) {
+		const struct shyper_diag_entry *e = &diag->entries[i];
+		struct json_object *w;
+
+		if (e->severity != SHYPER_DIAG_WARNING)
+			continue;
+		w = json_object_new_object();
+		if (!w || json_object_object_add(w, "line", json_object_new_int64(e->line)) ||
+		    json_object_object_add(w, "message", json_object_new_string(e->message)) ||
+		    json_object_array_add(warnings, w)) {
+			json_object_put(w);
+			json_object_put(warnings);
+			json_object_put(obj);
+			return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
+		}
+	}
+	json_object_object_add(obj, "warnings", warnings);
+	return shyperctl_print_json(ctx, obj);
 }
 
 static int define(struct shyperctl *ctx, const char *file, bool start)
 {
-	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain_diag diag = { 0 }, parsed = { 0 };
 	struct shyper_domain *dom = NULL;
 	struct shyper_managed_vm existing;
 	char line[256], uuid[40];
@@ -196,9 +248,11 @@ static int define(struct shyperctl *ctx, const char *file, bool start)
 	uint32_t id = 0;
 	int rc;
 
-	rc = parse_definition(ctx, file, &dom);
-	if (rc)
+	rc = parse_definition(ctx, file, &dom, &parsed);
+	if (rc) {
+		shyper_domain_diag_free(&parsed);
 		return rc;
+	}
 	rc = shyperctl_open(ctx);
 	if (rc)
 		goto out;
@@ -229,9 +283,10 @@ static int define(struct shyperctl *ctx, const char *file, bool start)
 		snprintf(line, sizeof(line), "VM '%s' %s from %s (UUID %s)", dom->name,
 			 replaced ? "redefined" : "defined", file, uuid);
 	}
-	rc = report(ctx, dom->name, line);
+	rc = report_definition(ctx, dom->name, line, &parsed);
 out:
 	shyper_domain_diag_free(&diag);
+	shyper_domain_diag_free(&parsed);
 	shyper_domain_free(dom);
 	return rc;
 }

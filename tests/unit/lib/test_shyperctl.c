@@ -593,6 +593,30 @@ static void test_vm_define(void **state)
 	if (strncmp(last.err, line, strlen(line)))
 		fail_msg("no warning line '%s' in: %s", line, last.err);
 	assert_non_null(strstr(last.out, "VM 'warn' defined from "));
+	/* The last line says how many were ignored. */
+	assert_non_null(strstr(last.out, "; 1 warning above: that part was ignored\n"));
+	/* --json carries them as a list, and stderr stays quiet. */
+	/* --json carries them as a list, and stderr stays quiet. */
+	file = write_definition("warn2.xml", "warn2", 16, "  <pm><suspend-to-mem enabled='no'/></pm>\n");
+	if (run("vm", "define", file, "--json", NULL))
+		fail_msg("define --json: %s", last.err);
+	doc = parse_vm("warn2", "defined");
+	{
+		json_object *warnings = member(doc, "warnings"), *w;
+
+		assert_true(json_object_is_type(warnings, json_type_array));
+		assert_int_equal(json_object_array_length(warnings), 1);
+		w = json_object_array_get_idx(warnings, 0);
+		assert_int_equal(json_object_get_int(member(w, "line")), 5);
+		assert_non_null(strstr(json_object_get_string(member(w, "message")),
+				       "<pm> is ignored"));
+	}
+	json_object_put(doc);
+	/* Without warnings the list is there, empty. */
+	assert_int_equal(run("vm", "define", at("web2.xml"), "--json", NULL), 0);
+	doc = parse_vm("web", "defined");
+	assert_int_equal(json_object_array_length(member(doc, "warnings")), 0);
+	json_object_put(doc);
 }
 
 static void test_vm_define_errors(void **state)
