@@ -32,6 +32,7 @@
 
 #include <shyper/domain.h>
 
+#include "board_cpu.h"
 #include "domain_internal.h"
 #include "elf_internal.h"
 #include "hostdev_internal.h"
@@ -407,6 +408,44 @@ static int check_files(struct shyper *h, const struct shyper_domain *dom)
 	return rc;
 }
 
+/*
+ * <cpu mode='custom'><model>: every pCPU the guest runs on must be that
+ * model (QEMU's 'max' and 'host' name whatever it is). A pCPU whose model
+ * the MVM cannot tell (offline in the MVM) is taken to be what CPU 0 is.
+ */
+static int check_cpu_model(struct shyper *h, const struct shyper_domain *dom)
+{
+	if (dom->cpu_mode != SHYPER_CPU_CUSTOM || !strcmp(dom->cpu_model, "max") ||
+	    !strcmp(dom->cpu_model, "host"))
+		return 0;
+	for (unsigned int v = 0; v < dom->vcpu_count; v++) {
+		unsigned int pcpu = dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED
+					    ? v : (unsigned int)dom->vcpu_pcpu[v];
+		const char *have;
+		uint64_t midr;
+
+		if (board_cpu_midr(pcpu, &midr) && board_cpu_midr(0, &midr))
+			return shyper_fail(h, SHYPER_ERR_INVALID,
+					   "VM '%s': <cpu><model>%s</model>: the MVM cannot tell the "
+					   "board's CPU model (use <cpu mode='host-passthrough'/>)",
+					   dom->name, dom->cpu_model);
+		have = board_cpu_model_name(midr);
+		if (!have)
+			return shyper_fail(h, SHYPER_ERR_INVALID,
+					   "VM '%s': <cpu><model>%s</model>, but pCPU %u (vCPU %u's) is a "
+					   "CPU Shyper has no name for (MIDR 0x%llx): use <cpu "
+					   "mode='host-passthrough'/>", dom->name, dom->cpu_model, pcpu, v,
+					   (unsigned long long)midr);
+		if (strcmp(have, dom->cpu_model))
+			return shyper_fail(h, SHYPER_ERR_INVALID,
+					   "VM '%s': <cpu><model>%s</model>, but pCPU %u (vCPU %u's) is a "
+					   "%s: a guest's vCPUs are the board's CPUs (name that model, or "
+					   "use <cpu mode='host-passthrough'/>)", dom->name,
+					   dom->cpu_model, pcpu, v, have);
+	}
+	return 0;
+}
+
 /* What the hypervisor will say about DOM's shape, said first and better. */
 static int check_against_hv(struct shyper *h, const struct shyper_domain *dom,
 			    const struct shyper_hv_info *hv)
@@ -424,6 +463,8 @@ static int check_against_hv(struct shyper *h, const struct shyper_domain *dom,
 						   : "is pinned to",
 					   pcpu, hv->pcpu_count - 1);
 	}
+	if (check_cpu_model(h, dom))
+		return SHYPER_ERR_INVALID;
 	if (dom->memory > hv->pool_total)
 		return shyper_fail(h, SHYPER_ERR_NO_MEMORY,
 				   "VM '%s': %llu MiB of memory is more than the whole guest pool "

@@ -8,6 +8,6 @@ LIB_DOMAIN_SRCS := domain.c domain_diag.c domain_xml.c domain_identity.c domain_
 	domain_features.c guest_fdt.c hostdev_fdt.c
 # Everything but the transport (lib/transport.c, the real /dev/shyper), which
 # the unit tests replace with a fake.
-LIB_PORTABLE_SRCS := error.c handle.c hv.c vm.c json.c guest.c manage.c elf.c hostdev.c \
+LIB_PORTABLE_SRCS := error.c handle.c hv.c vm.c json.c guest.c manage.c elf.c hostdev.c board_cpu.c \
 	$(LIB_DOMAIN_SRCS)
 LIB_SRCS_ALL := $(LIB_PORTABLE_SRCS) transport.c

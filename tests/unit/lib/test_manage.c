@@ -976,6 +976,50 @@ static void test_start_with_rng_and_clock(void **state)
 	assert_null(fake_vm_named("past"));
 }
 
+/* <cpu mode='custom'><model> must name the board's CPU, pCPU by pCPU. */
+static void test_define_checks_the_cpu_model(void **state)
+{
+	static const char midr_path[] = "sys/devices/system/cpu/cpu%d/regs/identification";
+	struct shyper_domain *dom;
+	char dir[256];
+
+	(void)state;
+	setenv("SHYPER_SYSFS_ROOT", at("sys"), 1);
+	dom = dom_parse("a57", 16, NULL, "<cpu mode='custom' match='exact'><model>cortex-a57"
+			"</model></cpu>");
+	/* The MVM cannot tell: refused, with what to write instead. */
+	assert_int_equal(define(dom, NULL), SHYPER_ERR_INVALID);
+	assert_message_contains("cannot tell the board's CPU model");
+	for (int cpu = 0; cpu < 2; cpu++) {
+		snprintf(dir, sizeof(dir), midr_path, cpu);
+		char command[512];
+
+		snprintf(command, sizeof(command), "mkdir -p '%s'", at("%s", dir));
+		assert_int_equal(system(command), 0);
+		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/midr_el1");
+		/* QEMU's cortex-a57 on pCPU 0, an A72 on pCPU 1. */
+		write_file(at("%s", dir), cpu ? "0x00000000410fd081\n" : "0x00000000411fd070\n",
+			   19);
+	}
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	dom = dom_parse("a57b", 16, NULL, "<cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+			"<cpu mode='custom'><model>cortex-a57</model></cpu>");
+	assert_int_equal(define(dom, NULL), SHYPER_ERR_INVALID);
+	assert_message_contains("pCPU 1 (vCPU 0's) is a cortex-a72");
+	shyper_domain_free(dom);
+	/* QEMU's names for whatever it is, and host-passthrough: no check. */
+	dom = dom_parse("max", 16, NULL, "<cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+			"<cpu mode='custom'><model>max</model></cpu>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	dom = dom_parse("pass", 16, NULL, "<cputune><vcpupin vcpu='0' cpuset='1'/></cputune>"
+			"<cpu mode='host-passthrough'/>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	unsetenv("SHYPER_SYSFS_ROOT");
+}
+
 /* Makes NAME's VM stop as the guest would: powered off, reset or crashed. */
 static void guest_stops(const char *name, uint32_t state, uint32_t reason)
 {
@@ -2459,6 +2503,7 @@ int main(void)
 		T(test_start_with_a_virtio_console),
 		T(test_start_with_rng_and_clock),
 		T(test_settle_follows_the_lifecycle_actions),
+		T(test_define_checks_the_cpu_model),
 		T(test_start_fails_cleanly_when_the_device_is_refused),
 		T(test_start_with_its_own_dtb),
 		T(test_start_arm64_image_extent),
