@@ -27,7 +27,7 @@ version_file="$repo_root/build/mvm/kernel-version"
 # What /init loads; "?" marks those it may do without. ext4 (which mounts
 # ext2 too) and its checksum are there for file systems on the guest's disks:
 # the kernel loads them when a mount asks.
-guest_modules=(gpio_keys evdev ?virtio_mmio ?virtio_blk ?virtio_net ?virtio_console ext4
+guest_modules=(gpio_keys evdev ?virtio_mmio ?virtio_blk ?virtio_net ?virtio_console ?virtio_rng ext4
 	crc32c_generic)
 
 [[ -x $busybox && -f $version_file ]] ||
