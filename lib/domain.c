@@ -11,9 +11,6 @@
  * naming it and its line. A VM is never defined with part of its
  * definition silently dropped, and dumpxml writes what define reads.
  */
-#include <ctype.h>
-#include <errno.h>
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,11 +32,11 @@
 
 static void parse_domain_child(struct parse_ctx *ctx, xmlNode *node)
 {
-	const char *name = node_name(node);
+	const char *name = dx_node_name(node);
 
 	if (node->ns) {
-		error_at(ctx, node, "<%s> of namespace %s is not supported", name,
-			 (const char *)node->ns->href);
+		dx_error_at(ctx, node, "<%s> of namespace %s is not supported", name,
+			    (const char *)node->ns->href);
 	} else if (!strcmp(name, "name")) {
 		domain_parse_name(ctx, node);
 	} else if (!strcmp(name, "uuid")) {
@@ -78,9 +75,9 @@ static void parse_domain_child(struct parse_ctx *ctx, xmlNode *node)
 		domain_warn_not_applicable(ctx, node, "it is for the host processes QEMU runs in; "
 					   "a Shyper guest runs in none");
 	} else if (!strcmp(name, "on_lockfailure") || !strcmp(name, "pm")) {
-		warn_at(ctx, node, "<%s> is ignored", name);
+		dx_warn_at(ctx, node, "<%s> is ignored", name);
 	} else {
-		error_at(ctx, node, "<%s> is not supported", name);
+		dx_error_at(ctx, node, "<%s> is not supported", name);
 	}
 }
 
@@ -90,13 +87,13 @@ static void check_domain(struct parse_ctx *ctx, xmlNode *root)
 	struct shyper_domain *dom = ctx->dom;
 
 	if (!(ctx->seen & SEEN_NAME))
-		error_at(ctx, root, "<domain> has no <name>");
+		dx_error_at(ctx, root, "<domain> has no <name>");
 	if (!(ctx->seen & SEEN_MEMORY))
-		error_at(ctx, root, "<domain> has no <memory>");
+		dx_error_at(ctx, root, "<domain> has no <memory>");
 	if ((ctx->seen & SEEN_OS) && !dom->kernel)
-		error_at(ctx, root, "<os> has no <kernel>");
+		dx_error_at(ctx, root, "<os> has no <kernel>");
 	else if (!(ctx->seen & SEEN_OS))
-		error_at(ctx, root, "<domain> has no <os> with a <kernel>");
+		dx_error_at(ctx, root, "<domain> has no <os> with a <kernel>");
 	domain_check_memory(ctx);
 	domain_check_serial(ctx);
 	domain_check_cpus(ctx);
@@ -114,21 +111,21 @@ static void parse_domain(struct parse_ctx *ctx, xmlDoc *doc)
 				"a <!DOCTYPE> is not allowed in a domain definition");
 		return;
 	}
-	if (!root || root->ns || strcmp(node_name(root), "domain")) {
-		error_at(ctx, root, "the root element is <%s>, not <domain>",
-			 root ? node_name(root) : "");
+	if (!root || root->ns || strcmp(dx_node_name(root), "domain")) {
+		dx_error_at(ctx, root, "the root element is <%s>, not <domain>",
+			    root ? dx_node_name(root) : "");
 		return;
 	}
-	check_attributes(ctx, root, attrs);
-	type = attribute(root, "type");
+	dx_check_attributes(ctx, root, attrs);
+	type = dx_attribute(root, "type");
 	if (!type)
-		error_at(ctx, root, "<domain> has no type= (write <domain type='shyper'>)");
+		dx_error_at(ctx, root, "<domain> has no type= (write <domain type='shyper'>)");
 	else if (strcmp(type, "shyper"))
-		error_at(ctx, root, "<domain> type='%s' is not supported (write type='shyper')", type);
+		dx_error_at(ctx, root, "<domain> type='%s' is not supported (write type='shyper')", type);
 	free(type);
 	if (xmlHasProp(root, BAD_CAST "id"))
-		warn_at(ctx, root, "id= of <domain> is ignored (the hypervisor numbers VMs)");
-	for_each_element(ctx, root, child)
+		dx_warn_at(ctx, root, "id= of <domain> is ignored (the hypervisor numbers VMs)");
+	dx_for_each_element(ctx, root, child)
 		parse_domain_child(ctx, child);
 	check_domain(ctx, root);
 }
@@ -299,7 +296,7 @@ static bool build_domain(xmlNode *root, const struct shyper_domain *dom)
 {
 	xmlNode *shyper_vm = NULL;
 	xmlNs *ns = NULL;
-	bool ok = add_prop(root, "type", "shyper");
+	bool ok = dx_add_prop(root, "type", "shyper");
 
 	ok &= domain_identity_to_xml(root, dom);
 	if (!domain_metadata_to_xml(root, dom, &shyper_vm, &ns))

@@ -20,40 +20,42 @@ void domain_parse_console(struct parse_ctx *ctx, xmlNode *node)
 	static const char *const attrs[] = { "type", NULL };
 	static const char *const target_attrs[] = { "type", "port", NULL };
 	struct shyper_domain_console console = { .target = SHYPER_CONSOLE_SERIAL };
-	char *type = attribute(node, "type");
+	char *type = dx_attribute(node, "type");
 	xmlNode *child, *target = NULL;
 	bool ok = true;
 	size_t i;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (!type || strcmp(type, "pty")) {
-		error_at(ctx, node, "<console> type='%s' is not supported (only 'pty')",
-			 type ? type : "");
+		dx_error_at(ctx, node, "<console> type='%s' is not supported (only 'pty')",
+			    type ? type : "");
 		ok = false;
 	}
 	free(type);
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "target") && !target) {
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "target") && !target) {
 			target = child;
 		} else {
-			error_at(ctx, child, "<%s> in <console> is not supported (only one <target>)",
-				 node_name(child));
+			dx_error_at(ctx, child, "<%s> in <console> is not supported (only one <target>)",
+				    dx_node_name(child));
 			ok = false;
 		}
 	}
 	if (target) {
-		char *target_type = attribute(target, "type"), *port = attribute(target, "port");
+		char *target_type = dx_attribute(target, "type");
+		char *port = dx_attribute(target, "port");
 
-		check_attributes(ctx, target, target_attrs);
+		dx_check_attributes(ctx, target, target_attrs);
 		if (target_type && !strcmp(target_type, "virtio")) {
 			console.target = SHYPER_CONSOLE_VIRTIO;
 		} else if (target_type && strcmp(target_type, "serial")) {
-			error_at(ctx, target, "<target> type='%s' of <console> is not supported "
-				 "(only 'serial' or 'virtio')", target_type);
+			dx_error_at(ctx, target, "<target> type='%s' of <console> is not supported "
+				    "(only 'serial' or 'virtio')", target_type);
 			ok = false;
 		}
-		if (port && !parse_uint(port, 255, &console.port)) {
-			error_at(ctx, target, "port='%s' of <target> is not a port number", port);
+		if (port && !dx_parse_uint(port, 255, &console.port)) {
+			dx_error_at(ctx, target, "port='%s' of <target> is not a port number",
+				    port);
 			ok = false;
 		}
 		free(target_type);
@@ -63,13 +65,13 @@ void domain_parse_console(struct parse_ctx *ctx, xmlNode *node)
 		return;
 	if (console.target == SHYPER_CONSOLE_SERIAL) {
 		if (ctx->seen & SEEN_SERIAL) {
-			error_at(ctx, node, "a second serial <console>: the guest has one serial port "
-				 "(its PL011)");
+			dx_error_at(ctx, node, "a second serial <console>: the guest has one serial port "
+				    "(its PL011)");
 			return;
 		}
 		if (console.port) {
-			error_at(ctx, target, "port='%u' of a serial <console>: the PL011 is port 0",
-				 console.port);
+			dx_error_at(ctx, target, "port='%u' of a serial <console>: the PL011 is port 0",
+				    console.port);
 			return;
 		}
 		ctx->seen |= SEEN_SERIAL;
@@ -77,13 +79,14 @@ void domain_parse_console(struct parse_ctx *ctx, xmlNode *node)
 	for (i = 0; i < ctx->dom->console_count; i++) {
 		if (ctx->dom->consoles[i].target == console.target &&
 		    ctx->dom->consoles[i].port == console.port) {
-			error_at(ctx, node, "two <console> elements with the same target and port %u",
-				 console.port);
+			dx_error_at(ctx, node, "two <console> elements with the same target and port %u",
+				    console.port);
 			return;
 		}
 	}
 	if (ctx->dom->console_count == SHYPER_DOMAIN_MAX_CONSOLES) {
-		error_at(ctx, node, "more than %d <console> elements", SHYPER_DOMAIN_MAX_CONSOLES);
+		dx_error_at(ctx, node, "more than %d <console> elements",
+			    SHYPER_DOMAIN_MAX_CONSOLES);
 		return;
 	}
 	ctx->dom->consoles[ctx->dom->console_count++] = console;
@@ -99,11 +102,11 @@ bool domain_consoles_to_xml(xmlNode *devices, const struct shyper_domain *dom)
 		const struct shyper_domain_console *c = &dom->consoles[i];
 
 		node = xmlNewChild(devices, NULL, BAD_CAST "console", NULL);
-		ok &= add_prop(node, "type", "pty");
+		ok &= dx_add_prop(node, "type", "pty");
 		node = node ? xmlNewChild(node, NULL, BAD_CAST "target", NULL) : NULL;
-		ok &= add_prop(node, "type", c->target == SHYPER_CONSOLE_VIRTIO ? "virtio" : "serial");
+		ok &= dx_add_prop(node, "type", c->target == SHYPER_CONSOLE_VIRTIO ? "virtio" : "serial");
 		snprintf(number, sizeof(number), "%u", c->port);
-		ok &= add_prop(node, "port", number);
+		ok &= dx_add_prop(node, "port", number);
 	}
 	return ok;
 }
@@ -112,47 +115,48 @@ void domain_parse_serial(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "type", NULL };
 	static const char *const target_attrs[] = { "type", "port", NULL };
-	char *type = attribute(node, "type");
+	char *type = dx_attribute(node, "type");
 	xmlNode *child, *grandchild;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (!type || strcmp(type, "pty"))
-		error_at(ctx, node, "<serial> type='%s' is not supported (only 'pty')",
-			 type ? type : "");
+		dx_error_at(ctx, node, "<serial> type='%s' is not supported (only 'pty')",
+			    type ? type : "");
 	free(type);
 	if (ctx->seen & SEEN_SERIAL_ELEMENT)
-		error_at(ctx, node, "a second <serial>: the guest has one serial port (its PL011)");
+		dx_error_at(ctx, node, "a second <serial>: the guest has one serial port "
+			    "(its PL011)");
 	ctx->seen |= SEEN_SERIAL_ELEMENT;
 	ctx->serial_line = xmlGetLineNo(node);
-	for_each_element(ctx, node, child) {
+	dx_for_each_element(ctx, node, child) {
 		char *target_type, *port;
 
-		if (is_element(child, "alias")) {
-			warn_at(ctx, child, "<alias> of a <serial> is ignored: it names a running "
-				"libvirt domain's device");
+		if (dx_is_element(child, "alias")) {
+			dx_warn_at(ctx, child, "<alias> of a <serial> is ignored: it names a "
+				   "running libvirt domain's device");
 			continue;
-		} else if (!is_element(child, "target")) {
-			error_at(ctx, child, "<%s> in <serial> is not supported (only <target>)",
-				 node_name(child));
+		} else if (!dx_is_element(child, "target")) {
+			dx_error_at(ctx, child, "<%s> in <serial> is not supported (only <target>)",
+				    dx_node_name(child));
 			continue;
 		}
-		check_attributes(ctx, child, target_attrs);
-		target_type = attribute(child, "type");
-		port = attribute(child, "port");
+		dx_check_attributes(ctx, child, target_attrs);
+		target_type = dx_attribute(child, "type");
+		port = dx_attribute(child, "port");
 		if (target_type && strcmp(target_type, "system-serial"))
-			error_at(ctx, child, "<target type='%s'> of <serial> is not supported (the "
-				 "guest's PL011 is a 'system-serial')", target_type);
+			dx_error_at(ctx, child, "<target type='%s'> of <serial> is not supported "
+				    "(the guest's PL011 is a 'system-serial')", target_type);
 		if (port && strcmp(port, "0"))
-			error_at(ctx, child, "port='%s' of <serial>: the PL011 is port 0", port);
+			dx_error_at(ctx, child, "port='%s' of <serial>: the PL011 is port 0", port);
 		free(target_type);
 		free(port);
-		for_each_element(ctx, child, grandchild) {
-			char *name = attribute(grandchild, "name");
+		dx_for_each_element(ctx, child, grandchild) {
+			char *name = dx_attribute(grandchild, "name");
 
-			if (!is_element(grandchild, "model") || !name || strcmp(name, "pl011"))
-				error_at(ctx, grandchild, "<%s%s%s> in <serial><target> is not "
-					 "supported (only <model name='pl011'/>)", node_name(grandchild),
-					 name ? " name=" : "", name ? name : "");
+			if (!dx_is_element(grandchild, "model") || !name || strcmp(name, "pl011"))
+				dx_error_at(ctx, grandchild, "<%s%s%s> in <serial><target> is not "
+					    "supported (only <model name='pl011'/>)", dx_node_name(grandchild),
+					    name ? " name=" : "", name ? name : "");
 			free(name);
 		}
 	}

@@ -21,22 +21,22 @@ void domain_parse_vcpu(struct parse_ctx *ctx, xmlNode *node)
 	char *placement, *current, *text;
 	unsigned int count;
 
-	check_attributes(ctx, node, attrs);
-	if (!first_time(ctx, node, SEEN_VCPU))
+	dx_check_attributes(ctx, node, attrs);
+	if (!dx_first_time(ctx, node, SEEN_VCPU))
 		return;
 	ctx->vcpu_line = xmlGetLineNo(node);
-	placement = attribute(node, "placement");
+	placement = dx_attribute(node, "placement");
 	if (placement && strcmp(placement, "static"))
-		error_at(ctx, node, "placement='%s' of <vcpu> is not supported (only 'static': "
-			 "pins come from <cputune>)", placement);
-	current = attribute(node, "current");
-	if (current && (!parse_uint(current, 64, &ctx->vcpu_current) || !ctx->vcpu_current))
-		error_at(ctx, node, "current='%s' of <vcpu> is not a vCPU count", current);
-	text = element_text(ctx, node, true);
+		dx_error_at(ctx, node, "placement='%s' of <vcpu> is not supported (only 'static': "
+			    "pins come from <cputune>)", placement);
+	current = dx_attribute(node, "current");
+	if (current && (!dx_parse_uint(current, 64, &ctx->vcpu_current) || !ctx->vcpu_current))
+		dx_error_at(ctx, node, "current='%s' of <vcpu> is not a vCPU count", current);
+	text = dx_element_text(ctx, node, true);
 	if (text) {
-		if (!parse_uint(text, 1000000, &count) || count < 1 || count > SHYPER_MAX_VCPUS)
-			error_at(ctx, node, "<vcpu> '%s' is not a vCPU count from 1 to %d", text,
-				 SHYPER_MAX_VCPUS);
+		if (!dx_parse_uint(text, 1000000, &count) || count < 1 || count > SHYPER_MAX_VCPUS)
+			dx_error_at(ctx, node, "<vcpu> '%s' is not a vCPU count from 1 to %d", text,
+				    SHYPER_MAX_VCPUS);
 		else
 			ctx->dom->vcpu_count = count;
 	}
@@ -48,19 +48,19 @@ void domain_parse_vcpu(struct parse_ctx *ctx, xmlNode *node)
 static void parse_vcpupin(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "vcpu", "cpuset", NULL };
-	char *vcpu = attribute(node, "vcpu"), *cpuset = attribute(node, "cpuset");
+	char *vcpu = dx_attribute(node, "vcpu"), *cpuset = dx_attribute(node, "cpuset");
 	unsigned int vcpu_nr, pcpu;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (!vcpu || !cpuset) {
-		error_at(ctx, node, "<vcpupin> needs both vcpu= and cpuset=");
-	} else if (!parse_uint(vcpu, 1000000, &vcpu_nr)) {
-		error_at(ctx, node, "vcpu='%s' of <vcpupin> is not a vCPU number", vcpu);
-	} else if (!parse_uint(cpuset, 255, &pcpu)) {
-		error_at(ctx, node, "cpuset='%s' of <vcpupin> is not supported: name exactly one "
-			 "pCPU (0 to 255), since Shyper pins each vCPU to one pCPU", cpuset);
+		dx_error_at(ctx, node, "<vcpupin> needs both vcpu= and cpuset=");
+	} else if (!dx_parse_uint(vcpu, 1000000, &vcpu_nr)) {
+		dx_error_at(ctx, node, "vcpu='%s' of <vcpupin> is not a vCPU number", vcpu);
+	} else if (!dx_parse_uint(cpuset, 255, &pcpu)) {
+		dx_error_at(ctx, node, "cpuset='%s' of <vcpupin> is not supported: name exactly "
+			    "one pCPU (0 to 255), since Shyper pins each vCPU to one pCPU", cpuset);
 	} else if (ctx->pin_count == DOMAIN_PINS_MAX) {
-		error_at(ctx, node, "too many <vcpupin> elements");
+		dx_error_at(ctx, node, "too many <vcpupin> elements");
 	} else {
 		ctx->pins[ctx->pin_count].vcpu = vcpu_nr;
 		ctx->pins[ctx->pin_count].pcpu = (int)pcpu;
@@ -75,15 +75,15 @@ void domain_parse_cputune(struct parse_ctx *ctx, xmlNode *node)
 {
 	xmlNode *child;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_CPUTUNE))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_CPUTUNE))
 		return;
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "vcpupin"))
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "vcpupin"))
 			parse_vcpupin(ctx, child);
 		else
-			error_at(ctx, child, "<%s> in <cputune> is not supported (only <vcpupin>)",
-				 node_name(child));
+			dx_error_at(ctx, child, "<%s> in <cputune> is not supported "
+				    "(only <vcpupin>)", dx_node_name(child));
 	}
 }
 
@@ -97,16 +97,16 @@ static const char *const cpu_modes[] = {
 static void parse_cpu_model(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "fallback", "vendor_id", NULL };
-	char *fallback = attribute(node, "fallback"), *text;
+	char *fallback = dx_attribute(node, "fallback"), *text;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (ctx->dom->cpu_model[0]) {
-		error_at(ctx, node, "<model> appears more than once in <cpu>");
+		dx_error_at(ctx, node, "<model> appears more than once in <cpu>");
 		goto out;
 	}
-	text = element_text(ctx, node, true);
+	text = dx_element_text(ctx, node, true);
 	if (text && strlen(text) >= sizeof(ctx->dom->cpu_model))
-		error_at(ctx, node, "<model> '%s' is not a CPU model name", text);
+		dx_error_at(ctx, node, "<model> '%s' is not a CPU model name", text);
 	else if (text)
 		strcpy(ctx->dom->cpu_model, text);
 	free(text);
@@ -118,12 +118,12 @@ void domain_parse_cpu(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "mode", "match", "check", "migratable", NULL };
 	struct shyper_domain *dom = ctx->dom;
-	char *mode = attribute(node, "mode");
+	char *mode = dx_attribute(node, "mode");
 	xmlNode *child;
 	size_t i;
 
-	check_attributes(ctx, node, attrs);
-	if (!first_time(ctx, node, SEEN_CPU))
+	dx_check_attributes(ctx, node, attrs);
+	if (!dx_first_time(ctx, node, SEEN_CPU))
 		goto out;
 	dom->cpu_mode = SHYPER_CPU_CUSTOM; /* libvirt's default mode */
 	if (mode) {
@@ -132,24 +132,25 @@ void domain_parse_cpu(struct parse_ctx *ctx, xmlNode *node)
 			if (!strcmp(mode, cpu_modes[i]))
 				dom->cpu_mode = (enum shyper_cpu_mode)i;
 		if (dom->cpu_mode == SHYPER_CPU_DEFAULT)
-			error_at(ctx, node, "<cpu mode='%s'> is not supported (host-passthrough, "
-				 "host-model, maximum, or custom naming the board's CPU)", mode);
+			dx_error_at(ctx, node, "<cpu mode='%s'> is not supported "
+				    "(host-passthrough, host-model, maximum, or custom naming "
+				    "the board's CPU)", mode);
 	}
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "model")) {
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "model")) {
 			parse_cpu_model(ctx, child);
-		} else if (is_element(child, "topology")) {
-			warn_at(ctx, child, "<topology> is ignored: a guest's device tree lists its "
-				"vCPUs without sockets, cores or threads");
+		} else if (dx_is_element(child, "topology")) {
+			dx_warn_at(ctx, child, "<topology> is ignored: a guest's device tree lists its "
+				   "vCPUs without sockets, cores or threads");
 		} else {
-			error_at(ctx, child, "<%s> in <cpu> is not supported: a guest's vCPUs are the "
-				 "board's CPUs, with their features (only <model> and <topology>)",
-				 node_name(child));
+			dx_error_at(ctx, child, "<%s> in <cpu> is not supported: a guest's vCPUs "
+				    "are the board's CPUs, with their features (only <model> "
+				    "and <topology>)", dx_node_name(child));
 		}
 	}
 	if (dom->cpu_mode == SHYPER_CPU_CUSTOM && !dom->cpu_model[0])
-		error_at(ctx, node, "<cpu mode='custom'> needs a <model> (the board's CPU, e.g. "
-			 "cortex-a57)");
+		dx_error_at(ctx, node, "<cpu mode='custom'> needs a <model> (the board's CPU, e.g. "
+			    "cortex-a57)");
 	if (dom->cpu_mode != SHYPER_CPU_CUSTOM && dom->cpu_model[0])
 		dom->cpu_model[0] = '\0'; /* libvirt ignores it there too */
 out:
@@ -165,9 +166,9 @@ bool domain_cpu_model_to_xml(xmlNode *root, const struct shyper_domain *dom)
 	    (size_t)dom->cpu_mode >= sizeof(cpu_modes) / sizeof(cpu_modes[0]))
 		return true;
 	cpu = xmlNewChild(root, NULL, BAD_CAST "cpu", NULL);
-	ok = add_prop(cpu, "mode", cpu_modes[dom->cpu_mode]);
+	ok = dx_add_prop(cpu, "mode", cpu_modes[dom->cpu_mode]);
 	if (dom->cpu_mode == SHYPER_CPU_CUSTOM)
-		ok &= cpu && add_text(cpu, NULL, "model", dom->cpu_model);
+		ok &= cpu && dx_add_text(cpu, NULL, "model", dom->cpu_model);
 	return ok;
 }
 
@@ -204,7 +205,7 @@ bool domain_cpus_to_xml(xmlNode *root, const struct shyper_domain *dom)
 
 	snprintf(number, sizeof(number), "%u", dom->vcpu_count);
 	node = xmlNewTextChild(root, NULL, BAD_CAST "vcpu", BAD_CAST number);
-	ok &= add_prop(node, "placement", "static");
+	ok &= dx_add_prop(node, "placement", "static");
 	for (size_t i = 0; i < dom->vcpu_count && i < SHYPER_MAX_VCPUS; i++) {
 		if (dom->vcpu_pcpu[i] == SHYPER_DOMAIN_PCPU_UNPINNED)
 			continue;
@@ -212,9 +213,9 @@ bool domain_cpus_to_xml(xmlNode *root, const struct shyper_domain *dom)
 			parent = xmlNewChild(root, NULL, BAD_CAST "cputune", NULL);
 		node = parent ? xmlNewChild(parent, NULL, BAD_CAST "vcpupin", NULL) : NULL;
 		snprintf(number, sizeof(number), "%zu", i);
-		ok &= add_prop(node, "vcpu", number);
+		ok &= dx_add_prop(node, "vcpu", number);
 		snprintf(number, sizeof(number), "%d", dom->vcpu_pcpu[i]);
-		ok &= add_prop(node, "cpuset", number);
+		ok &= dx_add_prop(node, "cpuset", number);
 	}
 	return ok;
 }

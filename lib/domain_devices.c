@@ -32,12 +32,12 @@ void domain_warn_not_applicable(struct parse_ctx *ctx, xmlNode *node, const char
 	char message[512];
 
 	/* Once per kind: libvirt writes fourteen PCI root ports, say. */
-	snprintf(message, sizeof(message), "<%s> is ignored: %s", node_name(node), why);
+	snprintf(message, sizeof(message), "<%s> is ignored: %s", dx_node_name(node), why);
 	for (size_t i = 0; i < ctx->diag->count; i++)
 		if (ctx->diag->entries[i].severity == SHYPER_DIAG_WARNING &&
 		    !strcmp(ctx->diag->entries[i].message, message))
 			return;
-	warn_at(ctx, node, "%s", message);
+	dx_warn_at(ctx, node, "%s", message);
 }
 
 void domain_warn_placement(struct parse_ctx *ctx, xmlNode *node, const char *device)
@@ -52,17 +52,17 @@ void domain_warn_placement(struct parse_ctx *ctx, xmlNode *node, const char *dev
 static void parse_memballoon(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "model", "autodeflate", "freePageReporting", NULL };
-	char *model = attribute(node, "model");
+	char *model = dx_attribute(node, "model");
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (model && !strcmp(model, "virtio"))
 		domain_warn_not_applicable(ctx, node, "memory ballooning is not supported; the "
 					   "guest keeps all of its <memory>");
 	else if (!model || strcmp(model, "none"))
-		error_at(ctx, node, "<memballoon> model='%s' is not supported (only 'virtio', "
-			 "ignored, or 'none')", model ? model : "");
-	else if (node->children && next_element(ctx, node, NULL))
-		error_at(ctx, node, "<memballoon model='none'> has children");
+		dx_error_at(ctx, node, "<memballoon> model='%s' is not supported (only 'virtio', "
+			    "ignored, or 'none')", model ? model : "");
+	else if (node->children && dx_next_element(ctx, node, NULL))
+		dx_error_at(ctx, node, "<memballoon model='none'> has children");
 	free(model);
 }
 
@@ -71,51 +71,52 @@ static void parse_rng(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "model", NULL };
 	static const char *const backend_attrs[] = { "model", NULL };
-	char *model = attribute(node, "model");
+	char *model = dx_attribute(node, "model");
 	bool ok = true;
 	xmlNode *child;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (!model || strcmp(model, "virtio")) {
-		error_at(ctx, node, "<rng> model='%s' is not supported (only 'virtio')",
-			 model ? model : "");
+		dx_error_at(ctx, node, "<rng> model='%s' is not supported (only 'virtio')",
+			    model ? model : "");
 		ok = false;
 	}
 	free(model);
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "backend")) {
-			char *backend = attribute(child, "model"), *source;
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "backend")) {
+			char *backend = dx_attribute(child, "model"), *source;
 
-			check_attributes(ctx, child, backend_attrs);
+			dx_check_attributes(ctx, child, backend_attrs);
 			if (!backend || strcmp(backend, "random")) {
-				error_at(ctx, child, "<backend model='%s'> of <rng> is not supported "
-					 "(only 'random': the MVM's /dev/urandom)",
-					 backend ? backend : "");
+				dx_error_at(ctx, child, "<backend model='%s'> of <rng> is not supported "
+					    "(only 'random': the MVM's /dev/urandom)",
+					    backend ? backend : "");
 				ok = false;
 			}
-			source = child->children ? element_text(ctx, child, true) : NULL;
+			source = child->children ? dx_element_text(ctx, child, true) : NULL;
 			if (source && strcmp(source, "/dev/urandom") && strcmp(source, "/dev/random")) {
-				error_at(ctx, child, "<backend> '%s' of <rng> is not supported: guests' "
-					 "entropy comes from the MVM's /dev/urandom", source);
+				dx_error_at(ctx, child, "<backend> '%s' of <rng> is not supported: guests' "
+					    "entropy comes from the MVM's /dev/urandom", source);
 				ok = false;
 			}
 			free(backend);
 			free(source);
-		} else if (is_element(child, "rate")) {
-			warn_at(ctx, child, "<rate> of <rng> is ignored: shyperd gives each request "
-				"at most 4 KiB, as fast as the guest asks");
-		} else if (is_element(child, "address") || is_element(child, "alias")) {
+		} else if (dx_is_element(child, "rate")) {
+			dx_warn_at(ctx, child, "<rate> of <rng> is ignored: shyperd gives each request "
+				   "at most 4 KiB, as fast as the guest asks");
+		} else if (dx_is_element(child, "address") || dx_is_element(child, "alias")) {
 			domain_warn_placement(ctx, child, "rng");
 		} else {
-			error_at(ctx, child, "<%s> in <rng> is not supported", node_name(child));
+			dx_error_at(ctx, child, "<%s> in <rng> is not supported",
+				    dx_node_name(child));
 			ok = false;
 		}
 	}
-	if (!ok || !first_time(ctx, node, SEEN_RNG))
+	if (!ok || !dx_first_time(ctx, node, SEEN_RNG))
 		return;
 	if (domain_virtio_slots_used(ctx->dom) == SHYPER_GUEST_VIRTIO_SLOTS) {
-		error_at(ctx, node, "no virtio-mmio slot left for this <rng> (the guest has %d)",
-			 SHYPER_GUEST_VIRTIO_SLOTS);
+		dx_error_at(ctx, node, "no virtio-mmio slot left for this <rng> (the guest has %d)",
+			    SHYPER_GUEST_VIRTIO_SLOTS);
 		return;
 	}
 	ctx->dom->rng = true;
@@ -123,7 +124,7 @@ static void parse_rng(struct parse_ctx *ctx, xmlNode *node)
 
 static void parse_controller(struct parse_ctx *ctx, xmlNode *node)
 {
-	char *type = attribute(node, "type");
+	char *type = dx_attribute(node, "type");
 
 	if (type && (!strcmp(type, "pci") || !strcmp(type, "virtio-serial")))
 		domain_warn_not_applicable(ctx, node,
@@ -131,10 +132,10 @@ static void parse_controller(struct parse_ctx *ctx, xmlNode *node)
 					   "no PCI bus, and its consoles need no virtio-serial "
 					   "controller");
 	else if (type && !strcmp(type, "usb"))
-		error_at(ctx, node, "<controller type='usb'> is not supported: a Shyper guest has "
-			 "no USB");
+		dx_error_at(ctx, node, "<controller type='usb'> is not supported: a Shyper guest "
+			    "has no USB");
 	else
-		error_at(ctx, node, "<controller type='%s'> is not supported", type ? type : "");
+		dx_error_at(ctx, node, "<controller type='%s'> is not supported", type ? type : "");
 	free(type);
 }
 
@@ -143,30 +144,30 @@ static void parse_channel(struct parse_ctx *ctx, xmlNode *node)
 	xmlNode *child;
 	char *name = NULL;
 
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "target") && !name)
-			name = attribute(child, "name");
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "target") && !name)
+			name = dx_attribute(child, "name");
 	}
 	if (name && !strcmp(name, "org.qemu.guest_agent.0"))
 		domain_warn_not_applicable(ctx, node,
 					   "it is the QEMU guest agent's channel; Shyper has no "
 					   "guest agent (its console and shyperctl reach the guest)");
 	else
-		error_at(ctx, node, "<channel> '%s' is not supported (only the QEMU guest "
-			 "agent's, ignored)", name ? name : "");
+		dx_error_at(ctx, node, "<channel> '%s' is not supported (only the QEMU guest "
+			    "agent's, ignored)", name ? name : "");
 	free(name);
 }
 
 static void parse_audio(struct parse_ctx *ctx, xmlNode *node)
 {
-	char *type = attribute(node, "type");
+	char *type = dx_attribute(node, "type");
 
 	if (type && !strcmp(type, "none"))
 		domain_warn_not_applicable(ctx, node, "it is QEMU's sound back end, and a Shyper "
 					   "guest has no sound device");
 	else
-		error_at(ctx, node, "<audio type='%s'> is not supported: a Shyper guest has no sound",
-			 type ? type : "");
+		dx_error_at(ctx, node, "<audio type='%s'> is not supported: a Shyper guest has no sound",
+			    type ? type : "");
 	free(type);
 }
 
@@ -174,35 +175,36 @@ void domain_parse_devices(struct parse_ctx *ctx, xmlNode *node)
 {
 	xmlNode *child;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_DEVICES))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_DEVICES))
 		return;
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "console"))
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "console"))
 			domain_parse_console(ctx, child);
-		else if (is_element(child, "memballoon"))
+		else if (dx_is_element(child, "memballoon"))
 			parse_memballoon(ctx, child);
-		else if (is_element(child, "hostdev"))
+		else if (dx_is_element(child, "hostdev"))
 			domain_parse_hostdev(ctx, child);
-		else if (is_element(child, "disk"))
+		else if (dx_is_element(child, "disk"))
 			domain_parse_disk(ctx, child);
-		else if (is_element(child, "interface"))
+		else if (dx_is_element(child, "interface"))
 			domain_parse_interface(ctx, child);
-		else if (is_element(child, "serial"))
+		else if (dx_is_element(child, "serial"))
 			domain_parse_serial(ctx, child);
-		else if (is_element(child, "rng"))
+		else if (dx_is_element(child, "rng"))
 			parse_rng(ctx, child);
-		else if (is_element(child, "emulator"))
+		else if (dx_is_element(child, "emulator"))
 			domain_warn_not_applicable(ctx, child, "Shyper guests have no emulator (the "
 						   "hypervisor runs them)");
-		else if (is_element(child, "controller"))
+		else if (dx_is_element(child, "controller"))
 			parse_controller(ctx, child);
-		else if (is_element(child, "channel"))
+		else if (dx_is_element(child, "channel"))
 			parse_channel(ctx, child);
-		else if (is_element(child, "audio"))
+		else if (dx_is_element(child, "audio"))
 			parse_audio(ctx, child);
 		else
-			error_at(ctx, child, "device <%s> is not supported", node_name(child));
+			dx_error_at(ctx, child, "device <%s> is not supported",
+				    dx_node_name(child));
 	}
 }
 
@@ -222,8 +224,8 @@ bool domain_devices_to_xml(xmlNode *root, xmlNode *shyper_vm, xmlNs *ns,
 		xmlNode *backend = rng ? xmlNewTextChild(rng, NULL, BAD_CAST "backend",
 							 BAD_CAST "/dev/urandom") : NULL;
 
-		ok &= add_prop(rng, "model", "virtio");
-		ok &= add_prop(backend, "model", "random");
+		ok &= dx_add_prop(rng, "model", "virtio");
+		ok &= dx_add_prop(backend, "model", "random");
 	}
 	ok &= domain_hostdevs_to_xml(devices, shyper_vm, ns, dom);
 	return ok;

@@ -88,7 +88,7 @@ static void report(struct parse_ctx *ctx, enum shyper_diag_severity severity, lo
 		ctx->oom = 1;
 }
 
-void error_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+void dx_error_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -97,7 +97,7 @@ void error_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
 	va_end(ap);
 }
 
-void warn_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+void dx_warn_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -40,8 +40,8 @@ static enum shyper_disk_cache parse_disk_cache(struct parse_ctx *ctx, xmlNode *d
 	for (size_t i = 1; i < sizeof(disk_cache_names) / sizeof(disk_cache_names[0]); i++)
 		if (!strcmp(name, disk_cache_names[i]))
 			return (enum shyper_disk_cache)i;
-	error_at(ctx, driver, "<driver> cache='%s' is not supported (none, writeback, "
-		 "writethrough, directsync or unsafe)", name);
+	dx_error_at(ctx, driver, "<driver> cache='%s' is not supported (none, writeback, "
+		    "writethrough, directsync or unsafe)", name);
 	*ok = false;
 	return SHYPER_DISK_CACHE_DEFAULT;
 }
@@ -53,95 +53,96 @@ void domain_parse_disk(struct parse_ctx *ctx, xmlNode *node)
 	static const char *const source_attrs[] = { "file", NULL };
 	static const char *const target_attrs[] = { "dev", "bus", NULL };
 	struct shyper_domain_disk disk = { 0 };
-	char *type = attribute(node, "type"), *device = attribute(node, "device");
+	char *type = dx_attribute(node, "type"), *device = dx_attribute(node, "device");
 	bool ok = true, seen_source = false, seen_target = false;
 	xmlNode *child;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (type && strcmp(type, "file")) {
-		error_at(ctx, node, "<disk> type='%s' is not supported (only 'file': a raw image)",
-			 type);
+		dx_error_at(ctx, node, "<disk> type='%s' is not supported "
+			    "(only 'file': a raw image)", type);
 		ok = false;
 	}
 	if (device && strcmp(device, "disk")) {
-		error_at(ctx, node, "<disk> device='%s' is not supported (only 'disk')", device);
+		dx_error_at(ctx, node, "<disk> device='%s' is not supported (only 'disk')", device);
 		ok = false;
 	}
 	free(type);
 	free(device);
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "driver")) {
-			char *format = attribute(child, "type"), *cache = attribute(child, "cache");
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "driver")) {
+			char *format = dx_attribute(child, "type");
+			char *cache = dx_attribute(child, "cache");
 
-			check_attributes(ctx, child, driver_attrs);
+			dx_check_attributes(ctx, child, driver_attrs);
 			if (format && strcmp(format, "raw")) {
-				error_at(ctx, child, "<driver> type='%s' is not supported (only 'raw' "
-					 "images)", format);
+				dx_error_at(ctx, child, "<driver> type='%s' is not supported (only 'raw' "
+					    "images)", format);
 				ok = false;
 			}
 			if (cache)
 				disk.cache = parse_disk_cache(ctx, child, cache, &ok);
 			free(format);
 			free(cache);
-		} else if (is_element(child, "source") && !seen_source) {
-			check_attributes(ctx, child, source_attrs);
+		} else if (dx_is_element(child, "source") && !seen_source) {
+			dx_check_attributes(ctx, child, source_attrs);
 			seen_source = true;
 			free(disk.source);
-			disk.source = attribute(child, "file");
+			disk.source = dx_attribute(child, "file");
 			if (!disk.source || disk.source[0] != '/') {
-				error_at(ctx, child, "<source> of a <disk> needs file='/absolute/path'");
+				dx_error_at(ctx, child, "<source> of a <disk> needs file='/absolute/path'");
 				ok = false;
 			}
-		} else if (is_element(child, "target") && !seen_target) {
-			char *dev = attribute(child, "dev"), *bus = attribute(child, "bus");
+		} else if (dx_is_element(child, "target") && !seen_target) {
+			char *dev = dx_attribute(child, "dev"), *bus = dx_attribute(child, "bus");
 
-			check_attributes(ctx, child, target_attrs);
+			dx_check_attributes(ctx, child, target_attrs);
 			seen_target = true;
 			if (!disk_target_ok(dev)) {
-				error_at(ctx, child, "<target> dev='%s' of a <disk> is not supported "
-					 "(vda to vdz)", dev ? dev : "");
+				dx_error_at(ctx, child, "<target> dev='%s' of a <disk> is not supported "
+					    "(vda to vdz)", dev ? dev : "");
 				ok = false;
 			} else {
 				snprintf(disk.target, sizeof(disk.target), "%s", dev);
 			}
 			if (bus && strcmp(bus, "virtio")) {
-				error_at(ctx, child, "<target> bus='%s' of a <disk> is not supported "
-					 "(only 'virtio')", bus);
+				dx_error_at(ctx, child, "<target> bus='%s' of a <disk> is not supported "
+					    "(only 'virtio')", bus);
 				ok = false;
 			}
 			free(dev);
 			free(bus);
-		} else if (is_element(child, "readonly")) {
-			check_attributes(ctx, child, NULL);
+		} else if (dx_is_element(child, "readonly")) {
+			dx_check_attributes(ctx, child, NULL);
 			disk.readonly = true;
-		} else if (is_element(child, "address") || is_element(child, "alias")) {
+		} else if (dx_is_element(child, "address") || dx_is_element(child, "alias")) {
 			domain_warn_placement(ctx, child, "disk");
 		} else {
-			error_at(ctx, child, "<%s> in <disk> is not supported (only <driver>, "
-				 "<source>, <target> and <readonly>)", node_name(child));
+			dx_error_at(ctx, child, "<%s> in <disk> is not supported (only <driver>, "
+				    "<source>, <target> and <readonly>)", dx_node_name(child));
 			ok = false;
 		}
 	}
 	if (ok && (!seen_source || !seen_target)) {
-		error_at(ctx, node, "<disk> needs <source file='...'/> and <target dev='vdX'/>");
+		dx_error_at(ctx, node, "<disk> needs <source file='...'/> and <target dev='vdX'/>");
 		ok = false;
 	}
 	for (size_t i = 0; ok && i < ctx->dom->disk_count; i++) {
 		if (!strcmp(ctx->dom->disks[i].target, disk.target)) {
-			error_at(ctx, node, "two <disk> elements with target '%s'", disk.target);
+			dx_error_at(ctx, node, "two <disk> elements with target '%s'", disk.target);
 			ok = false;
 		} else if (!strcmp(ctx->dom->disks[i].source, disk.source)) {
-			error_at(ctx, node, "two <disk> elements on the same image %s", disk.source);
+			dx_error_at(ctx, node, "two <disk> elements on the same image %s", disk.source);
 			ok = false;
 		}
 	}
 	if (ok && domain_virtio_slots_used(ctx->dom) == SHYPER_GUEST_VIRTIO_SLOTS) {
-		error_at(ctx, node, "no virtio-mmio slot left for this <disk> (the guest has %d)",
-			 SHYPER_GUEST_VIRTIO_SLOTS);
+		dx_error_at(ctx, node, "no virtio-mmio slot left for this <disk> "
+			    "(the guest has %d)", SHYPER_GUEST_VIRTIO_SLOTS);
 		ok = false;
 	}
 	if (ok && ctx->dom->disk_count == SHYPER_DOMAIN_MAX_DISKS) {
-		error_at(ctx, node, "more than %d <disk> elements", SHYPER_DOMAIN_MAX_DISKS);
+		dx_error_at(ctx, node, "more than %d <disk> elements", SHYPER_DOMAIN_MAX_DISKS);
 		ok = false;
 	}
 	if (!ok) {
@@ -161,18 +162,18 @@ bool domain_disks_to_xml(xmlNode *devices, const struct shyper_domain *dom)
 
 		if (!disk)
 			return false;
-		ok &= add_prop(disk, "type", "file");
-		ok &= add_prop(disk, "device", "disk");
+		ok &= dx_add_prop(disk, "type", "file");
+		ok &= dx_add_prop(disk, "device", "disk");
 		node = xmlNewChild(disk, NULL, BAD_CAST "driver", NULL);
-		ok &= add_prop(node, "name", "qemu");
-		ok &= add_prop(node, "type", "raw");
+		ok &= dx_add_prop(node, "name", "qemu");
+		ok &= dx_add_prop(node, "type", "raw");
 		if (shyper_disk_cache_name(d->cache))
-			ok &= add_prop(node, "cache", shyper_disk_cache_name(d->cache));
+			ok &= dx_add_prop(node, "cache", shyper_disk_cache_name(d->cache));
 		node = xmlNewChild(disk, NULL, BAD_CAST "source", NULL);
-		ok &= add_prop(node, "file", d->source);
+		ok &= dx_add_prop(node, "file", d->source);
 		node = xmlNewChild(disk, NULL, BAD_CAST "target", NULL);
-		ok &= add_prop(node, "dev", d->target);
-		ok &= add_prop(node, "bus", "virtio");
+		ok &= dx_add_prop(node, "dev", d->target);
+		ok &= dx_add_prop(node, "bus", "virtio");
 		if (d->readonly)
 			ok &= xmlNewChild(disk, NULL, BAD_CAST "readonly", NULL) != NULL;
 	}

@@ -22,20 +22,21 @@
 static void parse_gic(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "version", NULL };
-	char *version = attribute(node, "version");
+	char *version = dx_attribute(node, "version");
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (!version || !strcmp(version, "3") || !strcmp(version, "host")) {
 		ctx->dom->gic_version = 3;
 	} else if (!strcmp(version, "2")) {
 		/* What libvirt writes for QEMU's virt board under TCG unless told. */
 		ctx->dom->gic_version = 3;
-		warn_at(ctx, node, "<gic version='2'> is taken as version 3: a Shyper guest's GIC "
-			"is an emulated GICv3, and a guest that finds its GIC in the device tree "
-			"(as Linux does) boots the same; dumpxml writes version='3'");
+		dx_warn_at(ctx, node, "<gic version='2'> is taken as version 3: a Shyper guest's "
+			   "GIC is an emulated GICv3, and a guest that finds its GIC in the "
+			   "device tree (as Linux does) boots the same; dumpxml writes "
+			   "version='3'");
 	} else {
-		error_at(ctx, node, "<gic version='%s'> is not supported: a Shyper guest has a "
-			 "GICv3 (emulated, whatever the board's GIC is)", version);
+		dx_error_at(ctx, node, "<gic version='%s'> is not supported: a Shyper guest has a "
+			    "GICv3 (emulated, whatever the board's GIC is)", version);
 	}
 	free(version);
 }
@@ -44,24 +45,25 @@ void domain_parse_features(struct parse_ctx *ctx, xmlNode *node)
 {
 	xmlNode *child;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_FEATURES))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_FEATURES))
 		return;
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "gic")) {
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "gic")) {
 			parse_gic(ctx, child);
-		} else if (is_element(child, "acpi")) {
-			check_attributes(ctx, child, NULL);
+		} else if (dx_is_element(child, "acpi")) {
+			dx_check_attributes(ctx, child, NULL);
 			domain_warn_not_applicable(ctx, child,
 						   "a Shyper guest is described by a device tree, "
 						   "and a Linux guest boots the same");
-		} else if (is_element(child, "vmcoreinfo")) {
+		} else if (dx_is_element(child, "vmcoreinfo")) {
 			domain_warn_not_applicable(ctx, child,
 						   "it is a QEMU firmware (fw_cfg) device; Shyper "
 						   "guests have none");
 		} else {
-			error_at(ctx, child, "feature <%s> is not supported (only <gic version='3'/>, "
-				 "and <acpi/> and <vmcoreinfo/> with a warning)", node_name(child));
+			dx_error_at(ctx, child, "feature <%s> is not supported (only "
+				    "<gic version='3'/>, and <acpi/> and <vmcoreinfo/> with a "
+				    "warning)", dx_node_name(child));
 		}
 	}
 }
@@ -74,7 +76,7 @@ bool domain_features_to_xml(xmlNode *root, const struct shyper_domain *dom)
 		return true;
 	features = xmlNewChild(root, NULL, BAD_CAST "features", NULL);
 	gic = features ? xmlNewChild(features, NULL, BAD_CAST "gic", NULL) : NULL;
-	return add_prop(gic, "version", "3");
+	return dx_add_prop(gic, "version", "3");
 }
 
 /* Timers a definition may name; none of them is something to set up. */
@@ -86,21 +88,22 @@ static void parse_timer(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "name", "present", "tickpolicy", "track", "frequency",
 					     "mode", NULL };
-	char *name = attribute(node, "name"), *present = attribute(node, "present");
+	char *name = dx_attribute(node, "name"), *present = dx_attribute(node, "present");
 	bool known = false;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	for (size_t i = 0; name && known_timers[i]; i++)
 		known |= !strcmp(name, known_timers[i]);
 	if (!known) {
-		error_at(ctx, node, "<timer name='%s'> is not a timer libvirt knows", name ? name : "");
+		dx_error_at(ctx, node, "<timer name='%s'> is not a timer libvirt knows", name ? name : "");
 	} else if (present && !strcmp(present, "yes") && strcmp(name, "rtc") &&
 		   strcmp(name, "armvtimer")) {
-		error_at(ctx, node, "<timer name='%s' present='yes'> is not supported: a Shyper "
-			 "guest has the architected timer and a PL031 real-time clock", name);
+		dx_error_at(ctx, node, "<timer name='%s' present='yes'> is not supported: a Shyper "
+			    "guest has the architected timer and a PL031 real-time clock", name);
 	} else {
-		warn_at(ctx, node, "<timer name='%s'> is ignored: a Shyper guest's timers are the "
-			"architected timer, which runs with the board's, and its PL031", name);
+		dx_warn_at(ctx, node, "<timer name='%s'> is ignored: a Shyper guest's timers are "
+			   "the architected timer, which runs with the board's, and its "
+			   "PL031", name);
 	}
 	free(name);
 	free(present);
@@ -126,12 +129,12 @@ void domain_parse_clock(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "offset", "adjustment", "basis", NULL };
 	struct shyper_domain_clock *clock = &ctx->dom->clock;
-	char *offset = attribute(node, "offset"), *adjustment = attribute(node, "adjustment");
-	char *basis = attribute(node, "basis");
+	char *offset = dx_attribute(node, "offset"), *adjustment = dx_attribute(node, "adjustment");
+	char *basis = dx_attribute(node, "basis");
 	xmlNode *child;
 
-	check_attributes(ctx, node, attrs);
-	if (!first_time(ctx, node, SEEN_CLOCK))
+	dx_check_attributes(ctx, node, attrs);
+	if (!dx_first_time(ctx, node, SEEN_CLOCK))
 		goto out;
 	clock->given = true;
 	if (!offset || !strcmp(offset, "utc") || !strcmp(offset, "localtime")) {
@@ -139,35 +142,35 @@ void domain_parse_clock(struct parse_ctx *ctx, xmlNode *node)
 								       : SHYPER_CLOCK_UTC;
 		/* 'reset': back to the basis at every start, as here anyway. */
 		if (adjustment && strcmp(adjustment, "reset"))
-			error_at(ctx, node, "<clock offset='%s'> takes only adjustment='reset' "
-				 "(use offset='variable' for an adjustment in seconds)",
-				 offset ? offset : "utc");
+			dx_error_at(ctx, node, "<clock offset='%s'> takes only adjustment='reset' "
+				    "(use offset='variable' for an adjustment in seconds)",
+				    offset ? offset : "utc");
 		if (basis)
-			error_at(ctx, node, "basis= of <clock> goes with offset='variable'");
+			dx_error_at(ctx, node, "basis= of <clock> goes with offset='variable'");
 	} else if (!strcmp(offset, "variable")) {
 		clock->offset = SHYPER_CLOCK_VARIABLE;
 		if (!adjustment || !parse_adjustment(adjustment, &clock->adjustment) ||
 		    clock->adjustment > 100LL * 366 * 86400 || clock->adjustment < -100LL * 366 * 86400)
-			error_at(ctx, node, "<clock offset='variable'> needs adjustment= in seconds "
-				 "(at most a century either way), not '%s'",
-				 adjustment ? adjustment : "");
+			dx_error_at(ctx, node, "<clock offset='variable'> needs adjustment= in seconds "
+				    "(at most a century either way), not '%s'",
+				    adjustment ? adjustment : "");
 		if (basis && !strcmp(basis, "localtime"))
 			clock->basis_localtime = true;
 		else if (basis && strcmp(basis, "utc"))
-			error_at(ctx, node, "basis='%s' of <clock> is not 'utc' or 'localtime'", basis);
+			dx_error_at(ctx, node, "basis='%s' of <clock> is not 'utc' or 'localtime'", basis);
 	} else if (!strcmp(offset, "timezone")) {
-		error_at(ctx, node, "<clock offset='timezone'> is not supported: use 'utc', "
-			 "'localtime' (the MVM's) or 'variable' with an adjustment");
+		dx_error_at(ctx, node, "<clock offset='timezone'> is not supported: use 'utc', "
+			    "'localtime' (the MVM's) or 'variable' with an adjustment");
 	} else {
-		error_at(ctx, node, "<clock offset='%s'> is not supported (utc, localtime or "
-			 "variable)", offset);
+		dx_error_at(ctx, node, "<clock offset='%s'> is not supported (utc, localtime or "
+			    "variable)", offset);
 	}
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "timer"))
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "timer"))
 			parse_timer(ctx, child);
 		else
-			error_at(ctx, child, "<%s> in <clock> is not supported (only <timer>)",
-				 node_name(child));
+			dx_error_at(ctx, child, "<%s> in <clock> is not supported (only <timer>)",
+				    dx_node_name(child));
 	}
 out:
 	free(offset);
@@ -187,15 +190,15 @@ bool domain_clock_to_xml(xmlNode *root, const struct shyper_domain *dom)
 	node = xmlNewChild(root, NULL, BAD_CAST "clock", NULL);
 	switch (clock->offset) {
 	case SHYPER_CLOCK_LOCALTIME:
-		return add_prop(node, "offset", "localtime");
+		return dx_add_prop(node, "offset", "localtime");
 	case SHYPER_CLOCK_VARIABLE:
 		snprintf(number, sizeof(number), "%" PRId64, clock->adjustment);
-		ok = add_prop(node, "offset", "variable");
-		ok &= add_prop(node, "adjustment", number);
-		ok &= add_prop(node, "basis", clock->basis_localtime ? "localtime" : "utc");
+		ok = dx_add_prop(node, "offset", "variable");
+		ok &= dx_add_prop(node, "adjustment", number);
+		ok &= dx_add_prop(node, "basis", clock->basis_localtime ? "localtime" : "utc");
 		return ok;
 	default:
-		return add_prop(node, "offset", "utc");
+		return dx_add_prop(node, "offset", "utc");
 	}
 }
 

@@ -33,21 +33,21 @@ static void parse_hostdev_source(struct parse_ctx *ctx, xmlNode *node,
 	xmlNode *child;
 	char *text;
 
-	check_attributes(ctx, node, NULL);
-	for_each_element(ctx, node, child) {
-		if (!is_element(child, "char") || dev->node[0]) {
-			error_at(ctx, child, "<%s> in <hostdev><source> is not supported (one <char> "
-				 "naming the device's node in the MVM's device tree)", node_name(child));
+	dx_check_attributes(ctx, node, NULL);
+	dx_for_each_element(ctx, node, child) {
+		if (!dx_is_element(child, "char") || dev->node[0]) {
+			dx_error_at(ctx, child, "<%s> in <hostdev><source> is not supported (one <char> "
+				    "naming the device's node in the MVM's device tree)", dx_node_name(child));
 			continue;
 		}
-		check_attributes(ctx, child, NULL);
-		text = element_text(ctx, child, true);
+		dx_check_attributes(ctx, child, NULL);
+		text = dx_element_text(ctx, child, true);
 		if (!text)
 			continue;
 		if (text[0] != '/' || strlen(text) >= sizeof(dev->node))
-			error_at(ctx, child, "<char> '%s' of <hostdev> is not a device-tree node path "
-				 "(like /pl031@9010000, at most %zu characters)", text,
-				 sizeof(dev->node) - 1);
+			dx_error_at(ctx, child, "<char> '%s' of <hostdev> is not a device-tree node path "
+				    "(like /pl031@9010000, at most %zu characters)", text,
+				    sizeof(dev->node) - 1);
 		else
 			strcpy(dev->node, text);
 		free(text);
@@ -59,28 +59,29 @@ void domain_parse_hostdev(struct parse_ctx *ctx, xmlNode *node)
 	static const char *const attrs[] = { "mode", "type", NULL };
 	struct shyper_domain *dom = ctx->dom;
 	struct shyper_domain_hostdev dev = { .spi = SHYPER_DEV_NO_IRQ };
-	char *mode = attribute(node, "mode"), *type = attribute(node, "type");
+	char *mode = dx_attribute(node, "mode"), *type = dx_attribute(node, "type");
 	xmlNode *child;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (!mode || strcmp(mode, "capabilities") || !type || strcmp(type, "misc"))
-		error_at(ctx, node, "<hostdev mode='%s' type='%s'> is not supported (only board "
-			 "devices: mode='capabilities' type='misc')", mode ? mode : "",
-			 type ? type : "");
+		dx_error_at(ctx, node, "<hostdev mode='%s' type='%s'> is not supported (only board "
+			    "devices: mode='capabilities' type='misc')", mode ? mode : "",
+			    type ? type : "");
 	free(mode);
 	free(type);
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "source"))
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "source"))
 			parse_hostdev_source(ctx, child, &dev);
 		else
-			error_at(ctx, child, "<%s> in <hostdev> is not supported", node_name(child));
+			dx_error_at(ctx, child, "<%s> in <hostdev> is not supported", dx_node_name(child));
 	}
 	if (!dev.node[0]) {
-		error_at(ctx, node, "<hostdev> has no <source><char> naming the device's node");
+		dx_error_at(ctx, node, "<hostdev> has no <source><char> naming the device's node");
 		return;
 	}
 	if (dom->hostdev_count == SHYPER_DOMAIN_MAX_HOSTDEVS) {
-		error_at(ctx, node, "more than %d <hostdev> devices", SHYPER_DOMAIN_MAX_HOSTDEVS);
+		dx_error_at(ctx, node, "more than %d <hostdev> devices",
+			    SHYPER_DOMAIN_MAX_HOSTDEVS);
 		return;
 	}
 	ctx->hostdev_line[dom->hostdev_count] = xmlGetLineNo(node);
@@ -112,51 +113,52 @@ static const char *hostdev_guest_clash(uint64_t base, uint64_t size)
 void domain_parse_shyper_hostdev(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "node", "base", "size", "irq", NULL };
-	char *path = attribute(node, "node"), *base = attribute(node, "base");
-	char *size = attribute(node, "size"), *irq = attribute(node, "irq");
+	char *path = dx_attribute(node, "node"), *base = dx_attribute(node, "base");
+	char *size = dx_attribute(node, "size"), *irq = dx_attribute(node, "irq");
 	struct meta_hostdev m = { .dev.spi = SHYPER_DEV_NO_IRQ, .line = xmlGetLineNo(node) };
 	xmlNode *child;
 	const char *clash;
 	uint64_t v;
 	bool ok = true;
 
-	check_attributes(ctx, node, attrs);
-	for_each_element(ctx, node, child)
-		error_at(ctx, child, "<%s> in Shyper's <hostdev> is not supported", node_name(child));
+	dx_check_attributes(ctx, node, attrs);
+	dx_for_each_element(ctx, node, child)
+		dx_error_at(ctx, child, "<%s> in Shyper's <hostdev> is not supported", dx_node_name(child));
 	if (!path || path[0] != '/' || strlen(path) >= sizeof(m.dev.node)) {
-		error_at(ctx, node, "Shyper <hostdev> needs node='...' with the device-tree path its "
-			 "<hostdev><source><char> gives");
+		dx_error_at(ctx, node, "Shyper <hostdev> needs node='...' with the device-tree path its "
+			    "<hostdev><source><char> gives");
 		ok = false;
 	} else {
 		strcpy(m.dev.node, path);
 	}
-	if (!base || !parse_c_u64(base, &m.dev.base) || m.dev.base & 0xfff) {
-		error_at(ctx, node, "Shyper <hostdev> base='%s' is not a page-aligned address",
-			 base ? base : "");
+	if (!base || !dx_parse_c_u64(base, &m.dev.base) || m.dev.base & 0xfff) {
+		dx_error_at(ctx, node, "Shyper <hostdev> base='%s' is not a page-aligned address",
+			    base ? base : "");
 		ok = false;
 	}
-	if (!size || !parse_c_u64(size, &m.dev.size) || !m.dev.size || m.dev.size & 0xfff ||
+	if (!size || !dx_parse_c_u64(size, &m.dev.size) || !m.dev.size || m.dev.size & 0xfff ||
 	    m.dev.base + m.dev.size < m.dev.base) {
-		error_at(ctx, node, "Shyper <hostdev> size='%s' is not a non-zero multiple of 4 KiB "
-			 "(that fits after base)", size ? size : "");
+		dx_error_at(ctx, node, "Shyper <hostdev> size='%s' is not a non-zero multiple of 4 KiB "
+			    "(that fits after base)", size ? size : "");
 		ok = false;
 	}
-	if (irq && (!parse_c_u64(irq, &v) || v >= SHYPER_GUEST_NR_SPIS ||
+	if (irq && (!dx_parse_c_u64(irq, &v) || v >= SHYPER_GUEST_NR_SPIS ||
 		    v == SHYPER_GUEST_UART_SPI || v == SHYPER_GUEST_GPIO_SPI ||
 		    (v >= SHYPER_GUEST_VIRTIO_SPI &&
 		     v < SHYPER_GUEST_VIRTIO_SPI + SHYPER_GUEST_VIRTIO_SLOTS))) {
-		error_at(ctx, node, "Shyper <hostdev> irq='%s' is not an SPI a guest can have (0..%d "
-			 "but not %d, %d or %d..%d, which its own devices use)", irq,
-			 SHYPER_GUEST_NR_SPIS - 1, SHYPER_GUEST_UART_SPI, SHYPER_GUEST_GPIO_SPI,
-			 SHYPER_GUEST_VIRTIO_SPI,
-			 SHYPER_GUEST_VIRTIO_SPI + SHYPER_GUEST_VIRTIO_SLOTS - 1);
+		dx_error_at(ctx, node, "Shyper <hostdev> irq='%s' is not an SPI a guest can have (0..%d "
+			    "but not %d, %d or %d..%d, which its own devices use)", irq,
+			    SHYPER_GUEST_NR_SPIS - 1, SHYPER_GUEST_UART_SPI, SHYPER_GUEST_GPIO_SPI,
+			    SHYPER_GUEST_VIRTIO_SPI,
+			    SHYPER_GUEST_VIRTIO_SPI + SHYPER_GUEST_VIRTIO_SLOTS - 1);
 		ok = false;
 	} else if (irq) {
 		m.dev.spi = (uint32_t)v;
 	}
 	if (ok && (clash = hostdev_guest_clash(m.dev.base, m.dev.size))) {
-		error_at(ctx, node, "Shyper <hostdev> 0x%" PRIx64 "+0x%" PRIx64 " overlaps %s (the "
-			 "guest sees it at its board address)", m.dev.base, m.dev.size, clash);
+		dx_error_at(ctx, node, "Shyper <hostdev> 0x%" PRIx64 "+0x%" PRIx64 " overlaps %s "
+			    "(the guest sees it at its board address)",
+			    m.dev.base, m.dev.size, clash);
 		ok = false;
 	}
 	free(path);
@@ -166,8 +168,8 @@ void domain_parse_shyper_hostdev(struct parse_ctx *ctx, xmlNode *node)
 	if (!ok)
 		return;
 	if (ctx->meta_hostdev_count == SHYPER_DOMAIN_MAX_HOSTDEVS) {
-		error_at(ctx, node, "more than %d Shyper <hostdev> entries",
-			 SHYPER_DOMAIN_MAX_HOSTDEVS);
+		dx_error_at(ctx, node, "more than %d Shyper <hostdev> entries",
+			    SHYPER_DOMAIN_MAX_HOSTDEVS);
 		return;
 	}
 	ctx->meta_hostdevs[ctx->meta_hostdev_count++] = m;
@@ -231,20 +233,20 @@ bool domain_hostdevs_to_xml(xmlNode *devices, xmlNode *shyper_vm, xmlNs *ns,
 		const struct shyper_domain_hostdev *d = &dom->hostdevs[i];
 
 		node = xmlNewChild(devices, NULL, BAD_CAST "hostdev", NULL);
-		ok &= add_prop(node, "mode", "capabilities");
-		ok &= add_prop(node, "type", "misc");
+		ok &= dx_add_prop(node, "mode", "capabilities");
+		ok &= dx_add_prop(node, "type", "misc");
 		node = node ? xmlNewChild(node, NULL, BAD_CAST "source", NULL) : NULL;
-		ok &= node && add_text(node, NULL, "char", d->node);
+		ok &= node && dx_add_text(node, NULL, "char", d->node);
 
 		node = xmlNewChild(shyper_vm, ns, BAD_CAST "hostdev", NULL);
-		ok &= add_prop(node, "node", d->node);
+		ok &= dx_add_prop(node, "node", d->node);
 		snprintf(number, sizeof(number), "0x%" PRIx64, d->base);
-		ok &= add_prop(node, "base", number);
+		ok &= dx_add_prop(node, "base", number);
 		snprintf(number, sizeof(number), "0x%" PRIx64, d->size);
-		ok &= add_prop(node, "size", number);
+		ok &= dx_add_prop(node, "size", number);
 		if (d->spi != SHYPER_DEV_NO_IRQ) {
 			snprintf(number, sizeof(number), "%u", d->spi);
-			ok &= add_prop(node, "irq", number);
+			ok &= dx_add_prop(node, "irq", number);
 		}
 	}
 	return ok;

@@ -17,10 +17,10 @@ void domain_parse_name(struct parse_ctx *ctx, xmlNode *node)
 	char *text;
 	size_t i, len;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_NAME))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_NAME))
 		return;
-	text = element_text(ctx, node, false);
+	text = dx_element_text(ctx, node, false);
 	if (!text)
 		return;
 	len = strlen(text);
@@ -28,9 +28,9 @@ void domain_parse_name(struct parse_ctx *ctx, xmlNode *node)
 		if (!isalnum((unsigned char)text[i]) && !strchr("._-", text[i]))
 			break;
 	if (i < len || len >= SHYPER_NAME_LEN)
-		error_at(ctx, node,
-			 "<name> '%s' is not valid: 1 to %d characters from A-Z, a-z, 0-9, '.', '_' and '-'",
-			 text, SHYPER_NAME_LEN - 1);
+		dx_error_at(ctx, node,
+			    "<name> '%s' is not valid: 1 to %d characters from A-Z, a-z, 0-9, '.', '_' and '-'",
+			    text, SHYPER_NAME_LEN - 1);
 	else
 		memcpy(ctx->dom->name, text, len + 1);
 	free(text);
@@ -52,8 +52,8 @@ static bool parse_uuid(const char *text, uint8_t uuid[16])
 				return false;
 			continue;
 		}
-		hi = hex_value(text[i]);
-		lo = text[i + 1] ? hex_value(text[i + 1]) : -1;
+		hi = dx_hex_value(text[i]);
+		lo = text[i + 1] ? dx_hex_value(text[i + 1]) : -1;
 		if (hi < 0 || lo < 0 || n >= 16)
 			return false;
 		uuid[n++] = (uint8_t)(hi << 4 | lo);
@@ -67,17 +67,17 @@ void domain_parse_uuid(struct parse_ctx *ctx, xmlNode *node)
 	uint8_t uuid[16];
 	char *text;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_UUID))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_UUID))
 		return;
-	text = element_text(ctx, node, true);
+	text = dx_element_text(ctx, node, true);
 	if (!text)
 		return;
 	if (parse_uuid(text, uuid))
 		memcpy(ctx->dom->uuid, uuid, sizeof(uuid));
 	else
-		error_at(ctx, node, "<uuid> '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-			 text);
+		dx_error_at(ctx, node, "<uuid> '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+			    text);
 	free(text);
 }
 
@@ -101,13 +101,13 @@ void domain_parse_text(struct parse_ctx *ctx, xmlNode *node, unsigned int seen_b
 	xmlNode *child;
 	xmlChar *content;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, seen_bit))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, seen_bit))
 		return;
 	for (child = node->children; child; child = child->next) {
 		if (child->type == XML_ELEMENT_NODE) {
-			error_at(ctx, child, "<%s> inside <%s> is not supported (text expected)",
-				 node_name(child), node_name(node));
+			dx_error_at(ctx, child, "<%s> inside <%s> is not supported (text expected)",
+				    dx_node_name(child), dx_node_name(node));
 			return;
 		}
 	}
@@ -117,8 +117,8 @@ void domain_parse_text(struct parse_ctx *ctx, xmlNode *node, unsigned int seen_b
 		return;
 	}
 	if (seen_bit == SEEN_TITLE && strchr((const char *)content, '\n'))
-		error_at(ctx, node, "<title> has more than one line (write the rest in "
-			 "<description>)");
+		dx_error_at(ctx, node, "<title> has more than one line (write the rest in "
+			    "<description>)");
 	else if (content[0] && !(*field = strdup((const char *)content)))
 		ctx->oom = 1;
 	xmlFree(content);
@@ -127,15 +127,15 @@ void domain_parse_text(struct parse_ctx *ctx, xmlNode *node, unsigned int seen_b
 bool domain_identity_to_xml(xmlNode *root, const struct shyper_domain *dom)
 {
 	char uuid[37];
-	bool ok = add_text(root, NULL, "name", dom->name);
+	bool ok = dx_add_text(root, NULL, "name", dom->name);
 
 	if (!shyper_uuid_is_zero(dom->uuid)) {
 		shyper_uuid_format(dom->uuid, uuid);
-		ok &= add_text(root, NULL, "uuid", uuid);
+		ok &= dx_add_text(root, NULL, "uuid", uuid);
 	}
 	if (dom->title)
-		ok &= add_text(root, NULL, "title", dom->title);
+		ok &= dx_add_text(root, NULL, "title", dom->title);
 	if (dom->description)
-		ok &= add_text(root, NULL, "description", dom->description);
+		ok &= dx_add_text(root, NULL, "description", dom->description);
 	return ok;
 }

@@ -18,7 +18,7 @@
 static bool parse_mac(const char *text, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {
-		int hi = hex_value(text[0]), lo = hi < 0 ? -1 : hex_value(text[1]);
+		int hi = dx_hex_value(text[0]), lo = hi < 0 ? -1 : dx_hex_value(text[1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && text[2] != ':') || (i == 5 && text[2]))
 			return false;
@@ -52,97 +52,97 @@ void domain_parse_interface(struct parse_ctx *ctx, xmlNode *node)
 	static const char *const mac_attrs[] = { "address", NULL };
 	static const char *const model_attrs[] = { "type", NULL };
 	struct shyper_domain_interface nic = { 0 };
-	char *type = attribute(node, "type");
+	char *type = dx_attribute(node, "type");
 	bool ok = true, seen_source = false;
 	xmlNode *child;
 
-	check_attributes(ctx, node, attrs);
+	dx_check_attributes(ctx, node, attrs);
 	if (type && !strcmp(type, "bridge")) {
 		nic.type = SHYPER_INTERFACE_BRIDGE;
 	} else if (type && !strcmp(type, "network")) {
 		nic.type = SHYPER_INTERFACE_NETWORK;
 	} else {
-		error_at(ctx, node, "<interface> type='%s' is not supported (only 'bridge' or "
-			 "'network')", type ? type : "");
+		dx_error_at(ctx, node, "<interface> type='%s' is not supported (only 'bridge' or "
+			    "'network')", type ? type : "");
 		ok = false;
 	}
 	free(type);
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "source") && !seen_source) {
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "source") && !seen_source) {
 			const char *key = nic.type == SHYPER_INTERFACE_NETWORK ? "network" : "bridge";
 			const char *const source_attrs[] = { key, NULL };
-			char *name = attribute(child, key);
+			char *name = dx_attribute(child, key);
 
 			seen_source = true;
 			if (ok)
-				check_attributes(ctx, child, source_attrs);
+				dx_check_attributes(ctx, child, source_attrs);
 			if (ok && !ifname_ok(name)) {
-				error_at(ctx, child, "<source> %s='%s' is not an interface name (1 to %d "
-					 "characters from A-Z, a-z, 0-9, '.', '_', '-')", key,
-					 name ? name : "", IFNAME_LEN - 1);
+				dx_error_at(ctx, child, "<source> %s='%s' is not an interface name (1 to %d "
+					    "characters from A-Z, a-z, 0-9, '.', '_', '-')", key,
+					    name ? name : "", IFNAME_LEN - 1);
 				ok = false;
 			} else if (ok && nic.type == SHYPER_INTERFACE_NETWORK &&
 				   strcmp(name, SHYPER_NETWORK_DEFAULT)) {
-				error_at(ctx, child, "<source> network='%s' does not exist (Shyper has "
-					 "one network, '%s', on the MVM's bridge %s; or use "
-					 "<interface type='bridge'>)", name, SHYPER_NETWORK_DEFAULT,
-					 SHYPER_NETWORK_DEFAULT_BRIDGE);
+				dx_error_at(ctx, child, "<source> network='%s' does not exist "
+					    "(Shyper has one network, '%s', on the MVM's bridge "
+					    "%s; or use <interface type='bridge'>)", name,
+					    SHYPER_NETWORK_DEFAULT, SHYPER_NETWORK_DEFAULT_BRIDGE);
 				ok = false;
 			} else if (ok) {
 				snprintf(nic.source, sizeof(nic.source), "%s", name);
 			}
 			free(name);
-		} else if (is_element(child, "mac")) {
-			char *address = attribute(child, "address");
+		} else if (dx_is_element(child, "mac")) {
+			char *address = dx_attribute(child, "address");
 
-			check_attributes(ctx, child, mac_attrs);
+			dx_check_attributes(ctx, child, mac_attrs);
 			if (!address || !parse_mac(address, nic.mac)) {
-				error_at(ctx, child, "<mac> address='%s' is not a MAC address "
-					 "(xx:xx:xx:xx:xx:xx)", address ? address : "");
+				dx_error_at(ctx, child, "<mac> address='%s' is not a MAC address "
+					    "(xx:xx:xx:xx:xx:xx)", address ? address : "");
 				ok = false;
 			} else if ((nic.mac[0] & 1) || !memcmp(nic.mac, "\0\0\0\0\0\0", 6)) {
-				error_at(ctx, child, "<mac> address='%s' is not a unicast address",
-					 address);
+				dx_error_at(ctx, child,
+					    "<mac> address='%s' is not a unicast address", address);
 				ok = false;
 			}
 			free(address);
-		} else if (is_element(child, "model")) {
-			char *model = attribute(child, "type");
+		} else if (dx_is_element(child, "model")) {
+			char *model = dx_attribute(child, "type");
 
-			check_attributes(ctx, child, model_attrs);
+			dx_check_attributes(ctx, child, model_attrs);
 			if (!model || strcmp(model, "virtio")) {
-				error_at(ctx, child, "<model> type='%s' is not supported (only 'virtio')",
-					 model ? model : "");
+				dx_error_at(ctx, child, "<model> type='%s' is not supported (only 'virtio')",
+					    model ? model : "");
 				ok = false;
 			}
 			free(model);
-		} else if (is_element(child, "address") || is_element(child, "alias")) {
+		} else if (dx_is_element(child, "address") || dx_is_element(child, "alias")) {
 			domain_warn_placement(ctx, child, "interface");
 		} else {
-			error_at(ctx, child, "<%s> in <interface> is not supported (only <source>, "
-				 "<mac> and <model>)", node_name(child));
+			dx_error_at(ctx, child, "<%s> in <interface> is not supported "
+				    "(only <source>, <mac> and <model>)", dx_node_name(child));
 			ok = false;
 		}
 	}
 	if (ok && !seen_source) {
-		error_at(ctx, node, "<interface> needs a <source>");
+		dx_error_at(ctx, node, "<interface> needs a <source>");
 		ok = false;
 	}
 	for (size_t i = 0; ok && i < ctx->dom->interface_count; i++) {
 		if (memcmp(nic.mac, "\0\0\0\0\0\0", 6) &&
 		    !memcmp(ctx->dom->interfaces[i].mac, nic.mac, 6)) {
-			error_at(ctx, node, "two <interface> elements with the same <mac>");
+			dx_error_at(ctx, node, "two <interface> elements with the same <mac>");
 			ok = false;
 		}
 	}
 	if (ok && domain_virtio_slots_used(ctx->dom) == SHYPER_GUEST_VIRTIO_SLOTS) {
-		error_at(ctx, node, "no virtio-mmio slot left for this <interface> (the guest has "
-			 "%d)", SHYPER_GUEST_VIRTIO_SLOTS);
+		dx_error_at(ctx, node, "no virtio-mmio slot left for this <interface> "
+			    "(the guest has %d)", SHYPER_GUEST_VIRTIO_SLOTS);
 		ok = false;
 	}
 	if (ok && ctx->dom->interface_count == SHYPER_DOMAIN_MAX_INTERFACES) {
-		error_at(ctx, node, "more than %d <interface> elements",
-			 SHYPER_DOMAIN_MAX_INTERFACES);
+		dx_error_at(ctx, node, "more than %d <interface> elements",
+			    SHYPER_DOMAIN_MAX_INTERFACES);
 		ok = false;
 	}
 	if (ok)
@@ -161,17 +161,17 @@ bool domain_interfaces_to_xml(xmlNode *devices, const struct shyper_domain *dom)
 
 		if (!nic)
 			return false;
-		ok &= add_prop(nic, "type", network ? "network" : "bridge");
+		ok &= dx_add_prop(nic, "type", network ? "network" : "bridge");
 		if (memcmp(n->mac, "\0\0\0\0\0\0", 6)) {
 			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
 				 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
 			node = xmlNewChild(nic, NULL, BAD_CAST "mac", NULL);
-			ok &= add_prop(node, "address", mac);
+			ok &= dx_add_prop(node, "address", mac);
 		}
 		node = xmlNewChild(nic, NULL, BAD_CAST "source", NULL);
-		ok &= add_prop(node, network ? "network" : "bridge", n->source);
+		ok &= dx_add_prop(node, network ? "network" : "bridge", n->source);
 		node = xmlNewChild(nic, NULL, BAD_CAST "model", NULL);
-		ok &= add_prop(node, "type", "virtio");
+		ok &= dx_add_prop(node, "type", "virtio");
 	}
 	return ok;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * What domain.c shares with guest_fdt.c and manage.c inside libshyper:
- * recording diagnostics, UUIDs.
+ * What the domain XML code shares with the rest of libshyper (guest_fdt.c,
+ * hostdev*.c, manage.c, json.c): recording diagnostics (domain_diag.c),
+ * UUIDs (domain_identity.c), and the guest machine's devices that a
+ * definition gives (guest_fdt.c).
  */
 #ifndef SHYPER_LIB_DOMAIN_INTERNAL_H
 #define SHYPER_LIB_DOMAIN_INTERNAL_H

@@ -35,16 +35,16 @@ static const struct {
 void domain_parse_lifecycle(struct parse_ctx *ctx, xmlNode *node,
 			    enum shyper_lifecycle_action *action)
 {
-	bool crash = !strcmp(node_name(node), "on_crash");
+	bool crash = !strcmp(dx_node_name(node), "on_crash");
 	char *text;
 	size_t i;
 
-	check_attributes(ctx, node, NULL);
+	dx_check_attributes(ctx, node, NULL);
 	if (*action != SHYPER_ACTION_DEFAULT) {
-		error_at(ctx, node, "<%s> appears more than once", node_name(node));
+		dx_error_at(ctx, node, "<%s> appears more than once", dx_node_name(node));
 		return;
 	}
-	text = element_text(ctx, node, true);
+	text = dx_element_text(ctx, node, true);
 	if (!text)
 		return;
 	for (i = 1; i < sizeof(action_names) / sizeof(action_names[0]); i++)
@@ -53,15 +53,15 @@ void domain_parse_lifecycle(struct parse_ctx *ctx, xmlNode *node,
 	for (i = 0; *action == SHYPER_ACTION_DEFAULT &&
 		    i < sizeof(refused_actions) / sizeof(refused_actions[0]); i++) {
 		if (!strcmp(text, refused_actions[i].name) && (crash || strncmp(text, "core", 4))) {
-			error_at(ctx, node, "<%s> '%s' is not supported: %s", node_name(node), text,
-				 refused_actions[i].why);
+			dx_error_at(ctx, node, "<%s> '%s' is not supported: %s", dx_node_name(node),
+				    text, refused_actions[i].why);
 			free(text);
 			return;
 		}
 	}
 	if (*action == SHYPER_ACTION_DEFAULT)
-		error_at(ctx, node, "<%s> '%s' is not an action (destroy, restart or preserve)",
-			 node_name(node), text);
+		dx_error_at(ctx, node, "<%s> '%s' is not an action (destroy, restart or preserve)",
+			    dx_node_name(node), text);
 	free(text);
 }
 
@@ -79,7 +79,7 @@ bool domain_lifecycle_to_xml(xmlNode *root, const struct shyper_domain *dom)
 
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (shyper_lifecycle_action_name(actions[i].action))
-			ok &= add_text(root, NULL, actions[i].element,
-				       shyper_lifecycle_action_name(actions[i].action));
+			ok &= dx_add_text(root, NULL, actions[i].element,
+					  shyper_lifecycle_action_name(actions[i].action));
 	return ok;
 }

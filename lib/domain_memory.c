@@ -38,25 +38,26 @@ static bool parse_memory_element(struct parse_ctx *ctx, xmlNode *node, uint64_t 
 	bool ok = false;
 	size_t i;
 
-	check_attributes(ctx, node, attrs);
-	unit = attribute(node, "unit");
+	dx_check_attributes(ctx, node, attrs);
+	unit = dx_attribute(node, "unit");
 	if (unit) {
 		scale = 0;
 		for (i = 0; i < sizeof(memory_units) / sizeof(memory_units[0]); i++)
 			if (!strcmp(unit, memory_units[i].unit))
 				scale = memory_units[i].bytes;
 		if (!scale)
-			error_at(ctx, node,
-				 "unit='%s' of <%s> is not supported (use b, bytes, KB, k, KiB, MB, M, MiB, GB, G or GiB)",
-				 unit, node_name(node));
+			dx_error_at(ctx, node,
+				    "unit='%s' of <%s> is not supported (use b, bytes, KB, k, KiB, MB, M, MiB, GB, G or GiB)",
+				    unit, dx_node_name(node));
 	}
-	text = element_text(ctx, node, true);
+	text = dx_element_text(ctx, node, true);
 	if (text && scale) {
-		if (!parse_u64(text, &count))
-			error_at(ctx, node, "<%s> '%s' is not a number", node_name(node), text);
+		if (!dx_parse_u64(text, &count))
+			dx_error_at(ctx, node, "<%s> '%s' is not a number", dx_node_name(node),
+				    text);
 		else if (count > UINT64_MAX / scale)
-			error_at(ctx, node, "<%s> %s %s is too large", node_name(node), text,
-				 unit ? unit : "KiB");
+			dx_error_at(ctx, node, "<%s> %s %s is too large", dx_node_name(node), text,
+				    unit ? unit : "KiB");
 		else {
 			*bytes = count * scale;
 			ok = true;
@@ -71,25 +72,25 @@ void domain_parse_memory(struct parse_ctx *ctx, xmlNode *node)
 {
 	uint64_t bytes;
 
-	if (!first_time(ctx, node, SEEN_MEMORY) || !parse_memory_element(ctx, node, &bytes))
+	if (!dx_first_time(ctx, node, SEEN_MEMORY) || !parse_memory_element(ctx, node, &bytes))
 		return;
 	if (bytes == 0 || bytes % SHYPER_GUEST_MEM_ALIGN)
-		error_at(ctx, node, "<memory> of %" PRIu64 " bytes is not a multiple of 2 MiB "
-			 "(guest memory is mapped in 2 MiB blocks)", bytes);
+		dx_error_at(ctx, node, "<memory> of %" PRIu64 " bytes is not a multiple of 2 MiB "
+			    "(guest memory is mapped in 2 MiB blocks)", bytes);
 	else if (bytes < SHYPER_DOMAIN_ENTRY_IPA - SHYPER_GUEST_RAM_BASE + SHYPER_GUEST_MEM_ALIGN)
-		error_at(ctx, node, "<memory> of %" PRIu64 " MiB is too small: a guest needs at least "
-			 "4 MiB (its device tree below the kernel at +2 MiB, then the kernel)",
-			 bytes >> 20);
+		dx_error_at(ctx, node, "<memory> of %" PRIu64 " MiB is too small: a guest needs at least "
+			    "4 MiB (its device tree below the kernel at +2 MiB, then the kernel)",
+			    bytes >> 20);
 	else if (bytes > SHYPER_GUEST_MEM_MAX)
-		error_at(ctx, node, "<memory> of %" PRIu64 " MiB is more than the %llu MiB a guest may have",
-			 bytes >> 20, SHYPER_GUEST_MEM_MAX >> 20);
+		dx_error_at(ctx, node, "<memory> of %" PRIu64 " MiB is more than the %llu MiB a "
+			    "guest may have", bytes >> 20, SHYPER_GUEST_MEM_MAX >> 20);
 	else
 		ctx->dom->memory = bytes;
 }
 
 void domain_parse_current_memory(struct parse_ctx *ctx, xmlNode *node)
 {
-	if (!first_time(ctx, node, SEEN_CURRENT_MEMORY))
+	if (!dx_first_time(ctx, node, SEEN_CURRENT_MEMORY))
 		return;
 	if (parse_memory_element(ctx, node, &ctx->current_memory))
 		ctx->current_memory_line = xmlGetLineNo(node);
@@ -115,8 +116,8 @@ bool domain_memory_to_xml(xmlNode *root, const struct shyper_domain *dom)
 
 	snprintf(number, sizeof(number), "%" PRIu64, dom->memory >> 10);
 	node = xmlNewTextChild(root, NULL, BAD_CAST "memory", BAD_CAST number);
-	ok &= add_prop(node, "unit", "KiB");
+	ok &= dx_add_prop(node, "unit", "KiB");
 	node = xmlNewTextChild(root, NULL, BAD_CAST "currentMemory", BAD_CAST number);
-	ok &= add_prop(node, "unit", "KiB");
+	ok &= dx_add_prop(node, "unit", "KiB");
 	return ok;
 }

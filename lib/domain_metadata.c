@@ -21,33 +21,33 @@ static void parse_shyper_vm(struct parse_ctx *ctx, xmlNode *node)
 	xmlNode *child;
 	char *text;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_SHYPER_VM))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_SHYPER_VM))
 		return;
-	for_each_element(ctx, node, child) {
+	dx_for_each_element(ctx, node, child) {
 		if (child->ns && !strcmp((const char *)child->ns->href, SHYPER_DOMAIN_XMLNS) &&
-		    !strcmp(node_name(child), "hostdev")) {
+		    !strcmp(dx_node_name(child), "hostdev")) {
 			domain_parse_shyper_hostdev(ctx, child);
 			continue;
 		}
 		if (!child->ns || strcmp((const char *)child->ns->href, SHYPER_DOMAIN_XMLNS) ||
-		    strcmp(node_name(child), "type")) {
-			error_at(ctx, child, "<%s> in Shyper's <vm> metadata is not supported "
-				 "(only <type> and <hostdev> in namespace %s)", node_name(child),
-				 SHYPER_DOMAIN_XMLNS);
+		    strcmp(dx_node_name(child), "type")) {
+			dx_error_at(ctx, child, "<%s> in Shyper's <vm> metadata is not supported "
+				    "(only <type> and <hostdev> in namespace %s)",
+				    dx_node_name(child), SHYPER_DOMAIN_XMLNS);
 			continue;
 		}
-		check_attributes(ctx, child, NULL);
-		if (!first_time(ctx, child, SEEN_SHYPER_TYPE))
+		dx_check_attributes(ctx, child, NULL);
+		if (!dx_first_time(ctx, child, SEEN_SHYPER_TYPE))
 			continue;
-		text = element_text(ctx, child, true);
+		text = dx_element_text(ctx, child, true);
 		if (text && !strcmp(text, "gvm"))
 			ctx->dom->type = SHYPER_VM_GVM;
 		else if (text && !strcmp(text, "rtvm"))
 			ctx->dom->type = SHYPER_VM_RTVM;
 		else if (text)
-			error_at(ctx, child, "Shyper VM <type> '%s' is not supported (only 'gvm' or "
-				 "'rtvm')", text);
+			dx_error_at(ctx, child, "Shyper VM <type> '%s' is not supported (only 'gvm' or "
+				    "'rtvm')", text);
 		free(text);
 	}
 }
@@ -89,22 +89,22 @@ void domain_parse_metadata(struct parse_ctx *ctx, xmlNode *node)
 {
 	xmlNode *child;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_METADATA))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_METADATA))
 		return;
-	for_each_element(ctx, node, child) {
+	dx_for_each_element(ctx, node, child) {
 		if (child->ns && !strcmp((const char *)child->ns->href, SHYPER_DOMAIN_XMLNS)) {
-			if (!strcmp(node_name(child), "vm"))
+			if (!strcmp(dx_node_name(child), "vm"))
 				parse_shyper_vm(ctx, child);
 			else
-				error_at(ctx, child, "<%s> in Shyper's metadata namespace is not "
-					 "supported (only <vm>)", node_name(child));
+				dx_error_at(ctx, child, "<%s> in Shyper's metadata namespace is "
+					    "not supported (only <vm>)", dx_node_name(child));
 		} else if (child->ns) {
 			keep_foreign(ctx, child);
 		} else {
-			warn_at(ctx, child, "<metadata> element <%s> has no namespace and is ignored "
-				"(libvirt keeps only elements in a namespace of their own; dumpxml "
-				"will not write it)", node_name(child));
+			dx_warn_at(ctx, child, "<metadata> element <%s> has no namespace and is "
+				   "ignored (libvirt keeps only elements in a namespace of their "
+				   "own; dumpxml will not write it)", dx_node_name(child));
 		}
 	}
 }
@@ -153,7 +153,7 @@ bool domain_metadata_to_xml(xmlNode *root, const struct shyper_domain *dom, xmlN
 		return false;
 	xmlSetNs(node, *ns);
 	*shyper_vm = node;
-	if (!add_text(node, *ns, "type", dom->type == SHYPER_VM_RTVM ? "rtvm" : "gvm"))
+	if (!dx_add_text(node, *ns, "type", dom->type == SHYPER_VM_RTVM ? "rtvm" : "gvm"))
 		return false;
 	return !dom->foreign_metadata || foreign_to_xml(parent, dom->foreign_metadata);
 }

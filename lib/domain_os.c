@@ -33,20 +33,20 @@ static bool machine_is_virt(const char *machine)
 static void parse_os_type(struct parse_ctx *ctx, xmlNode *node)
 {
 	static const char *const attrs[] = { "arch", "machine", NULL };
-	char *arch = attribute(node, "arch"), *machine = attribute(node, "machine");
+	char *arch = dx_attribute(node, "arch"), *machine = dx_attribute(node, "machine");
 	char *text;
 
-	check_attributes(ctx, node, attrs);
-	if (first_time(ctx, node, SEEN_OS_TYPE)) {
+	dx_check_attributes(ctx, node, attrs);
+	if (dx_first_time(ctx, node, SEEN_OS_TYPE)) {
 		if (arch && strcmp(arch, "aarch64"))
-			error_at(ctx, node, "arch='%s' of <type> is not supported (only 'aarch64')",
-				 arch);
+			dx_error_at(ctx, node, "arch='%s' of <type> is not supported "
+				    "(only 'aarch64')", arch);
 		if (machine && !machine_is_virt(machine))
-			error_at(ctx, node, "machine='%s' of <type> is not supported (Shyper guests "
-				 "see a 'virt' machine)", machine);
-		text = element_text(ctx, node, true);
+			dx_error_at(ctx, node, "machine='%s' of <type> is not supported (Shyper guests "
+				    "see a 'virt' machine)", machine);
+		text = dx_element_text(ctx, node, true);
 		if (text && strcmp(text, "hvm"))
-			error_at(ctx, node, "<type> '%s' is not supported (only 'hvm')", text);
+			dx_error_at(ctx, node, "<type> '%s' is not supported (only 'hvm')", text);
 		free(text);
 	}
 	free(arch);
@@ -56,12 +56,12 @@ static void parse_os_type(struct parse_ctx *ctx, xmlNode *node)
 /* <kernel>, <initrd>, <cmdline> or <dtb> into *FIELD. */
 static void parse_os_string(struct parse_ctx *ctx, xmlNode *node, char **field)
 {
-	check_attributes(ctx, node, NULL);
+	dx_check_attributes(ctx, node, NULL);
 	if (*field) {
-		error_at(ctx, node, "<%s> appears more than once", node_name(node));
+		dx_error_at(ctx, node, "<%s> appears more than once", dx_node_name(node));
 		return;
 	}
-	*field = element_text(ctx, node, false);
+	*field = dx_element_text(ctx, node, false);
 }
 
 void domain_parse_os(struct parse_ctx *ctx, xmlNode *node)
@@ -69,30 +69,30 @@ void domain_parse_os(struct parse_ctx *ctx, xmlNode *node)
 	struct shyper_domain *dom = ctx->dom;
 	xmlNode *child;
 
-	check_attributes(ctx, node, NULL);
-	if (!first_time(ctx, node, SEEN_OS))
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_OS))
 		return;
-	for_each_element(ctx, node, child) {
-		if (is_element(child, "type"))
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "type"))
 			parse_os_type(ctx, child);
-		else if (is_element(child, "kernel"))
+		else if (dx_is_element(child, "kernel"))
 			parse_os_string(ctx, child, &dom->kernel);
-		else if (is_element(child, "initrd"))
+		else if (dx_is_element(child, "initrd"))
 			parse_os_string(ctx, child, &dom->initrd);
-		else if (is_element(child, "cmdline"))
+		else if (dx_is_element(child, "cmdline"))
 			parse_os_string(ctx, child, &dom->cmdline);
-		else if (is_element(child, "dtb"))
+		else if (dx_is_element(child, "dtb"))
 			parse_os_string(ctx, child, &dom->dtb);
-		else if (is_element(child, "boot") || is_element(child, "bootmenu"))
+		else if (dx_is_element(child, "boot") || dx_is_element(child, "bootmenu"))
 			domain_warn_not_applicable(ctx, child,
 						   "the guest boots its <kernel> directly, with no "
 						   "firmware to choose a boot device");
-		else if (is_element(child, "loader") || is_element(child, "nvram"))
-			error_at(ctx, child, "<%s> is not supported: Shyper boots the <kernel> directly "
-				 "and has no firmware for a guest", node_name(child));
+		else if (dx_is_element(child, "loader") || dx_is_element(child, "nvram"))
+			dx_error_at(ctx, child, "<%s> is not supported: Shyper boots the <kernel> directly "
+				    "and has no firmware for a guest", dx_node_name(child));
 		else
-			error_at(ctx, child, "<%s> in <os> is not supported (only <type>, <kernel>, "
-				 "<initrd>, <cmdline> and <dtb>)", node_name(child));
+			dx_error_at(ctx, child, "<%s> in <os> is not supported (only <type>, <kernel>, "
+				    "<initrd>, <cmdline> and <dtb>)", dx_node_name(child));
 	}
 }
 
@@ -104,15 +104,15 @@ bool domain_os_to_xml(xmlNode *root, const struct shyper_domain *dom)
 	if (!parent)
 		return false;
 	node = xmlNewTextChild(parent, NULL, BAD_CAST "type", BAD_CAST "hvm");
-	ok &= add_prop(node, "arch", "aarch64");
-	ok &= add_prop(node, "machine", "virt");
+	ok &= dx_add_prop(node, "arch", "aarch64");
+	ok &= dx_add_prop(node, "machine", "virt");
 	if (dom->kernel)
-		ok &= add_text(parent, NULL, "kernel", dom->kernel);
+		ok &= dx_add_text(parent, NULL, "kernel", dom->kernel);
 	if (dom->initrd)
-		ok &= add_text(parent, NULL, "initrd", dom->initrd);
+		ok &= dx_add_text(parent, NULL, "initrd", dom->initrd);
 	if (dom->cmdline)
-		ok &= add_text(parent, NULL, "cmdline", dom->cmdline);
+		ok &= dx_add_text(parent, NULL, "cmdline", dom->cmdline);
 	if (dom->dtb)
-		ok &= add_text(parent, NULL, "dtb", dom->dtb);
+		ok &= dx_add_text(parent, NULL, "dtb", dom->dtb);
 	return ok;
 }

@@ -14,21 +14,21 @@
 
 #include "domain_xml.h"
 
-const char *node_name(xmlNode *node)
+const char *dx_node_name(xmlNode *node)
 {
 	return (const char *)node->name;
 }
 
-bool is_element(xmlNode *node, const char *name)
+bool dx_is_element(xmlNode *node, const char *name)
 {
-	return node->type == XML_ELEMENT_NODE && !strcmp(node_name(node), name);
+	return node->type == XML_ELEMENT_NODE && !strcmp(dx_node_name(node), name);
 }
 
 /* Marks BIT seen; a second time is an error. Returns false then. */
-bool first_time(struct parse_ctx *ctx, xmlNode *node, unsigned int bit)
+bool dx_first_time(struct parse_ctx *ctx, xmlNode *node, unsigned int bit)
 {
 	if (ctx->seen & bit) {
-		error_at(ctx, node, "<%s> appears more than once", node_name(node));
+		dx_error_at(ctx, node, "<%s> appears more than once", dx_node_name(node));
 		return false;
 	}
 	ctx->seen |= bit;
@@ -36,7 +36,7 @@ bool first_time(struct parse_ctx *ctx, xmlNode *node, unsigned int bit)
 }
 
 /* Every attribute of NODE must be in ALLOWED (NULL-terminated). */
-void check_attributes(struct parse_ctx *ctx, xmlNode *node, const char *const *allowed)
+void dx_check_attributes(struct parse_ctx *ctx, xmlNode *node, const char *const *allowed)
 {
 	xmlAttr *attr;
 	size_t i;
@@ -48,13 +48,13 @@ void check_attributes(struct parse_ctx *ctx, xmlNode *node, const char *const *a
 			if (!attr->ns && !strcmp((const char *)attr->name, allowed[i]))
 				known = true;
 		if (!known)
-			error_at(ctx, node, "attribute '%s' of <%s> is not supported",
-				 (const char *)attr->name, node_name(node));
+			dx_error_at(ctx, node, "attribute '%s' of <%s> is not supported",
+				    (const char *)attr->name, dx_node_name(node));
 	}
 }
 
 /* NODE's attribute NAME as a malloc'd string, or NULL when absent. */
-char *attribute(xmlNode *node, const char *name)
+char *dx_attribute(xmlNode *node, const char *name)
 {
 	xmlChar *value = xmlGetNoNsProp(node, BAD_CAST name);
 	char *copy;
@@ -67,22 +67,22 @@ char *attribute(xmlNode *node, const char *name)
 }
 
 /* Element children of NODE, one at a time; stray text is an error. */
-xmlNode *next_element(struct parse_ctx *ctx, xmlNode *parent, xmlNode *child)
+xmlNode *dx_next_element(struct parse_ctx *ctx, xmlNode *parent, xmlNode *child)
 {
 	for (child = child ? child->next : parent->children; child; child = child->next) {
 		if (child->type == XML_ELEMENT_NODE)
 			return child;
 		if ((child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) &&
 		    !xmlIsBlankNode(child))
-			error_at(ctx, parent, "<%s> has text where only elements are expected",
-				 node_name(parent));
+			dx_error_at(ctx, parent, "<%s> has text where only elements are expected",
+				    dx_node_name(parent));
 	}
 	return NULL;
 }
 
 /* NODE's text (malloc'd), refusing child elements. TRIM drops surrounding
  * white space. Returns NULL after reporting a problem. */
-char *element_text(struct parse_ctx *ctx, xmlNode *node, bool trim)
+char *dx_element_text(struct parse_ctx *ctx, xmlNode *node, bool trim)
 {
 	xmlNode *child;
 	xmlChar *content;
@@ -90,8 +90,8 @@ char *element_text(struct parse_ctx *ctx, xmlNode *node, bool trim)
 
 	for (child = node->children; child; child = child->next) {
 		if (child->type == XML_ELEMENT_NODE) {
-			error_at(ctx, child, "<%s> inside <%s> is not supported (text expected)",
-				 node_name(child), node_name(node));
+			dx_error_at(ctx, child, "<%s> inside <%s> is not supported (text expected)",
+				    dx_node_name(child), dx_node_name(node));
 			return NULL;
 		}
 	}
@@ -109,7 +109,7 @@ char *element_text(struct parse_ctx *ctx, xmlNode *node, bool trim)
 			end--;
 	}
 	if (end == start) {
-		error_at(ctx, node, "<%s> is empty", node_name(node));
+		dx_error_at(ctx, node, "<%s> is empty", dx_node_name(node));
 		xmlFree(content);
 		return NULL;
 	}
@@ -121,7 +121,7 @@ char *element_text(struct parse_ctx *ctx, xmlNode *node, bool trim)
 }
 
 /* A decimal number without sign. */
-bool parse_u64(const char *text, uint64_t *value)
+bool dx_parse_u64(const char *text, uint64_t *value)
 {
 	char *end;
 
@@ -132,18 +132,18 @@ bool parse_u64(const char *text, uint64_t *value)
 	return errno == 0 && *end == '\0';
 }
 
-bool parse_uint(const char *text, unsigned int max, unsigned int *value)
+bool dx_parse_uint(const char *text, unsigned int max, unsigned int *value)
 {
 	uint64_t v;
 
-	if (!parse_u64(text, &v) || v > max)
+	if (!dx_parse_u64(text, &v) || v > max)
 		return false;
 	*value = (unsigned int)v;
 	return true;
 }
 
 /* A number in C notation: 0x hex or decimal. */
-bool parse_c_u64(const char *text, uint64_t *value)
+bool dx_parse_c_u64(const char *text, uint64_t *value)
 {
 	char *end;
 
@@ -154,7 +154,7 @@ bool parse_c_u64(const char *text, uint64_t *value)
 	return errno == 0 && *end == '\0';
 }
 
-int hex_value(char c)
+int dx_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -163,12 +163,12 @@ int hex_value(char c)
 }
 
 /* Adds <NAME>TEXT</NAME> (escaped) under PARENT; false if out of memory. */
-bool add_text(xmlNode *parent, xmlNs *ns, const char *name, const char *text)
+bool dx_add_text(xmlNode *parent, xmlNs *ns, const char *name, const char *text)
 {
 	return xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text) != NULL;
 }
 
-bool add_prop(xmlNode *node, const char *name, const char *value)
+bool dx_add_prop(xmlNode *node, const char *name, const char *value)
 {
 	return node && xmlNewProp(node, BAD_CAST name, BAD_CAST value) != NULL;
 }

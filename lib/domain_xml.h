@@ -6,6 +6,10 @@
  * each device kind, metadata, ...) keeps its reading, checking and writing
  * together in a file of its own; domain.c holds the entry points and the
  * <domain> element itself.
+ *
+ * The shared helpers are named dx_ (domain XML): they are global symbols,
+ * and libshyper.a is installed, so a program linking it must not meet a
+ * bare error_at() or attribute() of ours.
  */
 #ifndef SHYPER_LIB_DOMAIN_XML_H
 #define SHYPER_LIB_DOMAIN_XML_H
@@ -81,37 +85,38 @@ enum seen_bit {
 
 /* ---- Diagnostics at an element (domain_diag.c) ---- */
 
-void error_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+void dx_error_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void warn_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
+void dx_warn_at(struct parse_ctx *ctx, xmlNode *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* ---- Reading and writing helpers (domain_xml.c) ---- */
 
-const char *node_name(xmlNode *node);
-bool is_element(xmlNode *node, const char *name);
+const char *dx_node_name(xmlNode *node);
+bool dx_is_element(xmlNode *node, const char *name);
 /* Marks BIT seen; a second time is an error. Returns false then. */
-bool first_time(struct parse_ctx *ctx, xmlNode *node, unsigned int bit);
+bool dx_first_time(struct parse_ctx *ctx, xmlNode *node, unsigned int bit);
 /* Every attribute of NODE must be in ALLOWED (NULL-terminated). */
-void check_attributes(struct parse_ctx *ctx, xmlNode *node, const char *const *allowed);
+void dx_check_attributes(struct parse_ctx *ctx, xmlNode *node, const char *const *allowed);
 /* NODE's attribute NAME as a malloc'd string, or NULL when absent. */
-char *attribute(xmlNode *node, const char *name);
+char *dx_attribute(xmlNode *node, const char *name);
 /* Element children of NODE, one at a time; stray text is an error. */
-xmlNode *next_element(struct parse_ctx *ctx, xmlNode *parent, xmlNode *child);
-#define for_each_element(ctx, parent, child) \
-	for (child = next_element(ctx, parent, NULL); child; child = next_element(ctx, parent, child))
+xmlNode *dx_next_element(struct parse_ctx *ctx, xmlNode *parent, xmlNode *child);
+#define dx_for_each_element(ctx, parent, child)                 \
+	for (child = dx_next_element(ctx, parent, NULL); child; \
+	     child = dx_next_element(ctx, parent, child))
 /* NODE's text (malloc'd), refusing child elements. TRIM drops surrounding
  * white space. Returns NULL after reporting a problem. */
-char *element_text(struct parse_ctx *ctx, xmlNode *node, bool trim);
+char *dx_element_text(struct parse_ctx *ctx, xmlNode *node, bool trim);
 /* A decimal number without sign. */
-bool parse_u64(const char *text, uint64_t *value);
-bool parse_uint(const char *text, unsigned int max, unsigned int *value);
+bool dx_parse_u64(const char *text, uint64_t *value);
+bool dx_parse_uint(const char *text, unsigned int max, unsigned int *value);
 /* A number in C notation: 0x hex or decimal. */
-bool parse_c_u64(const char *text, uint64_t *value);
-int hex_value(char c);
+bool dx_parse_c_u64(const char *text, uint64_t *value);
+int dx_hex_value(char c);
 /* Adds <NAME>TEXT</NAME> (escaped) under PARENT; false if out of memory. */
-bool add_text(xmlNode *parent, xmlNs *ns, const char *name, const char *text);
-bool add_prop(xmlNode *node, const char *name, const char *value);
+bool dx_add_text(xmlNode *parent, xmlNs *ns, const char *name, const char *text);
+bool dx_add_prop(xmlNode *node, const char *name, const char *value);
 
 /* ---- The families of elements: parse (and check) and write ---- */
 

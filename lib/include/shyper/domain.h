@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
  * Guest VM definitions: the model of one VM as libvirt domain XML describes
- * it (a documented subset, docs in lib/domain.c's header comment), read and
- * written with libxml2, turned into the ABI's struct shyper_vm_config, and
+ * it (the subset that docs/domain-xml.md lists, element by element), read
+ * and written with libxml2, turned into the ABI's struct shyper_vm_config, and
  * the guest's device tree generated from it with libfdt (lib/guest_fdt.c).
  *
  * Conventions: calls return 0 or a negative enum shyper_error. Parsing
