@@ -94,9 +94,15 @@ install_packages() {
 	say "installing: ${missing:-nothing (apt update only)}"
 	as_root apt-get update -qq
 	if [[ -n $missing ]]; then
+		# dpkg's progress goes to a log; shown only when something fails.
+		local log="$repo_root/build/setup-install.log"
+		mkdir -p "$repo_root/build"
 		# shellcheck disable=SC2086 # word splitting wanted: one word per package
-		as_root env DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends $missing
+		if ! as_root env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $missing >"$log" 2>&1; then
+			tail -n 40 "$log" >&2
+			die "installing packages failed (all of it in $log)"
+		fi
 	fi
 }
 
