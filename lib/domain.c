@@ -43,6 +43,8 @@ static void parse_domain_child(struct parse_ctx *ctx, xmlNode *node)
 		domain_parse_uuid(ctx, node);
 	} else if (!strcmp(name, "memory")) {
 		domain_parse_memory(ctx, node);
+	} else if (!strcmp(name, "memoryBacking")) {
+		domain_parse_memory_backing(ctx, node);
 	} else if (!strcmp(name, "currentMemory")) {
 		domain_parse_current_memory(ctx, node);
 	} else if (!strcmp(name, "vcpu")) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * A domain's vCPUs and where they run: <vcpu> and <cputune><vcpupin>; and
+ * A domain's vCPUs and where they run: <vcpu> and <cputune><vcpupin>; a
+ * real-time guest (RTVM) in libvirt's words: every vCPU pinned and scheduled
+ * <vcpusched scheduler='fifo'> (or 'rr'), as <shyper:type>rtvm says too,
+ * each on a pCPU of its own that is not pCPU 0 (the MVM's boot CPU); and
  * what they are: <cpu>. A guest's vCPUs are the board's own CPUs (nothing is
  * emulated), so host-passthrough, host-model and maximum all mean that, and
  * a custom <model> must name the board's CPU (checked at define, where the
@@ -71,6 +74,72 @@ static void parse_vcpupin(struct parse_ctx *ctx, xmlNode *node)
 	free(cpuset);
 }
 
+/* libvirt's cpuset syntax ("0-3,^2,5") into MASK; false if malformed. */
+static bool parse_cpuset(const char *text, uint64_t *mask)
+{
+	uint64_t add = 0, remove = 0;
+	const char *p = text;
+
+	while (*p) {
+		bool negate = *p == '^';
+		unsigned long first, last;
+		char *end;
+
+		p += negate;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		first = last = strtoul(p, &end, 10);
+		if (*end == '-') {
+			if (negate || !isdigit((unsigned char)end[1]))
+				return false;
+			last = strtoul(end + 1, &end, 10);
+		}
+		if (first > last || last >= 64)
+			return false;
+		for (unsigned long c = first; c <= last; c++)
+			*(negate ? &remove : &add) |= 1ULL << c;
+		p = end;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			return false;
+	}
+	*mask = add & ~remove;
+	return *mask != 0;
+}
+
+static void parse_vcpusched(struct parse_ctx *ctx, xmlNode *node)
+{
+	static const char *const attrs[] = { "vcpus", "scheduler", "priority", NULL };
+	char *vcpus = dx_attribute(node, "vcpus"), *scheduler = dx_attribute(node, "scheduler");
+	char *priority = dx_attribute(node, "priority");
+	unsigned int prio = 1;
+	uint64_t mask = 0;
+
+	dx_check_attributes(ctx, node, attrs);
+	if (!scheduler || (strcmp(scheduler, "fifo") && strcmp(scheduler, "rr"))) {
+		dx_error_at(ctx, node, "<vcpusched scheduler='%s'> is not supported: a vCPU either "
+			    "shares its pCPU (no <vcpusched>) or has it to itself as a real-time "
+			    "vCPU (scheduler='fifo' or 'rr')", scheduler ? scheduler : "");
+	} else if (!vcpus || !parse_cpuset(vcpus, &mask)) {
+		dx_error_at(ctx, node, "<vcpusched> vcpus='%s' is not a set of vCPUs (like 0-3,^2)",
+			    vcpus ? vcpus : "");
+	} else if (priority && (!dx_parse_uint(priority, 99, &prio) || !prio)) {
+		dx_error_at(ctx, node, "<vcpusched> priority='%s' is not 1 to 99", priority);
+	} else if (ctx->rt_vcpus & mask) {
+		dx_error_at(ctx, node, "<vcpusched> names a vCPU that an earlier one named");
+	} else {
+		ctx->rt_vcpus |= mask;
+		if (!ctx->rt_line)
+			ctx->rt_line = xmlGetLineNo(node);
+		if (!ctx->dom->rt_priority || prio > ctx->dom->rt_priority)
+			ctx->dom->rt_priority = prio;
+	}
+	free(vcpus);
+	free(scheduler);
+	free(priority);
+}
+
 void domain_parse_cputune(struct parse_ctx *ctx, xmlNode *node)
 {
 	xmlNode *child;
@@ -81,9 +150,67 @@ void domain_parse_cputune(struct parse_ctx *ctx, xmlNode *node)
 	dx_for_each_element(ctx, node, child) {
 		if (dx_is_element(child, "vcpupin"))
 			parse_vcpupin(ctx, child);
+		else if (dx_is_element(child, "vcpusched"))
+			parse_vcpusched(ctx, child);
 		else
 			dx_error_at(ctx, child, "<%s> in <cputune> is not supported "
-				    "(only <vcpupin>)", dx_node_name(child));
+				    "(only <vcpupin> and <vcpusched>)", dx_node_name(child));
+	}
+}
+
+/* An RTVM: every vCPU real-time, pinned, alone on a pCPU that is not 0. */
+static void check_rtvm(struct parse_ctx *ctx)
+{
+	struct shyper_domain *dom = ctx->dom;
+	uint64_t all = dom->vcpu_count >= 64 ? ~0ULL : (1ULL << dom->vcpu_count) - 1;
+	long line = ctx->rt_line ? ctx->rt_line : ctx->type_line ? ctx->type_line : ctx->vcpu_line;
+
+	if (ctx->rt_vcpus & ~all) {
+		shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, ctx->rt_line,
+				"<vcpusched> names a vCPU the domain does not have (it has %u)",
+				dom->vcpu_count);
+		return;
+	}
+	if (ctx->rt_vcpus) {
+		if ((ctx->seen & SEEN_SHYPER_TYPE) && dom->type != SHYPER_VM_RTVM) {
+			shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, ctx->rt_line,
+					"<vcpusched scheduler='fifo'> makes a real-time VM, but "
+					"<shyper:type> says gvm");
+			return;
+		}
+		if (ctx->rt_vcpus != all) {
+			for (unsigned int v = 0; v < dom->vcpu_count; v++)
+				if (!(ctx->rt_vcpus & (1ULL << v))) {
+					shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, ctx->rt_line,
+							"a real-time VM's every vCPU is real-time: "
+							"vCPU %u has no <vcpusched scheduler='fifo'>", v);
+					return;
+				}
+		}
+		dom->type = SHYPER_VM_RTVM;
+	}
+	if (dom->type != SHYPER_VM_RTVM)
+		return;
+	if (!dom->rt_priority)
+		dom->rt_priority = 1;
+	for (unsigned int v = 0; v < dom->vcpu_count; v++) {
+		int pcpu = dom->vcpu_pcpu[v];
+
+		if (pcpu == SHYPER_DOMAIN_PCPU_UNPINNED) {
+			shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, line,
+					"real-time vCPU %u is not pinned: an RTVM has the pCPUs its "
+					"<vcpupin> elements name to itself", v);
+			continue;
+		}
+		if (pcpu == 0)
+			shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, line,
+					"real-time vCPU %u is pinned to pCPU 0, which the MVM keeps "
+					"(its boot CPU)", v);
+		for (unsigned int w = 0; w < v; w++)
+			if (dom->vcpu_pcpu[w] == pcpu)
+				shyper_diag_add(ctx->diag, SHYPER_DIAG_ERROR, line,
+						"real-time vCPUs %u and %u are both pinned to pCPU %d: "
+						"each has a pCPU of its own", w, v, pcpu);
 	}
 }
 
@@ -195,6 +322,7 @@ void domain_check_cpus(struct parse_ctx *ctx)
 			dom->vcpu_pcpu[pin->vcpu] = pin->pcpu;
 		}
 	}
+	check_rtvm(ctx);
 }
 
 bool domain_cpus_to_xml(xmlNode *root, const struct shyper_domain *dom)
@@ -216,6 +344,17 @@ bool domain_cpus_to_xml(xmlNode *root, const struct shyper_domain *dom)
 		ok &= dx_add_prop(node, "vcpu", number);
 		snprintf(number, sizeof(number), "%d", dom->vcpu_pcpu[i]);
 		ok &= dx_add_prop(node, "cpuset", number);
+	}
+	if (parent && dom->type == SHYPER_VM_RTVM) {
+		node = xmlNewChild(parent, NULL, BAD_CAST "vcpusched", NULL);
+		if (dom->vcpu_count == 1)
+			snprintf(number, sizeof(number), "0");
+		else
+			snprintf(number, sizeof(number), "0-%u", dom->vcpu_count - 1);
+		ok &= dx_add_prop(node, "vcpus", number);
+		ok &= dx_add_prop(node, "scheduler", "fifo");
+		snprintf(number, sizeof(number), "%u", dom->rt_priority ? dom->rt_priority : 1);
+		ok &= dx_add_prop(node, "priority", number);
 	}
 	return ok;
 }

@@ -108,6 +108,48 @@ void domain_check_memory(struct parse_ctx *ctx)
 				dom->memory);
 }
 
+/*
+ * <memoryBacking>: a guest's memory is always resident (nothing of it is
+ * ever swapped or shared) and mapped in 2 MiB blocks, so <locked/>,
+ * <nosharepages/> and <hugepages/> (of 2 MiB pages) say what is so anyway.
+ */
+void domain_parse_memory_backing(struct parse_ctx *ctx, xmlNode *node)
+{
+	xmlNode *child, *page;
+
+	dx_check_attributes(ctx, node, NULL);
+	if (!dx_first_time(ctx, node, SEEN_MEMORY_BACKING))
+		return;
+	dx_for_each_element(ctx, node, child) {
+		if (dx_is_element(child, "locked")) {
+			dx_check_attributes(ctx, child, NULL);
+			ctx->dom->memory_locked = true;
+		} else if (dx_is_element(child, "nosharepages")) {
+			dx_check_attributes(ctx, child, NULL);
+		} else if (dx_is_element(child, "hugepages")) {
+			dx_for_each_element(ctx, child, page) {
+				static const char *const page_attrs[] = { "size", "unit", NULL };
+				char *size = dx_attribute(page, "size"), *unit = dx_attribute(page, "unit");
+
+				dx_check_attributes(ctx, page, page_attrs);
+				if (!dx_is_element(page, "page") || !size ||
+				    !((!strcmp(size, "2048") && (!unit || !strcmp(unit, "KiB"))) ||
+				      (!strcmp(size, "2") && unit && !strcmp(unit, "MiB"))))
+					dx_error_at(ctx, page, "<hugepages> of other than 2 MiB pages "
+						    "is not supported: guest memory is mapped in 2 MiB "
+						    "blocks");
+				free(size);
+				free(unit);
+			}
+		} else {
+			dx_error_at(ctx, child, "<%s> in <memoryBacking> is not supported (guest "
+				    "memory is the hypervisor's, resident and unshared: only "
+				    "<locked/>, <nosharepages/> and <hugepages/>)",
+				    dx_node_name(child));
+		}
+	}
+}
+
 bool domain_memory_to_xml(xmlNode *root, const struct shyper_domain *dom)
 {
 	char number[32];
@@ -119,5 +161,9 @@ bool domain_memory_to_xml(xmlNode *root, const struct shyper_domain *dom)
 	ok &= dx_add_prop(node, "unit", "KiB");
 	node = xmlNewTextChild(root, NULL, BAD_CAST "currentMemory", BAD_CAST number);
 	ok &= dx_add_prop(node, "unit", "KiB");
+	if (dom->memory_locked) {
+		node = xmlNewChild(root, NULL, BAD_CAST "memoryBacking", NULL);
+		ok &= node && xmlNewChild(node, NULL, BAD_CAST "locked", NULL);
+	}
 	return ok;
 }

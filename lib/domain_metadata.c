@@ -40,6 +40,7 @@ static void parse_shyper_vm(struct parse_ctx *ctx, xmlNode *node)
 		dx_check_attributes(ctx, child, NULL);
 		if (!dx_first_time(ctx, child, SEEN_SHYPER_TYPE))
 			continue;
+		ctx->type_line = xmlGetLineNo(child);
 		text = dx_element_text(ctx, child, true);
 		if (text && !strcmp(text, "gvm"))
 			ctx->dom->type = SHYPER_VM_GVM;

@@ -51,6 +51,10 @@ struct parse_ctx {
 	long vcpu_line;
 	size_t pin_count;
 	struct pin pins[DOMAIN_PINS_MAX];
+	/* <vcpusched scheduler='fifo'|'rr'>: the vCPUs named, and where */
+	uint64_t rt_vcpus;
+	long rt_line;
+	long type_line;       /* <shyper:type>'s */
 	long root_line;
 	long serial_line;     /* the <serial> element's */
 	/* <hostdev> lines, and the <shyper:hostdev> entries they are matched
@@ -81,6 +85,7 @@ enum seen_bit {
 	SEEN_CPU = 1u << 17,
 	SEEN_RNG = 1u << 18,
 	SEEN_SERIAL_ELEMENT = 1u << 19, /* a <serial>: the PL011, as the <console> it pairs with */
+	SEEN_MEMORY_BACKING = 1u << 20,
 };
 
 /* ---- Diagnostics at an element (domain_diag.c) ---- */
@@ -141,6 +146,7 @@ bool domain_clock_to_xml(xmlNode *root, const struct shyper_domain *dom);
 /* domain_memory.c: <memory>, <currentMemory> */
 void domain_parse_memory(struct parse_ctx *ctx, xmlNode *node);
 void domain_parse_current_memory(struct parse_ctx *ctx, xmlNode *node);
+void domain_parse_memory_backing(struct parse_ctx *ctx, xmlNode *node);
 void domain_check_memory(struct parse_ctx *ctx);
 bool domain_memory_to_xml(xmlNode *root, const struct shyper_domain *dom);
 

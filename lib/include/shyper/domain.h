@@ -182,6 +182,11 @@ struct shyper_domain {
 	enum shyper_cpu_mode cpu_mode;
 	char cpu_model[SHYPER_CPU_MODEL_LEN]; /* SHYPER_CPU_CUSTOM's <model> */
 	unsigned int gic_version;  /* <features><gic version='3'/>: 3, or 0 when not given */
+	/* An RTVM's <cputune><vcpusched scheduler='fifo' priority='N'/>: N
+	 * (1..99), 0 for a GVM. An RTVM's vCPUs have their pCPUs to themselves,
+	 * so the priority orders nothing on Shyper; it is kept and written back. */
+	unsigned int rt_priority;
+	bool memory_locked;        /* <memoryBacking><locked/>: always so on Shyper */
 };
 
 /*

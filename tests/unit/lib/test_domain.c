@@ -120,6 +120,8 @@ static const char full_xml[] =
 	"  <cputune>\n"
 	"    <vcpupin vcpu='2' cpuset='3'/>\n"
 	"    <vcpupin vcpu='0' cpuset='2'/>\n"
+	"    <vcpupin vcpu='1' cpuset='1'/>\n"
+	"    <vcpupin vcpu='3' cpuset='4'/>\n"
 	"  </cputune>\n"
 	"  <os>\n"
 	"    <type arch='aarch64' machine='virt'>hvm</type>\n"
@@ -165,9 +167,10 @@ static void test_every_supported_element(void **state)
 	assert_int_equal(dom->memory, 1ULL << 30);
 	assert_int_equal(dom->vcpu_count, 4);
 	assert_int_equal(dom->vcpu_pcpu[0], 2);
-	assert_int_equal(dom->vcpu_pcpu[1], SHYPER_DOMAIN_PCPU_UNPINNED);
+	assert_int_equal(dom->vcpu_pcpu[1], 1);
 	assert_int_equal(dom->vcpu_pcpu[2], 3);
-	assert_int_equal(dom->vcpu_pcpu[3], SHYPER_DOMAIN_PCPU_UNPINNED);
+	assert_int_equal(dom->vcpu_pcpu[3], 4);
+	assert_int_equal(dom->rt_priority, 1);
 	assert_string_equal(dom->kernel, "/srv/Image");
 	assert_string_equal(dom->initrd, "/srv/initrd & more.cpio");
 	assert_string_equal(dom->cmdline, "console=ttyAMA0 root=/dev/ram \"x\"");
@@ -846,7 +849,7 @@ static void test_to_config(void **state)
 	assert_int_equal(config.vcpu_pcpu[0], 2);
 	assert_int_equal(config.vcpu_pcpu[1], 1);
 	assert_int_equal(config.vcpu_pcpu[2], 3);
-	assert_int_equal(config.vcpu_pcpu[3], 3);
+	assert_int_equal(config.vcpu_pcpu[3], 4);
 	assert_int_equal(config.vcpu_pcpu[4], 0);
 
 	dom->vcpu_count = 9;
@@ -1016,6 +1019,89 @@ static void test_libvirt_tools_output(void **state)
 	}
 }
 
+/* A real-time VM in libvirt's words, and the placements refused. */
+static void test_rtvm_definitions(void **state)
+{
+	static const char rt[] =
+		"<domain type='shyper'>\n"
+		"  <name>rt</name>\n"
+		"  <memory unit='MiB'>16</memory>\n"
+		"  <memoryBacking><locked/><nosharepages/><hugepages/></memoryBacking>\n"
+		"  <vcpu>2</vcpu>\n"
+		"  <cputune>\n"
+		"    <vcpupin vcpu='0' cpuset='2'/>\n"
+		"    <vcpupin vcpu='1' cpuset='3'/>\n"
+		"    <vcpusched vcpus='0-1' scheduler='fifo' priority='10'/>\n"
+		"  </cputune>\n"
+		"  <os><kernel>/k</kernel></os>\n"
+		"</domain>\n";
+	struct shyper_domain_diag diag = { 0 };
+	struct shyper_domain *dom;
+	char *written;
+
+	(void)state;
+	dom = parse_ok(rt, &diag);
+	assert_int_equal(diag.count, 0);
+	assert_int_equal(dom->type, SHYPER_VM_RTVM);
+	assert_int_equal(dom->rt_priority, 10);
+	assert_true(dom->memory_locked);
+	written = shyper_domain_to_xml(dom);
+	assert_non_null(strstr(written, "<vcpusched vcpus=\"0-1\" scheduler=\"fifo\" "
+				       "priority=\"10\"/>"));
+	assert_non_null(strstr(written, "<memoryBacking>"));
+	assert_non_null(strstr(written, "<shyper:type>rtvm</shyper:type>"));
+	validate_with_libvirt(written);
+	free(written);
+	shyper_domain_free(dom);
+	check_round_trip(rt);
+	/* One vcpusched per vCPU, and 'rr', are the same. */
+	dom = parse_ok("<domain type='shyper'><name>rt</name><memory unit='MiB'>16</memory>"
+		       "<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='1'/>"
+		       "<vcpupin vcpu='1' cpuset='2'/><vcpusched vcpus='0' scheduler='rr'/>"
+		       "<vcpusched vcpus='1' scheduler='fifo' priority='3'/></cputune>"
+		       "<os><kernel>/k</kernel></os></domain>", &diag);
+	assert_int_equal(dom->type, SHYPER_VM_RTVM);
+	assert_int_equal(dom->rt_priority, 3);
+	shyper_domain_free(dom);
+	shyper_domain_diag_free(&diag);
+
+	expect_error_with("  <vcpu>2</vcpu>\n  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+			  "<vcpusched vcpus='0-1' scheduler='fifo'/></cputune>\n", 7,
+			  "real-time vCPU 1 is not pinned");
+	expect_error_with("  <cputune><vcpupin vcpu='0' cpuset='0'/>"
+			  "<vcpusched vcpus='0' scheduler='fifo'/></cputune>\n", 6,
+			  "pinned to pCPU 0, which the MVM keeps");
+	expect_error_with("  <vcpu>2</vcpu>\n  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+			  "<vcpupin vcpu='1' cpuset='1'/><vcpusched vcpus='0-1' scheduler='fifo'/>"
+			  "</cputune>\n", 7, "real-time vCPUs 0 and 1 are both pinned to pCPU 1");
+	expect_error_with("  <vcpu>2</vcpu>\n  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+			  "<vcpupin vcpu='1' cpuset='2'/><vcpusched vcpus='0' scheduler='fifo'/>"
+			  "</cputune>\n", 7, "vCPU 1 has no <vcpusched");
+	expect_error_with("  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+			  "<vcpusched vcpus='0' scheduler='batch'/></cputune>\n", 6,
+			  "<vcpusched scheduler='batch'> is not supported");
+	expect_error_with("  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+			  "<vcpusched vcpus='0-2' scheduler='fifo'/></cputune>\n", 6,
+			  "names a vCPU the domain does not have");
+	expect_error_with("  <cputune><vcpusched vcpus='x' scheduler='fifo'/></cputune>\n", 6,
+			  "vcpus='x' is not a set of vCPUs");
+	expect_error_with("  <cputune><vcpusched vcpus='0' scheduler='fifo' priority='100'/>"
+			  "</cputune>\n", 6, "priority='100' is not 1 to 99");
+	expect_error_with("  <cputune><vcpupin vcpu='0' cpuset='1'/>"
+			  "<vcpusched vcpus='0' scheduler='fifo'/></cputune>\n"
+			  "  <metadata><shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>"
+			  "<shyper:type>gvm</shyper:type></shyper:vm></metadata>\n", 6,
+			  "but <shyper:type> says gvm");
+	/* Shyper's own flag says the same, with the same rules. */
+	expect_error_with("  <metadata><shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>"
+			  "<shyper:type>rtvm</shyper:type></shyper:vm></metadata>\n", 6,
+			  "real-time vCPU 0 is not pinned");
+	expect_error_with("  <memoryBacking><hugepages><page size='1' unit='GiB'/></hugepages>"
+			  "</memoryBacking>\n", 6, "other than 2 MiB pages");
+	expect_error_with("  <memoryBacking><access mode='shared'/></memoryBacking>\n", 6,
+			  "<access> in <memoryBacking> is not supported");
+}
+
 /* What the guest's PL031 reads at start, for each <clock>. */
 static void test_rtc_time(void **state)
 {
@@ -1105,6 +1191,7 @@ int main(void)
 		cmocka_unit_test(test_examples_parse),
 		cmocka_unit_test(test_libvirt_tools_output),
 		cmocka_unit_test(test_rtc_time),
+		cmocka_unit_test(test_rtvm_definitions),
 		cmocka_unit_test(test_parse_file_errors),
 	};
 

@@ -401,7 +401,8 @@ static void test_define_stores_what_it_was_given(void **state)
 
 	(void)state;
 	dom = dom_parse("web", 64, "<initrd>/dev/null</initrd><cmdline>console=ttyAMA0</cmdline>",
-			"<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='3'/></cputune>\n"
+			"<vcpu>2</vcpu><cputune><vcpupin vcpu='0' cpuset='3'/>"
+			"<vcpupin vcpu='1' cpuset='2'/></cputune>\n"
 			"<metadata><shyper:vm xmlns:shyper='https://shyper.dev/xmlns/vm/1'>"
 			"<shyper:type>rtvm</shyper:type></shyper:vm></metadata>\n");
 	/* /dev/null is no regular file: refused. */
@@ -427,7 +428,7 @@ static void test_define_stores_what_it_was_given(void **state)
 	assert_dom_equal(back, dom);
 	assert_int_equal(back->type, SHYPER_VM_RTVM);
 	assert_int_equal(back->vcpu_pcpu[0], 3);
-	assert_int_equal(back->vcpu_pcpu[1], SHYPER_DOMAIN_PCPU_UNPINNED);
+	assert_int_equal(back->vcpu_pcpu[1], 2);
 	/* Nothing of the store in the environment's directories. */
 	assert_false(exists(at("env-state")));
 
