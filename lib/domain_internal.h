@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
  * What the domain XML code shares with the rest of libshyper (guest_fdt.c,
- * hostdev*.c, manage.c, json.c): recording diagnostics (domain_diag.c),
+ * hostdev*.c, manage_*.c, json.c): recording diagnostics (domain_diag.c),
  * UUIDs (domain_identity.c), and the guest machine's devices that a
  * definition gives (guest_fdt.c).
  */
@@ -21,11 +21,11 @@ bool shyper_uuid_is_zero(const uint8_t uuid[16]);
 
 /*
  * The virtio devices DOM's guest machine has, by virtio-mmio slot (kind 0:
- * the slot is empty): one place decides, so the devices manage.c adds and
- * the nodes guest_fdt.c describes always agree: a virtio console in slot 0
- * when the primary (first) <console> is virtio, then each <disk>, then
- * each <interface> (its MAC generated from the UUID when not given), then
- * the entropy device of an <rng>.
+ * the slot is empty): one place decides, so the devices manage_lifecycle.c
+ * adds and the nodes guest_fdt.c describes always agree: a virtio console
+ * in slot 0 when the primary (first) <console> is virtio, then each <disk>,
+ * then each <interface> (its MAC generated from the UUID when not given),
+ * then the entropy device of an <rng>.
  * Returns the number of used slots.
  */
 unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
  * ELF bare-metal guests inside libshyper (elf.c): checking an executable's
- * headers against the guest's RAM, for manage.c to load its segments.
+ * headers against the guest's RAM, for manage_load.c to load its segments.
  */
 #ifndef SHYPER_LIB_ELF_INTERNAL_H
 #define SHYPER_LIB_ELF_INTERNAL_H

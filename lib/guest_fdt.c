@@ -122,7 +122,8 @@ unsigned int shyper_guest_virtio_devices(const struct shyper_domain *dom,
 		used++;
 	}
 	/* Then the disks, then the NICs, each in the next slot (the parser
-	 * makes sure they fit). Capacity is the image's: manage.c fills it. */
+	 * makes sure they fit). Capacity is the image's: manage_lifecycle.c
+	 * fills it. */
 	for (size_t i = 0; i < dom->disk_count && used < SHYPER_GUEST_VIRTIO_SLOTS; i++, used++) {
 		devs[used].size = SHYPER_DEVICE_CONFIG_SIZE_V1;
 		devs[used].kind = SHYPER_DEV_VIRTIO_BLOCK;

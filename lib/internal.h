@@ -17,7 +17,7 @@
 struct shyper {
 	int fd;
 	char *path;
-	char *state_dir;          /* manage.c: NULL until first needed */
+	char *state_dir;          /* manage_store.c: NULL until first needed */
 	char *run_dir;
 	char message[SHYPER_MESSAGE_LEN];
 	void *vio_map;            /* shyper_vio_buffer(): SHYPER_VIO_IO_MAX bytes, or NULL */

@@ -6,8 +6,12 @@ LIB_DOMAIN_SRCS := domain.c domain_diag.c domain_xml.c domain_identity.c domain_
 	domain_cpu.c domain_os.c domain_devices.c domain_console.c domain_disk.c \
 	domain_interface.c domain_hostdev.c domain_metadata.c domain_lifecycle.c \
 	domain_features.c guest_fdt.c hostdev_fdt.c
+# Managed VMs: the definition store, listing, defining, a guest's images,
+# the lifecycle and console cursors.
+LIB_MANAGE_SRCS := manage_store.c manage_list.c manage_define.c manage_load.c \
+	manage_lifecycle.c console_cursor.c
 # Everything but the transport (lib/transport.c, the real /dev/shyper), which
 # the unit tests replace with a fake.
-LIB_PORTABLE_SRCS := error.c handle.c hv.c vm.c json.c guest.c manage.c elf.c hostdev.c board_cpu.c \
-	$(LIB_DOMAIN_SRCS)
+LIB_PORTABLE_SRCS := error.c handle.c hv.c vm.c json.c guest.c elf.c hostdev.c board_cpu.c \
+	$(LIB_MANAGE_SRCS) $(LIB_DOMAIN_SRCS)
 LIB_SRCS_ALL := $(LIB_PORTABLE_SRCS) transport.c

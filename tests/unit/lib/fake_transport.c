@@ -564,6 +564,8 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 		fake_post_event(SHYPER_EVENT_PONG, 0, fake.last_ping);
 		return 0;
 	case SHYPER_IOC_VM_CREATE:
+		if (fake.on_vm_create)
+			fake.on_vm_create();
 		return vm_create(arg);
 	case SHYPER_IOC_VM_LOAD:
 		return vm_load(arg);

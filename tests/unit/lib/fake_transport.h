@@ -66,6 +66,7 @@ struct fake_device {
 
 	/* Guest lifecycle (ABI 1.1): VMs created here are appended to vms[]. */
 	struct shyper_vm_config last_config; /* what the last VM_CREATE carried */
+	void (*on_vm_create)(void);     /* runs as each VM_CREATE arrives */
 	uint8_t guest_ram[FAKE_GUEST_RAM]; /* the first MiB of every guest's RAM */
 	uint64_t loaded;                /* bytes VM_LOAD copied, all calls */
 	char console[FAKE_CONSOLE_MAX]; /* what guests wrote, one stream for all */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * Managed VMs (lib/manage.c) against the fake device: the definitions
- * store (define, undefine, lookup, list, get), each step of a VM's life
- * (start, graceful and forced stop, destroy, reboot, pause, resume,
- * release), console cursors, names that try to leave the store, and the
- * JSON of managed VMs. Every test gets a fresh temporary state and run
+ * Managed VMs (lib/manage_*.c, lib/console_cursor.c) against the fake
+ * device: the definitions store (define, undefine, lookup, list, get), each
+ * step of a VM's life (start, graceful and forced stop, destroy, reboot,
+ * pause, resume, release), console cursors, names that try to leave the
+ * store, and the JSON of managed VMs. Every test gets a fresh temporary state and run
  * directory; the real /var/lib/shyper and /run/shyper are never touched.
  */
 #define _GNU_SOURCE
@@ -1586,6 +1586,48 @@ static void test_elf_guest_is_loaded_by_segments(void **state)
 	}
 }
 
+/* What replace_guest_elf() writes over files/guest.elf. */
+static const uint8_t *guest_elf_update;
+static size_t guest_elf_update_size;
+
+static void replace_guest_elf(void)
+{
+	write_file(at("files/guest.elf"), guest_elf_update, guest_elf_update_size);
+}
+
+/*
+ * A start reads the kernel once: the entry point VM_CREATE is given and the
+ * segments loaded after it come from one read of the file, even when the
+ * file is replaced between the two (here, as the VM is created).
+ */
+static void test_start_reads_the_kernel_once(void **state)
+{
+	static uint8_t first[8192], second[8192];
+	const struct test_seg seg_first = { 1, 5, 0x40300000, 0x1000, 0x1000 };
+	const struct test_seg seg_second = { 1, 5, 0x40500000, 0x800, 0x800 };
+	size_t size = make_elf(first, sizeof(first), 183, 0x40300040, &seg_first, 1);
+	const struct fake_load *text;
+	uint32_t id;
+
+	(void)state;
+	guest_elf_update_size = make_elf(second, sizeof(second), 183, 0x40500000, &seg_second, 1);
+	guest_elf_update = second;
+	write_file(at("files/guest.elf"), first, size);
+	define_elf_vm("elf", "files/guest.elf");
+	fake.on_vm_create = replace_guest_elf;
+	id = start_vm("elf");
+	fake.on_vm_create = NULL;
+	assert_int_equal(file_hash(at("files/guest.elf")),
+			 fake_hash(second, guest_elf_update_size));
+	/* What runs is the first file, all of it. */
+	assert_int_equal(fake.last_config.entry_ipa, 0x40300040);
+	text = fake_load_at(id, 0x40300000);
+	assert_non_null(text);
+	assert_int_equal(text->len, 0x1000);
+	assert_int_equal(text->hash, fake_hash(first + 64 + 56, 0x1000));
+	assert_null(fake_load_at(id, 0x40500000));
+}
+
 static void test_bad_elf_guests_are_refused(void **state)
 {
 	static uint8_t buf[16384];
@@ -2514,6 +2556,7 @@ int main(void)
 		T(test_interfaces_get_macs_and_need_their_bridge),
 		T(test_elf_guest_is_loaded_by_segments),
 		T(test_bad_elf_guests_are_refused),
+		T(test_start_reads_the_kernel_once),
 		T(test_shutdown_graceful),
 		T(test_shutdown_waits_for_the_guest),
 		T(test_shutdown_forced_after_timeout),
