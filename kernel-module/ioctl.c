@@ -107,24 +107,30 @@ out:
 	return ret;
 }
 
-static long shyper_ioc_vm_list(void __user *uarg)
+/*
+ * VM_LIST and HV_STATS: the hypervisor fills up to max records of SIZE
+ * bytes and says how many there are in all; the records written go back
+ * to the caller's buffer, the total into the request. Both requests are
+ * { u64 buf; u32 max; u32 count; }.
+ */
+static long shyper_ioc_records(void __user *uarg, u32 hc, size_t size, u32 limit)
 {
 	struct shyper_ioc_vm_list req;
-	struct shyper_vm_info *list;
 	struct arm_smccc_res res;
 	size_t written;
+	void *records;
 	long ret;
 
+	BUILD_BUG_ON(sizeof(struct shyper_ioc_vm_list) != sizeof(struct shyper_ioc_hv_stats));
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.max > SHYPER_VM_LIST_MAX)
+	if (req.max > limit)
 		return -EINVAL;
 
-	list = kcalloc(max_t(u32, req.max, 1), sizeof(*list), GFP_KERNEL);
-	if (!list)
+	records = kcalloc(max_t(u32, req.max, 1), size, GFP_KERNEL);
+	if (!records)
 		return -ENOMEM;
-	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_LIST, virt_to_phys(list),
-						req.max, 0, &res));
+	ret = shyper_status_to_errno(shyper_hvc(hc, virt_to_phys(records), req.max, 0, &res));
 	if (ret)
 		goto out;
 	if (res.a1 > U32_MAX) {
@@ -133,9 +139,9 @@ static long shyper_ioc_vm_list(void __user *uarg)
 	}
 	req.count = res.a1;
 	written = min_t(u32, req.max, req.count);
-	ret = bounce_out(req.buf, list, written * sizeof(*list), uarg, &req, sizeof(req));
+	ret = bounce_out(req.buf, records, written * size, uarg, &req, sizeof(req));
 out:
-	kfree(list);
+	kfree(records);
 	return ret;
 }
 
@@ -560,7 +566,11 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SHYPER_IOC_LOG_READ:
 		return shyper_ioc_log_read(uarg);
 	case SHYPER_IOC_VM_LIST:
-		return shyper_ioc_vm_list(uarg);
+		return shyper_ioc_records(uarg, SHYPER_HC_VM_LIST, sizeof(struct shyper_vm_info),
+					  SHYPER_VM_LIST_MAX);
+	case SHYPER_IOC_HV_STATS:
+		return shyper_ioc_records(uarg, SHYPER_HC_HV_STATS,
+					  sizeof(struct shyper_pcpu_stats), SHYPER_PCPU_STATS_MAX);
 	case SHYPER_IOC_VM_INFO:
 		return shyper_ioc_vm_info(uarg);
 	case SHYPER_IOC_PING:

@@ -32,6 +32,35 @@ int shyper_hv_info(struct shyper *h, struct shyper_hv_info *info)
 	return 0;
 }
 
+int shyper_hv_stats(struct shyper *h, struct shyper_pcpu_stats **stats, size_t *count)
+{
+	const char *what = "reading the pCPUs' counters";
+	struct shyper_ioc_hv_stats req = { .max = SHYPER_PCPU_STATS_MAX };
+	struct shyper_pcpu_stats *all;
+	int rc;
+
+	shyper_clear_error(h);
+	all = calloc(SHYPER_PCPU_STATS_MAX, sizeof(*all));
+	if (!all)
+		return shyper_fail(h, SHYPER_ERR_NO_MEMORY, "%s: out of memory", what);
+	req.buf = (uint64_t)(uintptr_t)all;
+	rc = shyper_call(h, SHYPER_IOC_HV_STATS, &req, what);
+	if (!rc && req.count > SHYPER_PCPU_STATS_MAX)
+		rc = shyper_fail(h, SHYPER_ERR_PROTOCOL, "%s: %u pCPUs, more than the %u the ABI has",
+				 what, req.count, SHYPER_PCPU_STATS_MAX);
+	for (uint32_t i = 0; !rc && i < req.count; i++)
+		if (all[i].pcpu != i)
+			rc = shyper_fail(h, SHYPER_ERR_PROTOCOL, "%s: record %u is pCPU %u's", what,
+					 i, all[i].pcpu);
+	if (rc) {
+		free(all);
+		return rc;
+	}
+	*stats = all;
+	*count = req.count;
+	return 0;
+}
+
 int shyper_nop(struct shyper *h)
 {
 	shyper_clear_error(h);

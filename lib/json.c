@@ -158,6 +158,46 @@ struct json_object *shyper_hv_info_to_json(const struct shyper_hv_info *info)
 	return finish(doc, failed);
 }
 
+struct json_object *shyper_hv_stats_to_json(const struct shyper_pcpu_stats *stats, size_t count)
+{
+	json_object *doc, *list;
+	int failed = 0;
+
+	if (!(doc = new_document()))
+		return NULL;
+	list = json_object_new_array();
+	for (size_t i = 0; list && i < count; i++) {
+		const struct shyper_pcpu_stats *s = &stats[i];
+		uint64_t busy = s->el2_ns + s->idle_ns;
+		json_object *p = append_object(list);
+
+		if (!p) {
+			failed = 1;
+			break;
+		}
+		failed |= put(p, "pcpu", json_object_new_int64(s->pcpu));
+		failed |= put(p, "online", json_object_new_boolean(s->online));
+		failed |= put(p, "exits", json_object_new_uint64(s->exits));
+		failed |= put(p, "irqs", json_object_new_uint64(s->irqs));
+		failed |= put(p, "ipis", json_object_new_uint64(s->ipis));
+		failed |= put(p, "el2_ns", json_object_new_uint64(s->el2_ns));
+		failed |= put(p, "idle_ns", json_object_new_uint64(s->idle_ns));
+		failed |= put(p, "guest_ns", json_object_new_uint64(s->online_ns > busy ?
+									s->online_ns - busy : 0));
+		failed |= put(p, "online_ns", json_object_new_uint64(s->online_ns));
+		if (s->vm_id == SHYPER_NO_VM) {
+			/* JSON null: it runs nothing now. */
+			failed |= json_object_object_add(p, "vm_id", NULL) != 0;
+			failed |= json_object_object_add(p, "vcpu", NULL) != 0;
+		} else {
+			failed |= put(p, "vm_id", json_object_new_int64(s->vm_id));
+			failed |= put(p, "vcpu", json_object_new_int64(s->vcpu));
+		}
+	}
+	failed |= put(doc, "pcpus", list);
+	return finish(doc, failed);
+}
+
 /* The fields of one VM, into OBJ (a document or a list entry). */
 static int put_vm_fields(json_object *obj, const struct shyper_vm_info *info)
 {

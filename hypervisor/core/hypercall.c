@@ -13,6 +13,7 @@
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/version.h>
 #include <hv/virtio.h>
 #include <hv/vm_lifecycle.h>
@@ -139,6 +140,23 @@ static int64_t vm_list(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *
 		}
 		(*total)++;
 	}
+	return SHYPER_OK;
+}
+
+static int64_t hv_stats(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
+{
+	struct shyper_pcpu_stats stats;
+	const uint32_t count = hv_state->board.pcpu_count;
+
+	if (max > SHYPER_PCPU_STATS_MAX)
+		return SHYPER_E_INVALID;
+	if (max && !guest_mem_ptr(caller, ipa_init(ipa), max * sizeof(stats)))
+		return SHYPER_E_BAD_ADDRESS;
+	for (uint32_t i = 0; i < count && i < MAX_PCPUS && i < max; i++) {
+		stats_fill(i, &stats);
+		guest_mem_write(caller, ipa_init(ipa + i * sizeof(stats)), &stats, sizeof(stats));
+	}
+	*total = count < MAX_PCPUS ? count : MAX_PCPUS;
 	return SHYPER_OK;
 }
 
@@ -339,6 +357,14 @@ void hypercall_handle(struct vcpu *vcpu)
 	case SHYPER_HC_VM_INFO:
 		ret = vm_info(caller, a1, a2, a3);
 		break;
+	case SHYPER_HC_HV_STATS: {
+		uint64_t total = 0;
+
+		ret = hv_stats(caller, a1, a2, &total);
+		if (ret == SHYPER_OK)
+			r->x[1] = total;
+		break;
+	}
 	case SHYPER_HC_EVENT_SETUP:
 		ret = events_setup(caller, ipa_init(a1), a2);
 		break;

@@ -11,6 +11,7 @@
 #include <hv/pcpu.h>
 #include <hv/sched.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/vgic.h>
 
 /* Owner VM of each SPI (index intid - 32); VM_NONE if the hypervisor keeps it. */
@@ -91,6 +92,7 @@ void irq_handle(void)
 		if (intid >= 1020)
 			break;
 		self->irq_count++;
+		stats_irq(intid == SGI_HV_IPI);
 		irqchip->eoi(intid);
 		if (intid == SGI_HV_IPI) {
 			irqchip->deactivate(intid);

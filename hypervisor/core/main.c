@@ -19,6 +19,7 @@
 #include <hv/platform.h>
 #include <hv/sched.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/version.h>
 #include <libfdt.h>
 #include <string.h>
@@ -175,6 +176,7 @@ static void pcpu_setup(unsigned index)
 	arch_cpu_init_el2();
 	if (irqchip->cpu_init(index, p->mpidr))
 		panic("pCPU %u: no GIC redistributor for MPIDR 0x%lx", index, p->mpidr);
+	stats_pcpu_online(index);
 	__atomic_fetch_or(&hv_state->pcpu_online_mask, (uint32_t)BIT(index), __ATOMIC_RELEASE);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
 }

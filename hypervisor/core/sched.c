@@ -17,6 +17,7 @@
 #include <hv/pcpu.h>
 #include <hv/sched.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/vgic.h>
 
 #define SLICE_MS 10
@@ -155,6 +156,7 @@ struct vcpu_regs *sched_resume(void)
 
 	if (cur && !self->need_resched && vcpu_runnable(cur) && !cur->reset_pending) {
 		vgic_flush(cur);
+		stats_guest_return();
 		return &cur->regs;
 	}
 	self->need_resched = false;
@@ -171,7 +173,9 @@ struct vcpu_regs *sched_resume(void)
 		/* Nothing to run: sleep until an interrupt or the next timer wake-up. */
 		if (next_wake)
 			arch_hyp_timer_set(next_wake);
+		stats_idle_begin();
 		arch_wait_for_interrupt();
+		stats_idle_end();
 		irq_handle();
 		self->need_resched = false;
 		now = arch_counter();
@@ -182,6 +186,7 @@ struct vcpu_regs *sched_resume(void)
 		vcpu_enter(self, next);
 	arm_timer(self, now, assigned, runnable, next_wake);
 	vgic_flush(next);
+	stats_guest_return();
 	return &next->regs;
 }
 

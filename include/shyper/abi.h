@@ -61,6 +61,9 @@
 #define SHYPER_HC_EVENT_SETUP SHYPER_HC(0x05) /* x1 = IPA of the event ring, x2 = size;
 					       * x1 = 0: stop posting events */
 #define SHYPER_HC_EVENT_PING SHYPER_HC(0x06) /* x1 = cookie: posts SHYPER_EVENT_PONG */
+#define SHYPER_HC_HV_STATS SHYPER_HC(0x07)   /* ABI 1.6: x1 = IPA of shyper_pcpu_stats[],
+					      * x2 = max -> x1 = pCPUs in total
+					      * (entries written: min) */
 
 /* Guest lifecycle (ABI 1.1): all take the VM id in x1. */
 #define SHYPER_HC_VM_CREATE SHYPER_HC(0x10)  /* x1 = IPA of shyper_vm_config, x2 = size ->
@@ -167,6 +170,26 @@ struct shyper_vm_info {
 	uint8_t vcpu_pcpu[SHYPER_MAX_VCPUS]; /* pCPU each vCPU runs on */
 };
 #define SHYPER_VM_INFO_SIZE_V1 ((uint32_t)sizeof(struct shyper_vm_info))
+
+/*
+ * What one pCPU has done since it came online (SHYPER_HC_HV_STATS, ABI 1.6):
+ * cumulative counters, which tools turn into rates. Time spent running
+ * guests is online_ns - el2_ns - idle_ns.
+ */
+struct shyper_pcpu_stats {
+	uint32_t pcpu;            /* its index */
+	uint32_t online;          /* 1 once it runs the hypervisor */
+	uint64_t exits;           /* traps from guests it handled */
+	uint64_t irqs;            /* physical interrupts it took at EL2 */
+	uint64_t ipis;            /* of those, the hypervisor's own inter-pCPU ones */
+	uint64_t el2_ns;          /* time at EL2 handling exits and interrupts */
+	uint64_t idle_ns;         /* time with nothing to run (waiting at EL2) */
+	uint64_t online_ns;       /* time since it came online */
+	uint32_t vm_id;           /* the VM whose vCPU it runs now, or SHYPER_NO_VM */
+	uint32_t vcpu;            /* that vCPU's index */
+};
+#define SHYPER_NO_VM 0xffffffffU
+#define SHYPER_PCPU_STATS_MAX 64
 
 /*
  * A guest VM to create (SHYPER_HC_VM_CREATE). Guests see a fixed machine
@@ -327,6 +350,12 @@ struct shyper_ioc_vm_list {
 };
 #define SHYPER_VM_LIST_MAX 64
 
+struct shyper_ioc_hv_stats {
+	uint64_t buf;             /* user pointer to struct shyper_pcpu_stats[max] */
+	uint32_t max;             /* at most SHYPER_PCPU_STATS_MAX */
+	uint32_t count;           /* out: pCPUs in total */
+};
+
 struct shyper_ioc_vm_info {
 	uint32_t id;
 	uint32_t reserved;        /* must be 0 */
@@ -413,6 +442,7 @@ struct shyper_ioc_console {
 #define SHYPER_IOC_VM_LIST _IOWR(SHYPER_IOC_MAGIC, 0x03, struct shyper_ioc_vm_list)
 #define SHYPER_IOC_VM_INFO _IOWR(SHYPER_IOC_MAGIC, 0x04, struct shyper_ioc_vm_info)
 #define SHYPER_IOC_PING _IOW(SHYPER_IOC_MAGIC, 0x06, uint64_t)
+#define SHYPER_IOC_HV_STATS _IOWR(SHYPER_IOC_MAGIC, 0x07, struct shyper_ioc_hv_stats)
 #define SHYPER_IOC_VM_CREATE _IOWR(SHYPER_IOC_MAGIC, 0x10, struct shyper_ioc_vm_create)
 #define SHYPER_IOC_VM_LOAD _IOW(SHYPER_IOC_MAGIC, 0x11, struct shyper_ioc_vm_load)
 #define SHYPER_IOC_VM_CONTROL _IOW(SHYPER_IOC_MAGIC, 0x12, struct shyper_ioc_vm_control)

@@ -45,6 +45,14 @@ static const struct command commands[] = {
 	  "hypervisor keeps for itself, the guest memory pool (total and free),\n"
 	  "the number of VMs and the hypervisor's uptime.\n",
 	  shyperctl_hv_info },
+	{ "hv", "stats", "", 0, 0, "Show what each physical CPU has done",
+	  "Shows, for each physical CPU since it came online, the VM and vCPU it\n"
+	  "runs now, the exits from guests and the interrupts it handled (IPIS: of\n"
+	  "those, the hypervisor's own between pCPUs), and where its time went:\n"
+	  "at EL2 handling them, idle, and in guests (the rest), as shares of it.\n"
+	  "An RT pCPU shows only what its real-time VM causes. --json gives the\n"
+	  "counters themselves (nanoseconds); rates are the difference of two.\n",
+	  shyperctl_hv_stats },
 	{ "hv", "log", "", 0, 0, "Print the hypervisor's log",
 	  "Prints everything the hypervisor's log ring holds, oldest line first.\n",
 	  shyperctl_hv_log },

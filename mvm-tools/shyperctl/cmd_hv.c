@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * shyperctl hv info | log: the hypervisor itself.
+ * shyperctl hv info | stats | log: the hypervisor itself.
  */
+#include <stdlib.h>
+
 #include "shyperctl.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -73,4 +75,69 @@ int shyperctl_hv_log(struct shyperctl *ctx, int argc, char **argv)
 	}
 	shyper_log_free(&log);
 	return rc;
+}
+
+/* PART of WHOLE as "12.3%" ("-" when WHOLE is 0). */
+static void percent(char *out, size_t size, uint64_t part, uint64_t whole)
+{
+	if (!whole) {
+		snprintf(out, size, "-");
+		return;
+	}
+	if (part > whole)
+		part = whole;
+	snprintf(out, size, "%.1f%%", (double)part * 100.0 / (double)whole);
+}
+
+int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv)
+{
+	static const char *const headers[] = { "PCPU", "RUNS", "EXITS", "IRQS", "IPIS",
+					       "EL2", "IDLE", "GUESTS" };
+	struct shyper_pcpu_stats *stats;
+	struct shyperctl_row *rows;
+	size_t count;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	rc = shyper_hv_stats(ctx->handle, &stats, &count);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	if (ctx->json) {
+		rc = shyperctl_print_json(ctx, shyper_hv_stats_to_json(stats, count));
+		free(stats);
+		return rc;
+	}
+	rows = calloc(count ? count : 1, sizeof(*rows));
+	if (!rows) {
+		free(stats);
+		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct shyper_pcpu_stats *s = &stats[i];
+		struct shyperctl_row *r = &rows[i];
+		uint64_t busy = s->el2_ns + s->idle_ns;
+
+		snprintf(r->cell[0], sizeof(r->cell[0]), "%u", s->pcpu);
+		if (!s->online)
+			snprintf(r->cell[1], sizeof(r->cell[1]), "(offline)");
+		else if (s->vm_id == SHYPER_NO_VM)
+			snprintf(r->cell[1], sizeof(r->cell[1]), "-");
+		else
+			snprintf(r->cell[1], sizeof(r->cell[1]), "VM %u vCPU %u", s->vm_id, s->vcpu);
+		snprintf(r->cell[2], sizeof(r->cell[2]), "%llu", (unsigned long long)s->exits);
+		snprintf(r->cell[3], sizeof(r->cell[3]), "%llu", (unsigned long long)s->irqs);
+		snprintf(r->cell[4], sizeof(r->cell[4]), "%llu", (unsigned long long)s->ipis);
+		percent(r->cell[5], sizeof(r->cell[5]), s->el2_ns, s->online_ns);
+		percent(r->cell[6], sizeof(r->cell[6]), s->idle_ns, s->online_ns);
+		percent(r->cell[7], sizeof(r->cell[7]), s->online_ns > busy ? s->online_ns - busy : 0,
+			s->online_ns);
+	}
+	shyperctl_print_table(ctx->out, headers, "rlrrrrrr", 8, rows, count);
+	free(rows);
+	free(stats);
+	return SHYPERCTL_EXIT_OK;
 }

@@ -55,6 +55,7 @@ int shyperctl_print_json(struct shyperctl *ctx, struct json_object *obj);
 
 int shyperctl_hv_info(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_hv_log(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_list(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_info(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_define(struct shyperctl *ctx, int argc, char **argv);

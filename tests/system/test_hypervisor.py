@@ -1,11 +1,12 @@
-"""Hypervisor-only behaviour: boot argument checks and MVM isolation."""
+"""Hypervisor-only behaviour: boot argument checks, MVM isolation, per-pCPU counters."""
 
+import json
 import re
 
 import pexpect
 import pytest
 
-from conftest import (BOOT_TIMEOUT, SESSION_RAM_BYTES, USER_SPACE_LINE, Board,
+from conftest import (BOOT_TIMEOUT, SESSION_RAM_BYTES, SESSION_SMP, USER_SPACE_LINE, Board,
                       requires_hypervisor)
 
 pytestmark = requires_hypervisor
@@ -109,3 +110,32 @@ def test_memcpy_every_alignment(board):
     assert match, out
     assert int(match.group(2)) == 0, out
     assert int(match.group(1)) > 7000, out
+
+
+def pcpu_stats(board):
+    return json.loads(board.check("shyperctl --json hv stats"))["pcpus"]
+
+
+def test_hv_stats_counts_each_pcpu(board):
+    """shyperctl hv stats: every pCPU of the board online and running the
+    MVM's vCPU of its number (or nothing), its counters only growing, and
+    its time split into EL2, idle and guests that add up."""
+    first = pcpu_stats(board)
+    assert [p["pcpu"] for p in first] == list(range(SESSION_SMP)), first
+    board.check("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done")  # work for the MVM
+    second = pcpu_stats(board)
+    for before, after in zip(first, second):
+        assert after["online"], after
+        assert after["vm_id"] in (0, None), after
+        if after["vm_id"] == 0:
+            assert after["vcpu"] == after["pcpu"], after
+        for key in ("exits", "irqs", "ipis", "el2_ns", "idle_ns", "guest_ns", "online_ns"):
+            assert after[key] >= before[key] >= 0, (key, before, after)
+        assert after["online_ns"] > before["online_ns"], (before, after)
+        assert after["el2_ns"] + after["idle_ns"] + after["guest_ns"] == after["online_ns"], after
+        assert after["ipis"] <= after["irqs"], after
+    # The MVM's own work traps (timer, MMIO, HVC): some pCPU counted exits.
+    assert sum(a["exits"] - b["exits"] for b, a in zip(first, second)) > 0
+    table = board.check("shyperctl hv stats")
+    assert table.splitlines()[0].split() == ["PCPU", "RUNS", "EXITS", "IRQS", "IPIS", "EL2",
+                                             "IDLE", "GUESTS"], table

@@ -8,7 +8,9 @@
 #include <hv/events.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
+#include <hv/pcpu.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/vgic.h>
 #include <hv/vgpio.h>
 #include <shyper/abi.h>
@@ -118,7 +120,7 @@ static void test_management_calls_denied_to_guests(void **state)
 	struct vcpu *g = &gvm->vcpus[0];
 	const uint32_t calls[] = { SHYPER_HC_HV_INFO, SHYPER_HC_LOG_READ, SHYPER_HC_VM_LIST,
 				   SHYPER_HC_VM_INFO, SHYPER_HC_EVENT_SETUP, SHYPER_HC_EVENT_PING,
-				   SHYPER_HC_VM_SHUTDOWN };
+				   SHYPER_HC_VM_SHUTDOWN, SHYPER_HC_HV_STATS };
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
@@ -225,6 +227,67 @@ static void test_log_read(void **state)
 	assert_int_equal(call(v, SHYPER_HC_LOG_READ, RAM_IPA + 2048, 16, held + 5), SHYPER_OK);
 	assert_int_equal(v->regs.x[1], 0);
 	assert_int_equal(call(v, SHYPER_HC_LOG_READ, RAM_IPA, 2 * MiB, 0), SHYPER_E_INVALID);
+}
+
+/* Per-pCPU counters: what each pCPU did, where its time went, what it runs. */
+static void test_hv_stats(void **state)
+{
+	struct vcpu *v = &mvm->vcpus[0];
+	struct shyper_pcpu_stats *stats = at(RAM_IPA);
+	const uint64_t freq = 62500000;
+
+	(void)state;
+	hv_state->board.pcpu_count = 4;
+	hv_state->pcpu_online_mask = 0x7; /* pCPU 3 never came up */
+	for (unsigned p = 0; p < 3; p++) {
+		fake_cpu = p;
+		stats_pcpu_online(p);
+	}
+	/* pCPU 1: an exit of 2 ms at EL2, then 10 ms idle with an IPI, then back. */
+	fake_cpu = 1;
+	stats_guest_return(); /* first entry into a guest */
+	stats_exit_begin();
+	fake_counter_now += 2 * freq / 1000;
+	stats_guest_return();
+	stats_exit_begin();
+	stats_idle_begin();
+	fake_counter_now += 10 * freq / 1000;
+	stats_idle_end();
+	stats_irq(true);
+	stats_irq(false);
+	stats_guest_return();
+	pcpu_get(1)->current = &mvm->vcpus[1];
+	fake_cpu = 0;
+
+	assert_int_equal(call(v, SHYPER_HC_HV_STATS, RAM_IPA, 4, 0), SHYPER_OK);
+	assert_int_equal(v->regs.x[1], 4);
+	assert_int_equal(stats[1].pcpu, 1);
+	assert_int_equal(stats[1].online, 1);
+	assert_int_equal(stats[1].exits, 2);
+	assert_int_equal(stats[1].irqs, 2);
+	assert_int_equal(stats[1].ipis, 1);
+	/* 2 ms at EL2 and a little (each counter read moves the fake 1 us). */
+	assert_in_range(stats[1].el2_ns, 2000000, 2100000);
+	assert_in_range(stats[1].idle_ns, 10000000, 10100000);
+	assert_true(stats[1].online_ns >= stats[1].el2_ns + stats[1].idle_ns);
+	assert_int_equal(stats[1].vm_id, 0);
+	assert_int_equal(stats[1].vcpu, 1);
+	assert_int_equal(stats[0].vm_id, SHYPER_NO_VM);
+	assert_int_equal(stats[0].exits, 0);
+	assert_int_equal(stats[3].online, 0);
+	assert_int_equal(stats[3].online_ns, 0);
+	/* Room for one: only the first is written; the total is still 4. */
+	memset(stats, CANARY, 4 * sizeof(*stats));
+	assert_int_equal(call(v, SHYPER_HC_HV_STATS, RAM_IPA, 1, 0), SHYPER_OK);
+	assert_int_equal(v->regs.x[1], 4);
+	assert_true(untouched(RAM_IPA + sizeof(*stats), sizeof(*stats)));
+	/* Bad arguments change nothing. */
+	assert_int_equal(call(v, SHYPER_HC_HV_STATS, RAM_IPA, SHYPER_PCPU_STATS_MAX + 1, 0),
+			 SHYPER_E_INVALID);
+	assert_int_equal(call(v, SHYPER_HC_HV_STATS, RAM_IPA + RAM_SIZE - 100, 4, 0),
+			 SHYPER_E_BAD_ADDRESS);
+	assert_true(untouched(RAM_IPA + sizeof(*stats), 3 * sizeof(*stats)));
+	pcpu_get(1)->current = NULL;
 }
 
 static void test_vm_list_and_info(void **state)
@@ -353,6 +416,7 @@ int main(void)
 		T(test_bad_buffers_write_nothing),
 		T(test_log_read),
 		T(test_vm_list_and_info),
+		T(test_hv_stats),
 		T(test_event_setup_validation),
 		T(test_events),
 	};

@@ -11,6 +11,7 @@
 #include <hv/pcpu.h>
 #include <hv/sched.h>
 #include <hv/smccc.h>
+#include <hv/stats.h>
 #include <hv/trap.h>
 #include "sysreg.h"
 
@@ -118,6 +119,7 @@ struct vcpu_regs *exception_lower_sync(struct vcpu_regs *regs)
 	struct vcpu *vcpu = this_pcpu()->current;
 	uint64_t esr = read_sysreg(esr_el2);
 
+	stats_exit_begin();
 	switch (ESR_EC(esr)) {
 	case EC_HVC64:
 		vcpu->exits[EXIT_HVC]++;
@@ -154,6 +156,7 @@ struct vcpu_regs *exception_lower_sync(struct vcpu_regs *regs)
 struct vcpu_regs *exception_lower_irq(struct vcpu_regs *regs)
 {
 	(void)regs;
+	stats_exit_begin();
 	this_pcpu()->current->exits[EXIT_IRQ]++;
 	irq_handle();
 	return sched_resume();
@@ -162,6 +165,7 @@ struct vcpu_regs *exception_lower_irq(struct vcpu_regs *regs)
 struct vcpu_regs *exception_lower_fiq(struct vcpu_regs *regs)
 {
 	(void)regs;
+	stats_exit_begin();
 	trap_unhandled(this_pcpu()->current, "FIQ", 0, 0);
 	return sched_resume();
 }
@@ -169,6 +173,7 @@ struct vcpu_regs *exception_lower_fiq(struct vcpu_regs *regs)
 struct vcpu_regs *exception_lower_serror(struct vcpu_regs *regs)
 {
 	(void)regs;
+	stats_exit_begin();
 	trap_unhandled(this_pcpu()->current, "SError", read_sysreg(esr_el2), 0);
 	return sched_resume();
 }
@@ -176,6 +181,7 @@ struct vcpu_regs *exception_lower_serror(struct vcpu_regs *regs)
 struct vcpu_regs *exception_lower_aarch32(struct vcpu_regs *regs)
 {
 	(void)regs;
+	stats_exit_begin();
 	trap_unhandled(this_pcpu()->current, "AArch32 exception (AArch32 guests are not supported)",
 		       read_sysreg(esr_el2), 0);
 	return sched_resume();

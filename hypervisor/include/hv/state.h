@@ -10,11 +10,12 @@
 #define HV_STATE_H
 
 #include <hv/galloc.h>
+#include <hv/stats.h>
 #include <hv/vm.h>
 
 #define HV_STATE_MAGIC 0x5453524550594853ULL /* "SHYPERST" little-endian */
 #define HV_STATE_VERSION 3 /* 2: virtio devices, mediated in-flight tables with epochs;
-			    * 3: guests' PL031 real-time clocks */
+			    * 3: guests' PL031 real-time clocks, per-pCPU counters */
 #define LOG_RING_SIZE (64 * 1024)
 #define BOARD_MAX_MEM 8
 #define BOARD_MODEL_LEN 64
@@ -77,6 +78,7 @@ struct hv_state {
 	uint32_t pcpu_online_mask;
 	uint64_t stage2_max_block;  /* the board's limit for stage-2 leaves */
 	struct event_channel events;
+	struct pcpu_stats pcpu_stats[MAX_PCPUS];
 	struct vm vms[MAX_VMS];
 
 	uint64_t log_written;   /* total bytes ever written to the ring */

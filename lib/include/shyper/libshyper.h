@@ -113,6 +113,14 @@ SHYPER_EXPORT const char *shyper_vm_state_name(uint32_t state);
 /* Fills *INFO from the hypervisor (a fresh query each time). */
 SHYPER_EXPORT int shyper_hv_info(struct shyper *h, struct shyper_hv_info *info);
 
+/*
+ * Each pCPU's counters since it came online (ABI 1.6): exits and
+ * interrupts handled, time at EL2, idle, and what it runs now. *STATS is a
+ * malloc'd array of *COUNT records, one per pCPU of the board, for free().
+ */
+SHYPER_EXPORT int shyper_hv_stats(struct shyper *h, struct shyper_pcpu_stats **stats,
+				  size_t *count);
+
 /* One no-op hypercall: the round trip, for benchmarks. */
 SHYPER_EXPORT int shyper_nop(struct shyper *h);
 
@@ -318,6 +326,8 @@ SHYPER_EXPORT void *shyper_vio_buffer(struct shyper *h);
  * "schema": SHYPER_JSON_SCHEMA.
  */
 SHYPER_EXPORT struct json_object *shyper_hv_info_to_json(const struct shyper_hv_info *info);
+SHYPER_EXPORT struct json_object *shyper_hv_stats_to_json(const struct shyper_pcpu_stats *stats,
+							  size_t count);
 SHYPER_EXPORT struct json_object *shyper_vm_info_to_json(const struct shyper_vm_info *info);
 SHYPER_EXPORT struct json_object *shyper_vm_list_to_json(const struct shyper_vm_info *vms,
 							  size_t count);

@@ -234,6 +234,20 @@ static int vm_list(struct shyper_ioc_vm_list *req)
 	return 0;
 }
 
+static int hv_stats(struct shyper_ioc_hv_stats *req)
+{
+	struct shyper_pcpu_stats *out = (void *)(uintptr_t)req->buf;
+
+	if (req->max > SHYPER_PCPU_STATS_MAX)
+		return -EINVAL;
+	for (unsigned int i = 0; i < fake.hv.pcpu_count && i < req->max; i++) {
+		out[i] = fake.pcpu_stats[i];
+		out[i].pcpu = i;
+	}
+	req->count = fake.hv.pcpu_count;
+	return 0;
+}
+
 static int vm_info(struct shyper_ioc_vm_info *req)
 {
 	if (req->reserved)
@@ -559,6 +573,8 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 		return vm_list(arg);
 	case SHYPER_IOC_VM_INFO:
 		return vm_info(arg);
+	case SHYPER_IOC_HV_STATS:
+		return hv_stats(arg);
 	case SHYPER_IOC_PING:
 		fake.last_ping = *(uint64_t *)arg;
 		fake_post_event(SHYPER_EVENT_PONG, 0, fake.last_ping);

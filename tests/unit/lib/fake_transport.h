@@ -46,6 +46,7 @@ struct fake_device {
 	int calls[FAKE_IOC_SLOTS];      /* ioctls made, by number */
 
 	struct shyper_hv_info hv;
+	struct shyper_pcpu_stats pcpu_stats[8]; /* what HV_STATS answers, by pCPU */
 
 	char *log;                      /* everything ever logged */
 	size_t log_written;

@@ -261,7 +261,7 @@ static void test_usage_errors(void **state)
 	run("frobnicate", NULL);
 	assert_usage_error("unknown command 'frobnicate'");
 	run("hv", NULL);
-	assert_usage_error("hv: missing subcommand (info, log)");
+	assert_usage_error("hv: missing subcommand (info, stats, log)");
 	run("vm", "explode", NULL);
 	assert_usage_error("unknown vm subcommand 'explode'");
 	run("vm", "info", NULL);
@@ -351,6 +351,44 @@ static void test_hv_info_plain(void **state)
 			    "Guest pool free:   384 MiB\n"
 			    "VMs:               1 (at most 8)\n"
 			    "Uptime:            1h 2m 3s\n");
+}
+
+static json_object *member(json_object *obj, const char *key);
+
+/* Per-pCPU counters: a table of shares of each pCPU's time, and the JSON. */
+static void test_hv_stats(void **state)
+{
+	json_object *doc, *list, *p;
+
+	(void)state;
+	fake.pcpu_stats[0] = (struct shyper_pcpu_stats){ .online = 1, .exits = 1200, .irqs = 30,
+		.ipis = 7, .el2_ns = 100000000, .idle_ns = 400000000, .online_ns = 1000000000,
+		.vm_id = 0, .vcpu = 0 };
+	fake.pcpu_stats[1] = (struct shyper_pcpu_stats){ .online = 1, .online_ns = 1000000000,
+		.idle_ns = 1000000000, .vm_id = SHYPER_NO_VM };
+	fake.pcpu_stats[2] = (struct shyper_pcpu_stats){ .online = 1, .exits = 3, .irqs = 3,
+		.el2_ns = 1000, .online_ns = 1000000000, .vm_id = 5, .vcpu = 1 };
+	fake.pcpu_stats[3] = (struct shyper_pcpu_stats){ .vm_id = SHYPER_NO_VM };
+	assert_int_equal(run("hv", "stats", NULL), 0);
+	assert_string_equal(last.err, "");
+	assert_string_equal(last.out,
+			    "PCPU  RUNS         EXITS  IRQS  IPIS    EL2    IDLE  GUESTS\n"
+			    "   0  VM 0 vCPU 0   1200    30     7  10.0%   40.0%   50.0%\n"
+			    "   1  -                0     0     0   0.0%  100.0%    0.0%\n"
+			    "   2  VM 5 vCPU 1      3     3     0   0.0%    0.0%  100.0%\n"
+			    "   3  (offline)        0     0     0      -       -       -\n");
+	assert_int_equal(run("hv", "stats", "--json", NULL), 0);
+	doc = parse_out();
+	list = member(doc, "pcpus");
+	assert_int_equal(json_object_array_length(list), 4);
+	p = json_object_array_get_idx(list, 0);
+	assert_int_equal(json_object_get_int64(member(p, "exits")), 1200);
+	assert_int_equal(json_object_get_int64(member(p, "guest_ns")), 500000000);
+	assert_int_equal(json_object_get_int64(member(p, "vm_id")), 0);
+	p = json_object_array_get_idx(list, 1);
+	assert_true(json_object_is_type(member(p, "vm_id"), json_type_null));
+	assert_false(json_object_get_boolean(member(json_object_array_get_idx(list, 3), "online")));
+	json_object_put(doc);
 }
 
 static void test_vm_list_plain(void **state)
@@ -1200,6 +1238,7 @@ int main(void)
 		T(test_vm_info_plain),
 		T(test_vm_info_not_running_has_no_uptime),
 		T(test_hv_log_plain),
+		T(test_hv_stats),
 		T(test_json_outputs_parse),
 		T(test_vm_define),
 		T(test_vm_define_errors),

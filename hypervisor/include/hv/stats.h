@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-pCPU counters (core/stats.c): exits, interrupts and IPIs handled, and
+ * where the time went (at EL2, idle, the rest in guests). They live in the
+ * state area, so a live update carries them on; SHYPER_HC_HV_STATS reads
+ * them. An RT pCPU's counters show only what its RTVM caused.
+ *
+ * The hooks are called on the exit path of every trap, so they are a few
+ * loads and stores of this pCPU's own record, and one counter read.
+ */
+#ifndef HV_STATS_H
+#define HV_STATS_H
+
+#include <hv/types.h>
+#include <shyper/abi.h>
+
+struct pcpu_stats {
+	uint64_t exits;
+	uint64_t irqs;
+	uint64_t ipis;
+	uint64_t el2_ticks;
+	uint64_t idle_ticks;
+	uint64_t online_counter;   /* counter when it came online; 0: never */
+	uint64_t el2_since;        /* counter when it last entered EL2 or woke */
+	uint64_t idle_since;       /* counter when it began to wait, 0: not waiting */
+};
+
+/* This pCPU came online. */
+void stats_pcpu_online(unsigned pcpu);
+/* A guest trapped (any exception from a lower EL). */
+void stats_exit_begin(void);
+/* Back to a guest. */
+void stats_guest_return(void);
+/* Nothing to run: waiting for an interrupt at EL2, and woken. */
+void stats_idle_begin(void);
+void stats_idle_end(void);
+/* A physical interrupt taken at EL2 (IPI: one of the hypervisor's own). */
+void stats_irq(bool ipi);
+
+/* SHYPER_HC_HV_STATS: pCPU PCPU's record for the ABI. */
+void stats_fill(unsigned pcpu, struct shyper_pcpu_stats *out);
+
+#endif
