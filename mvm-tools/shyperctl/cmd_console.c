@@ -129,13 +129,24 @@ int shyperctl_vm_console(struct shyperctl *ctx, int argc, char **argv)
 	if (vm.type == SHYPER_VM_MVM)
 		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE,
 				      "VM '%s' is the management VM: its console is this one", vm.name);
-	if (!vm.active || (vm.state != SHYPER_VM_RUNNING && vm.state != SHYPER_VM_PAUSED))
+	if (!vm.active)
 		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "VM '%s' is not running (%s)",
 				      vm.name, vm.state == SHYPER_VM_SHUTOFF ? "shut off"
 									: shyper_vm_state_name(vm.state));
 	rc = shyper_console_cursor_get(ctx->handle, vm.name, vm.info.id, &offset);
 	if (rc)
 		return shyperctl_fail_lib(ctx, rc);
+	if (vm.state != SHYPER_VM_RUNNING && vm.state != SHYPER_VM_PAUSED) {
+		/* Kept as it stopped (preserve, or crashed): what it printed, to read. */
+		fprintf(ctx->err, "VM '%s' (id %u) is %s; what its console holds follows\n",
+			vm.name, vm.info.id, vm.state == SHYPER_VM_SHUTOFF ? "shut off"
+					     : shyper_vm_state_name(vm.state));
+		fflush(ctx->err);
+		rc = drain_output(ctx, vm.info.id, &offset);
+		if (!rc)
+			rc = shyper_console_cursor_set(ctx->handle, vm.name, vm.info.id, offset);
+		return rc ? shyperctl_fail_lib(ctx, rc) : SHYPERCTL_EXIT_OK;
+	}
 
 	tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
 	memset(&sa, 0, sizeof(sa));

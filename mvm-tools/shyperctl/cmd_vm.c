@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * shyperctl vm ...: the virtual machines, from their definitions (libvirt
- * domain XML) through their lives. The work is libshyper's (lib/manage.c);
+ * domain XML) through their lives. The work is libshyper's (lib/manage_*.c);
  * this file turns it into readable output, JSON and one-line errors.
  */
 #include <stdlib.h>

@@ -312,7 +312,7 @@ SHYPER_EXPORT int shyper_hostdev_attach(struct shyper *h, uint32_t id,
  * (no message is recorded then). */
 SHYPER_EXPORT int shyper_hostdev_detach(struct shyper *h, const struct shyper_domain *dom);
 
-/* ---- Managed VMs: definitions kept in the MVM, and their lives (manage.c) ----- */
+/* ---- Managed VMs: definitions kept in the MVM, and their lives (manage_*.c) --- */
 
 /*
  * Definitions live in STATE_DIR/vms/NAME.xml (as `shyper_domain_to_xml`
