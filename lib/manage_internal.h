@@ -80,6 +80,16 @@ int manage_hv_find(struct shyper *h, const char *name, struct shyper_vm_info *in
  * MVM's drivers. */
 int manage_release_vm(struct shyper *h, const char *name, uint32_t id);
 
+/* ---- Real-time VMs' pCPUs (manage_rt.c) --------------------------------------- */
+
+/* Before DOM starts: no started VM on a pCPU it would have to itself (an
+ * RTVM), nor DOM on a started RTVM's pCPU. A clear failure, else 0. */
+int manage_rt_check_start(struct shyper *h, const struct shyper_domain *dom);
+/* An RTVM's pCPUs from the MVM (its CPUs there offline), all or none. */
+int manage_rt_take_cpus(struct shyper *h, const struct shyper_domain *dom);
+/* ... and back once it no longer runs (errors are not the caller's). */
+void manage_rt_give_back_cpus(struct shyper *h, const struct shyper_domain *dom);
+
 /* ---- A guest's images (manage_load.c) ------------------------------------------ */
 
 /* The kernel as it will be loaded: a flat image entered at

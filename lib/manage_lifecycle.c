@@ -101,8 +101,11 @@ int manage_release_vm(struct shyper *h, const char *name, uint32_t id)
 	 * may the MVM's drivers touch them again. */
 	if (rc)
 		return rc;
-	if (manage_running_copy_read(h, name, &dom) == 0 && dom->hostdev_count)
-		shyper_hostdev_detach(h, dom);
+	if (manage_running_copy_read(h, name, &dom) == 0) {
+		if (dom->hostdev_count)
+			shyper_hostdev_detach(h, dom);
+		manage_rt_give_back_cpus(h, dom);
+	}
 	shyper_domain_free(dom);
 	manage_stopping_mark(h, name, false);
 	shyper_clear_error(h);
@@ -143,6 +146,8 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 			goto out;
 	}
 	rc = manage_check_files(h, dom);
+	if (!rc)
+		rc = manage_rt_check_start(h, dom);
 	/* Inspected once: what VM_CREATE is told and what is loaded agree. */
 	if (!rc)
 		rc = manage_kernel_inspect(h, dom, &img);
@@ -160,7 +165,12 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 	if (!rc)
 		rc = manage_load_images(h, dom, &img, id, diag);
 	if (!rc)
+		rc = manage_rt_take_cpus(h, dom);
+	if (!rc) {
 		rc = shyper_vm_start(h, id);
+		if (rc)
+			manage_rt_give_back_cpus(h, dom);
+	}
 	if (rc) {
 		char message[SHYPER_MESSAGE_LEN];
 
@@ -531,6 +541,8 @@ int shyper_domain_settle(struct shyper *h, const char *name, enum shyper_lifecyc
 		}
 		break;
 	default: /* preserve: as it stopped, until someone destroys it */
+		/* A real-time VM that no longer runs has no pCPUs of its own. */
+		manage_rt_give_back_cpus(h, dom);
 		rc = 0;
 		break;
 	}

@@ -7,6 +7,7 @@
 #include <hv/arch.h>
 #include <hv/log.h>
 #include <hv/psci.h>
+#include <hv/rt.h>
 #include <hv/sched.h>
 
 #define PSCI_VERSION_1_1 0x10001
@@ -21,6 +22,9 @@ static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint6
 		return PSCI_RET_INVALID_PARAMS;
 	if (!vm_ipa_range_is_ram(vm, ipa_init(entry), 4) || (entry & 3))
 		return PSCI_RET_INVALID_ADDRESS;
+	/* A real-time VM has that pCPU to itself (the MVM gave it up). */
+	if (!rt_may_power_on(target))
+		return PSCI_RET_DENIED;
 
 	spin_lock(&target->vgic.lock);
 	if (target->power == VCPU_ON) {

@@ -19,6 +19,7 @@
 #include <hv/log.h>
 #include <hv/passthrough.h>
 #include <hv/pcpu.h>
+#include <hv/rt.h>
 #include <hv/state.h>
 #include <hv/vm_lifecycle.h>
 #include <string.h>
@@ -210,6 +211,9 @@ int64_t vm_start(struct vm *vm)
 			return SHYPER_E_BUSY; /* still leaving its pCPU */
 		pins[i] = vm->vcpus[i].pcpu;
 	}
+	/* An RTVM's pCPUs must be free; nobody starts on a running RTVM's. */
+	if (rt_start_check(vm))
+		return SHYPER_E_BUSY;
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, pins);
 	passthrough_vm_reset(vm);

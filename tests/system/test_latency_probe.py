@@ -63,3 +63,46 @@ def test_probe_as_a_guest(board, defs):  # noqa: F811
     assert info["state"] == "shutoff" and info["active"], info
     parse_result(console_text(board, "latency-probe", 3), COUNT)
     board.check("shyperctl vm destroy latency-probe >/dev/null 2>&1; true")
+
+
+def cpu_online(board, pcpu):
+    return board.check("cat /sys/devices/system/cpu/cpu%d/online" % pcpu).strip()
+
+
+@requires_hypervisor
+def test_probe_as_an_rtvm(board, defs):  # noqa: F811
+    """As a real-time VM on pCPU 3: the MVM's CPU 3 goes offline while it
+    runs (Linux's hotplug, PSCI CPU_OFF), pCPU 3 runs only its vCPU, and
+    CPU 3 comes back once the probe has powered itself off."""
+    count = 5000  # 5 s at least: long enough to look at it while it runs
+    with open(os.path.join(REPO_ROOT, "examples", "latency-probe",
+                           "latency-probe-rt.xml")) as f:
+        text = f.read()
+    text = text.replace("count=1000", "count=%d" % count)
+    text = text.replace("<on_poweroff>destroy</on_poweroff>",
+                        "<on_poweroff>preserve</on_poweroff>")
+    assert cpu_online(board, 3) == "1"
+    status, out = ctl(board, "vm create %s" % defs("probe-rt.xml", text))
+    assert status == 0, out
+    info = vm(board, "latency-probe-rt")
+    # Its samples take at least count ms of real time: it is still running.
+    assert info["type"] == "rtvm" and info["state"] == "running", info
+    assert cpu_online(board, 3) == "0"
+    stats = json.loads(board.check("shyperctl --json hv stats"))["pcpus"][3]
+    assert stats["vm_id"] in (info["id"], None), stats
+    # The MVM cannot take CPU 3 back while the RTVM has it (PSCI CPU_ON denied).
+    status, out = board.run("echo 1 > /sys/devices/system/cpu/cpu3/online")
+    assert status != 0, out
+    assert cpu_online(board, 3) == "0"
+    deadline = time.time() + 180
+    while time.time() < deadline and vm(board, "latency-probe-rt")["state"] != "shutoff":
+        time.sleep(1)
+    assert vm(board, "latency-probe-rt")["state"] == "shutoff"
+    parse_result(console_text(board, "latency-probe-rt", 3), count)
+    # Powered off and kept (preserve): its pCPU is the MVM's again.
+    deadline = time.time() + 30
+    while time.time() < deadline and cpu_online(board, 3) != "1":
+        time.sleep(1)
+    assert cpu_online(board, 3) == "1"
+    board.check("shyperctl vm destroy latency-probe-rt >/dev/null 2>&1; true")
+    assert cpu_online(board, 3) == "1"

@@ -8,6 +8,8 @@
 #include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
+#include <hv/psci.h>
+#include <hv/rt.h>
 #include <hv/state.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
@@ -306,6 +308,58 @@ static void test_load_start_stop_destroy(void **state)
 	assert_int_equal(heap_free_bytes(), heap_free_at_start);
 }
 
+/* An RTVM has its pCPUs to itself: it starts only once the MVM gave its CPU
+ * there up (PSCI CPU_OFF); meanwhile the MVM cannot take it back (CPU_ON
+ * is denied) and no other VM starts on it; stopped, it gives it back. */
+static void test_rtvm_has_its_pcpu_to_itself(void **state)
+{
+	struct vcpu *mvm1 = &mvm->vcpus[1];
+	struct vm *rt, *gvm;
+
+	(void)state;
+	mvm->vcpu_count = 2;
+	*mvm1 = (struct vcpu){ .vm_id = 0, .index = 1, .pcpu = 1, .vmpidr = 1, .power = VCPU_ON };
+	good_config("rt");
+	cfg_in_mvm()->type = SHYPER_VM_RTVM;
+	cfg_in_mvm()->vcpu_count = 1;
+	cfg_in_mvm()->vcpu_pcpu[0] = 1;
+	assert_int_equal(create(), SHYPER_OK);
+	rt = &hv_state->vms[caller->regs.x[1]];
+	good_config("gvm");
+	cfg_in_mvm()->vcpu_count = 1;
+	cfg_in_mvm()->vcpu_pcpu[0] = 1;
+	assert_int_equal(create(), SHYPER_OK);
+	gvm = &hv_state->vms[caller->regs.x[1]];
+
+	/* The MVM still has its CPU on pCPU 1: not yet. */
+	assert_int_equal(call(SHYPER_HC_VM_START, rt->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(rt->state, VM_STATE_DEFINED);
+	/* Nor while a started guest is pinned there. */
+	mvm1->power = VCPU_OFF;
+	assert_int_equal(call(SHYPER_HC_VM_START, gvm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(call(SHYPER_HC_VM_START, rt->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(call(SHYPER_HC_VM_STOP, gvm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(call(SHYPER_HC_VM_START, rt->id, 0, 0, 0), SHYPER_OK);
+	assert_ptr_equal(rt_owner(1), rt);
+	assert_null(rt_owner(2));
+
+	/* Its pCPU is its own: the MVM's CPU_ON there is denied, a guest's
+	 * start refused, while it runs and while it is paused. */
+	assert_int_equal(psci_call(caller, PSCI_CPU_ON_64, 1, MVM_RAM_IPA, 0), PSCI_RET_DENIED);
+	assert_int_equal(mvm1->power, VCPU_OFF);
+	assert_int_equal(call(SHYPER_HC_VM_START, gvm->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, rt->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(psci_call(caller, PSCI_CPU_ON_64, 1, MVM_RAM_IPA, 0), PSCI_RET_DENIED);
+
+	/* Stopped (or crashed), it gives the pCPU back. */
+	assert_int_equal(call(SHYPER_HC_VM_STOP, rt->id, 0, 0, 0), SHYPER_OK);
+	assert_null(rt_owner(1));
+	assert_int_equal(psci_call(caller, PSCI_CPU_ON_64, 1, MVM_RAM_IPA, 0), PSCI_RET_SUCCESS);
+	assert_int_equal(mvm1->power, VCPU_ON_PENDING);
+	assert_int_equal(call(SHYPER_HC_VM_START, gvm->id, 0, 0, 0), SHYPER_OK);
+	mvm->vcpu_count = 1;
+}
+
 static void test_mvm_and_missing_vms(void **state)
 {
 	const uint32_t calls[] = { SHYPER_HC_VM_START, SHYPER_HC_VM_STOP, SHYPER_HC_VM_DESTROY,
@@ -496,6 +550,7 @@ int main(void)
 		T(test_duplicates_and_slots),
 		T(test_load_start_stop_destroy),
 		T(test_mvm_and_missing_vms),
+		T(test_rtvm_has_its_pcpu_to_itself),
 		T(test_create_destroy_200_times),
 		T(test_console),
 		T(test_shutdown_presses_power_button),

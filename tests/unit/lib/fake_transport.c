@@ -303,6 +303,7 @@ static int vm_create(struct shyper_ioc_vm_create *req)
 		vm = &fake.vms[i - 1];
 	}
 	vm->state = SHYPER_VM_DEFINED;
+	vm->type = cfg->type;
 	vm->vcpu_count = cfg->vcpu_count;
 	vm->memory = cfg->memory;
 	vm->uptime_ns = 0;

@@ -1021,6 +1021,68 @@ static void test_define_checks_the_cpu_model(void **state)
 	unsetenv("SHYPER_SYSFS_ROOT");
 }
 
+static void read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	buf[fread(buf, 1, size - 1, f)] = '\0';
+	fclose(f);
+}
+
+/* An RTVM takes the MVM's CPUs on its pCPUs offline to start, and gives
+ * them back once it is gone; placements that would share them are refused
+ * with a clear line before anything changes. */
+static void test_rtvm_takes_and_gives_back_mvm_cpus(void **state)
+{
+	static const char rt_body[] = "<vcpu>1</vcpu><cputune><vcpupin vcpu='0' cpuset='2'/>"
+				      "<vcpusched vcpus='0' scheduler='fifo' priority='50'/>"
+				      "</cputune>";
+	struct shyper_domain *dom;
+	char text[8], command[512];
+
+	(void)state;
+	setenv("SHYPER_SYSFS_ROOT", at("sys"), 1);
+	snprintf(command, sizeof(command), "mkdir -p '%s'", at("sys/devices/system/cpu/cpu2"));
+	assert_int_equal(system(command), 0);
+	dom = dom_parse("rt", 16, NULL, rt_body);
+	assert_int_equal(dom->type, SHYPER_VM_RTVM);
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+
+	/* The MVM's CPU 2 cannot be given up (no such file): nothing changes. */
+	assert_int_equal(shyper_domain_start(h, "rt", NULL, NULL), SHYPER_ERR_SYSTEM);
+	assert_message_contains("cannot give up the MVM's CPU 2");
+	assert_null(fake_vm_named("rt"));
+
+	write_file(at("sys/devices/system/cpu/cpu2/online"), "1\n", 2);
+	/* A started guest on pCPU 2: refused, and CPU 2 stays the MVM's. */
+	dom = dom_parse("shared", 16, NULL, "<cputune><vcpupin vcpu='0' cpuset='2'/></cputune>");
+	assert_int_equal(define(dom, NULL), 0);
+	shyper_domain_free(dom);
+	start_vm("shared");
+	assert_int_equal(shyper_domain_start(h, "rt", NULL, NULL), SHYPER_ERR_BUSY);
+	assert_message_contains("pCPU 2 runs VM 'shared' (its vCPU 0), and a real-time VM has "
+				"its pCPUs to itself");
+	read_text(at("sys/devices/system/cpu/cpu2/online"), text, sizeof(text));
+	assert_string_equal(text, "1\n");
+	assert_int_equal(shyper_domain_destroy(h, "shared"), 0);
+
+	/* Now it starts, with CPU 2 offline in the MVM... */
+	start_vm("rt");
+	read_text(at("sys/devices/system/cpu/cpu2/online"), text, sizeof(text));
+	assert_string_equal(text, "0\n");
+	/* ... and no guest starts on its pCPU while it runs. */
+	assert_int_equal(shyper_domain_start(h, "shared", NULL, NULL), SHYPER_ERR_BUSY);
+	assert_message_contains("pCPU 2 is real-time VM 'rt''s while it runs");
+	/* Destroyed, it gives CPU 2 back to the MVM. */
+	assert_int_equal(shyper_domain_destroy(h, "rt"), 0);
+	read_text(at("sys/devices/system/cpu/cpu2/online"), text, sizeof(text));
+	assert_string_equal(text, "1\n");
+	start_vm("shared");
+	unsetenv("SHYPER_SYSFS_ROOT");
+}
+
 /* Makes NAME's VM stop as the guest would: powered off, reset or crashed. */
 static void guest_stops(const char *name, uint32_t state, uint32_t reason)
 {
@@ -2547,6 +2609,7 @@ int main(void)
 		T(test_start_with_rng_and_clock),
 		T(test_settle_follows_the_lifecycle_actions),
 		T(test_define_checks_the_cpu_model),
+		T(test_rtvm_takes_and_gives_back_mvm_cpus),
 		T(test_start_fails_cleanly_when_the_device_is_refused),
 		T(test_start_with_its_own_dtb),
 		T(test_start_arm64_image_extent),
