@@ -5,7 +5,8 @@
 #   make check   set up, build, run every test; ends with "N passed, N failed"
 #   make bench   benchmarks into docs/benchmarks.md: MVM boot (Shyper vs. none),
 #                guest boot and a workload in a guest vs. in the MVM, guest disk
-#                and TCP throughput vs. the MVM
+#                and TCP throughput vs. the MVM, timer-interrupt latency (the
+#                latency probe) bare, as an RTVM and as a guest
 #   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each)
 #
 # Board knobs: SMP=4 MEM=2G SCRIPT=FILE SHARE=DIR HVARGS="pool=512M"
@@ -111,6 +112,7 @@ bench: all
 	@$(PYTHON) tests/bench/boot_ratio.py --runs 7 --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/guest_bench.py --runs 5 --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/io_bench.py --runs 5 --out docs/benchmarks.md
+	@$(PYTHON) tests/bench/latency_bench.py --out docs/benchmarks.md
 
 clean:
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor clean
