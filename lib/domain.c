@@ -365,10 +365,8 @@ int shyper_domain_to_config(const struct shyper_domain *dom, struct shyper_vm_co
 	config->entry_ipa = SHYPER_DOMAIN_ENTRY_IPA;
 	config->dtb_ipa = SHYPER_DOMAIN_DTB_IPA;
 	for (i = 0; i < dom->vcpu_count; i++) {
-		int pcpu = dom->vcpu_pcpu[i];
+		int pcpu = shyper_domain_vcpu_pcpu(dom, (unsigned int)i);
 
-		if (pcpu == SHYPER_DOMAIN_PCPU_UNPINNED)
-			pcpu = (int)i;
 		if (pcpu < 0 || pcpu > 255)
 			return SHYPER_ERR_INVALID;
 		config->vcpu_pcpu[i] = (uint8_t)pcpu;

@@ -39,6 +39,12 @@ bool shyper_guest_has_rtc(const struct shyper_domain *dom);
 /* The MAC of DOM's NIC number I: its <mac>, else one made from the UUID. */
 void shyper_guest_nic_mac(const struct shyper_domain *dom, size_t i, uint8_t mac[6]);
 
+/* The pCPU vCPU V of DOM runs on: its <vcpupin>, else its own number. */
+static inline int shyper_domain_vcpu_pcpu(const struct shyper_domain *dom, unsigned int v)
+{
+	return dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED ? (int)v : dom->vcpu_pcpu[v];
+}
+
 /* Is the primary (first) <console> of DOM a virtio console? */
 bool shyper_domain_console_is_virtio(const struct shyper_domain *dom);
 

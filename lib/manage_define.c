@@ -61,8 +61,7 @@ static int check_cpu_model(struct shyper *h, const struct shyper_domain *dom)
 	    !strcmp(dom->cpu_model, "host"))
 		return 0;
 	for (unsigned int v = 0; v < dom->vcpu_count; v++) {
-		unsigned int pcpu = dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED
-					    ? v : (unsigned int)dom->vcpu_pcpu[v];
+		unsigned int pcpu = (unsigned int)shyper_domain_vcpu_pcpu(dom, v);
 		const char *have;
 		uint64_t midr;
 
@@ -93,8 +92,7 @@ static int check_against_hv(struct shyper *h, const struct shyper_domain *dom,
 			    const struct shyper_hv_info *hv)
 {
 	for (unsigned int v = 0; v < dom->vcpu_count; v++) {
-		int pcpu = dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED ? (int)v
-									   : dom->vcpu_pcpu[v];
+		int pcpu = shyper_domain_vcpu_pcpu(dom, v);
 
 		if (pcpu < 0 || (uint32_t)pcpu >= hv->pcpu_count)
 			return shyper_fail(h, SHYPER_ERR_INVALID,

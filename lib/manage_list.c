@@ -11,6 +11,7 @@
 
 #include <shyper/domain.h>
 
+#include "domain_internal.h"
 #include "internal.h"
 #include "manage_internal.h"
 
@@ -38,8 +39,7 @@ static void managed_from_def(struct shyper *h, const struct shyper_domain *dom,
 	vm->vcpu_count = dom->vcpu_count;
 	vm->memory = dom->memory;
 	for (unsigned int v = 0; v < dom->vcpu_count && v < SHYPER_MAX_VCPUS; v++)
-		vm->vcpu_pcpu[v] = (uint8_t)(dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED
-						     ? (int)v : dom->vcpu_pcpu[v]);
+		vm->vcpu_pcpu[v] = (uint8_t)shyper_domain_vcpu_pcpu(dom, v);
 	vm->state = manage_has_run(h, dom->name) ? SHYPER_VM_SHUTOFF : SHYPER_VM_DEFINED;
 }
 

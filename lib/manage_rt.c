@@ -16,21 +16,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "domain_internal.h"
 #include "hostdev_internal.h"
 #include "internal.h"
 #include "manage_internal.h"
 
-/* The pCPU vCPU V of DOM runs on (an unpinned one: its own number). */
-static unsigned int pcpu_of(const struct shyper_domain *dom, unsigned int v)
-{
-	return dom->vcpu_pcpu[v] == SHYPER_DOMAIN_PCPU_UNPINNED ? v
-								 : (unsigned int)dom->vcpu_pcpu[v];
-}
-
 static bool uses_pcpu(const struct shyper_domain *dom, unsigned int pcpu)
 {
 	for (unsigned int v = 0; v < dom->vcpu_count; v++)
-		if (pcpu_of(dom, v) == pcpu)
+		if ((unsigned int)shyper_domain_vcpu_pcpu(dom, v) == pcpu)
 			return true;
 	return false;
 }
@@ -99,7 +93,7 @@ int manage_rt_take_cpus(struct shyper *h, const struct shyper_domain *dom)
 	if (dom->type != SHYPER_VM_RTVM)
 		return 0;
 	for (unsigned int v = 0; v < dom->vcpu_count; v++) {
-		int rc = cpu_online_set(h, pcpu_of(dom, v), false);
+		int rc = cpu_online_set(h, (unsigned int)shyper_domain_vcpu_pcpu(dom, v), false);
 
 		if (rc) {
 			char message[SHYPER_MESSAGE_LEN];
@@ -107,7 +101,7 @@ int manage_rt_take_cpus(struct shyper *h, const struct shyper_domain *dom)
 			/* Nothing changes: what was taken goes back. */
 			snprintf(message, sizeof(message), "%s", h->message);
 			for (unsigned int w = 0; w < v; w++)
-				cpu_online_set(h, pcpu_of(dom, w), true);
+				cpu_online_set(h, (unsigned int)shyper_domain_vcpu_pcpu(dom, w), true);
 			return shyper_fail(h, rc, "%s", message);
 		}
 	}
@@ -119,6 +113,6 @@ void manage_rt_give_back_cpus(struct shyper *h, const struct shyper_domain *dom)
 	if (dom->type != SHYPER_VM_RTVM)
 		return;
 	for (unsigned int v = 0; v < dom->vcpu_count; v++)
-		cpu_online_set(h, pcpu_of(dom, v), true);
+		cpu_online_set(h, (unsigned int)shyper_domain_vcpu_pcpu(dom, v), true);
 	shyper_clear_error(h);
 }

@@ -315,27 +315,44 @@ void manage_run_forget(struct shyper *h, const char *name)
 	shyper_clear_error(h);
 }
 
-bool manage_has_run(struct shyper *h, const char *name)
-{
-	char path[PATH_MAX];
-	bool ran = !manage_run_path(h, name, "ran", path, sizeof(path)) && access(path, F_OK) == 0;
-
-	shyper_clear_error(h);
-	return ran;
-}
-
-void manage_mark_run(struct shyper *h, const char *name)
+/* RUN_DIR/NAME.SUFFIX, an empty file: a note that outlives the process but
+ * not the MVM. Set (created), cleared (removed) and looked at; failures
+ * leave no message (a missing note means "no"). */
+static void run_note_set(struct shyper *h, const char *name, const char *suffix, bool on)
 {
 	char path[PATH_MAX];
 	int fd;
 
 	if (manage_run_dir(h) && !manage_make_dir(h->run_dir) &&
-	    !manage_run_path(h, name, "ran", path, sizeof(path))) {
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-		if (fd >= 0)
-			close(fd);
+	    !manage_run_path(h, name, suffix, path, sizeof(path))) {
+		if (!on) {
+			unlink(path);
+		} else {
+			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+		}
 	}
 	shyper_clear_error(h);
+}
+
+static bool run_note_is_set(struct shyper *h, const char *name, const char *suffix)
+{
+	char path[PATH_MAX];
+	bool set = !manage_run_path(h, name, suffix, path, sizeof(path)) && access(path, F_OK) == 0;
+
+	shyper_clear_error(h);
+	return set;
+}
+
+bool manage_has_run(struct shyper *h, const char *name)
+{
+	return run_note_is_set(h, name, "ran");
+}
+
+void manage_mark_run(struct shyper *h, const char *name)
+{
+	run_note_set(h, name, "ran", true);
 }
 
 /*
@@ -371,28 +388,10 @@ int manage_running_copy_read(struct shyper *h, const char *name, struct shyper_d
  * so its power-off is theirs, not the guest's to turn into a restart. */
 void manage_stopping_mark(struct shyper *h, const char *name, bool on)
 {
-	char path[PATH_MAX];
-	int fd;
-
-	if (manage_run_dir(h) && !manage_make_dir(h->run_dir) &&
-	    !manage_run_path(h, name, "stopping", path, sizeof(path))) {
-		if (!on) {
-			unlink(path);
-		} else {
-			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-			if (fd >= 0)
-				close(fd);
-		}
-	}
-	shyper_clear_error(h);
+	run_note_set(h, name, "stopping", on);
 }
 
 bool manage_stopping_marked(struct shyper *h, const char *name)
 {
-	char path[PATH_MAX];
-	bool marked = !manage_run_path(h, name, "stopping", path, sizeof(path)) &&
-		      access(path, F_OK) == 0;
-
-	shyper_clear_error(h);
-	return marked;
+	return run_note_is_set(h, name, "stopping");
 }
