@@ -9,6 +9,7 @@
 #include <hv/irqchip.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
+#include <hv/rt.h>
 #include <hv/sched.h>
 #include <hv/state.h>
 #include <hv/stats.h>
@@ -105,7 +106,12 @@ void irq_handle(void)
 			irqchip->deactivate(intid);
 			vgic_maintenance(self->current && self->current->loaded ? self->current : NULL);
 		} else if (INTID_IS_SGI(intid)) {
+			/* An RTVM's SGI that found its vCPU on the emulated path. */
+			struct vcpu *rt = rt_vcpu_on(self->index);
+
 			irqchip->deactivate(intid);
+			if (rt)
+				vgic_inject(rt, intid, false);
 		} else {
 			forward_to_guest(intid);
 		}

@@ -32,8 +32,6 @@ extern struct pgtable hv_pgtable;
 extern uint8_t pcpu_stacks[MAX_PCPUS][16384];
 void secondary_entry(void);
 void mmu_enable(void);
-void arch_cpu_init_el2(void);
-void arch_fw_set_conduit(bool hvc);
 
 static uint32_t be32_at(uint64_t addr)
 {

@@ -37,6 +37,16 @@ struct vm *rt_owner(unsigned pcpu)
 	return NULL;
 }
 
+struct vcpu *rt_vcpu_on(unsigned pcpu)
+{
+	struct vm *vm = rt_owner(pcpu);
+
+	for (unsigned k = 0; vm && k < vm->vcpu_count; k++)
+		if (vm->vcpus[k].pcpu == pcpu)
+			return &vm->vcpus[k];
+	return NULL;
+}
+
 int64_t rt_start_check(const struct vm *vm)
 {
 	for (unsigned k = 0; k < vm->vcpu_count; k++) {

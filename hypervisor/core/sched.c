@@ -122,9 +122,14 @@ static void vcpu_enter(struct pcpu *self, struct vcpu *next)
 	self->current = next;
 	self->current_regs = &next->regs;
 	arch_vcpu_load(next);
-	/* Its timer and PMU interrupts reach it directly (hardware-linked). */
-	irqchip->set_enabled(PPI_VIRT_TIMER, true);
-	irqchip->set_enabled(PPI_PMU, true);
+	/* Its timer and PMU interrupts reach it directly (hardware-linked);
+	 * an RTVM's physical private interrupts are as its guest set them. */
+	if (vcpu_vm(next)->type == VM_TYPE_RTVM) {
+		vgic_rt_sync_private(next);
+	} else {
+		irqchip->set_enabled(PPI_VIRT_TIMER, true);
+		irqchip->set_enabled(PPI_PMU, true);
+	}
 }
 
 /* Program the tick and the wake-ups; trap WFI only on a shared pCPU. */
@@ -155,7 +160,7 @@ struct vcpu_regs *sched_resume(void)
 	uint64_t now, next_wake;
 
 	if (cur && !self->need_resched && vcpu_runnable(cur) && !cur->reset_pending) {
-		vgic_flush(cur);
+		vgic_prepare_entry(cur);
 		stats_guest_return();
 		return &cur->regs;
 	}
@@ -185,7 +190,7 @@ struct vcpu_regs *sched_resume(void)
 	if (next != self->current)
 		vcpu_enter(self, next);
 	arm_timer(self, now, assigned, runnable, next_wake);
-	vgic_flush(next);
+	vgic_prepare_entry(next);
 	stats_guest_return();
 	return &next->regs;
 }

@@ -7,7 +7,14 @@
  * runs the vCPU: at once if that is this pCPU, otherwise after a kick IPI.
  * A hardware interrupt stays active at the physical GIC until the guest
  * deactivates the linked virtual one, so it cannot fire again meanwhile.
+ *
+ * An RTVM's vCPU runs in direct mode whenever it can (vgic_prepare_entry):
+ * its physical interrupts reach its EL1 with no exit and the list registers
+ * stay empty. Only an interrupt of an emulated device (or another software
+ * one) needs them: the vCPU then runs on the emulated path until that
+ * interrupt is done, and goes back to direct mode at its next entry.
  */
+#include <hv/arch.h>
 #include <hv/irqchip.h>
 #include <hv/log.h>
 #include <hv/pcpu.h>
@@ -88,7 +95,7 @@ bool vgic_vcpu_has_pending(struct vcpu *vcpu)
 }
 
 /* Put intid into a list register; false when they are all taken. */
-static bool lr_place(uint32_t intid, struct vgic_irq *irq, uint64_t *empty)
+static bool lr_place(uint32_t intid, struct vgic_irq *irq, uint64_t *empty, bool rt)
 {
 	unsigned n = irqchip->lr_count();
 	struct lr_value v;
@@ -118,8 +125,9 @@ static bool lr_place(uint32_t intid, struct vgic_irq *irq, uint64_t *empty)
 			.priority = irq->priority,
 			.hw = irq->flags & VIRQ_HW,
 			.group1 = irq->flags & VIRQ_GROUP1,
-			/* A device's level line is sampled again when the guest is done. */
-			.eoi_notify = (irq->flags & VIRQ_LINE_HIGH) && !(irq->flags & VIRQ_HW),
+			/* A device's level line is sampled again when the guest is
+			 * done; an RTVM's vCPU returns to direct mode then. */
+			.eoi_notify = ((irq->flags & VIRQ_LINE_HIGH) || rt) && !(irq->flags & VIRQ_HW),
 		};
 		if (v.eoi_notify)
 			virq_flags_set(irq, VIRQ_IN_LR);
@@ -136,7 +144,8 @@ void vgic_flush(struct vcpu *vcpu)
 	bool full = false;
 	uint64_t empty;
 
-	if (!vg->queued)
+	/* Direct mode: the list registers stay empty; vgic_prepare_entry() decides. */
+	if (!vg->queued || vcpu->irq_direct)
 		return;
 	spin_lock(&vg->lock);
 	empty = irqchip->lr_empty_mask();
@@ -150,7 +159,7 @@ void vgic_flush(struct vcpu *vcpu)
 		/* Latched while disabled: delivered when the guest enables it. */
 		if (!(irq->flags & VIRQ_ENABLED) || !(vm->vgic.ctlr & BIT(1)) || vg->sleeping)
 			continue;
-		if (!lr_place(intid, irq, &empty)) {
+		if (!lr_place(intid, irq, &empty, vm->type == VM_TYPE_RTVM)) {
 			full = true;
 			break;
 		}
@@ -159,6 +168,52 @@ void vgic_flush(struct vcpu *vcpu)
 	}
 	spin_unlock(&vg->lock);
 	irqchip->set_underflow_irq(full);
+}
+
+/* Would vgic_flush() place anything? (Latched but disabled does not count.) */
+static bool has_deliverable(struct vcpu *vcpu)
+{
+	struct vgic_vcpu *vg = &vcpu->vgic;
+	struct vm *vm = vcpu_vm(vcpu);
+
+	if (!__atomic_load_n(&vg->queued, __ATOMIC_SEQ_CST) || !(vm->vgic.ctlr & BIT(1)) ||
+	    vg->sleeping)
+		return false;
+	for (uint32_t intid = 0; intid < VGIC_NR_PRIVATE + vm->vgic.nr_spis; intid++) {
+		struct vgic_irq *irq = vgic_irq_get(vcpu, intid);
+
+		if ((irq->flags & (VIRQ_PENDING | VIRQ_ENABLED)) == (VIRQ_PENDING | VIRQ_ENABLED) &&
+		    (intid < VGIC_NR_PRIVATE || irq->target == vcpu->index))
+			return true;
+	}
+	return false;
+}
+
+#define DIRECT_RETRY_US 50
+
+void vgic_prepare_entry(struct vcpu *vcpu)
+{
+	if (vcpu_vm(vcpu)->type != VM_TYPE_RTVM) {
+		vgic_flush(vcpu);
+		return;
+	}
+	if (vcpu->irq_direct) {
+		if (!has_deliverable(vcpu))
+			return;
+		/*
+		 * The list registers are needed. Not while the guest is inside
+		 * a handler of a physical interrupt, though: its EOI would then
+		 * reach the virtual interface. Look again shortly.
+		 */
+		if (!irqchip_direct_idle()) {
+			arch_hyp_timer_set(arch_counter() + arch_counter_freq() * DIRECT_RETRY_US / 1000000);
+			return;
+		}
+		arch_vcpu_irq_direct(vcpu, false);
+	}
+	vgic_flush(vcpu);
+	if (!has_deliverable(vcpu) && irqchip_virtual_idle())
+		arch_vcpu_irq_direct(vcpu, true);
 }
 
 /* Level lines still high after the guest deactivated them: deliver again. */
@@ -256,10 +311,32 @@ void vgic_irq_enabled(struct vcpu *vcpu, uint32_t intid)
 		vgic_kick(vcpu);
 }
 
+void vgic_rt_sync_private(struct vcpu *vcpu)
+{
+	uint32_t on = 0;
+
+	for (uint32_t i = 0; i < VGIC_NR_PRIVATE; i++) {
+		if (!vgic_rt_private(i))
+			continue;
+		irqchip->set_priority(vcpu->pcpu, i, GUEST_PHYS_PRIORITY(vcpu->vgic.priv[i].priority));
+		if (vcpu->vgic.priv[i].flags & VIRQ_ENABLED)
+			on |= (uint32_t)BIT(i);
+	}
+	irqchip->priv_write(vcpu->pcpu, IRQ_ICENABLER, VGIC_RT_PRIVATE_MASK & ~on);
+	irqchip->priv_write(vcpu->pcpu, IRQ_ISENABLER, on);
+}
+
 void vgic_vcpu_reset_lrs(struct vcpu *vcpu)
 {
 	unsigned n = irqchip->lr_count();
 	struct lr_value v;
+
+	/* An RTVM leaves nothing of its own behind on the real redistributor. */
+	if (vcpu_vm(vcpu)->type == VM_TYPE_RTVM) {
+		irqchip->priv_write(vcpu->pcpu, IRQ_ICENABLER, VGIC_RT_PRIVATE_MASK);
+		irqchip->priv_write(vcpu->pcpu, IRQ_ICPENDR, VGIC_RT_PRIVATE_MASK);
+		irqchip->priv_write(vcpu->pcpu, IRQ_ICACTIVER, VGIC_RT_PRIVATE_MASK);
+	}
 
 	for (unsigned i = 0; i < n; i++) {
 		struct vgic_irq *irq;

@@ -7,7 +7,13 @@
  * without LPIs or ITS, one redistributor per vCPU. Its settings land in the
  * virtual interrupt state; for SPIs the VM owns physically, enable, trigger
  * mode, pending state and routing are also applied to the real distributor.
- * Priorities stay virtual: the physical GIC runs every SPI at one priority.
+ *
+ * An RTVM takes its physical interrupts at EL1 (core/vgic.c), so for it the
+ * real GIC is what counts: its private interrupts with a physical
+ * counterpart (vgic_rt_private()) go to the redistributor of the vCPU's
+ * pCPU as well, priorities of everything it owns are applied (shifted below
+ * the hypervisor's, GUEST_PHYS_PRIORITY), and its SGIs are sent physically.
+ * A GVM's priorities stay virtual: the physical GIC runs them at one level.
  */
 #include <hv/irq.h>
 #include <hv/gicv3_regs.h>
@@ -15,6 +21,7 @@
 #include <hv/log.h>
 #include <hv/mmio.h>
 #include <hv/pcpu.h>
+#include <hv/rt.h>
 #include <hv/vgic.h>
 #include <hv/vm.h>
 
@@ -36,6 +43,22 @@ static bool vm_owns_physical(struct vm *vm, uint32_t intid)
 	if (intid < 32)
 		return intid == PPI_VIRT_TIMER || intid == PPI_PMU;
 	return irq_spi_owner(intid) == vm->id;
+}
+
+/* An RTVM's private interrupt that lives on the real redistributor. */
+static bool rt_physical_private(const struct vm *vm, uint32_t intid)
+{
+	return vm->type == VM_TYPE_RTVM && vgic_rt_private(intid);
+}
+
+static void rt_private_write(struct vcpu *target, enum irq_bitreg reg, uint32_t intid)
+{
+	irqchip->priv_write(target->pcpu, reg, (uint32_t)BIT(intid));
+}
+
+static bool rt_private_read(struct vcpu *target, enum irq_bitreg reg, uint32_t intid)
+{
+	return irqchip->priv_read(target->pcpu, reg) & BIT(intid);
 }
 
 static uint64_t vcpu_affinity(const struct vcpu *v)
@@ -63,9 +86,13 @@ static bool bit_get(struct vcpu *vcpu, enum bitreg reg, uint32_t intid)
 	case REG_ICPENDR:
 		if (intid >= 32 && vm_owns_physical(vm, intid) && irqchip->is_pending(intid))
 			return true;
+		if (rt_physical_private(vm, intid) && rt_private_read(vcpu, IRQ_ISPENDR, intid))
+			return true;
 		return irq->flags & VIRQ_PENDING;
 	case REG_ISACTIVER:
 	case REG_ICACTIVER:
+		if (rt_physical_private(vm, intid))
+			return rt_private_read(vcpu, IRQ_ISACTIVER, intid);
 		return intid >= 32 && vm_owns_physical(vm, intid) && irqchip->is_active(intid);
 	}
 	return false;
@@ -77,6 +104,7 @@ static void bit_set(struct vcpu *vcpu, struct vcpu *target, enum bitreg reg, uin
 	struct vm *vm = vcpu_vm(vcpu);
 	struct vgic_irq *irq = vgic_irq_get(target, intid);
 	bool phys = intid >= 32 && vm_owns_physical(vm, intid);
+	bool rt_priv = rt_physical_private(vm, intid);
 
 	if (!irq)
 		return;
@@ -93,6 +121,8 @@ static void bit_set(struct vcpu *vcpu, struct vcpu *target, enum bitreg reg, uin
 		virq_flags_set(irq, VIRQ_ENABLED);
 		if (phys)
 			irqchip->set_enabled(intid, true);
+		if (rt_priv)
+			rt_private_write(target, IRQ_ISENABLER, intid);
 		vgic_irq_enabled(intid < 32 ? target : vcpu_get(vm, irq->target), intid);
 		break;
 	case REG_ICENABLER:
@@ -101,12 +131,16 @@ static void bit_set(struct vcpu *vcpu, struct vcpu *target, enum bitreg reg, uin
 		virq_flags_clear(irq, VIRQ_ENABLED);
 		if (phys)
 			irqchip->set_enabled(intid, false);
+		if (rt_priv)
+			rt_private_write(target, IRQ_ICENABLER, intid);
 		break;
 	case REG_ISPENDR:
 		if (!value)
 			break;
 		if (phys)
 			irqchip->set_pending(intid, true);
+		else if (rt_priv)
+			rt_private_write(target, IRQ_ISPENDR, intid);
 		else
 			vgic_inject(intid < 32 ? target : vcpu_get(vm, irq->target), intid, false);
 		break;
@@ -115,6 +149,8 @@ static void bit_set(struct vcpu *vcpu, struct vcpu *target, enum bitreg reg, uin
 			break;
 		if (phys)
 			irqchip->set_pending(intid, false);
+		if (rt_priv)
+			rt_private_write(target, IRQ_ICPENDR, intid);
 		/* A latched software interrupt is dropped when the guest clears it. */
 		if ((irq->flags & VIRQ_PENDING) && !(irq->flags & VIRQ_HW)) {
 			struct vcpu *owner = intid < 32 ? target : vcpu_get(vm, irq->target);
@@ -127,9 +163,15 @@ static void bit_set(struct vcpu *vcpu, struct vcpu *target, enum bitreg reg, uin
 			spin_unlock(&owner->vgic.lock);
 		}
 		break;
-	case REG_ISACTIVER:
 	case REG_ICACTIVER:
-		/* Active state is the list registers' business; accept and ignore. */
+		/* An RTVM may end its own interrupt's active state on the real GIC. */
+		if (value && rt_priv)
+			rt_private_write(target, IRQ_ICACTIVER, intid);
+		if (value && phys && vm->type == VM_TYPE_RTVM)
+			irqchip->set_active(intid, false);
+		break;
+	case REG_ISACTIVER:
+		/* Otherwise active state is the list registers' business; ignored. */
 		break;
 	}
 }
@@ -182,12 +224,19 @@ static bool bitreg_decode(uint64_t off, enum bitreg *reg, uint32_t *first)
 static void priority_access(struct vcpu *target, uint32_t first, unsigned size, bool write,
 			    uint64_t *val)
 {
+	struct vm *vm = vcpu_vm(target);
+
 	for (unsigned b = 0; b < size; b++) {
-		struct vgic_irq *irq = vgic_irq_get(target, first + b);
+		uint32_t intid = first + b;
+		struct vgic_irq *irq = vgic_irq_get(target, intid);
 
 		if (write) {
-			if (irq)
-				irq->priority = (uint8_t)(*val >> (8 * b));
+			if (!irq)
+				continue;
+			irq->priority = (uint8_t)(*val >> (8 * b));
+			if (rt_physical_private(vm, intid) ||
+			    (vm->type == VM_TYPE_RTVM && intid >= 32 && vm_owns_physical(vm, intid)))
+				irqchip->set_priority(target->pcpu, intid, GUEST_PHYS_PRIORITY(irq->priority));
 		} else if (irq) {
 			*val |= (uint64_t)irq->priority << (8 * b);
 		}
@@ -284,8 +333,11 @@ static void dist_access(struct vcpu *vcpu, uint64_t off, unsigned size, bool wri
 			if (!t && size == 4)
 				t = vm_find_vcpu_by_mpidr(vm, want);
 			if (t) {
+				struct vm *rt = rt_owner(t->pcpu);
+
 				irq->target = t->index;
-				if (vm_owns_physical(vm, intid))
+				/* Never onto another VM's real-time pCPU. */
+				if (vm_owns_physical(vm, intid) && (!rt || rt == vm))
 					irqchip->route_spi(intid, pcpu_get(t->pcpu)->mpidr);
 			}
 		}
@@ -405,7 +457,13 @@ void vgicv3_sgi(struct vcpu *vcpu, uint64_t v)
 			   !(targets & BIT(aff0 - range))) {
 			continue;
 		}
-		if (t->power == VCPU_ON)
+		if (t->power != VCPU_ON)
+			continue;
+		/* An RTVM's SGIs travel as real ones, taken at EL1 like any other. */
+		if (vm->type == VM_TYPE_RTVM && vgic_rt_private(sgi) &&
+		    (t->vgic.priv[sgi].flags & VIRQ_ENABLED))
+			irqchip->send_guest_sgi(sgi, pcpu_get(t->pcpu)->mpidr);
+		else
 			vgic_inject(t, sgi, false);
 	}
 }

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <hv/arch.h>
+#include <hv/irq.h>
 #include <hv/heap.h>
 #include <hv/passthrough.h>
 #include <hv/state.h>
@@ -74,9 +75,10 @@ static int setup(void **state)
 			return -1;
 	}
 	vgic_vm_init(mvm, MVM_SPIS);
+	irq_init();
 	for (uint32_t spi = 0; spi < MVM_SPIS; spi++)
-		fake_spi_owner[32 + spi] = 0;
-	fake_spi_owner[32 + HV_SPI] = -1;
+		if (spi != HV_SPI)
+			irq_assign_spi(32 + spi, 0);
 	return 0;
 }
 
@@ -153,7 +155,7 @@ static void test_take_maps_into_guest_and_out_of_mvm(void **state)
 	assert_true(mvm_maps(UART_BASE) && mvm_maps(FWCFG_BASE)); /* the neighbours stay */
 	assert_true(fake_vmid_flushes > flushes);
 
-	assert_int_equal(fake_spi_owner[32 + RTC_SPI], g->id);
+	assert_int_equal(irq_spi_owner(32 + RTC_SPI), g->id);
 	assert_false(fake_phys_enabled[32 + RTC_SPI]);
 	assert_false(fake_phys_pending[32 + RTC_SPI]);
 	assert_int_equal(fake_phys_route[32 + RTC_SPI], 0x103); /* guest vCPU 0 on pCPU 3 */
@@ -181,7 +183,7 @@ static void test_destroy_gives_everything_back(void **state)
 	assert_int_equal(vm_destroy(g), SHYPER_OK);
 
 	assert_true(mvm_maps(RTC_BASE));
-	assert_int_equal(fake_spi_owner[32 + RTC_SPI], 0);
+	assert_int_equal(irq_spi_owner(32 + RTC_SPI), 0);
 	assert_false(fake_phys_enabled[32 + RTC_SPI]);
 	assert_int_equal(fake_phys_route[32 + RTC_SPI], 0x101); /* back where the MVM wants it */
 	assert_int_equal(hv_state->vms[id].passthrough_count, 0);
@@ -189,7 +191,7 @@ static void test_destroy_gives_everything_back(void **state)
 	/* Free again: the next guest may have it. */
 	g = new_guest("next");
 	assert_int_equal(passthrough_add(mvm, g, &d), SHYPER_OK);
-	assert_int_equal(fake_spi_owner[32 + RTC_SPI], g->id);
+	assert_int_equal(irq_spi_owner(32 + RTC_SPI), g->id);
 }
 
 static void test_start_masks_the_physical_spi(void **state)
@@ -292,7 +294,7 @@ static void assert_untouched(const struct vm *g)
 	assert_false(pgtable_lookup(&g->s2, RTC_BASE, NULL, NULL));
 	assert_false(pgtable_lookup(&g->s2, UART_BASE, NULL, NULL));
 	for (uint32_t spi = 0; spi < SHYPER_GUEST_NR_SPIS; spi++)
-		assert_int_equal(fake_spi_owner[32 + spi], spi == HV_SPI ? -1 : 0);
+		assert_int_equal(irq_spi_owner(32 + spi), spi == HV_SPI ? -1 : 0);
 }
 
 static void test_bad_requests_change_nothing(void **state)
@@ -341,7 +343,7 @@ static void test_one_owner_at_a_time(void **state)
 	other_spi.base = FWCFG_BASE;
 	other_spi.spi = 9;
 	assert_int_equal(passthrough_add(mvm, h, &other_spi), SHYPER_OK);
-	assert_int_equal(fake_spi_owner[32 + 9], h->id);
+	assert_int_equal(irq_spi_owner(32 + 9), h->id);
 	assert_int_equal(h->passthrough_count, 1);
 	assert_int_equal(g->passthrough_count, 1);
 }
@@ -360,7 +362,7 @@ static void test_at_most_max_devices(void **state)
 				 i < MAX_VM_PASSTHROUGH ? SHYPER_OK : SHYPER_E_TOO_MANY);
 	}
 	assert_int_equal(g->passthrough_count, MAX_VM_PASSTHROUGH);
-	assert_int_equal(fake_spi_owner[32 + 40 + MAX_VM_PASSTHROUGH], 0);
+	assert_int_equal(irq_spi_owner(32 + 40 + MAX_VM_PASSTHROUGH), 0);
 }
 
 /* SHYPER_HC_VM_ADD_DEVICE's dispatch (core/vm_device.c) leads here. */
@@ -372,7 +374,7 @@ static void test_vm_add_device_dispatches_passthrough(void **state)
 	(void)state;
 	assert_int_equal(vm_add_device(g, &d), SHYPER_OK);
 	assert_int_equal(g->passthrough_count, 1);
-	assert_int_equal(fake_spi_owner[32 + RTC_SPI], g->id);
+	assert_int_equal(irq_spi_owner(32 + RTC_SPI), g->id);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -5,6 +5,7 @@
  * and wake on interrupts and on their timers.
  */
 #include <stdlib.h>
+#include <hv/irq.h>
 #include <hv/sched.h>
 #include <hv/state.h>
 #include <hv/vgic.h>
@@ -12,19 +13,6 @@
 
 static struct vm *mvm, *gvm;
 static struct vcpu *m0, *m1, *g0;
-
-/* The idle loop's "interrupt": what the next irq_handle() call does. */
-static struct vcpu *wake_on_irq;
-static unsigned irq_handle_calls;
-
-void irq_handle(void)
-{
-	irq_handle_calls++;
-	if (wake_on_irq) {
-		vgic_inject(wake_on_irq, 1, false);
-		wake_on_irq = NULL;
-	}
-}
 
 void guest_enter(struct vcpu_regs *regs)
 {
@@ -47,8 +35,6 @@ static int setup(void **state)
 {
 	(void)state;
 	fake_reset();
-	wake_on_irq = NULL;
-	irq_handle_calls = 0;
 	if (!unit_state_new())
 		return -1;
 	mvm = &hv_state->vms[0];
@@ -182,10 +168,13 @@ static void test_idle_until_woken(void **state)
 	(void)state;
 	assert_ptr_equal(resume(), m0);
 	sched_wfi(m0);
-	/* Nobody else to run: the pCPU idles, serving interrupts, until m0 has one. */
-	wake_on_irq = m0;
+	/* Nobody else to run: the pCPU idles, serving interrupts, until m0
+	 * has one: a device interrupt of its VM (routed to its vCPU 0). */
+	irq_assign_spi(33, mvm->id);
+	fake_irq_raise(33);
 	assert_ptr_equal(resume(), m0);
-	assert_int_equal(irq_handle_calls, 1);
+	assert_int_equal(fake_wfi_calls, 1);
+	assert_int_equal(fake_eoi_count, 1);
 }
 
 static void test_stopped_vm_leaves_pcpu(void **state)

@@ -5,6 +5,8 @@
  * vCPUs whose MPIDRs spread over Aff0, Aff1 and Aff3, 64 SPIs.
  */
 #include <stdlib.h>
+#include <hv/arch.h>
+#include <hv/irq.h>
 #include <hv/mmio.h>
 #include <hv/state.h>
 #include <hv/vgic.h>
@@ -156,7 +158,7 @@ static void test_enable_round_trip(void **state)
 	assert_false(fake_phys_enabled[40]); /* not the VM's physical SPI */
 
 	/* An SPI the VM owns is enabled at the real distributor too. */
-	fake_spi_owner[41] = vm->id;
+	irq_assign_spi(41, vm->id);
 	wr(v[0], GICD + 0x104, 4, BIT(9));
 	assert_true(fake_phys_enabled[41]);
 	wr(v[0], GICD + 0x184, 4, BIT(9));
@@ -255,7 +257,7 @@ static void test_sgi1r_targeting(void **state)
 static void test_irouter(void **state)
 {
 	(void)state;
-	fake_spi_owner[50] = vm->id;
+	irq_assign_spi(50, vm->id);
 	wr(v[0], GICD + 0x6000 + 8 * 50, 8, 0x100);
 	assert_int_equal(vm->vgic.spi[50 - 32].target, 2);
 	assert_int_equal(rd(v[0], GICD + 0x6000 + 8 * 50, 8), 0x100);
@@ -286,6 +288,209 @@ static void test_bad_offsets_are_ignored(void **state)
 	assert_int_equal(rd(v[0], GICR + SGI_FRAME + 0x9000, 4), 0);
 }
 
+/* --- an RTVM: direct delivery ----------------------------------------- */
+
+/* vCPU 0 of the VM, made an RTVM's, loaded on pCPU 0 with its GIC on. */
+static void rt_setup(void)
+{
+	vm->type = VM_TYPE_RTVM;
+	fake_cpu = 0;
+	this_pcpu()->current = v[0];
+	arch_vcpu_load(v[0]);
+	v[0]->vgic.sleeping = false;
+	wr(v[0], GICD, 4, 2);
+	wr(v[0], GICD + 0x104, 4, BIT(50 - 32));
+}
+
+static void test_rt_enters_direct_when_nothing_is_in_flight(void **state)
+{
+	int lr;
+
+	(void)state;
+	rt_setup();
+	vgic_prepare_entry(v[0]);
+	assert_true(v[0]->irq_direct && fake_direct[0]);
+
+	/* An emulated device's interrupt needs the list registers: the vCPU
+	 * leaves direct mode for it, asking to hear when the guest is done. */
+	vgic_spi_set_line(vm, 50, true);
+	assert_int_equal(lr_holding(50), -1); /* nothing written while direct */
+	vgic_prepare_entry(v[0]);
+	assert_false(v[0]->irq_direct || fake_direct[0]);
+	lr = lr_holding(50);
+	assert_true(lr >= 0 && fake_lr[lr].eoi_notify);
+
+	/* Still in the guest's hands: stays on the emulated path. */
+	vgic_prepare_entry(v[0]);
+	assert_false(v[0]->irq_direct);
+
+	/* The guest deactivates it and the line is low: direct again. */
+	vgic_spi_set_line(vm, 50, false);
+	fake_lr[lr].state = 0;
+	fake_lr_eoi = BIT(lr);
+	vgic_maintenance(v[0]);
+	fake_lr_eoi = 0;
+	vgic_prepare_entry(v[0]);
+	assert_true(v[0]->irq_direct && fake_direct[0]);
+}
+
+static void test_rt_waits_while_the_guest_handles_a_physical_interrupt(void **state)
+{
+	(void)state;
+	rt_setup();
+	vgic_prepare_entry(v[0]);
+	assert_true(v[0]->irq_direct);
+	/* Inside its timer handler (an active priority at the real GIC): its
+	 * EOI must reach the real GIC, so the switch waits and the hypervisor
+	 * looks again shortly. */
+	fake_direct_ap1r[0] = BIT(20);
+	vgic_inject(v[0], 50, false);
+	fake_hyp_timer[0] = 0;
+	vgic_prepare_entry(v[0]);
+	assert_true(v[0]->irq_direct && fake_direct[0]);
+	assert_int_equal(lr_holding(50), -1);
+	assert_true(fake_hyp_timer[0] != 0);
+	/* Out of the handler: now it goes. */
+	fake_direct_ap1r[0] = 0;
+	vgic_prepare_entry(v[0]);
+	assert_false(v[0]->irq_direct);
+	assert_true(lr_holding(50) >= 0);
+}
+
+static void test_rt_latched_but_disabled_does_not_hold_it_back(void **state)
+{
+	(void)state;
+	rt_setup();
+	vgic_inject(v[0], 51, false); /* SPI 51 is disabled: latched only */
+	vgic_prepare_entry(v[0]);
+	assert_true(v[0]->irq_direct);
+	assert_int_equal(v[0]->vgic.queued, 1);
+}
+
+static void test_rt_put_and_load_keep_direct_state(void **state)
+{
+	(void)state;
+	rt_setup();
+	vgic_prepare_entry(v[0]);
+	fake_direct_ap1r[0] = BIT(3);
+	arch_vcpu_put(v[0]);
+	assert_false(fake_direct[0]);             /* the hypervisor's again */
+	assert_int_equal(fake_direct_ap1r[0], 0);
+	assert_int_equal(v[0]->sys.icc_ap1r0, BIT(3));
+	arch_vcpu_load(v[0]);
+	assert_true(fake_direct[0]);
+	assert_int_equal(fake_direct_ap1r[0], BIT(3));
+	/* A vCPU reset starts again on the emulated path. */
+	arch_vcpu_put(v[0]);
+	v[0]->reset_pending = true;
+	arch_vcpu_load(v[0]);
+	assert_false(fake_direct[0] || v[0]->irq_direct);
+}
+
+static void test_gvm_never_goes_direct(void **state)
+{
+	(void)state;
+	rt_setup();
+	vm->type = VM_TYPE_GVM;
+	vgic_prepare_entry(v[0]);
+	assert_false(v[0]->irq_direct || fake_direct[0]);
+}
+
+static void test_rt_private_interrupts_reach_the_real_redistributor(void **state)
+{
+	(void)state;
+	vm->type = VM_TYPE_RTVM;
+	/* vCPU 1 (pCPU 1) enables its timer and SGIs 1 and 15, and PPI 26 and
+	 * 25 (the hypervisor's own): only the timer and SGI 1 are applied. */
+	wr(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x100, 4,
+	   BIT(27) | BIT(1) | BIT(15) | BIT(26) | BIT(25));
+	assert_int_equal(fake_priv_enabled[1], BIT(27) | BIT(1));
+	assert_int_equal(fake_priv_enabled[0], 0);
+	/* Its priorities go below the hypervisor's, order kept. */
+	wr(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x400 + 27, 1, 0x00);
+	assert_int_equal(fake_priv_priority[1][27], 0x80);
+	wr(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x400 + 27, 1, 0xf0);
+	assert_int_equal(fake_priv_priority[1][27], 0xf8);
+	wr(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x400 + 24, 4, 0xf0000000);
+	assert_int_equal(fake_priv_priority[1][25], 0); /* never touched */
+	assert_int_equal(fake_priv_priority[1][26], 0);
+	/* Pending and active state are the real ones. */
+	fake_priv_active[1] = BIT(27);
+	assert_int_equal(rd(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x300, 4) & BIT(27), BIT(27));
+	wr(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x380, 4, BIT(27) | BIT(15));
+	assert_int_equal(fake_priv_active[1], 0);
+	wr(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x100 + 0x80, 4, BIT(27));
+	assert_int_equal(fake_priv_enabled[1], BIT(1));
+	/* vgic_rt_sync_private() puts back what the guest set. */
+	fake_priv_enabled[1] = 0;
+	wr(v[1], GICR + GICR_FRAME + SGI_FRAME + 0x100, 4, BIT(27));
+	fake_priv_enabled[1] = 0;
+	vgic_rt_sync_private(v[1]);
+	assert_int_equal(fake_priv_enabled[1], 0x7fff | BIT(27)); /* SGIs start enabled */
+	assert_int_equal(fake_priv_priority[1][27], 0xf8);
+}
+
+static void test_rt_sgis_are_physical(void **state)
+{
+	(void)state;
+	vm->type = VM_TYPE_RTVM;
+	/* SGI 5 to vCPU 2: sent to pCPU 2, not queued. */
+	vgicv3_sgi(v[0], (5ULL << 24) | (1ULL << 16) | BIT(0));
+	assert_int_equal(fake_guest_sgi_count, 1);
+	assert_int_equal(fake_guest_sgi_last, 5);
+	assert_int_equal(fake_guest_sgi_mpidr, pcpus[2].mpidr);
+	assert_false(sgi_pending(2, 5));
+	/* SGI 15 is the hypervisor's number: the guest's stays emulated. */
+	vgicv3_sgi(v[0], (15ULL << 24) | (1ULL << 16) | BIT(0));
+	assert_int_equal(fake_guest_sgi_count, 1);
+	assert_true(sgi_pending(2, 15));
+	/* One the target disabled stays virtual (latched until enabled). */
+	wr(v[2], GICR + 2 * GICR_FRAME + SGI_FRAME + 0x180, 4, BIT(6));
+	vgicv3_sgi(v[0], (6ULL << 24) | (1ULL << 16) | BIT(0));
+	assert_int_equal(fake_guest_sgi_count, 1);
+	assert_true(sgi_pending(2, 6));
+}
+
+static void test_rt_sgi_taken_at_el2_is_injected(void **state)
+{
+	struct vm *gvm = &hv_state->vms[1];
+
+	(void)state;
+	/* The VM is an RTVM owning pCPU 2; a physical SGI 4 reaches EL2 there
+	 * (its vCPU was on the emulated path): it becomes a virtual one. */
+	vm->type = VM_TYPE_RTVM;
+	gvm->state = VM_STATE_FREE;
+	fake_cpu = 2;
+	fake_irq_raise(4);
+	irq_handle();
+	assert_true(sgi_pending(2, 4));
+	assert_int_equal(fake_eoi_count, 1);
+	/* On a pCPU without an RTVM, such an SGI is dropped. */
+	vm->type = VM_TYPE_GVM;
+	fake_irq_raise(3);
+	irq_handle();
+	assert_false(sgi_pending(2, 3));
+}
+
+static void test_irouter_never_onto_another_vms_rt_pcpu(void **state)
+{
+	struct vm *rt = &hv_state->vms[1];
+
+	(void)state;
+	/* VM 1 is an RTVM that has pCPU 2. */
+	rt->id = 1;
+	rt->type = VM_TYPE_RTVM;
+	rt->state = VM_STATE_RUNNING;
+	rt->vcpu_count = 1;
+	rt->vcpus[0].pcpu = 2;
+	irq_assign_spi(50, vm->id);
+	wr(v[0], GICD + 0x6000 + 8 * 50, 8, 0x1); /* vCPU 1: pCPU 1 */
+	assert_int_equal(fake_phys_route[50], pcpus[1].mpidr);
+	wr(v[0], GICD + 0x6000 + 8 * 50, 8, 0x100); /* vCPU 2: pCPU 2, the RTVM's */
+	assert_int_equal(vm->vgic.spi[50 - 32].target, 2);
+	assert_int_equal(fake_phys_route[50], pcpus[1].mpidr);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -300,6 +505,15 @@ int main(void)
 		T(test_sgi1r_targeting),
 		T(test_irouter),
 		T(test_bad_offsets_are_ignored),
+		T(test_rt_enters_direct_when_nothing_is_in_flight),
+		T(test_rt_waits_while_the_guest_handles_a_physical_interrupt),
+		T(test_rt_latched_but_disabled_does_not_hold_it_back),
+		T(test_rt_put_and_load_keep_direct_state),
+		T(test_gvm_never_goes_direct),
+		T(test_rt_private_interrupts_reach_the_real_redistributor),
+		T(test_rt_sgis_are_physical),
+		T(test_rt_sgi_taken_at_el2_is_injected),
+		T(test_irouter_never_onto_another_vms_rt_pcpu),
 	};
 
 	return cmocka_run_group_tests_name("vgic", tests, NULL, NULL);

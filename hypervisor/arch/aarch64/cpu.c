@@ -183,6 +183,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu_vm(vcpu);
 	uint64_t hcr = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TSC | HCR_RW;
+	/* A fresh start begins on the emulated path; see arch_vcpu_irq_direct(). */
+	bool direct = vcpu->irq_direct && !vcpu->reset_pending;
 
 	/*
 	 * SMC traps (PSCI is ours to emulate). WFI does not: a vCPU that owns
@@ -202,12 +204,37 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	/* Its timer interrupt, if the guest had not finished with it, still is. */
 	irqchip->set_active(PPI_VIRT_TIMER, vcpu->vtimer_active);
 	isb();
+	vcpu->irq_direct = false;
+	if (direct)
+		arch_vcpu_irq_direct(vcpu, true);
 	vcpu->reset_pending = false;
 	vcpu->loaded = true;
 }
 
+void arch_vcpu_irq_direct(struct vcpu *vcpu, bool on)
+{
+	uint64_t hcr = read_sysreg(hcr_el2);
+
+	if (vcpu->irq_direct == on)
+		return;
+	if (on) {
+		irqchip_direct_enter(&vcpu->sys);
+		write_sysreg(hcr_el2, hcr & ~HCR_IMO);
+	} else {
+		write_sysreg(hcr_el2, hcr | HCR_IMO);
+		irqchip_direct_leave(&vcpu->sys);
+	}
+	isb();
+	vcpu->irq_direct = on;
+}
+
 void arch_vcpu_put(struct vcpu *vcpu)
 {
+	/* Leaving in direct mode: hand the interface back, and come back to it. */
+	bool direct = vcpu->irq_direct;
+
+	arch_vcpu_irq_direct(vcpu, false);
+	vcpu->irq_direct = direct;
 	sysregs_save(&vcpu->sys);
 	fpsimd_save(&vcpu->fp);
 	irqchip_vcpu_save(&vcpu->sys);

@@ -3,9 +3,13 @@
  * GICv3 back end of the irqchip interface: distributor, redistributors,
  * the system-register CPU interface at EL2, and the list registers.
  *
- * The hypervisor uses group 1 only, EOImode 1 (priority drop and
- * deactivation are separate), so that a guest's deactivation of a
- * hardware-linked virtual interrupt is what deactivates the physical one.
+ * Groups: the hypervisor's own interrupts (its IPI, its timer, the
+ * maintenance interrupt) are group 0 at the top priority; guests' are group
+ * 1. The hypervisor runs with EOImode 1 (priority drop and deactivation
+ * apart), so that a guest's deactivation of a hardware-linked virtual
+ * interrupt is what deactivates the physical one; a pCPU in direct mode
+ * (an RTVM's) runs EOImode 0, as the guest at EL1 expects, and the
+ * hypervisor there only ever takes group 0.
  */
 #include <hv/arch.h>
 #include <hv/irqchip.h>
@@ -15,7 +19,12 @@
 #include <hv/gicv3_regs.h>
 #include "sysreg.h"
 
-#define HV_PRIORITY 0xa0
+#define HV_PRIORITY 0xa0     /* guests' interrupts, until a guest says otherwise */
+#define HV_OWN_PRIORITY 0x00 /* the hypervisor's own (group 0) */
+#define HV_OWN_MASK ((uint32_t)(BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE) | BIT(PPI_HYP_TIMER)))
+#define CTLR_EOIMODE BIT(1)
+#define VMCR_VENG1 BIT(1)
+#define VMCR_VBPR1_SHIFT 18
 
 const struct irqchip_ops *irqchip;
 uint32_t irqchip_nr_irqs;
@@ -23,6 +32,7 @@ uint32_t irqchip_nr_irqs;
 static uint64_t gicd;
 static uint64_t gicr_sgi[MAX_PCPUS]; /* SGI frame of each pCPU's redistributor */
 static unsigned lr_total;
+static bool direct_mode[MAX_PCPUS]; /* this pCPU's group 1 belongs to its RTVM */
 
 static inline uint32_t rd32(uint64_t a)
 {
@@ -117,23 +127,27 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	wr32(rd + GICR_WAKER, rd32(rd + GICR_WAKER) & ~GICR_WAKER_SLEEP);
 	for (unsigned i = 0; i < 1000000 && (rd32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP); i++)
 		;
-	wr32(sgi + GICD_IGROUPR, ~0U);
+	wr32(sgi + GICD_IGROUPR, ~HV_OWN_MASK);
 	wr32(sgi + GICD_ICENABLER, ~0U);
 	wr32(sgi + GICD_ICPENDR, ~0U);
 	wr32(sgi + GICD_ICACTIVER, ~0U);
-	for (uint32_t i = 0; i < 32; i += 4)
-		wr32(sgi + GICD_IPRIORITYR + i, HV_PRIORITY * 0x01010101U);
+	for (uint32_t i = 0; i < 32; i++)
+		*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + i) =
+			(HV_OWN_MASK & BIT(i)) ? HV_OWN_PRIORITY : HV_PRIORITY;
 	wait_rwp(rd + GICR_CTLR, GICR_CTLR_RWP);
 	/* The hypervisor's own: its IPI, the maintenance interrupt, its timer. */
-	wr32(sgi + GICD_ISENABLER, BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE) | BIT(PPI_HYP_TIMER));
+	wr32(sgi + GICD_ISENABLER, HV_OWN_MASK);
 
 	write_sysreg_s(ICC_SRE_EL2, 0xf); /* SRE, no bypass, EL1 may use SRE */
 	isb();
 	write_sysreg_s(ICC_PMR_EL1, 0xff);
+	write_sysreg_s(ICC_BPR0_EL1, 0);
 	write_sysreg_s(ICC_BPR1_EL1, 0);
-	write_sysreg_s(ICC_CTLR_EL1, BIT(1)); /* EOImode: drop and deactivate apart */
+	write_sysreg_s(ICC_CTLR_EL1, CTLR_EOIMODE); /* drop and deactivate apart */
+	write_sysreg_s(ICC_IGRPEN0_EL1, 1);
 	write_sysreg_s(ICC_IGRPEN1_EL1, 1);
 	isb();
+	direct_mode[pcpu] = false;
 
 	lr_total = (unsigned)(read_sysreg_s(ICH_VTR_EL2) & 0x1f) + 1;
 	for (unsigned l = 0; l < lr_total; l++)
@@ -144,22 +158,31 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	return 0;
 }
 
+/* The hypervisor's first, then (unless group 1 is the RTVM's) the guests'. */
 static uint32_t gicv3_ack(void)
 {
-	uint32_t intid = (uint32_t)read_sysreg_s(ICC_IAR1_EL1) & 0xffffff;
+	uint32_t intid = (uint32_t)read_sysreg_s(ICC_IAR0_EL1) & 0xffffff;
 
+	if (intid >= 1020 && !direct_mode[arch_cpu_index()])
+		intid = (uint32_t)read_sysreg_s(ICC_IAR1_EL1) & 0xffffff;
 	dsb(sy);
 	return intid;
 }
 
 static void gicv3_eoi(uint32_t intid)
 {
-	write_sysreg_s(ICC_EOIR1_EL1, intid);
+	if (INTID_IS_HV_OWN(intid))
+		write_sysreg_s(ICC_EOIR0_EL1, intid);
+	else
+		write_sysreg_s(ICC_EOIR1_EL1, intid);
 	isb();
 }
 
 static void gicv3_deactivate(uint32_t intid)
 {
+	/* EOImode 0 (direct): the priority drop deactivated it already. */
+	if (direct_mode[arch_cpu_index()])
+		return;
 	write_sysreg_s(ICC_DIR_EL1, intid);
 	isb();
 }
@@ -217,14 +240,62 @@ static void gicv3_route_spi(uint32_t intid, uint64_t mpidr)
 		wr64(gicd + GICD_IROUTER + 8 * intid, mpidr & 0xff00ffffffULL);
 }
 
+static uint64_t sgi_value(uint32_t sgi, uint64_t mpidr)
+{
+	return ((mpidr >> 32 & 0xff) << 48) | ((mpidr >> 16 & 0xff) << 32) |
+	       ((mpidr >> 8 & 0xff) << 16) | ((uint64_t)(sgi & 0xf) << 24) | BIT(mpidr & 0xf);
+}
+
 static void gicv3_send_sgi(uint32_t sgi, uint64_t mpidr)
 {
-	uint64_t v = ((mpidr >> 32 & 0xff) << 48) | ((mpidr >> 16 & 0xff) << 32) |
-		     ((mpidr >> 8 & 0xff) << 16) | ((uint64_t)sgi << 24) | BIT(mpidr & 0xf);
-
 	dsb(ish);
-	write_sysreg_s(ICC_SGI1R_EL1, v);
+	write_sysreg_s(ICC_SGI0R_EL1, sgi_value(sgi, mpidr));
 	isb();
+}
+
+static void gicv3_send_guest_sgi(uint32_t sgi, uint64_t mpidr)
+{
+	dsb(ish);
+	write_sysreg_s(ICC_SGI1R_EL1, sgi_value(sgi, mpidr));
+	isb();
+}
+
+static const uint32_t bitreg_offset[] = {
+	[IRQ_ISENABLER] = GICD_ISENABLER, [IRQ_ICENABLER] = GICD_ICENABLER,
+	[IRQ_ISPENDR] = GICD_ISPENDR,     [IRQ_ICPENDR] = GICD_ICPENDR,
+	[IRQ_ISACTIVER] = GICD_ISACTIVER, [IRQ_ICACTIVER] = GICD_ICACTIVER,
+};
+
+static uint32_t gicv3_priv_read(unsigned pcpu, enum irq_bitreg reg)
+{
+	if (pcpu >= MAX_PCPUS || !gicr_sgi[pcpu])
+		return 0;
+	return rd32(gicr_sgi[pcpu] + bitreg_offset[reg]);
+}
+
+/* The hypervisor's own private interrupts are never a caller's to change. */
+static void gicv3_priv_write(unsigned pcpu, enum irq_bitreg reg, uint32_t mask)
+{
+	mask &= ~HV_OWN_MASK;
+	if (pcpu >= MAX_PCPUS || !gicr_sgi[pcpu] || !mask)
+		return;
+	wr32(gicr_sgi[pcpu] + bitreg_offset[reg], mask);
+}
+
+static void gicv3_set_priority(unsigned pcpu, uint32_t intid, uint8_t priority)
+{
+	uint64_t base;
+
+	if (intid < 32) {
+		if (pcpu >= MAX_PCPUS || !gicr_sgi[pcpu] || (HV_OWN_MASK & BIT(intid)))
+			return;
+		base = gicr_sgi[pcpu];
+	} else if (intid < irqchip_nr_irqs) {
+		base = gicd;
+	} else {
+		return;
+	}
+	*(volatile uint8_t *)(base + GICD_IPRIORITYR + intid) = priority;
 }
 
 static unsigned gicv3_lr_count(void)
@@ -337,6 +408,10 @@ static const struct irqchip_ops gicv3_ops = {
 	.set_active = gicv3_set_active,
 	.route_spi = gicv3_route_spi,
 	.send_sgi = gicv3_send_sgi,
+	.send_guest_sgi = gicv3_send_guest_sgi,
+	.priv_read = gicv3_priv_read,
+	.priv_write = gicv3_priv_write,
+	.set_priority = gicv3_set_priority,
 	.lr_count = gicv3_lr_count,
 	.lr_empty_mask = gicv3_lr_empty_mask,
 	.lr_read = gicv3_lr_read,
@@ -381,4 +456,53 @@ void irqchip_vcpu_restore(const struct vcpu_sysregs *s)
 	write_sysreg_s(ICH_AP1R0_EL2, s->ich_ap1r[0]);
 	for (unsigned i = 0; i < lr_total; i++)
 		lr_set(i, s->ich_lr[i]);
+}
+
+/*
+ * Direct mode. The guest's ICC_IGRPEN1_EL1, ICC_BPR1_EL1 and ICC_AP1R0_EL1
+ * are physical while HCR_EL2.IMO is clear; outside direct mode the same
+ * state lives in ICH_VMCR_EL2 (VENG1, VBPR1) and ICH_AP1R0_EL2, so moving
+ * between the modes carries it across. (Five priority bits: one AP1R.)
+ */
+void irqchip_direct_enter(const struct vcpu_sysregs *s)
+{
+	uint64_t vmcr = read_sysreg_s(ICH_VMCR_EL2);
+	uint64_t igrpen1 = (vmcr & VMCR_VENG1) ? 1 : 0;
+	uint64_t bpr1 = (vmcr >> VMCR_VBPR1_SHIFT) & 7;
+
+	direct_mode[arch_cpu_index()] = true;
+	write_sysreg_s(ICC_CTLR_EL1, 0); /* EOImode 0: an EOI drops and deactivates */
+	write_sysreg_s(ICC_BPR1_EL1, bpr1);
+	write_sysreg_s(ICC_AP1R0_EL1, s->icc_ap1r0);
+	write_sysreg_s(ICC_IGRPEN1_EL1, igrpen1);
+	isb();
+}
+
+void irqchip_direct_leave(struct vcpu_sysregs *s)
+{
+	uint64_t vmcr = read_sysreg_s(ICH_VMCR_EL2);
+	uint64_t igrpen1 = read_sysreg_s(ICC_IGRPEN1_EL1) & 1;
+	uint64_t bpr1 = read_sysreg_s(ICC_BPR1_EL1) & 7;
+
+	s->icc_ap1r0 = read_sysreg_s(ICC_AP1R0_EL1);
+	vmcr &= ~((uint64_t)VMCR_VENG1 | (7ULL << VMCR_VBPR1_SHIFT));
+	vmcr |= (igrpen1 ? VMCR_VENG1 : 0) | (MAX(bpr1, 1) << VMCR_VBPR1_SHIFT);
+	write_sysreg_s(ICH_VMCR_EL2, vmcr);
+	write_sysreg_s(ICC_AP1R0_EL1, 0);
+	write_sysreg_s(ICC_IGRPEN1_EL1, 1);
+	write_sysreg_s(ICC_BPR1_EL1, 0);
+	write_sysreg_s(ICC_CTLR_EL1, CTLR_EOIMODE);
+	isb();
+	direct_mode[arch_cpu_index()] = false;
+}
+
+bool irqchip_direct_idle(void)
+{
+	return read_sysreg_s(ICC_AP1R0_EL1) == 0;
+}
+
+bool irqchip_virtual_idle(void)
+{
+	return gicv3_lr_empty_mask() == BIT(lr_total) - 1 && read_sysreg_s(ICH_AP1R0_EL2) == 0 &&
+	       read_sysreg_s(ICH_AP0R0_EL2) == 0;
 }

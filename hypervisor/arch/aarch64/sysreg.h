@@ -20,6 +20,12 @@
 #define dsb(opt) __asm__ volatile("dsb " #opt : : : "memory")
 
 /* GICv3 system registers by encoding (works with any assembler). */
+#define ICC_IAR0_EL1 S3_0_C12_C8_0
+#define ICC_EOIR0_EL1 S3_0_C12_C8_1
+#define ICC_BPR0_EL1 S3_0_C12_C8_3
+#define ICC_AP1R0_EL1 S3_0_C12_C9_0
+#define ICC_SGI0R_EL1 S3_0_C12_C11_7
+#define ICC_IGRPEN0_EL1 S3_0_C12_C12_6
 #define ICC_IAR1_EL1 S3_0_C12_C12_0
 #define ICC_EOIR1_EL1 S3_0_C12_C12_1
 #define ICC_BPR1_EL1 S3_0_C12_C12_3

@@ -33,13 +33,25 @@ int64_t fake_fw_cpu_on_result;
 unsigned fake_ipi_count[MAX_PCPUS];
 uint32_t fake_ipi_reasons[MAX_PCPUS];
 unsigned fake_tlb_flushes;
-int fake_spi_owner[VGIC_MAX_IRQS];
 struct lr_value fake_lr[FAKE_LR_COUNT];
 bool fake_phys_enabled[VGIC_MAX_IRQS];
 bool fake_phys_pending[VGIC_MAX_IRQS];
 bool fake_phys_edge[VGIC_MAX_IRQS];
 uint64_t fake_phys_route[VGIC_MAX_IRQS];
+uint32_t fake_priv_enabled[MAX_PCPUS], fake_priv_pending[MAX_PCPUS], fake_priv_active[MAX_PCPUS];
+uint8_t fake_priv_priority[MAX_PCPUS][32];
+uint8_t fake_spi_priority[VGIC_MAX_IRQS];
+unsigned fake_guest_sgi_count;
+uint32_t fake_guest_sgi_last;
+uint64_t fake_guest_sgi_mpidr;
+bool fake_direct[MAX_PCPUS];
+uint64_t fake_direct_ap1r[MAX_PCPUS];
 
+static uint32_t fake_irq_queue[FAKE_IRQ_QUEUE];
+static unsigned fake_irq_queued;
+unsigned fake_eoi_count;
+
+unsigned fake_wfi_calls;
 static struct galloc fake_heap;
 static void *fake_heap_mem;
 
@@ -67,14 +79,26 @@ void fake_reset(void)
 	fake_vcpu_loads = fake_vcpu_puts = 0;
 	fake_vmid_flushes = 0;
 	fake_tlb_flushes = 0;
-	for (unsigned i = 0; i < VGIC_MAX_IRQS; i++)
-		fake_spi_owner[i] = -1;
+	irq_init();
+	fake_irq_queued = 0;
+	fake_eoi_count = 0;
+	fake_wfi_calls = 0;
 	memset(fake_lr, 0, sizeof(fake_lr));
 	fake_lr_eoi = 0;
 	memset(fake_phys_enabled, 0, sizeof(fake_phys_enabled));
 	memset(fake_phys_pending, 0, sizeof(fake_phys_pending));
 	memset(fake_phys_edge, 0, sizeof(fake_phys_edge));
 	memset(fake_phys_route, 0, sizeof(fake_phys_route));
+	memset(fake_priv_enabled, 0, sizeof(fake_priv_enabled));
+	memset(fake_priv_pending, 0, sizeof(fake_priv_pending));
+	memset(fake_priv_active, 0, sizeof(fake_priv_active));
+	memset(fake_priv_priority, 0, sizeof(fake_priv_priority));
+	memset(fake_spi_priority, 0, sizeof(fake_spi_priority));
+	fake_guest_sgi_count = 0;
+	fake_guest_sgi_last = 0;
+	fake_guest_sgi_mpidr = 0;
+	memset(fake_direct, 0, sizeof(fake_direct));
+	memset(fake_direct_ap1r, 0, sizeof(fake_direct_ap1r));
 	memset(pcpus, 0, sizeof(pcpus));
 	for (unsigned i = 0; i < MAX_PCPUS; i++) {
 		pcpus[i].index = i;
@@ -156,6 +180,7 @@ void arch_dcache_invalidate(uint64_t base, uint64_t size)
 
 void arch_wait_for_interrupt(void)
 {
+	fake_wfi_calls++;
 }
 
 /* A 62.5 MHz counter (QEMU virt's) that moves 1 us per read; tests may jump it. */
@@ -180,15 +205,6 @@ int64_t arch_fw_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context)
 	return fake_fw_cpu_on_result;
 }
 
-void pcpu_send_ipi(unsigned index, uint32_t reasons)
-{
-	if (index >= MAX_PCPUS) {
-		fprintf(stderr, "fake arch: IPI to pCPU %u\n", index);
-		abort();
-	}
-	fake_ipi_count[index]++;
-	fake_ipi_reasons[index] |= reasons;
-}
 
 
 /* --- page tables ---------------------------------------------------------- */
@@ -239,14 +255,34 @@ void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t arg0)
 
 void arch_vcpu_load(struct vcpu *vcpu)
 {
+	bool direct = vcpu->irq_direct && !vcpu->reset_pending;
+
+	vcpu->irq_direct = false;
+	if (direct)
+		arch_vcpu_irq_direct(vcpu, true);
 	fake_vcpu_loads++;
 	vcpu->reset_pending = false;
 	vcpu->loaded = true;
 	this_pcpu()->current = vcpu;
 }
 
+void arch_vcpu_irq_direct(struct vcpu *vcpu, bool on)
+{
+	if (vcpu->irq_direct == on)
+		return;
+	if (on)
+		irqchip_direct_enter(&vcpu->sys);
+	else
+		irqchip_direct_leave(&vcpu->sys);
+	vcpu->irq_direct = on;
+}
+
 void arch_vcpu_put(struct vcpu *vcpu)
 {
+	bool direct = vcpu->irq_direct;
+
+	arch_vcpu_irq_direct(vcpu, false);
+	vcpu->irq_direct = direct;
 	fake_vcpu_puts++;
 	vcpu->loaded = false;
 	if (this_pcpu()->current == vcpu)
@@ -338,15 +374,15 @@ void console_write(const char *s, size_t len)
 
 /* --- interrupts --------------------------------------------------------------- */
 
-int irq_spi_owner(uint32_t intid)
+/* The hypervisor's IPI (core/irq.c's pcpu_send_ipi): pCPU i has MPIDR i. */
+static void fake_send_sgi(uint32_t sgi, uint64_t mpidr)
 {
-	return intid < VGIC_MAX_IRQS ? fake_spi_owner[intid] : -1;
-}
-
-void irq_assign_spi(uint32_t intid, uint16_t vm_id)
-{
-	if (intid >= 32 && intid < VGIC_MAX_IRQS)
-		fake_spi_owner[intid] = vm_id;
+	if (sgi != SGI_HV_IPI || mpidr >= MAX_PCPUS) {
+		fprintf(stderr, "fake arch: SGI %u to MPIDR %#llx\n", sgi, (unsigned long long)mpidr);
+		abort();
+	}
+	fake_ipi_count[mpidr]++;
+	fake_ipi_reasons[mpidr] |= pcpus[mpidr].ipi_reasons;
 }
 
 static unsigned fake_lr_count(void)
@@ -428,8 +464,113 @@ static uint64_t fake_lr_eoi_mask(void)
 	return fake_lr_eoi;
 }
 
+#define FAKE_HV_OWN ((uint32_t)(BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE) | BIT(PPI_HYP_TIMER)))
+
+static uint32_t *fake_priv_reg(unsigned pcpu, enum irq_bitreg reg)
+{
+	switch (reg) {
+	case IRQ_ISENABLER:
+	case IRQ_ICENABLER:
+		return &fake_priv_enabled[pcpu];
+	case IRQ_ISPENDR:
+	case IRQ_ICPENDR:
+		return &fake_priv_pending[pcpu];
+	default:
+		return &fake_priv_active[pcpu];
+	}
+}
+
+static uint32_t fake_priv_read(unsigned pcpu, enum irq_bitreg reg)
+{
+	return pcpu < MAX_PCPUS ? *fake_priv_reg(pcpu, reg) : 0;
+}
+
+/* As the real back end: the hypervisor's own interrupts are never changed. */
+static void fake_priv_write(unsigned pcpu, enum irq_bitreg reg, uint32_t mask)
+{
+	uint32_t *r;
+
+	if (pcpu >= MAX_PCPUS)
+		return;
+	mask &= ~FAKE_HV_OWN;
+	r = fake_priv_reg(pcpu, reg);
+	if (reg == IRQ_ISENABLER || reg == IRQ_ISPENDR || reg == IRQ_ISACTIVER)
+		*r |= mask;
+	else
+		*r &= ~mask;
+}
+
+static void fake_set_priority(unsigned pcpu, uint32_t intid, uint8_t priority)
+{
+	if (intid < 32) {
+		if (pcpu < MAX_PCPUS && !(FAKE_HV_OWN & BIT(intid)))
+			fake_priv_priority[pcpu][intid] = priority;
+	} else if (intid < VGIC_MAX_IRQS) {
+		fake_spi_priority[intid] = priority;
+	}
+}
+
+
+void fake_irq_raise(uint32_t intid)
+{
+	if (fake_irq_queued == FAKE_IRQ_QUEUE) {
+		fprintf(stderr, "fake arch: more than %d interrupts raised\n", FAKE_IRQ_QUEUE);
+		abort();
+	}
+	fake_irq_queue[fake_irq_queued++] = intid;
+}
+
+static uint32_t fake_ack(void)
+{
+	uint32_t intid;
+
+	if (!fake_irq_queued)
+		return INTID_SPURIOUS;
+	intid = fake_irq_queue[0];
+	memmove(fake_irq_queue, fake_irq_queue + 1, --fake_irq_queued * sizeof(fake_irq_queue[0]));
+	return intid;
+}
+
+static void fake_eoi(uint32_t intid)
+{
+	(void)intid;
+	fake_eoi_count++;
+}
+
+static void fake_send_guest_sgi(uint32_t sgi, uint64_t mpidr)
+{
+	fake_guest_sgi_count++;
+	fake_guest_sgi_last = sgi;
+	fake_guest_sgi_mpidr = mpidr;
+}
+
+void irqchip_direct_enter(const struct vcpu_sysregs *s)
+{
+	fake_direct[fake_cpu] = true;
+	fake_direct_ap1r[fake_cpu] = s->icc_ap1r0;
+}
+
+void irqchip_direct_leave(struct vcpu_sysregs *s)
+{
+	s->icc_ap1r0 = fake_direct_ap1r[fake_cpu];
+	fake_direct_ap1r[fake_cpu] = 0;
+	fake_direct[fake_cpu] = false;
+}
+
+bool irqchip_direct_idle(void)
+{
+	return fake_direct_ap1r[fake_cpu] == 0;
+}
+
+bool irqchip_virtual_idle(void)
+{
+	return fake_lr_empty_mask() == BIT(FAKE_LR_COUNT) - 1;
+}
+
 const struct irqchip_ops fake_irqchip = {
 	.name = "fake",
+	.ack = fake_ack,
+	.eoi = fake_eoi,
 	.deactivate = fake_deactivate,
 	.set_enabled = fake_set_enabled,
 	.set_edge = fake_set_edge,
@@ -438,6 +579,11 @@ const struct irqchip_ops fake_irqchip = {
 	.is_active = fake_is_active,
 	.set_active = fake_set_active,
 	.route_spi = fake_route_spi,
+	.send_sgi = fake_send_sgi,
+	.send_guest_sgi = fake_send_guest_sgi,
+	.priv_read = fake_priv_read,
+	.priv_write = fake_priv_write,
+	.set_priority = fake_set_priority,
 	.lr_count = fake_lr_count,
 	.lr_empty_mask = fake_lr_empty_mask,
 	.lr_read = fake_lr_read,

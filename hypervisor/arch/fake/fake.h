@@ -51,8 +51,6 @@ extern struct vcpu *fake_last_kicked;
 /* TLB flushes the page-table code asked for. */
 extern unsigned fake_tlb_flushes;
 
-/* Owner VM of each physical SPI (irq_spi_owner), -1 for none. */
-extern int fake_spi_owner[VGIC_MAX_IRQS];
 
 /* A fake GIC: list registers and the per-INTID physical state it was told. */
 #define FAKE_LR_COUNT 4
@@ -63,7 +61,25 @@ extern bool fake_phys_enabled[VGIC_MAX_IRQS];
 extern bool fake_phys_pending[VGIC_MAX_IRQS];
 extern bool fake_phys_edge[VGIC_MAX_IRQS];
 extern uint64_t fake_phys_route[VGIC_MAX_IRQS];
+/* The physical redistributors (private interrupts), per pCPU, as bit masks
+ * indexed by enum irq_bitreg's "set" registers; priorities; guest SGIs sent. */
+extern uint32_t fake_priv_enabled[MAX_PCPUS], fake_priv_pending[MAX_PCPUS];
+extern uint32_t fake_priv_active[MAX_PCPUS];
+extern uint8_t fake_priv_priority[MAX_PCPUS][32];
+extern uint8_t fake_spi_priority[VGIC_MAX_IRQS];
+extern unsigned fake_guest_sgi_count;
+extern uint32_t fake_guest_sgi_last;
+extern uint64_t fake_guest_sgi_mpidr;
+/* Direct mode of each pCPU, and the guest's active priorities there
+ * (a test sets it non-zero to play a guest inside its handler). */
+extern bool fake_direct[MAX_PCPUS];
+extern uint64_t fake_direct_ap1r[MAX_PCPUS];
 extern const struct irqchip_ops fake_irqchip;
+/* Physical interrupts the next acks return (core/irq.c's irq_handle), in
+ * order; priority drops done; idle waits (arch_wait_for_interrupt). */
+#define FAKE_IRQ_QUEUE 8
+void fake_irq_raise(uint32_t intid);
+extern unsigned fake_eoi_count, fake_wfi_calls;
 
 /* The counter arch_counter() reads (it advances 62 ticks per read). */
 extern uint64_t fake_counter_now;

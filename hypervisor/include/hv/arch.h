@@ -44,7 +44,12 @@ uint64_t arch_stage2_vtcr(const struct pgtable *pt);
 /* Forget every TLB entry of a VMID, on every pCPU. */
 void arch_stage2_flush_vmid(uint16_t vmid);
 
+/* This pCPU's EL2 translation and system registers, once at its start. */
+void arch_cpu_init_el2(void);
+
 /* Firmware (PSCI) services of the board. Return PSCI status codes. */
+/* How to reach the firmware: HVC (true) or SMC, as the board's DT says. */
+void arch_fw_set_conduit(bool hvc);
 int64_t arch_fw_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context);
 void arch_fw_system_off(void) __attribute__((noreturn));
 void arch_fw_system_reset(void) __attribute__((noreturn));
@@ -53,6 +58,12 @@ void arch_fw_system_reset(void) __attribute__((noreturn));
 void arch_vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t arg0);
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
+/*
+ * Direct interrupt delivery for the loaded vCPU (an RTVM's, alone on its
+ * pCPU): on, its physical group 1 interrupts reach its EL1 with no exit;
+ * off, they come to EL2 and are injected through the list registers.
+ */
+void arch_vcpu_irq_direct(struct vcpu *vcpu, bool on);
 /* Trap the vCPU's WFI (when its pCPU is shared) or let it sleep natively. */
 void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap);
 /* The loaded vCPU's virtual timer: counter value it fires at, 0 if it will not. */

@@ -23,7 +23,28 @@ struct board_info;
 #define PPI_MAINTENANCE 25
 #define PPI_HYP_TIMER 26
 #define PPI_VIRT_TIMER 27
-#define SGI_HV_IPI 0
+/*
+ * The hypervisor's own interrupts are group 0 (FIQs) at the top priority;
+ * every guest's are group 1 (IRQs) at 0x80 or below. HCR_EL2.FMO stays set
+ * on every pCPU, so these always reach EL2, even on a pCPU whose RTVM takes
+ * its group 1 interrupts straight at EL1 (see docs/rtvm.md). SGI 15: Linux
+ * guests use 0..7, and an RTVM's SGIs are physical.
+ */
+#define SGI_HV_IPI 15
+#define INTID_IS_HV_OWN(i) ((i) == SGI_HV_IPI || (i) == PPI_MAINTENANCE || (i) == PPI_HYP_TIMER)
+/* A guest's physical priority: the top bit always set, so that it can never
+ * mask the hypervisor's group 0, order kept. */
+#define GUEST_PHYS_PRIORITY(p) ((uint8_t)(0x80 | ((p) >> 1)))
+
+/* Per-interrupt bit registers of a redistributor (private interrupts). */
+enum irq_bitreg {
+	IRQ_ISENABLER,
+	IRQ_ICENABLER,
+	IRQ_ISPENDR,
+	IRQ_ICPENDR,
+	IRQ_ISACTIVER,
+	IRQ_ICACTIVER,
+};
 
 /* List register contents, in a version-neutral form */
 #define LR_STATE_PENDING 1
@@ -53,7 +74,15 @@ struct irqchip_ops {
 	bool (*is_active)(uint32_t intid);
 	void (*set_active)(uint32_t intid, bool active);
 	void (*route_spi)(uint32_t intid, uint64_t mpidr);
+	/* The hypervisor's IPI (group 0). */
 	void (*send_sgi)(uint32_t sgi, uint64_t target_mpidr);
+	/* A guest's SGI, sent physically (group 1): an RTVM's, between its pCPUs. */
+	void (*send_guest_sgi)(uint32_t sgi, uint64_t target_mpidr);
+	/* SGIs and PPIs of pCPU pcpu's redistributor, 32 at a time (mask). */
+	uint32_t (*priv_read)(unsigned pcpu, enum irq_bitreg reg);
+	void (*priv_write)(unsigned pcpu, enum irq_bitreg reg, uint32_t mask);
+	/* Physical priority; pcpu names the redistributor for intid < 32. */
+	void (*set_priority)(unsigned pcpu, uint32_t intid, uint8_t priority);
 	/* Virtualisation interface */
 	unsigned (*lr_count)(void);
 	uint64_t (*lr_empty_mask)(void);
@@ -74,5 +103,21 @@ void irqchip_vcpu_save(struct vcpu_sysregs *s);
 void irqchip_vcpu_restore(const struct vcpu_sysregs *s);
 /* Does a vCPU's saved interface state hold a pending interrupt? */
 bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s);
+
+/*
+ * Direct delivery (an RTVM's vCPU alone on this pCPU): the guest takes its
+ * group 1 interrupts from the physical CPU interface, with no exit.
+ * irqchip_direct_enter() hands the interface over with the guest's saved
+ * state (its group 1 enable, binary point and active priorities);
+ * irqchip_direct_leave() takes it back, saving that state, and leaves the
+ * interface as the hypervisor needs it. The list registers must be empty
+ * and stay so while direct.
+ */
+void irqchip_direct_enter(const struct vcpu_sysregs *s);
+void irqchip_direct_leave(struct vcpu_sysregs *s);
+/* Direct: is the guest outside every interrupt handler (no active priority)? */
+bool irqchip_direct_idle(void);
+/* Not direct: are the list registers and virtual active priorities empty? */
+bool irqchip_virtual_idle(void);
 
 #endif

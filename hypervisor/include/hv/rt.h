@@ -16,6 +16,9 @@
 /* The started (running or paused) RTVM that has pCPU PCPU, or NULL. */
 struct vm *rt_owner(unsigned pcpu);
 
+/* The vCPU of that RTVM pinned to PCPU, or NULL. */
+struct vcpu *rt_vcpu_on(unsigned pcpu);
+
 /* May VM start: SHYPER_OK, or SHYPER_E_BUSY (another vCPU may run on a pCPU
  * it would have, or, for any VM, one of its pCPUs is a started RTVM's). */
 int64_t rt_start_check(const struct vm *vm);

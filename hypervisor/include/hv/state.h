@@ -14,8 +14,9 @@
 #include <hv/vm.h>
 
 #define HV_STATE_MAGIC 0x5453524550594853ULL /* "SHYPERST" little-endian */
-#define HV_STATE_VERSION 3 /* 2: virtio devices, mediated in-flight tables with epochs;
-			    * 3: guests' PL031 real-time clocks, per-pCPU counters */
+#define HV_STATE_VERSION 4 /* 2: virtio devices, mediated in-flight tables with epochs;
+			    * 3: guests' PL031 real-time clocks, per-pCPU counters;
+			    * 4: RTVM vCPUs' direct interrupt mode */
 #define LOG_RING_SIZE (64 * 1024)
 #define BOARD_MAX_MEM 8
 #define BOARD_MODEL_LEN 64

@@ -9,6 +9,7 @@
 #ifndef HV_VGIC_H
 #define HV_VGIC_H
 
+#include <hv/irqchip.h>
 #include <hv/spinlock.h>
 #include <hv/types.h>
 
@@ -70,6 +71,9 @@ void vgic_inject(struct vcpu *vcpu, uint32_t intid, bool hw);
 /* Move queued interrupts into free list registers; the vCPU is loaded on
  * this pCPU. */
 void vgic_flush(struct vcpu *vcpu);
+/* Just before the loaded vCPU enters: vgic_flush(), and for an RTVM's vCPU
+ * the choice between direct delivery and the list registers. */
+void vgic_prepare_entry(struct vcpu *vcpu);
 /* Maintenance interrupt on this pCPU. */
 void vgic_maintenance(struct vcpu *vcpu);
 /* Save and clear the list registers when a vCPU stops running for good;
@@ -81,6 +85,20 @@ void vgic_vcpu_reset_lrs(struct vcpu *vcpu);
  * each time it deactivates it.
  */
 void vgic_spi_set_line(struct vm *vm, uint32_t intid, bool high);
+/*
+ * An RTVM's private interrupts with a physical counterpart on its pCPU:
+ * SGIs 0..14 (sent physically between its vCPUs), its PMU and its virtual
+ * timer. What its guest sets for them in its redistributor is applied to
+ * the real one; the rest (SGI 15, other PPIs) stay emulated.
+ */
+#define VGIC_RT_PRIVATE_MASK ((uint32_t)(0x7fffU | BIT(PPI_PMU) | BIT(PPI_VIRT_TIMER)))
+static inline bool vgic_rt_private(uint32_t intid)
+{
+	return intid < VGIC_NR_PRIVATE && (VGIC_RT_PRIVATE_MASK & BIT(intid));
+}
+/* Apply an RTVM vCPU's private enables and priorities to its pCPU. */
+void vgic_rt_sync_private(struct vcpu *vcpu);
+
 /* Does the vCPU have an interrupt waiting (queued, or pending in an LR)? */
 bool vgic_vcpu_has_pending(struct vcpu *vcpu);
 /* Get latched interrupts of vcpu delivered, wherever it runs. */

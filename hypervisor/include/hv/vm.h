@@ -59,6 +59,7 @@ struct vcpu_sysregs {
 	uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, sp_el0, sp_el1, elr_el1, spsr_el1;
 	uint64_t cntkctl, cntv_ctl, cntv_cval, csselr, mdscr;
 	uint64_t ich_vmcr, ich_ap0r[4], ich_ap1r[4], ich_lr[16];
+	uint64_t icc_ap1r0; /* direct mode: the guest's physical active priorities */
 };
 
 /* FP/SIMD registers: switched only when a vCPU leaves its pCPU. */
@@ -91,6 +92,7 @@ struct vcpu {
 	bool loaded;           /* its EL1 state is in the pCPU's registers */
 	uint8_t blocked;       /* in WFI with nothing to do (atomic) */
 	bool vtimer_active;    /* its timer interrupt was active when it left */
+	bool irq_direct;       /* RTVM: takes its interrupts at EL1 (HCR_EL2.IMO clear) */
 	uint64_t wake_at;      /* blocked: counter value its timer fires at, 0 none */
 	uint64_t vmpidr;
 	uint64_t exits[EXIT_KINDS];
