@@ -2,7 +2,9 @@
 # Builds the initramfs of the example Linux guest (examples/linux-guest.xml):
 # busybox, /init (packaging/guest-init) and the kernel modules the guest
 # machine needs (the power button's gpio_keys and evdev; virtio), for the
-# kernel the MVM runs too (build/mvm/Image), as a gzip'd newc cpio.
+# kernel the MVM runs too (build/mvm/Image), as a gzip'd newc cpio. It also
+# carries cyclictest (Debian's rt-tests) with the C library it needs, for
+# measuring the guest as a real-time VM (docs/rtvm.md).
 #
 # Usage: packaging/mkguestinitramfs.sh OUT.cpio.gz
 #
@@ -22,6 +24,8 @@ source "$packaging_dir/kmodules.sh"
 repo_root=$(dirname "$packaging_dir")
 deps_dir="$repo_root/build/deps"
 busybox="$deps_dir/busybox/bin/busybox"
+cyclictest="$deps_dir/rt-tests/usr/bin/cyclictest"
+libnuma="$deps_dir/rt-tests/usr/lib/aarch64-linux-gnu/libnuma.so.1"
 version_file="$repo_root/build/mvm/kernel-version"
 
 # What /init loads; "?" marks those it may do without. ext4 (which mounts
@@ -30,7 +34,7 @@ version_file="$repo_root/build/mvm/kernel-version"
 guest_modules=(gpio_keys evdev ?virtio_mmio ?virtio_blk ?virtio_net ?virtio_console ?virtio_rng ext4
 	crc32c_generic)
 
-[[ -x $busybox && -f $version_file ]] ||
+[[ -x $busybox && -f $version_file && -x $cyclictest && -e $libnuma ]] ||
 	die "build/deps is not set up; run packaging/setup.sh first"
 kernel_version=$(<"$version_file")
 modules_src="$deps_dir/kernel/lib/modules/$kernel_version"
@@ -40,7 +44,8 @@ command -v depmod >/dev/null || die "depmod not found (Debian package kmod; run 
 
 signature=$({
 	echo "modules: ${guest_modules[*]} kernel: $kernel_version"
-	find "$busybox" "$packaging_dir/guest-init" "$packaging_dir/newc.py" \
+	find "$busybox" "$cyclictest" "$(readlink -f "$libnuma")" "$packaging_dir/guest-init" \
+		"$packaging_dir/newc.py" "$packaging_dir/install-runtime.sh" \
 		"$packaging_dir/kmodules.sh" "${BASH_SOURCE[0]}" "$modules_src/modules.builtin" \
 		-printf '%p %s %T@ %m\n' | sort
 } | sha256sum | cut -d' ' -f1)
@@ -65,6 +70,10 @@ echo guest >"$stage/etc/hostname"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd"
 echo 'root:x:0:' >"$stage/etc/group"
 depmod -b "$stage" "$kernel_version"
+install -m 0755 "$cyclictest" "$stage/usr/bin/cyclictest"
+install -D -m 0644 "$(readlink -f "$libnuma")" "$stage/lib/aarch64-linux-gnu/libnuma.so.1"
+"$packaging_dir/install-runtime.sh" "$stage/usr/bin/cyclictest" "$stage" ||
+	die "cannot gather cyclictest's libraries"
 
 mkdir -p "$(dirname "$out")"
 /usr/bin/python3 "$packaging_dir/newc.py" "$out" "$stage" \

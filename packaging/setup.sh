@@ -8,7 +8,8 @@
 #   2. Build-local downloads under build/deps/ (never installed system-wide):
 #      the Debian arm64 kernel (the MVM kernel) and its headers (to build
 #      kernel-module/), busybox-static:arm64 (the
-#      MVM user space) and libfdt-dev:arm64 (the hypervisor links libfdt.a;
+#      MVM user space), rt-tests:arm64 with libnuma1:arm64 (cyclictest) and
+#      libfdt-dev:arm64 (the hypervisor links libfdt.a;
 #      installing it would remove the amd64 libfdt-dev, so it is unpacked
 #      into a sysroot instead). Each is keyed by its resolved version with a
 #      stamp file, so a re-run that finds everything in place does nothing.
@@ -22,6 +23,8 @@
 #                               version; KDIR for kbuild is its
 #                               usr/src/linux-headers-VER-arm64
 #   build/deps/busybox/         dpkg -x of busybox-static:arm64
+#   build/deps/rt-tests/        dpkg -x of rt-tests:arm64 and libnuma1:arm64
+#                               (cyclictest, for the MVM and the Linux guest)
 #   build/mvm/Image             the kernel's boot/vmlinuz-* (a plain arm64 Image)
 #   build/mvm/kernel-version    its version string (the lib/modules/ name)
 #
@@ -109,11 +112,12 @@ install_packages() {
 # --- 2. Build-local downloads ------------------------------------------------
 
 # Fills the globals kernel_pkg, kernel_pkg_ver, kernel_stamp, headers_stamp,
-# busybox_stamp, libfdt_stamp from one apt-cache call (apt-cache is slow here, about a second a call).
+# busybox_stamp, libfdt_stamp, rt_tests_stamp from one apt-cache call (apt-cache is slow here, about a second a call).
 resolve_versions() {
 	local info
 	info=$(apt-cache show --no-all-versions linux-image-arm64:arm64 \
-		busybox-static:arm64 libfdt-dev:arm64 libfdt1:arm64 2>/dev/null) ||
+		busybox-static:arm64 libfdt-dev:arm64 libfdt1:arm64 rt-tests:arm64 \
+		libnuma1:arm64 2>/dev/null) ||
 		die "apt-cache cannot see the arm64 packages (is arm64 enabled and apt updated? run packaging/setup.sh --deps-only as root)"
 	# Print "package version" pairs, and "kernel DEPENDENCY" for the
 	# metapackage's dependency, which names the versioned image package.
@@ -131,15 +135,18 @@ resolve_versions() {
 	kernel_pkg_ver=$(awk '$1 == "kernelver" { print $2 }' <<<"$pairs")
 	[[ $kernel_pkg == linux-image-* ]] ||
 		die "cannot resolve the kernel package from linux-image-arm64:arm64"
-	local meta_ver busybox_ver libfdt_ver
+	local meta_ver busybox_ver libfdt_ver rt_tests_ver libnuma_ver
 	meta_ver=$(awk '$1 == "linux-image-arm64" { print $2 }' <<<"$pairs")
 	busybox_ver=$(awk '$1 == "busybox-static" { print $2 }' <<<"$pairs")
 	libfdt_ver=$(awk '$1 == "libfdt-dev" { print $2 }' <<<"$pairs")
+	rt_tests_ver=$(awk '$1 == "rt-tests" { print $2 }' <<<"$pairs")
+	libnuma_ver=$(awk '$1 == "libnuma1" { print $2 }' <<<"$pairs")
 	# Stamp names carry the versions; ':' (epochs) is not filename-friendly.
 	kernel_stamp="$deps_dir/.stamp-kernel-$kernel_pkg-${meta_ver//:/_}"
 	headers_stamp="$deps_dir/.stamp-headers-$kernel_pkg-${kernel_pkg_ver//:/_}"
 	busybox_stamp="$deps_dir/.stamp-busybox-${busybox_ver//:/_}"
 	libfdt_stamp="$deps_dir/.stamp-libfdt-${libfdt_ver//:/_}"
+	rt_tests_stamp="$deps_dir/.stamp-rt-tests-${rt_tests_ver//:/_}-${libnuma_ver//:/_}"
 }
 
 # apt-get download PACKAGE... into a fresh scratch folder; prints its path.
@@ -254,6 +261,25 @@ fetch_libfdt() {
 	touch "$libfdt_stamp"
 }
 
+# cyclictest (rt-tests) and the libnuma it links, for the MVM and the
+# example Linux guest (docs/rtvm.md's recipe). Only usr/bin/cyclictest and
+# usr/lib/aarch64-linux-gnu/libnuma.so.1 are used; its Python tools are not.
+fetch_rt_tests() {
+	if [[ -f $rt_tests_stamp ]]; then
+		return 0
+	fi
+	say "fetching rt-tests:arm64 and libnuma1:arm64 into build/deps/rt-tests"
+	local scratch
+	scratch=$(download_debs rt-tests:arm64 libnuma1:arm64)
+	unpack_into "$deps_dir/rt-tests" "$scratch"/*.deb
+	rm -rf "$scratch"
+	[[ -x $deps_dir/rt-tests/usr/bin/cyclictest &&
+		-e $deps_dir/rt-tests/usr/lib/aarch64-linux-gnu/libnuma.so.1 ]] ||
+		die "rt-tests:arm64 and libnuma1:arm64 did not give cyclictest and libnuma.so.1"
+	rm -f "$deps_dir"/.stamp-rt-tests-*
+	touch "$rt_tests_stamp"
+}
+
 fetch_all() {
 	mkdir -p "$deps_dir"
 	resolve_versions
@@ -261,6 +287,7 @@ fetch_all() {
 	fetch_headers
 	fetch_busybox
 	fetch_libfdt
+	fetch_rt_tests
 }
 
 case "${1:-}" in

@@ -14,6 +14,9 @@
  * Its command line (/chosen/bootargs; other words are ignored):
  *   period_us=N   time between deadlines (50 .. 1000000; 1000)
  *   count=N       samples (1 .. 65536; 1000)
+ *   spin=N        first start CPUs 1..N (PSCI CPU_ON, MPIDR Aff0 = 1..N; 0 .. 7;
+ *                 0) in a busy loop: the floor under load, each emulated CPU
+ *                 as busy as the MVM's are when loaded (docs/benchmarks.md)
  *
  * The machine is QEMU virt's, which a Shyper guest's is modelled on: a
  * PL011 at 0x09000000, a GICv3 with its distributor at 0x08000000 and
@@ -45,6 +48,7 @@
 #define SPURIOUS 1020
 
 #define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_CPU_ON 0xc4000003U
 
 #define MAX_SAMPLES 65536
 #define HIST_BUCKETS 24 /* [0, 64) ns, then doubling up to 2^28 ns and more */
@@ -283,15 +287,37 @@ static unsigned int bucket_of(uint64_t ns)
 	return b;
 }
 
-static void power_off(const uint8_t *fdt)
+static int64_t psci(const uint8_t *fdt, uint64_t fid, uint64_t a1, uint64_t a2)
 {
 	const char *method = fdt_prop(fdt, "psci", "method");
-	register uint64_t x0 __asm__("x0") = PSCI_SYSTEM_OFF;
+	register uint64_t x0 __asm__("x0") = fid;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = 0;
 
 	if (method && same(method, "smc"))
-		__asm__ volatile("smc #0" : "+r"(x0) : : "memory");
+		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
 	else
-		__asm__ volatile("hvc #0" : "+r"(x0) : : "memory");
+		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	return (int64_t)x0;
+}
+
+static void power_off(const uint8_t *fdt)
+{
+	psci(fdt, PSCI_SYSTEM_OFF, 0, 0);
+}
+
+void spin_entry(void); /* start.S: a busy loop, no stack */
+
+static void start_spinners(const uint8_t *fdt, uint64_t n)
+{
+	for (uint64_t cpu = 1; cpu <= n; cpu++) {
+		int64_t r = psci(fdt, PSCI_CPU_ON, cpu, (uint64_t)(uintptr_t)spin_entry);
+
+		puts_("latency-probe: CPU ");
+		put_u64(cpu);
+		puts_(r == 0 ? " spinning\n" : " did not start\n");
+	}
 }
 
 void probe_main(const uint8_t *fdt)
@@ -300,6 +326,7 @@ void probe_main(const uint8_t *fdt)
 	const uint64_t freq = read_sysreg(cntfrq_el0);
 	const uint64_t period_us = arg_u64(args, "period_us", 1000, 50, 1000000);
 	const uint64_t count = arg_u64(args, "count", 1000, 1, MAX_SAMPLES);
+	const uint64_t spin = arg_u64(args, "spin", 0, 0, 7);
 	const uint64_t period = freq * period_us / 1000000;
 	uint64_t hist[HIST_BUCKETS] = { 0 };
 	uint64_t sum = 0, min_ns, max_ns, p99_ns, mean_ns;
@@ -311,6 +338,7 @@ void probe_main(const uint8_t *fdt)
 	puts_(" us, counter at ");
 	put_u64(freq);
 	puts_(" Hz\n");
+	start_spinners(fdt, spin);
 	gic_init();
 	__asm__ volatile("msr daifclr, #2"); /* IRQs on */
 	for (uint64_t i = 0; i < count; i++) {

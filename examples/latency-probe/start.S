@@ -3,8 +3,9 @@
  * Entry and exception vectors of the latency probe. The image starts with
  * an arm64 Linux `Image` header, so QEMU's -kernel and Shyper both load it
  * at RAM + 2 MiB (0x40200000): the same binary runs on the bare board and
- * as a guest. The MMU stays off; one CPU; IRQs are the only exception it
- * expects (anything else halts it with a message).
+ * as a guest. The MMU stays off; one CPU measures, IRQs are the only
+ * exception it expects (anything else halts it with a message); others,
+ * if started (spin=N), only spin in spin_entry.
  */
 #define STACK_SIZE 0x4000
 #define FRAME_SIZE (32 * 8)	/* x0..x30 and a pad */
@@ -39,6 +40,11 @@ entry:
 	bl	probe_main
 3:	wfi
 	b	3b
+
+/* A CPU started to load the board: it spins, touching nothing. */
+	.global spin_entry
+spin_entry:
+	b	spin_entry
 
 .macro vector kind
 	.balign	0x80

@@ -27,6 +27,8 @@
  *   mode=smp           start every other vCPU of /cpus with PSCI CPU_ON; each
  *                      prints "vCPU N up" (N = MPIDR Aff0), then power off
  *   mode=wait          print "waiting", WFI for ever
+ *   mode=crash         a load pair from the PL011 (an access the hypervisor
+ *                      cannot decode: ISV clear): the VM crashes
  *   blk=SLOT[,ROSLOT]  drive the virtio-blk disk in virtio-mmio SLOT (and the
  *                      read-only one in ROSLOT) like a hostile guest would
  *                      (blk.c): "blk: NAME status=N" per request, then
@@ -50,7 +52,7 @@
 
 /* What bootargs asked for. */
 enum mode { MODE_HELLO, MODE_HVC_MGMT, MODE_TOUCH, MODE_PATTERN, MODE_SPIN, MODE_WORK,
-	    MODE_RESET, MODE_SMP, MODE_WAIT, MODE_BLK, MODE_BLK_READ, MODE_BLK_STORM,
+	    MODE_CRASH, MODE_RESET, MODE_SMP, MODE_WAIT, MODE_BLK, MODE_BLK_READ, MODE_BLK_STORM,
 	    MODE_UNKNOWN };
 enum then { THEN_DEFAULT, THEN_WAIT, THEN_OFF, THEN_RECHECK };
 
@@ -177,6 +179,7 @@ static void parse_word(const char *word, struct options *opt)
 	} plain_modes[] = {
 		{ "hello", MODE_HELLO }, { "hvc-mgmt", MODE_HVC_MGMT }, { "spin", MODE_SPIN },
 		{ "reset", MODE_RESET }, { "smp", MODE_SMP },		{ "wait", MODE_WAIT },
+		{ "crash", MODE_CRASH },
 	};
 	const char *rest, *end;
 	size_t i;
@@ -496,6 +499,17 @@ static void __attribute__((noreturn)) mode_spin(void)
 		__asm__ volatile("");
 }
 
+static void __attribute__((noreturn)) mode_crash(void)
+{
+	uint64_t a, b;
+
+	console_printf("testguest: crashing\n");
+	__asm__ volatile("ldp %0, %1, [%2]" : "=r"(a), "=r"(b) : "r"(SHYPER_GUEST_UART_BASE) : "memory");
+	console_printf("testguest: still here (%#lx %#lx)\n", (unsigned long)a, (unsigned long)b);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
 /* ---- smp ----------------------------------------------------------------------------- */
 
 struct cpu_list {
@@ -589,6 +603,8 @@ void testguest_main(const void *fdt)
 		break;
 	case MODE_SPIN:
 		mode_spin();
+	case MODE_CRASH:
+		mode_crash();
 	case MODE_WORK:
 		mode_work(opt.work_rounds);
 		break;

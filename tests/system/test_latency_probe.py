@@ -11,7 +11,8 @@ import subprocess
 import time
 
 from conftest import BOARD, REPO_ROOT, requires_hypervisor
-from test_vm_commands import console_text, ctl, defs, vm  # noqa: F401
+from test_vm_commands import (console_text, ctl, defs, guest_xml, vm, vm_list,  # noqa: F401
+                              wait_state)
 
 PROBE = os.path.join(REPO_ROOT, "build", "examples", "latency-probe.bin")
 COUNT = 200
@@ -123,3 +124,90 @@ def test_probe_as_an_rtvm(board, defs):  # noqa: F811
     assert cpu_online(board, 3) == "1"
     board.check("shyperctl vm destroy latency-probe-rt >/dev/null 2>&1; true")
     assert cpu_online(board, 3) == "1"
+
+
+def rt_xml(name, mode, pcpu=3, extra=""):
+    """A testguest as a real-time VM alone on PCPU."""
+    text = guest_xml(name, mode, pins=[pcpu])
+    text = text.replace("</cputune>",
+                        "<vcpusched vcpus='0' scheduler='fifo' priority='10'/></cputune>")
+    return text.replace("</domain>", extra + "</domain>")
+
+
+def probe_rt_xml(count):
+    with open(os.path.join(REPO_ROOT, "examples", "latency-probe",
+                           "latency-probe-rt.xml")) as f:
+        return f.read().replace("count=1000", "count=%d" % count)
+
+
+def wait_online(board, pcpu, want, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline and cpu_online(board, pcpu) != want:
+        time.sleep(1)
+    return cpu_online(board, pcpu)
+
+
+@requires_hypervisor
+def test_rtvm_beside_two_guests_and_its_pcpu_comes_back(board, defs):  # noqa: F811
+    """An RTVM on pCPU 3 and two ordinary guests on pCPUs 1 and 2 run side by
+    side; destroyed in mid-run, or crashed, the RTVM gives pCPU 3 back."""
+    try:
+        for name, pcpu in (("worker-1", 1), ("worker-2", 2)):
+            board.check("shyperctl vm create %s" % defs(
+                name + ".xml", guest_xml(name, "work=3000000 then=wait", pins=[pcpu])))
+        board.check("shyperctl vm create %s" % defs("probe-rt.xml", probe_rt_xml(60000)))
+        assert cpu_online(board, 3) == "0"
+        for name in ("worker-1", "worker-2"):
+            seen, deadline = "", time.time() + 180
+            while "rounds in" not in seen and time.time() < deadline:
+                seen += console_text(board, name, 3)
+            assert re.search(r"work: 3000000 rounds in \d+ ticks", seen), seen
+        states = {v["name"]: v["state"] for v in vm_list(board)}
+        assert states["latency-probe-rt"] == "running", states
+        assert states["worker-1"] == states["worker-2"] == "running", states
+        # Destroyed while it runs: its pCPU goes back to the MVM.
+        board.check("shyperctl vm destroy latency-probe-rt")
+        assert wait_online(board, 3, "1") == "1"
+
+        # A crash (an access the hypervisor cannot emulate), kept for a look.
+        board.check("shyperctl vm create %s" % defs(
+            "crash-rt.xml", rt_xml("crash-rt", "mode=crash",
+                                   extra="<on_crash>preserve</on_crash>")))
+        wait_state(board, "crash-rt", "crashed")
+        assert vm(board, "crash-rt")["type"] == "rtvm"
+        assert wait_online(board, 3, "1") == "1"
+        board.check("shyperctl vm destroy crash-rt")
+        assert cpu_online(board, 3) == "1"
+    finally:
+        board.run("for n in worker-1 worker-2 latency-probe-rt crash-rt; do "
+                  "shyperctl vm destroy $n; shyperctl vm undefine $n; done >/dev/null 2>&1")
+
+
+MVM_LOAD = ("for c in 0 1 2; do taskset -c $c sh -c 'while :; do :; done' & done; "
+            "(while :; do dd if=/dev/vda of=/dev/null bs=64k 2>/dev/null; done) & true")
+
+
+@requires_hypervisor
+def test_rt_pcpu_takes_nothing_foreign_while_the_mvm_is_busy(board, defs):  # noqa: F811
+    """The MVM busy on every CPU it has left (and reading its disk) and a
+    CPU-bound guest beside it: pCPU 3, the RTVM's, takes no interrupt at EL2
+    while the probe samples there, and runs nothing but the RTVM."""
+    try:
+        board.check("shyperctl vm create %s" % defs(
+            "spin.xml", guest_xml("spin", "mode=spin", pins=[2])))
+        board.check(MVM_LOAD)
+        board.check("shyperctl vm create %s" % defs("probe-rt.xml", probe_rt_xml(60000)))
+        info = vm(board, "latency-probe-rt")
+        time.sleep(2)
+        first = pcpu_stats(board, 3)
+        time.sleep(5)
+        last = pcpu_stats(board, 3)
+        assert first["vm_id"] == last["vm_id"] == info["id"], (first, last)
+        # Some 5,000 timer interrupts of its own in that time; none at EL2.
+        assert last["irqs"] - first["irqs"] <= 2, (first, last)
+        assert last["exits"] - first["exits"] <= 2, (first, last)
+        assert vm(board, "latency-probe-rt")["state"] == "running"
+    finally:
+        board.run("kill $(jobs -p) 2>/dev/null; pkill -f 'while :'; pkill dd; true")
+        board.run("for n in spin latency-probe-rt; do shyperctl vm destroy $n; "
+                  "shyperctl vm undefine $n; done >/dev/null 2>&1")

@@ -223,6 +223,30 @@ def test_shipped_linux_guest_runs_and_shuts_down_on_its_power_button(board):
                   ">/dev/null 2>&1" % (name, name))
 
 
+# cyclictest (Debian's rt-tests) as docs/rtvm.md runs it: memory locked,
+# clock_nanosleep, SCHED_FIFO 80, one thread per CPU pinned to it, every
+# one at 1 ms, N loops (it stops all threads when the first is done); -q
+# prints one summary line per thread at the end.
+CYCLICTEST = "cyclictest -q -m -p80 -i1000 -d0 -t%d -a -l%d"
+CYCLICTEST_LINE = re.compile(r"T:\s*(\d+) \(\s*\d+\) P:80 I:1000 C:\s*(\d+) "
+                             r"Min:\s*(\d+) Act:\s*(\d+) Avg:\s*(\d+) Max:\s*(\d+)")
+
+
+def check_cyclictest(text, threads, loops):
+    """cyclictest's summary lines, checked for sense (not for speed)."""
+    lines = CYCLICTEST_LINE.findall(text)
+    assert sorted(int(t[0]) for t in lines) == list(range(threads)), text
+    for _, count, low, _, avg, high in lines:
+        assert loops - 5 <= int(count) <= loops, text
+        assert 0 <= int(low) <= int(avg) <= int(high), text
+
+
+@requires_hypervisor
+def test_cyclictest_runs_in_the_mvm(board):
+    out = board.check(CYCLICTEST % (1, 200) + " 2>&1", timeout=120)
+    check_cyclictest(out, 1, 200)
+
+
 def timer_and_ipi_counts(text):
     """Per-CPU counts of the arch timer and IPI0 lines of /proc/interrupts."""
     counts = {}
@@ -276,6 +300,9 @@ def test_linux_rtvm_takes_its_interrupts_without_exits(board, defs):  # noqa: F8
         # own IPIs: its timer's while an emulated interrupt was in flight.
         at_el2 = sum((e[0] - e[1]) - (s[0] - s[1]) for s, e in zip(start, end))
         assert at_el2 * 4 < sum(counts["timer"]), (at_el2, counts)
+        # docs/rtvm.md's recipe: cyclictest on both of its CPUs.
+        seen = guest_console(board, name, 20, CYCLICTEST % (2, 300))
+        check_cyclictest(seen, 2, 300)
         # Its power button (an emulated GPIO) still reaches it.
         out = board.check("shyperctl vm stop --timeout 60 %s" % name, timeout=120)
         assert out.strip() == "VM '%s' shut down" % name, out
