@@ -260,9 +260,36 @@ void pgtable_destroy(struct pgtable *pt)
 {
 	if (!pa_addr(pt->root))
 		return;
+	pgtable_resume(pt); /* its tables are freed by walking them */
 	free_tables(hv_ptr(pt->root), pt->start_level, pt->root_entries);
 	heap_free_pages(hv_ptr(pt->root), pt->root_entries / ENTRIES_PER_TABLE);
 	pt->root = pa_init(0);
+}
+
+/* A root entry made invalid by pgtable_suspend(): the hardware ignores
+ * every bit of an invalid descriptor; this one says it was valid. */
+#define PTE_SUSPENDED BIT(55)
+
+void pgtable_suspend(struct pgtable *pt)
+{
+	uint64_t *root = hv_ptr(pt->root);
+
+	for (unsigned i = 0; pa_addr(pt->root) && i < pt->root_entries; i++)
+		if (root[i] & PTE_VALID)
+			__atomic_store_n(&root[i], (root[i] & ~PTE_VALID) | PTE_SUSPENDED,
+					 __ATOMIC_RELEASE);
+	arch_pgtable_sync();
+}
+
+void pgtable_resume(struct pgtable *pt)
+{
+	uint64_t *root = hv_ptr(pt->root);
+
+	for (unsigned i = 0; pa_addr(pt->root) && i < pt->root_entries; i++)
+		if (root[i] & PTE_SUSPENDED)
+			__atomic_store_n(&root[i], (root[i] & ~PTE_SUSPENDED) | PTE_VALID,
+					 __ATOMIC_RELEASE);
+	arch_pgtable_sync();
 }
 
 int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs)

@@ -193,7 +193,7 @@ static bool has_deliverable(struct vcpu *vcpu)
 
 void vgic_prepare_entry(struct vcpu *vcpu)
 {
-	if (vcpu_vm(vcpu)->type != VM_TYPE_RTVM) {
+	if (vcpu_vm(vcpu)->type != VM_TYPE_RTVM || !irqchip_direct_supported()) {
 		vgic_flush(vcpu);
 		return;
 	}

@@ -12,7 +12,10 @@
  * Guest RAM is one contiguous run of the pool, zeroed when the VM is
  * created and again when it is destroyed, so nothing of one guest ever
  * reaches another. A VM is only torn down once none of its vCPUs is loaded
- * on any pCPU (destroy answers BUSY until then).
+ * on any pCPU (destroy answers BUSY until then). A vCPU leaves its pCPU at
+ * the hypervisor's IPI; one that does not (an RTVM's guest can hold off
+ * the IPI, docs/rtvm.md) is made to: destroy suspends the VM's stage-2
+ * table, and its next instruction fetch or memory access faults to EL2.
  */
 #include <hv/arch.h>
 #include <hv/guest_mem.h>
@@ -214,6 +217,10 @@ int64_t vm_start(struct vm *vm)
 	/* An RTVM's pCPUs must be free; nobody starts on a running RTVM's. */
 	if (rt_start_check(vm))
 		return SHYPER_E_BUSY;
+	if (vm->s2_suspended) {
+		pgtable_resume(&vm->s2);
+		vm->s2_suspended = false;
+	}
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, pins);
 	passthrough_vm_reset(vm);
@@ -270,9 +277,18 @@ int64_t vm_destroy(struct vm *vm)
 
 	if (!stopped(vm))
 		return SHYPER_E_BUSY;
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i].loaded)
-			return SHYPER_E_BUSY;
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (!vm->vcpus[i].loaded)
+			continue;
+		if (!vm->s2_suspended) {
+			pr_warn("vm %u (%s): vcpu %u is still on pCPU %u: its stage-2 map is cut so "
+				"that it leaves", id, vm->name, i, vm->vcpus[i].pcpu);
+			pgtable_suspend(&vm->s2);
+			arch_stage2_flush_vmid(vm->vmid);
+			vm->s2_suspended = true;
+		}
+		return SHYPER_E_BUSY;
+	}
 	vm_log_exits(vm);
 	spin_lock(&lifecycle_lock);
 	pgtable_destroy(&vm->s2);

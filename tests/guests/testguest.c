@@ -29,6 +29,9 @@
  *   mode=wait          print "waiting", WFI for ever
  *   mode=crash         a load pair from the PL011 (an access the hypervisor
  *                      cannot decode: ISV clear): the VM crashes
+ *   mode=hold-off      claim an active interrupt at priority 0 in
+ *                      ICC_AP1R0_EL1 (real in an RTVM: it then masks every
+ *                      interrupt, the hypervisor's too), then spin for ever
  *   blk=SLOT[,ROSLOT]  drive the virtio-blk disk in virtio-mmio SLOT (and the
  *                      read-only one in ROSLOT) like a hostile guest would
  *                      (blk.c): "blk: NAME status=N" per request, then
@@ -52,7 +55,7 @@
 
 /* What bootargs asked for. */
 enum mode { MODE_HELLO, MODE_HVC_MGMT, MODE_TOUCH, MODE_PATTERN, MODE_SPIN, MODE_WORK,
-	    MODE_CRASH, MODE_RESET, MODE_SMP, MODE_WAIT, MODE_BLK, MODE_BLK_READ, MODE_BLK_STORM,
+	    MODE_CRASH, MODE_HOLD_OFF, MODE_RESET, MODE_SMP, MODE_WAIT, MODE_BLK, MODE_BLK_READ, MODE_BLK_STORM,
 	    MODE_UNKNOWN };
 enum then { THEN_DEFAULT, THEN_WAIT, THEN_OFF, THEN_RECHECK };
 
@@ -179,7 +182,7 @@ static void parse_word(const char *word, struct options *opt)
 	} plain_modes[] = {
 		{ "hello", MODE_HELLO }, { "hvc-mgmt", MODE_HVC_MGMT }, { "spin", MODE_SPIN },
 		{ "reset", MODE_RESET }, { "smp", MODE_SMP },		{ "wait", MODE_WAIT },
-		{ "crash", MODE_CRASH },
+		{ "crash", MODE_CRASH }, { "hold-off", MODE_HOLD_OFF },
 	};
 	const char *rest, *end;
 	size_t i;
@@ -510,6 +513,14 @@ static void __attribute__((noreturn)) mode_crash(void)
 		__asm__ volatile("wfi");
 }
 
+static void __attribute__((noreturn)) mode_hold_off(void)
+{
+	console_printf("testguest: holding off interrupts\n");
+	__asm__ volatile("msr S3_0_C12_C9_0, %0\n\tisb" : : "r"(1UL) : "memory");
+	for (;;)
+		__asm__ volatile("");
+}
+
 /* ---- smp ----------------------------------------------------------------------------- */
 
 struct cpu_list {
@@ -605,6 +616,8 @@ void testguest_main(const void *fdt)
 		mode_spin();
 	case MODE_CRASH:
 		mode_crash();
+	case MODE_HOLD_OFF:
+		mode_hold_off();
 	case MODE_WORK:
 		mode_work(opt.work_rounds);
 		break;

@@ -106,6 +106,7 @@ static void check_bad_pointers(int fd)
 	for (i = 0; i < 2; i++) {
 		struct shyper_ioc_log_read log = { 0 };
 		struct shyper_ioc_vm_list list = { 0 };
+		struct shyper_ioc_hv_stats stats = { 0 };
 
 		snprintf(msg, sizeof(msg), "HV_INFO(%s)", bad_name[i]);
 		expect(msg, ioctl(fd, SHYPER_IOC_HV_INFO, bad[i]), EFAULT);
@@ -117,6 +118,8 @@ static void check_bad_pointers(int fd)
 		expect(msg, ioctl(fd, SHYPER_IOC_VM_INFO, bad[i]), EFAULT);
 		snprintf(msg, sizeof(msg), "PING(%s)", bad_name[i]);
 		expect(msg, ioctl(fd, SHYPER_IOC_PING, bad[i]), EFAULT);
+		snprintf(msg, sizeof(msg), "HV_STATS(%s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_HV_STATS, bad[i]), EFAULT);
 
 		/* A good struct whose data pointer is bad. */
 		log.buf = (uintptr_t)bad[i];
@@ -127,6 +130,36 @@ static void check_bad_pointers(int fd)
 		list.max = SHYPER_VM_LIST_MAX;
 		snprintf(msg, sizeof(msg), "VM_LIST(buf %s)", bad_name[i]);
 		expect(msg, ioctl(fd, SHYPER_IOC_VM_LIST, &list), EFAULT);
+		stats.buf = (uintptr_t)bad[i];
+		stats.max = SHYPER_PCPU_STATS_MAX;
+		snprintf(msg, sizeof(msg), "HV_STATS(buf %s)", bad_name[i]);
+		expect(msg, ioctl(fd, SHYPER_IOC_HV_STATS, &stats), EFAULT);
+	}
+}
+
+static void check_hv_stats_fields(int fd)
+{
+	static struct shyper_pcpu_stats pcpus[SHYPER_PCPU_STATS_MAX + 1];
+	struct shyper_ioc_hv_stats stats = { .buf = (uintptr_t)pcpus };
+
+	stats.max = SHYPER_PCPU_STATS_MAX + 1;
+	expect("HV_STATS(max+1)", ioctl(fd, SHYPER_IOC_HV_STATS, &stats), EINVAL);
+	stats.max = 0xffffffffU;
+	expect("HV_STATS(max ~0)", ioctl(fd, SHYPER_IOC_HV_STATS, &stats), EINVAL);
+	stats.max = 0;
+	expect("HV_STATS(max 0)", ioctl(fd, SHYPER_IOC_HV_STATS, &stats), 0);
+	if (stats.count < 1 || stats.count > SHYPER_PCPU_STATS_MAX) {
+		printf("FAIL: HV_STATS(max 0) counts %u pCPUs\n", stats.count);
+		failures++;
+	}
+	/* One record asked for: one written, the rest untouched. */
+	memset(pcpus, 0xa5, sizeof(pcpus));
+	stats.max = 1;
+	expect("HV_STATS(max 1)", ioctl(fd, SHYPER_IOC_HV_STATS, &stats), 0);
+	if (pcpus[0].pcpu != 0 || pcpus[1].pcpu != 0xa5a5a5a5U) {
+		printf("FAIL: HV_STATS(max 1) wrote pCPU %u, then %#x\n", pcpus[0].pcpu,
+		       pcpus[1].pcpu);
+		failures++;
 	}
 }
 
@@ -165,6 +198,8 @@ static void check_bad_fields(int fd)
 	}
 	list.max = SHYPER_VM_LIST_MAX;
 	expect("VM_LIST(max)", ioctl(fd, SHYPER_IOC_VM_LIST, &list), 0);
+
+	check_hv_stats_fields(fd);
 
 	info.id = vms[0].id;
 	info.reserved = 1;

@@ -211,3 +211,28 @@ def test_rt_pcpu_takes_nothing_foreign_while_the_mvm_is_busy(board, defs):  # no
         board.run("kill $(jobs -p) 2>/dev/null; pkill -f 'while :'; pkill dd; true")
         board.run("for n in spin latency-probe-rt; do shyperctl vm destroy $n; "
                   "shyperctl vm undefine $n; done >/dev/null 2>&1")
+
+
+@requires_hypervisor
+def test_rtvm_that_holds_off_the_hypervisor_is_still_destroyed(board, defs):  # noqa: F811
+    """A hostile RTVM writes an active priority of 0 into the real
+    ICC_AP1R0_EL1: no interrupt, the hypervisor's group 0 IPI included,
+    reaches its pCPU any more. Destroy still takes pCPU 3 back: the
+    hypervisor cuts its stage-2 map and its next instruction fetch exits."""
+    try:
+        board.check("shyperctl vm create %s" % defs(
+            "hold-rt.xml", rt_xml("hold-rt", "mode=hold-off")))
+        seen, deadline = "", time.time() + 60
+        while "holding off" not in seen and time.time() < deadline:
+            seen += console_text(board, "hold-rt", 2)
+        assert "holding off" in seen, seen
+        mark = board.check("shyperctl hv log | wc -l").strip()
+        board.check("shyperctl vm destroy hold-rt", 120)
+        log = board.check("shyperctl hv log | tail -n +%d" % (int(mark) + 1))
+        # The IPI alone did not bring it out: the cut was needed.
+        assert re.search(r"hold-rt\): vcpu 0 is still on pCPU 3: its stage-2 map is cut", log), log
+        info = vm(board, "hold-rt")  # defined still, no longer running
+        assert info["state"] == "shutoff" and not info["active"], info
+        assert wait_online(board, 3, "1") == "1"
+    finally:
+        board.run("shyperctl vm destroy hold-rt; shyperctl vm undefine hold-rt >/dev/null 2>&1")

@@ -244,8 +244,19 @@ static void test_duplicates_and_slots(void **state)
 	assert_int_equal(vms_in_use(), MAX_VMS);
 }
 
+static unsigned root_valid_entries(const struct vm *vm)
+{
+	const uint64_t *root = hv_ptr(vm->s2.root);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vm->s2.root_entries; i++)
+		n += (root[i] & PTE_VALID) != 0;
+	return n;
+}
+
 static void test_load_start_stop_destroy(void **state)
 {
+	unsigned valid;
 	struct vm *vm;
 	uint8_t *src = mvm_ram + (BUF_IPA - MVM_RAM_IPA);
 	const uint8_t *guest;
@@ -293,13 +304,29 @@ static void test_load_start_stop_destroy(void **state)
 	assert_int_equal(call(SHYPER_HC_VM_STOP, vm->id, 0, 0, 0), SHYPER_OK);
 	assert_int_equal(vm->state, VM_STATE_SHUTOFF);
 	assert_int_equal(call(SHYPER_HC_VM_STOP, vm->id, 0, 0, 0), SHYPER_E_BUSY);
-	/* A vCPU still loaded somewhere holds the destroy back. */
+	/* A vCPU still loaded somewhere holds the destroy back, and has its
+	 * stage-2 map cut (every root entry invalid, TLBs flushed) so that it
+	 * must leave; a start in between puts the map back. */
+	assert_true(root_valid_entries(vm) > 0);
+	valid = root_valid_entries(vm);
+	vm->vcpus[0].loaded = true;
+	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_true(vm->s2_suspended);
+	assert_int_equal(fake_vmid_flushes, 1);
+	assert_int_equal(root_valid_entries(vm), 0);
+	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(fake_vmid_flushes, 1); /* once is enough */
+	vm->vcpus[0].loaded = false;
+	assert_int_equal(call(SHYPER_HC_VM_START, vm->id, 0, 0, 0), SHYPER_OK);
+	assert_false(vm->s2_suspended);
+	assert_int_equal(root_valid_entries(vm), valid);
+	assert_int_equal(call(SHYPER_HC_VM_STOP, vm->id, 0, 0, 0), SHYPER_OK);
 	vm->vcpus[0].loaded = true;
 	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_E_BUSY);
 	vm->vcpus[0].loaded = false;
 	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_OK);
 	assert_int_equal(vm->state, VM_STATE_FREE);
-	assert_int_equal(fake_vmid_flushes, 1);
+	assert_int_equal(fake_vmid_flushes, 3);
 	/* Its memory went back zeroed; the pool and the heap are as before. */
 	for (uint64_t i = 0; i < 4 * MiB; i += 4099)
 		assert_int_equal(guest[i], 0);

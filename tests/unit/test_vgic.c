@@ -396,6 +396,18 @@ static void test_gvm_never_goes_direct(void **state)
 	assert_false(v[0]->irq_direct || fake_direct[0]);
 }
 
+static void test_no_direct_where_the_secure_world_keeps_group0(void **state)
+{
+	(void)state;
+	rt_setup();
+	fake_group0 = false;
+	vgic_prepare_entry(v[0]);
+	assert_false(v[0]->irq_direct || fake_direct[0]);
+	vgic_spi_set_line(vm, 50, true);
+	vgic_prepare_entry(v[0]);
+	assert_true(lr_holding(50) >= 0);
+}
+
 static void test_rt_private_interrupts_reach_the_real_redistributor(void **state)
 {
 	(void)state;
@@ -510,6 +522,7 @@ int main(void)
 		T(test_rt_latched_but_disabled_does_not_hold_it_back),
 		T(test_rt_put_and_load_keep_direct_state),
 		T(test_gvm_never_goes_direct),
+		T(test_no_direct_where_the_secure_world_keeps_group0),
 		T(test_rt_private_interrupts_reach_the_real_redistributor),
 		T(test_rt_sgis_are_physical),
 		T(test_rt_sgi_taken_at_el2_is_injected),

@@ -33,6 +33,13 @@ static uint64_t gicd;
 static uint64_t gicr_sgi[MAX_PCPUS]; /* SGI frame of each pCPU's redistributor */
 static unsigned lr_total;
 static bool direct_mode[MAX_PCPUS]; /* this pCPU's group 1 belongs to its RTVM */
+/*
+ * Group 0 is ours only where the GIC has one security state (GICD_CTLR.DS,
+ * QEMU virt without EL3). Where the secure world keeps it, our interrupts
+ * stay group 1 (still at the top priority) and RTVMs take the emulated path:
+ * with IMO clear, a group 1 IPI would go to the guest.
+ */
+static bool own_group0 = true;
 
 static inline uint32_t rd32(uint64_t a)
 {
@@ -128,6 +135,13 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	for (unsigned i = 0; i < 1000000 && (rd32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP); i++)
 		;
 	wr32(sgi + GICD_IGROUPR, ~HV_OWN_MASK);
+	if (rd32(sgi + GICD_IGROUPR) & HV_OWN_MASK) {
+		if (own_group0)
+			pr_warn("GICv3: group 0 belongs to the secure world here: the hypervisor's "
+				"interrupts stay group 1, and real-time VMs take theirs through EL2");
+		own_group0 = false;
+		wr32(sgi + GICD_IGROUPR, ~0U);
+	}
 	wr32(sgi + GICD_ICENABLER, ~0U);
 	wr32(sgi + GICD_ICPENDR, ~0U);
 	wr32(sgi + GICD_ICACTIVER, ~0U);
@@ -144,7 +158,8 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	write_sysreg_s(ICC_BPR0_EL1, 0);
 	write_sysreg_s(ICC_BPR1_EL1, 0);
 	write_sysreg_s(ICC_CTLR_EL1, CTLR_EOIMODE); /* drop and deactivate apart */
-	write_sysreg_s(ICC_IGRPEN0_EL1, 1);
+	if (own_group0)
+		write_sysreg_s(ICC_IGRPEN0_EL1, 1);
 	write_sysreg_s(ICC_IGRPEN1_EL1, 1);
 	isb();
 	direct_mode[pcpu] = false;
@@ -161,7 +176,7 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 /* The hypervisor's first, then (unless group 1 is the RTVM's) the guests'. */
 static uint32_t gicv3_ack(void)
 {
-	uint32_t intid = (uint32_t)read_sysreg_s(ICC_IAR0_EL1) & 0xffffff;
+	uint32_t intid = own_group0 ? (uint32_t)read_sysreg_s(ICC_IAR0_EL1) & 0xffffff : 1023;
 
 	if (intid >= 1020 && !direct_mode[arch_cpu_index()])
 		intid = (uint32_t)read_sysreg_s(ICC_IAR1_EL1) & 0xffffff;
@@ -171,7 +186,7 @@ static uint32_t gicv3_ack(void)
 
 static void gicv3_eoi(uint32_t intid)
 {
-	if (INTID_IS_HV_OWN(intid))
+	if (own_group0 && INTID_IS_HV_OWN(intid))
 		write_sysreg_s(ICC_EOIR0_EL1, intid);
 	else
 		write_sysreg_s(ICC_EOIR1_EL1, intid);
@@ -249,7 +264,10 @@ static uint64_t sgi_value(uint32_t sgi, uint64_t mpidr)
 static void gicv3_send_sgi(uint32_t sgi, uint64_t mpidr)
 {
 	dsb(ish);
-	write_sysreg_s(ICC_SGI0R_EL1, sgi_value(sgi, mpidr));
+	if (own_group0)
+		write_sysreg_s(ICC_SGI0R_EL1, sgi_value(sgi, mpidr));
+	else
+		write_sysreg_s(ICC_SGI1R_EL1, sgi_value(sgi, mpidr));
 	isb();
 }
 
@@ -494,6 +512,11 @@ void irqchip_direct_leave(struct vcpu_sysregs *s)
 	write_sysreg_s(ICC_CTLR_EL1, CTLR_EOIMODE);
 	isb();
 	direct_mode[arch_cpu_index()] = false;
+}
+
+bool irqchip_direct_supported(void)
+{
+	return own_group0;
 }
 
 bool irqchip_direct_idle(void)

@@ -98,6 +98,7 @@ void fake_reset(void)
 	fake_guest_sgi_last = 0;
 	fake_guest_sgi_mpidr = 0;
 	memset(fake_direct, 0, sizeof(fake_direct));
+	fake_group0 = true;
 	memset(fake_direct_ap1r, 0, sizeof(fake_direct_ap1r));
 	memset(pcpus, 0, sizeof(pcpus));
 	for (unsigned i = 0; i < MAX_PCPUS; i++) {
@@ -555,6 +556,13 @@ void irqchip_direct_leave(struct vcpu_sysregs *s)
 	s->icc_ap1r0 = fake_direct_ap1r[fake_cpu];
 	fake_direct_ap1r[fake_cpu] = 0;
 	fake_direct[fake_cpu] = false;
+}
+
+bool fake_group0 = true;
+
+bool irqchip_direct_supported(void)
+{
+	return fake_group0;
 }
 
 bool irqchip_direct_idle(void)

@@ -73,6 +73,8 @@ extern uint64_t fake_guest_sgi_mpidr;
 /* Direct mode of each pCPU, and the guest's active priorities there
  * (a test sets it non-zero to play a guest inside its handler). */
 extern bool fake_direct[MAX_PCPUS];
+/* Does the GIC give the hypervisor a group 0 (irqchip_direct_supported)? */
+extern bool fake_group0;
 extern uint64_t fake_direct_ap1r[MAX_PCPUS];
 extern const struct irqchip_ops fake_irqchip;
 /* Physical interrupts the next acks return (core/irq.c's irq_handle), in

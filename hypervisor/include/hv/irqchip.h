@@ -113,6 +113,8 @@ bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s);
  * interface as the hypervisor needs it. The list registers must be empty
  * and stay so while direct.
  */
+/* Can this GIC keep a way in the guest cannot mask (a group 0 of ours)? */
+bool irqchip_direct_supported(void);
 void irqchip_direct_enter(const struct vcpu_sysregs *s);
 void irqchip_direct_leave(struct vcpu_sysregs *s);
 /* Direct: is the guest outside every interrupt handler (no active priority)? */

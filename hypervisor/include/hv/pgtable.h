@@ -44,6 +44,14 @@ void pgtable_destroy(struct pgtable *pt);
  * other overlap fails with PGT_EEXIST and the function leaves the tables as
  * they were before the call.
  */
+/*
+ * Make every translation of the table fault, keeping it intact (its root
+ * entries turn invalid), and undo that. The caller invalidates the TLBs
+ * (for a stage-2 table: arch_stage2_flush_vmid). pgtable_destroy() resumes
+ * a suspended table first.
+ */
+void pgtable_suspend(struct pgtable *pt);
+void pgtable_resume(struct pgtable *pt);
 int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs);
 /*
  * Remove the mappings of [va, va+size). Blocks that straddle the edges are
