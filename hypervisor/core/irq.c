@@ -15,26 +15,23 @@
 #include <hv/stats.h>
 #include <hv/vgic.h>
 
-/* Owner VM of each SPI (index intid - 32); VM_NONE if the hypervisor keeps it. */
-static uint8_t spi_owner[VGIC_MAX_SPIS];
-
-void irq_init(void)
-{
-	for (unsigned i = 0; i < VGIC_MAX_SPIS; i++)
-		spi_owner[i] = IRQ_OWNER_NONE;
-}
-
+/* SPI owners live in the state area (hv_state->spi_owner, all
+ * IRQ_OWNER_NONE when it is created), which a new hypervisor image takes
+ * over as it is. */
 void irq_assign_spi(uint32_t intid, uint16_t vm_id)
 {
 	if (intid >= 32 && intid < irqchip_nr_irqs)
-		spi_owner[intid - 32] = (uint8_t)vm_id;
+		hv_state->spi_owner[intid - 32] = (uint8_t)vm_id;
 }
 
 int irq_spi_owner(uint32_t intid)
 {
-	if (intid < 32 || intid >= irqchip_nr_irqs || spi_owner[intid - 32] == IRQ_OWNER_NONE)
+	uint8_t owner;
+
+	if (intid < 32 || intid >= irqchip_nr_irqs)
 		return -1;
-	return spi_owner[intid - 32];
+	owner = hv_state->spi_owner[intid - 32];
+	return owner == IRQ_OWNER_NONE ? -1 : owner;
 }
 
 void pcpu_send_ipi(unsigned index, uint32_t reasons)

@@ -290,7 +290,6 @@ void hv_main(uint64_t dtb)
 
 	hv_state->stage2_max_block = platform_find(dtb_copy)->stage2_max_block;
 	arch_fw_set_conduit(b->psci_conduit == CONDUIT_HVC);
-	irq_init();
 	if (irqchip_probe(b))
 		stop_boot("interrupt controller setup failed");
 	pcpu_setup(0);

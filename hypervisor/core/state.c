@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Creating the persistent state area (see hv/state.h). */
+#include <hv/irq.h>
 #include <hv/state.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ struct hv_state *state_create(void *at, uint64_t size)
 	s->vcpu_size = sizeof(struct vcpu);
 	s->board_size = sizeof(struct board_info);
 	s->galloc_size = sizeof(struct galloc);
+	memset(s->spi_owner, IRQ_OWNER_NONE, sizeof(s->spi_owner));
 	for (unsigned i = 0; i < MAX_VMS; i++)
 		s->vms[i].id = (uint16_t)i;
 	hv_state = s;

@@ -154,7 +154,11 @@ struct shyper_hv_info {
 	uint32_t vm_count;
 	uint32_t vm_max;
 };
-#define SHYPER_HV_INFO_SIZE_V1 ((uint32_t)sizeof(struct shyper_hv_info))
+/* The first layouts' sizes, as numbers: a field appended later must not
+ * move them (the structs may only grow past them). */
+#define SHYPER_HV_INFO_SIZE_V1 160U
+_Static_assert(sizeof(struct shyper_hv_info) >= SHYPER_HV_INFO_SIZE_V1,
+	       "struct shyper_hv_info lost part of its first layout");
 
 struct shyper_vm_info {
 	uint32_t size;
@@ -169,7 +173,9 @@ struct shyper_vm_info {
 	uint64_t exits;           /* traps to the hypervisor, all vCPUs */
 	uint8_t vcpu_pcpu[SHYPER_MAX_VCPUS]; /* pCPU each vCPU runs on */
 };
-#define SHYPER_VM_INFO_SIZE_V1 ((uint32_t)sizeof(struct shyper_vm_info))
+#define SHYPER_VM_INFO_SIZE_V1 88U
+_Static_assert(sizeof(struct shyper_vm_info) >= SHYPER_VM_INFO_SIZE_V1,
+	       "struct shyper_vm_info lost part of its first layout");
 
 /*
  * What one pCPU has done since it came online (SHYPER_HC_HV_STATS, ABI 1.6):
@@ -235,7 +241,9 @@ struct shyper_vm_config {
 	uint64_t dtb_ipa;         /* x0 at entry, inside its RAM, or 0 */
 	uint8_t vcpu_pcpu[SHYPER_MAX_VCPUS]; /* pCPU each vCPU is pinned to */
 };
-#define SHYPER_VM_CONFIG_SIZE_V1 ((uint32_t)sizeof(struct shyper_vm_config))
+#define SHYPER_VM_CONFIG_SIZE_V1 96U
+_Static_assert(sizeof(struct shyper_vm_config) >= SHYPER_VM_CONFIG_SIZE_V1,
+	       "struct shyper_vm_config lost part of its first layout");
 
 /*
  * A device for a guest (SHYPER_HC_VM_ADD_DEVICE, ABI 1.3), added after
@@ -274,7 +282,9 @@ struct shyper_device_config {
 	uint32_t spi;             /* passthrough: SPI (INTID - 32), or SHYPER_DEV_NO_IRQ */
 	uint32_t reserved1;       /* must be 0 */
 };
-#define SHYPER_DEVICE_CONFIG_SIZE_V1 ((uint32_t)sizeof(struct shyper_device_config))
+#define SHYPER_DEVICE_CONFIG_SIZE_V1 56U
+_Static_assert(sizeof(struct shyper_device_config) >= SHYPER_DEVICE_CONFIG_SIZE_V1,
+	       "struct shyper_device_config lost part of its first layout");
 
 /* ---- Events: hypervisor -> MVM ----------------------------------------- */
 

@@ -75,7 +75,6 @@ static int setup(void **state)
 			return -1;
 	}
 	vgic_vm_init(mvm, MVM_SPIS);
-	irq_init();
 	for (uint32_t spi = 0; spi < MVM_SPIS; spi++)
 		if (spi != HV_SPI)
 			irq_assign_spi(32 + spi, 0);

@@ -79,7 +79,6 @@ void fake_reset(void)
 	fake_vcpu_loads = fake_vcpu_puts = 0;
 	fake_vmid_flushes = 0;
 	fake_tlb_flushes = 0;
-	irq_init();
 	fake_irq_queued = 0;
 	fake_eoi_count = 0;
 	fake_wfi_calls = 0;

@@ -7,7 +7,6 @@
 
 #define IRQ_OWNER_NONE 0xff
 
-void irq_init(void);
 /* Give a physical SPI to a VM: it is forwarded to that VM from now on. */
 void irq_assign_spi(uint32_t intid, uint16_t vm_id);
 /* VM id owning a physical SPI, or -1. */

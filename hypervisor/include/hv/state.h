@@ -16,7 +16,7 @@
 #define HV_STATE_MAGIC 0x5453524550594853ULL /* "SHYPERST" little-endian */
 #define HV_STATE_VERSION 4 /* 2: virtio devices, mediated in-flight tables with epochs;
 			    * 3: guests' PL031 real-time clocks, per-pCPU counters;
-			    * 4: RTVM vCPUs' direct interrupt mode */
+			    * 4: RTVM vCPUs' direct interrupt mode, SPI owners moved in */
 #define LOG_RING_SIZE (64 * 1024)
 #define BOARD_MAX_MEM 8
 #define BOARD_MODEL_LEN 64
@@ -80,6 +80,9 @@ struct hv_state {
 	uint64_t stage2_max_block;  /* the board's limit for stage-2 leaves */
 	struct event_channel events;
 	struct pcpu_stats pcpu_stats[MAX_PCPUS];
+	/* Owner VM of each physical SPI (INTID - 32), IRQ_OWNER_NONE when the
+	 * hypervisor keeps it (core/irq.c). */
+	uint8_t spi_owner[VGIC_MAX_SPIS];
 	struct vm vms[MAX_VMS];
 
 	uint64_t log_written;   /* total bytes ever written to the ring */
