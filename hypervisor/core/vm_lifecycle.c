@@ -19,6 +19,8 @@
  */
 #include <hv/arch.h>
 #include <hv/guest_mem.h>
+#include <hv/irq.h>
+#include <hv/irqchip.h>
 #include <hv/log.h>
 #include <hv/passthrough.h>
 #include <hv/pcpu.h>
@@ -266,6 +268,12 @@ int64_t vm_resume(struct vm *vm)
 {
 	if (vm->state != VM_STATE_PAUSED)
 		return SHYPER_E_BUSY;
+	/* A device SPI that fired while it was paused was masked at the real
+	 * GIC (core/irq.c: nobody to take it): unmask what its guest enabled. */
+	for (uint32_t i = 0; i < vm->vgic.nr_spis; i++)
+		if (irq_spi_owner(VGIC_NR_PRIVATE + i) == vm->id &&
+		    (vm->vgic.spi[i].flags & VIRQ_ENABLED))
+			irqchip->set_enabled(VGIC_NR_PRIVATE + i, true);
 	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
 	return SHYPER_OK;
 }

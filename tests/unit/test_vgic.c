@@ -10,6 +10,7 @@
 #include <hv/mmio.h>
 #include <hv/state.h>
 #include <hv/vgic.h>
+#include <hv/vm_lifecycle.h>
 #include "unit.h"
 
 #define GICD 0x08000000ULL
@@ -503,6 +504,24 @@ static void test_irouter_never_onto_another_vms_rt_pcpu(void **state)
 	assert_int_equal(fake_phys_route[50], pcpus[1].mpidr);
 }
 
+static void test_resume_unmasks_spis_masked_while_paused(void **state)
+{
+	(void)state;
+	/* SPIs 41 and 42 are the VM's (passed through); its guest enabled 41. */
+	irq_assign_spi(41, vm->id);
+	irq_assign_spi(42, vm->id);
+	wr(v[0], GICD + 0x104, 4, BIT(41 - 32));
+	assert_true(fake_phys_enabled[41]);
+	/* Paused, 41 fires: nobody to take it, so it is masked. */
+	vm->state = VM_STATE_PAUSED;
+	fake_irq_raise(41);
+	irq_handle();
+	assert_false(fake_phys_enabled[41]);
+	assert_int_equal(vm_resume(vm), SHYPER_OK);
+	assert_true(fake_phys_enabled[41]);
+	assert_false(fake_phys_enabled[42]); /* never enabled by its guest */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -527,6 +546,7 @@ int main(void)
 		T(test_rt_sgis_are_physical),
 		T(test_rt_sgi_taken_at_el2_is_injected),
 		T(test_irouter_never_onto_another_vms_rt_pcpu),
+		T(test_resume_unmasks_spis_masked_while_paused),
 	};
 
 	return cmocka_run_group_tests_name("vgic", tests, NULL, NULL);
