@@ -13,9 +13,12 @@
  * created and again when it is destroyed, so nothing of one guest ever
  * reaches another. A VM is only torn down once none of its vCPUs is loaded
  * on any pCPU (destroy answers BUSY until then). A vCPU leaves its pCPU at
- * the hypervisor's IPI; one that does not (an RTVM's guest can hold off
- * the IPI, docs/rtvm.md) is made to: destroy suspends the VM's stage-2
- * table, and its next instruction fetch or memory access faults to EL2.
+ * the hypervisor's IPI. An RTVM's guest can hold that IPI off
+ * (docs/rtvm.md), so stopping or pausing an RTVM also suspends its stage-2
+ * table: its next instruction fetch or memory access faults to EL2, where
+ * the fault is not the guest's business (nothing is injected) and the vCPU
+ * leaves. Resume and start put the table back; destroy does the same cut
+ * for any VM whose vCPU is still on a pCPU.
  */
 #include <hv/arch.h>
 #include <hv/guest_mem.h>
@@ -205,6 +208,24 @@ int64_t vm_load(struct vm *vm, ipaddr_t dst, const struct vm *caller, ipaddr_t s
 	return SHYPER_OK;
 }
 
+/* Make every vCPU of the VM fault to EL2 at its next memory access. */
+static void stage2_suspend(struct vm *vm)
+{
+	if (vm->s2_suspended)
+		return;
+	pgtable_suspend(&vm->s2);
+	arch_stage2_flush_vmid(vm->vmid);
+	vm->s2_suspended = true;
+}
+
+static void stage2_resume(struct vm *vm)
+{
+	if (!vm->s2_suspended)
+		return;
+	pgtable_resume(&vm->s2);
+	vm->s2_suspended = false;
+}
+
 int64_t vm_start(struct vm *vm)
 {
 	uint8_t pins[MAX_VCPUS];
@@ -219,10 +240,7 @@ int64_t vm_start(struct vm *vm)
 	/* An RTVM's pCPUs must be free; nobody starts on a running RTVM's. */
 	if (rt_start_check(vm))
 		return SHYPER_E_BUSY;
-	if (vm->s2_suspended) {
-		pgtable_resume(&vm->s2);
-		vm->s2_suspended = false;
-	}
+	stage2_resume(vm);
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, pins);
 	passthrough_vm_reset(vm);
@@ -242,6 +260,8 @@ int64_t vm_stop(struct vm *vm)
 	if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_PAUSED)
 		return SHYPER_E_BUSY;
 	vm_set_state(vm, VM_STATE_SHUTOFF, SHYPER_STOP_BY_MVM);
+	if (vm->type == VM_TYPE_RTVM)
+		stage2_suspend(vm);
 	return SHYPER_OK;
 }
 
@@ -261,6 +281,8 @@ int64_t vm_pause(struct vm *vm)
 	if (vm->state != VM_STATE_RUNNING)
 		return SHYPER_E_BUSY;
 	vm_set_state(vm, VM_STATE_PAUSED, SHYPER_STOP_BY_MVM);
+	if (vm->type == VM_TYPE_RTVM)
+		stage2_suspend(vm);
 	return SHYPER_OK;
 }
 
@@ -274,6 +296,7 @@ int64_t vm_resume(struct vm *vm)
 		if (irq_spi_owner(VGIC_NR_PRIVATE + i) == vm->id &&
 		    (vm->vgic.spi[i].flags & VIRQ_ENABLED))
 			irqchip->set_enabled(VGIC_NR_PRIVATE + i, true);
+	stage2_resume(vm);
 	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
 	return SHYPER_OK;
 }
@@ -288,13 +311,10 @@ int64_t vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		if (!vm->vcpus[i].loaded)
 			continue;
-		if (!vm->s2_suspended) {
+		if (!vm->s2_suspended)
 			pr_warn("vm %u (%s): vcpu %u is still on pCPU %u: its stage-2 map is cut so "
 				"that it leaves", id, vm->name, i, vm->vcpus[i].pcpu);
-			pgtable_suspend(&vm->s2);
-			arch_stage2_flush_vmid(vm->vmid);
-			vm->s2_suspended = true;
-		}
+		stage2_suspend(vm);
 		return SHYPER_E_BUSY;
 	}
 	vm_log_exits(vm);

@@ -172,7 +172,11 @@ def main():
             "spinning).\n\n%s\n"
             "### Wall clock (the default board)\n\n"
             "Noisy: a measure of the host (%d cores for QEMU's four CPU threads)\n"
-            "as much as of the path; compare only within this table.\n\n%s\n"
+            "as much as of the path; compare only within this table. The idle\n"
+            "floor is a board with one emulated CPU; Shyper's board has four,\n"
+            "the MVM's among them, so even idle the probe's CPU thread waits for\n"
+            "a host core now and then, whichever way its interrupt comes. The\n"
+            "icount table above is the one that measures the path.\n\n%s\n"
             "How it was measured: `tests/bench/latency_bench.py` (`make bench`).\n"
             "What is left: network traffic to a guest is not part of the load yet.\n\n"
             % (args.count, args.period_us, datetime.date.today().isoformat(), qemu, cpu,

@@ -342,6 +342,7 @@ static void test_rtvm_has_its_pcpu_to_itself(void **state)
 {
 	struct vcpu *mvm1 = &mvm->vcpus[1];
 	struct vm *rt, *gvm;
+	unsigned valid;
 
 	(void)state;
 	mvm->vcpu_count = 2;
@@ -375,8 +376,19 @@ static void test_rtvm_has_its_pcpu_to_itself(void **state)
 	assert_int_equal(psci_call(caller, PSCI_CPU_ON_64, 1, MVM_RAM_IPA, 0), PSCI_RET_DENIED);
 	assert_int_equal(mvm1->power, VCPU_OFF);
 	assert_int_equal(call(SHYPER_HC_VM_START, gvm->id, 0, 0, 0), SHYPER_E_BUSY);
+	/* Paused, its stage-2 map is suspended too (its guest may hold off
+	 * the hypervisor's IPI): it faults out at its next access. Resumed,
+	 * the map is back. */
+	valid = root_valid_entries(rt);
+	assert_true(valid > 0);
 	assert_int_equal(call(SHYPER_HC_VM_PAUSE, rt->id, 0, 0, 0), SHYPER_OK);
+	assert_true(rt->s2_suspended);
+	assert_int_equal(root_valid_entries(rt), 0);
 	assert_int_equal(psci_call(caller, PSCI_CPU_ON_64, 1, MVM_RAM_IPA, 0), PSCI_RET_DENIED);
+	assert_int_equal(call(SHYPER_HC_VM_RESUME, rt->id, 0, 0, 0), SHYPER_OK);
+	assert_false(rt->s2_suspended);
+	assert_int_equal(root_valid_entries(rt), valid);
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, rt->id, 0, 0, 0), SHYPER_OK);
 
 	/* Stopped (or crashed), it gives the pCPU back. */
 	assert_int_equal(call(SHYPER_HC_VM_STOP, rt->id, 0, 0, 0), SHYPER_OK);

@@ -65,6 +65,10 @@ static void handle_abort(struct vcpu *vcpu, uint64_t esr, bool instruction)
 	struct vm *vm = vcpu_vm(vcpu);
 
 	vcpu->exits[instruction ? EXIT_IABT : EXIT_DABT]++;
+	/* Its map is suspended to make it leave (core/vm_lifecycle.c): not the
+	 * guest's fault; the access runs again if it ever resumes. */
+	if (vm->s2_suspended)
+		return;
 	if (!instruction && !(iss & DABT_S1PTW)) {
 		unsigned size = 1U << DABT_SAS(iss);
 		bool write = iss & DABT_WNR;
