@@ -67,6 +67,7 @@ struct hv_state {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t size;
+	uint64_t layout;        /* HV_STATE_LAYOUT of the image that laid it out */
 	/* Sizes of the main records: a cheap layout check for live update. */
 	uint32_t vm_size, vcpu_size, board_size, galloc_size;
 
@@ -93,5 +94,24 @@ extern struct hv_state *hv_state;
 
 /* Lay out a fresh state area at `at` (size bytes available). */
 struct hv_state *state_create(void *at, uint64_t size);
+
+/*
+ * Take over the state area a running image laid out at `at` (live update):
+ * it must carry our magic, our version and our layout fingerprint
+ * (HV_STATE_LAYOUT, from tools/state-layout.py: every field's name, offset
+ * and size), and fit. Nothing is changed unless it does; then its locks are
+ * reset (no pCPU holds one across a hand-over) and hv_state points at it.
+ */
+enum state_adopt_result {
+	STATE_ADOPTED = 0,
+	STATE_NOT_A_STATE = -1,   /* no state area there (magic) */
+	STATE_VERSION_NEWER = -2, /* laid out by a newer image */
+	STATE_VERSION_OLDER = -3, /* an older layout: no conversion from it here */
+	STATE_LAYOUT_DIFFERS = -4, /* same version, different layout: a build error */
+	STATE_TOO_SMALL = -5,     /* its size does not match, or does not fit */
+};
+enum state_adopt_result state_adopt(void *at, uint64_t size);
+/* One line for a result of state_adopt(). */
+const char *state_adopt_result_name(enum state_adopt_result r);
 
 #endif

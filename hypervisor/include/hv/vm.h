@@ -142,7 +142,7 @@ struct vm {
 	uint32_t stop_reason;  /* enum shyper_stop_reason of the last change of state */
 	uint32_t reserved_stop;
 	uint64_t aborts_injected; /* accesses outside its memory */
-	bool s2_suspended;        /* destroy cut its stage-2 map: a vCPU would not leave */
+	bool s2_suspended;        /* stage-2 map suspended so that its vCPUs leave (vm_lifecycle.c) */
 	uint32_t notify_intid;   /* virtual SPI for hypervisor events, 0: none */
 	/* Emulated GIC frames (IPA) */
 	uint64_t gicd_base;
