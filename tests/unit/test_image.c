@@ -7,7 +7,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <hv/image.h>
+#include <hv/state.h>
+#include <shyper/abi.h>
+#include <state_layout.h>
 #include <hv/sha256.h>
 #include "unit.h"
 
@@ -268,6 +272,41 @@ static void test_sizes(void **state)
 		assert_string_not_equal(image_check_result_name((enum image_check_result)r), "?");
 }
 
+/* The image the build sealed (SHYPER_IMAGE, set by the Makefile when the
+ * hypervisor is built): this hypervisor could hand over to itself. */
+static void test_built_image_is_sealed(void **state)
+{
+	const char *path = getenv("SHYPER_IMAGE");
+	struct shyper_image_header out;
+	uint8_t *data;
+	FILE *f;
+	long len;
+
+	(void)state;
+	if (!path || !*path)
+		skip();
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len > 0);
+	rewind(f);
+	data = malloc((size_t)len);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	assert_int_equal(image_check(data, (uint64_t)len, 16 << 20,
+				     (SHYPER_ABI_MAJOR << 16) | SHYPER_ABI_MINOR, HV_STATE_VERSION, &out),
+			 IMAGE_OK);
+	assert_int_equal(out.state_layout, HV_STATE_LAYOUT);
+	assert_int_equal(out.image_size, (uint64_t)len);
+	data[len / 2] ^= 1;
+	assert_int_equal(image_check(data, (uint64_t)len, 16 << 20,
+				     (SHYPER_ABI_MAJOR << 16) | SHYPER_ABI_MINOR, HV_STATE_VERSION, &out),
+			 IMAGE_DIGEST_MISMATCH);
+	free(data);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -281,6 +320,7 @@ int main(void)
 		T(test_not_an_image_of_ours),
 		T(test_header_fields),
 		T(test_sizes),
+		cmocka_unit_test(test_built_image_is_sealed),
 	};
 
 	return cmocka_run_group_tests_name("image", tests, NULL, NULL);

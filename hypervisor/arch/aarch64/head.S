@@ -22,6 +22,16 @@ _head:
 	.ascii	"ARM\x64"		/* magic */
 	.long	0			/* reserved (PE header offset) */
 
+	/*
+	 * struct shyper_image_header (shyper/image.h), at byte 64: zeroed here,
+	 * filled in and sealed with its SHA-256 after linking by
+	 * tools/seal-image.py, so that a running hypervisor can check this
+	 * image before it hands over to it (live update).
+	 */
+	.global	shyper_image_header
+shyper_image_header:
+	.space	112
+
 	.text
 primary_entry:
 	mov	x19, x0			/* device tree */

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Fills in and seals the Shyper header of a hypervisor image (shyper.bin).
+
+The header (struct shyper_image_header, include/shyper/image.h) sits at
+byte 64, after the arm64 Image header; head.S leaves it zeroed. This writes
+its fields from the build's own headers (the ABI version, the state layout
+version and fingerprint, the version string), the file's size, and last
+the SHA-256 of the whole file with the digest field zeroed.
+
+    seal-image.py IMAGE --abi H --state H --layout H --version H
+"""
+
+import argparse
+import hashlib
+import os
+import re
+import struct
+import sys
+
+HEADER_AT = 64
+ARM64_MAGIC_AT = 56
+MAGIC = 0x4d49524550594853  # "SHYPERIM"
+ARCH_AARCH64 = 183
+FORMAT = "<QIIIIIIQQ32s32s"  # struct shyper_image_header
+HEADER_SIZE = struct.calcsize(FORMAT)
+DIGEST_AT = HEADER_AT + HEADER_SIZE - 32
+
+
+def define(path, name, pattern=r"(0x[0-9a-fA-F]+|\d+)"):
+    with open(path) as f:
+        match = re.search(r"#define\s+%s\s+%s" % (name, pattern), f.read())
+    if not match:
+        sys.exit("seal-image: no %s in %s" % (name, path))
+    return match.group(1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("image")
+    parser.add_argument("--abi", required=True, help="include/shyper/abi.h")
+    parser.add_argument("--state", required=True, help="hypervisor/include/hv/state.h")
+    parser.add_argument("--layout", required=True, help="the generated state_layout.h")
+    parser.add_argument("--version", required=True, help="the generated shyper_version.h")
+    args = parser.parse_args()
+
+    abi = int(define(args.abi, "SHYPER_ABI_MAJOR")) << 16 | int(define(args.abi, "SHYPER_ABI_MINOR"))
+    state = int(define(args.state, "HV_STATE_VERSION"))
+    layout = int(define(args.layout, "HV_STATE_LAYOUT"), 16)
+    version = define(args.version, "SHYPER_VERSION", r'"([^"]*)"').encode()
+    # The header keeps 31 bytes and a NUL; hv info has the whole string.
+    version = version[:31]
+
+    with open(args.image, "rb") as f:
+        image = bytearray(f.read())
+    if len(image) < HEADER_AT + HEADER_SIZE or image[ARM64_MAGIC_AT:ARM64_MAGIC_AT + 4] != b"ARM\x64":
+        sys.exit("seal-image: %s is not an arm64 Image" % args.image)
+    if any(image[HEADER_AT:HEADER_AT + HEADER_SIZE]) and \
+            struct.unpack_from("<Q", image, HEADER_AT)[0] != MAGIC:
+        sys.exit("seal-image: byte %d of %s is not a free header slot" % (HEADER_AT, args.image))
+    # This image lays out state version `state` and adopts only that one:
+    # conversions from older layouts come with the code that does them.
+    struct.pack_into(FORMAT, image, HEADER_AT, MAGIC, HEADER_SIZE, ARCH_AARCH64, abi, state,
+                     state, 0, layout, len(image), version, bytes(32))
+    digest = hashlib.sha256(image).digest()
+    image[DIGEST_AT:DIGEST_AT + 32] = digest
+    with open(args.image + ".tmp", "wb") as f:
+        f.write(image)
+    os.replace(args.image + ".tmp", args.image)
+
+
+if __name__ == "__main__":
+    main()
