@@ -3,6 +3,8 @@
  * Hypervisor-wide calls: information, the log ring, the no-op, and events.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +32,30 @@ int shyper_hv_info(struct shyper *h, struct shyper_hv_info *info)
 	got.board[sizeof(got.board) - 1] = '\0';
 	*info = got;
 	return 0;
+}
+
+void shyper_build_id_text(const struct shyper_hv_info *info, char *buf, size_t size)
+{
+	static const char digits[] = "0123456789abcdef";
+	bool sealed = false;
+
+	if (!size)
+		return;
+	if (info->size < __builtin_offsetof(struct shyper_hv_info, reserved)) {
+		snprintf(buf, size, "unknown");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(info->build_id); i++)
+		sealed |= info->build_id[i] != 0;
+	if (!sealed || size < 2 * sizeof(info->build_id) + 1) {
+		snprintf(buf, size, "%s", sealed ? "" : "unsealed");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(info->build_id); i++) {
+		buf[2 * i] = digits[info->build_id[i] >> 4];
+		buf[2 * i + 1] = digits[info->build_id[i] & 15];
+	}
+	buf[2 * sizeof(info->build_id)] = '\0';
 }
 
 int shyper_hv_stats(struct shyper *h, struct shyper_pcpu_stats **stats, size_t *count)

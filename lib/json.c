@@ -155,6 +155,13 @@ struct json_object *shyper_hv_info_to_json(const struct shyper_hv_info *info)
 	failed |= put(doc, "uptime_ns", json_object_new_uint64(info->uptime_ns));
 	failed |= put(doc, "vm_count", json_object_new_int64(info->vm_count));
 	failed |= put(doc, "vm_max", json_object_new_int64(info->vm_max));
+	if (info->size >= __builtin_offsetof(struct shyper_hv_info, reserved)) {
+		char id[2 * sizeof(info->build_id) + 1];
+
+		shyper_build_id_text(info, id, sizeof(id));
+		failed |= put(doc, "build_id", json_object_new_string(id));
+		failed |= put(doc, "state_version", json_object_new_int64(info->state_version));
+	}
 	return finish(doc, failed);
 }
 

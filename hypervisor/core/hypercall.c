@@ -16,6 +16,7 @@
 #include <hv/stats.h>
 #include <hv/version.h>
 #include <hv/virtio.h>
+#include <shyper/image.h>
 #include <hv/vm_lifecycle.h>
 #include <shyper/abi.h>
 #include <string.h>
@@ -66,6 +67,10 @@ static int64_t hv_info(struct vm *caller, uint64_t ipa, uint64_t size, uint64_t 
 		if (hv_state->vms[i].state != VM_STATE_FREE)
 			info.vm_count++;
 	info.vm_max = MAX_VMS;
+	/* Its build: the sealed digest of its own image (live update compares them). */
+	if (arch_image_header()->magic == SHYPER_IMAGE_MAGIC)
+		memcpy(info.build_id, arch_image_header()->sha256, sizeof(info.build_id));
+	info.state_version = HV_STATE_VERSION;
 
 	if (!guest_mem_write(caller, ipa_init(ipa), &info, MIN(size, sizeof(info))))
 		return SHYPER_E_BAD_ADDRESS;

@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 6
+#define SHYPER_ABI_MINOR 7
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -153,6 +153,10 @@ struct shyper_hv_info {
 	uint64_t uptime_ns;       /* since the hypervisor started */
 	uint32_t vm_count;
 	uint32_t vm_max;
+	/* ABI 1.7 */
+	uint8_t build_id[8];      /* first bytes of its image's SHA-256 (shyper/image.h); 0: unsealed */
+	uint32_t state_version;   /* the state layout version it lays out (live update) */
+	uint32_t reserved;
 };
 /* The first layouts' sizes, as numbers: a field appended later must not
  * move them (the structs may only grow past them). */

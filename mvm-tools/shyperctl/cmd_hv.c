@@ -17,7 +17,8 @@ int shyperctl_hv_info(struct shyperctl *ctx, int argc, char **argv)
 		{ .key = "pCPUs" },            { .key = "Memory total" },
 		{ .key = "Memory hypervisor" }, { .key = "Guest pool total" },
 		{ .key = "Guest pool free" },  { .key = "VMs" },
-		{ .key = "Uptime" },
+		{ .key = "Uptime" },           { .key = "Build id" },
+		{ .key = "State layout" },
 	};
 	int rc;
 
@@ -44,7 +45,10 @@ int shyperctl_hv_info(struct shyperctl *ctx, int argc, char **argv)
 	shyperctl_format_bytes(f[8].value, sizeof(f[8].value), info.pool_free);
 	snprintf(f[9].value, sizeof(f[9].value), "%u (at most %u)", info.vm_count, info.vm_max);
 	shyperctl_format_duration(f[10].value, sizeof(f[10].value), info.uptime_ns);
-	shyperctl_print_fields(ctx->out, f, ARRAY_SIZE(f));
+	shyper_build_id_text(&info, f[11].value, sizeof(f[11].value));
+	snprintf(f[12].value, sizeof(f[12].value), "version %u", info.state_version);
+	/* A hypervisor older than ABI 1.7 has no state layout to show. */
+	shyperctl_print_fields(ctx->out, f, info.state_version ? ARRAY_SIZE(f) : ARRAY_SIZE(f) - 1);
 	return SHYPERCTL_EXIT_OK;
 }
 

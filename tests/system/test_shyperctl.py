@@ -1,11 +1,12 @@
 """shyperctl in the MVM: every command, plain and --json, on the session board."""
 
 import json
+import os
 import re
 
 import pytest
 
-from conftest import SESSION_RAM_BYTES, SESSION_SMP, requires_hypervisor
+from conftest import REPO_ROOT, SESSION_RAM_BYTES, SESSION_SMP, requires_hypervisor
 
 pytestmark = requires_hypervisor
 
@@ -49,6 +50,11 @@ def test_hv_info_json(board):
     assert 0 <= info["pool_free_bytes"] <= info["pool_total_bytes"]
     assert info["uptime_ns"] > 0
     assert 1 <= info["vm_count"] <= info["vm_max"]
+    # The build id is the start of the digest the build sealed the image with.
+    with open(os.path.join(REPO_ROOT, "build", "hypervisor", "shyper.bin"), "rb") as f:
+        sealed = f.read()[64 + 80:64 + 88]  # struct shyper_image_header.sha256
+    assert info["build_id"] == sealed.hex(), info
+    assert info["state_version"] >= 4
 
 
 def test_hv_info_plain(board):
@@ -57,6 +63,8 @@ def test_hv_info_plain(board):
     fields = {key: value.strip() for key, value in fields.items()}
     assert fields["Hypervisor"].startswith("Shyper ")
     assert fields["ABI version"].startswith("1.")
+    assert re.fullmatch(r"[0-9a-f]{16}", fields["Build id"]), fields
+    assert fields["State layout"].startswith("version ")
     assert fields["pCPUs"] == str(SESSION_SMP)
     assert fields["GIC version"] == "GICv3"
     assert fields["Memory total"] == "2 GiB"

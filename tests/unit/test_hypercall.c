@@ -178,7 +178,7 @@ static void test_bad_buffers_write_nothing(void **state)
 		uint64_t ipa, size;
 		int64_t want;
 	} cases[] = {
-		{ RAM_IPA, size - 1, SHYPER_E_INVALID },                 /* too small */
+		{ RAM_IPA, SHYPER_HV_INFO_SIZE_V1 - 1, SHYPER_E_INVALID }, /* too small */
 		{ RAM_IPA, 0, SHYPER_E_INVALID },
 		{ RAM_IPA - 4096, size, SHYPER_E_BAD_ADDRESS },          /* below RAM */
 		{ RAM_IPA + RAM_SIZE - 8, size, SHYPER_E_BAD_ADDRESS },  /* straddles the end */

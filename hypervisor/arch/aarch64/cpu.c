@@ -41,6 +41,13 @@ static uint64_t fw_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 	return fw_conduit_hvc ? arch_hvc_call(fid, a1, a2, a3) : arch_smc_call(fid, a1, a2, a3);
 }
 
+extern const struct shyper_image_header shyper_image_header; /* head.S */
+
+const struct shyper_image_header *arch_image_header(void)
+{
+	return &shyper_image_header;
+}
+
 struct pcpu *this_pcpu(void)
 {
 	return (struct pcpu *)read_sysreg(tpidr_el2);

@@ -44,6 +44,10 @@ uint64_t arch_stage2_vtcr(const struct pgtable *pt);
 /* Forget every TLB entry of a VMID, on every pCPU. */
 void arch_stage2_flush_vmid(uint16_t vmid);
 
+struct shyper_image_header;
+/* The running image's own Shyper header (shyper/image.h), as the build sealed it. */
+const struct shyper_image_header *arch_image_header(void);
+
 /* This pCPU's EL2 translation and system registers, once at its start. */
 void arch_cpu_init_el2(void);
 

@@ -114,6 +114,13 @@ SHYPER_EXPORT const char *shyper_vm_state_name(uint32_t state);
 SHYPER_EXPORT int shyper_hv_info(struct shyper *h, struct shyper_hv_info *info);
 
 /*
+ * INFO's build id (ABI 1.7: the first bytes of its image's SHA-256) as
+ * 16 hex digits into BUF (at least 17 bytes); "unsealed" when the image
+ * carried none, "unknown" from a hypervisor older than 1.7.
+ */
+SHYPER_EXPORT void shyper_build_id_text(const struct shyper_hv_info *info, char *buf, size_t size);
+
+/*
  * Each pCPU's counters since it came online (ABI 1.6): exits and
  * interrupts handled, time at EL2, idle, and what it runs now. *STATS is a
  * malloc'd array of *COUNT records, one per pCPU of the board, for free().

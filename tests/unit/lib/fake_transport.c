@@ -31,6 +31,8 @@ void fake_reset(void)
 	fake.hv.mem_hypervisor = 64 * MiB;
 	fake.hv.pool_total = 512 * MiB;
 	fake.hv.pool_free = 384 * MiB;
+	memcpy(fake.hv.build_id, "\x01\x23\x45\x67\x89\xab\xcd\xef", 8);
+	fake.hv.state_version = 4;
 	fake.hv.uptime_ns = 3723500000000ULL; /* 1h 2m 3.5s */
 	fake.hv.vm_count = 1;
 	fake.hv.vm_max = 8;

@@ -99,12 +99,31 @@ static int setup(void **state)
 	return 0;
 }
 
+static void test_build_id_text(void **state)
+{
+	struct shyper_hv_info info = fake.hv;
+	char buf[17];
+
+	(void)state;
+	shyper_build_id_text(&info, buf, sizeof(buf));
+	assert_string_equal(buf, "0123456789abcdef");
+	memset(info.build_id, 0, sizeof(info.build_id));
+	shyper_build_id_text(&info, buf, sizeof(buf));
+	assert_string_equal(buf, "unsealed");
+	info.size = SHYPER_HV_INFO_SIZE_V1; /* a 1.6 hypervisor */
+	shyper_build_id_text(&info, buf, sizeof(buf));
+	assert_string_equal(buf, "unknown");
+	info = fake.hv;
+	shyper_build_id_text(&info, buf, 8); /* no room: nothing half written */
+	assert_string_equal(buf, "");
+}
+
 static void test_hv_info_json(void **state)
 {
 	static const char *const keys[] = {
 		"schema", "version", "abi_version", "abi_major", "abi_minor", "board", "gic_version",
 		"pcpu_count", "memory_total_bytes", "memory_hypervisor_bytes", "pool_total_bytes",
-		"pool_free_bytes", "uptime_ns", "vm_count", "vm_max",
+		"pool_free_bytes", "uptime_ns", "vm_count", "vm_max", "build_id", "state_version",
 	};
 	json_object *doc;
 
@@ -123,6 +142,8 @@ static void test_hv_info_json(void **state)
 	check_int(doc, "memory_hypervisor_bytes", 64ULL << 20);
 	check_int(doc, "pool_total_bytes", 512ULL << 20);
 	check_int(doc, "pool_free_bytes", 384ULL << 20);
+	check_string(doc, "build_id", "0123456789abcdef");
+	check_int(doc, "state_version", 4);
 	check_int(doc, "uptime_ns", 3723500000000ULL);
 	check_int(doc, "vm_count", 1);
 	check_int(doc, "vm_max", 8);
@@ -263,6 +284,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_hv_info_json, setup),
+		cmocka_unit_test_setup(test_build_id_text, setup),
 		cmocka_unit_test_setup(test_big_numbers, setup),
 		cmocka_unit_test_setup(test_vm_info_json, setup),
 		cmocka_unit_test_setup(test_every_state_and_type_is_a_string, setup),
