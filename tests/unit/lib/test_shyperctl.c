@@ -350,7 +350,16 @@ static void test_hv_info_plain(void **state)
 			    "Guest pool total:  512 MiB\n"
 			    "Guest pool free:   384 MiB\n"
 			    "VMs:               1 (at most 8)\n"
-			    "Uptime:            1h 2m 3s\n");
+			    "Uptime:            1h 2m 3s\n"
+			    "Build id:          0123456789abcdef\n"
+			    "State layout:      version 4\n");
+	/* From a hypervisor older than ABI 1.7: no build id, no state layout. */
+	fake.hv.size = SHYPER_HV_INFO_SIZE_V1;
+	fake.hv.state_version = 0;
+	memset(fake.hv.build_id, 0, sizeof(fake.hv.build_id));
+	assert_int_equal(run("hv", "info", NULL), 0);
+	assert_non_null(strstr(last.out, "Build id:          unknown\n"));
+	assert_null(strstr(last.out, "State layout"));
 }
 
 static json_object *member(json_object *obj, const char *key);
