@@ -270,26 +270,25 @@ void pgtable_destroy(struct pgtable *pt)
  * every bit of an invalid descriptor; this one says it was valid. */
 #define PTE_SUSPENDED BIT(55)
 
-void pgtable_suspend(struct pgtable *pt)
+/* Every root entry with bit FROM set gets bit TO instead. */
+static void root_entries_move_bit(struct pgtable *pt, uint64_t from, uint64_t to)
 {
 	uint64_t *root = hv_ptr(pt->root);
 
 	for (unsigned i = 0; pa_addr(pt->root) && i < pt->root_entries; i++)
-		if (root[i] & PTE_VALID)
-			__atomic_store_n(&root[i], (root[i] & ~PTE_VALID) | PTE_SUSPENDED,
-					 __ATOMIC_RELEASE);
+		if (root[i] & from)
+			__atomic_store_n(&root[i], (root[i] & ~from) | to, __ATOMIC_RELEASE);
 	arch_pgtable_sync();
+}
+
+void pgtable_suspend(struct pgtable *pt)
+{
+	root_entries_move_bit(pt, PTE_VALID, PTE_SUSPENDED);
 }
 
 void pgtable_resume(struct pgtable *pt)
 {
-	uint64_t *root = hv_ptr(pt->root);
-
-	for (unsigned i = 0; pa_addr(pt->root) && i < pt->root_entries; i++)
-		if (root[i] & PTE_SUSPENDED)
-			__atomic_store_n(&root[i], (root[i] & ~PTE_SUSPENDED) | PTE_VALID,
-					 __ATOMIC_RELEASE);
-	arch_pgtable_sync();
+	root_entries_move_bit(pt, PTE_SUSPENDED, PTE_VALID);
 }
 
 int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs)

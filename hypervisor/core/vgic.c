@@ -137,6 +137,16 @@ static bool lr_place(uint32_t intid, struct vgic_irq *irq, uint64_t *empty, bool
 	return true;
 }
 
+/* May vgic_flush() put intid (pending for vcpu) into a list register now?
+ * One latched while disabled waits until the guest enables it. */
+static bool deliverable(const struct vcpu *vcpu, const struct vm *vm, uint32_t intid,
+			const struct vgic_irq *irq)
+{
+	return (irq->flags & (VIRQ_PENDING | VIRQ_ENABLED)) == (VIRQ_PENDING | VIRQ_ENABLED) &&
+	       (intid < VGIC_NR_PRIVATE || irq->target == vcpu->index) &&
+	       (vm->vgic.ctlr & BIT(1)) && !vcpu->vgic.sleeping;
+}
+
 void vgic_flush(struct vcpu *vcpu)
 {
 	struct vgic_vcpu *vg = &vcpu->vgic;
@@ -152,12 +162,7 @@ void vgic_flush(struct vcpu *vcpu)
 	for (uint32_t intid = 0; vg->queued && intid < VGIC_NR_PRIVATE + vm->vgic.nr_spis; intid++) {
 		struct vgic_irq *irq = vgic_irq_get(vcpu, intid);
 
-		if (!(irq->flags & VIRQ_PENDING))
-			continue;
-		if (intid >= VGIC_NR_PRIVATE && irq->target != vcpu->index)
-			continue;
-		/* Latched while disabled: delivered when the guest enables it. */
-		if (!(irq->flags & VIRQ_ENABLED) || !(vm->vgic.ctlr & BIT(1)) || vg->sleeping)
+		if (!deliverable(vcpu, vm, intid, irq))
 			continue;
 		if (!lr_place(intid, irq, &empty, vm->type == VM_TYPE_RTVM)) {
 			full = true;
@@ -170,22 +175,16 @@ void vgic_flush(struct vcpu *vcpu)
 	irqchip->set_underflow_irq(full);
 }
 
-/* Would vgic_flush() place anything? (Latched but disabled does not count.) */
+/* Would vgic_flush() place anything? */
 static bool has_deliverable(struct vcpu *vcpu)
 {
-	struct vgic_vcpu *vg = &vcpu->vgic;
 	struct vm *vm = vcpu_vm(vcpu);
 
-	if (!__atomic_load_n(&vg->queued, __ATOMIC_SEQ_CST) || !(vm->vgic.ctlr & BIT(1)) ||
-	    vg->sleeping)
+	if (!__atomic_load_n(&vcpu->vgic.queued, __ATOMIC_SEQ_CST))
 		return false;
-	for (uint32_t intid = 0; intid < VGIC_NR_PRIVATE + vm->vgic.nr_spis; intid++) {
-		struct vgic_irq *irq = vgic_irq_get(vcpu, intid);
-
-		if ((irq->flags & (VIRQ_PENDING | VIRQ_ENABLED)) == (VIRQ_PENDING | VIRQ_ENABLED) &&
-		    (intid < VGIC_NR_PRIVATE || irq->target == vcpu->index))
+	for (uint32_t intid = 0; intid < VGIC_NR_PRIVATE + vm->vgic.nr_spis; intid++)
+		if (deliverable(vcpu, vm, intid, vgic_irq_get(vcpu, intid)))
 			return true;
-	}
 	return false;
 }
 

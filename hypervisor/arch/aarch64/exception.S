@@ -106,7 +106,8 @@ hyp_serror:	hyp_fault 3
 
 lower_sync:	guest_exit exception_lower_sync
 lower_irq:	guest_exit exception_lower_irq
-lower_fiq:	guest_exit exception_lower_fiq
+/* The hypervisor's own interrupts are group 0 (FIQs): the same handler. */
+lower_fiq:	guest_exit exception_lower_irq
 lower_serror:	guest_exit exception_lower_serror
 lower32:	guest_exit exception_lower_aarch32
 

@@ -21,7 +21,6 @@
 
 #define HV_PRIORITY 0xa0     /* guests' interrupts, until a guest says otherwise */
 #define HV_OWN_PRIORITY 0x00 /* the hypervisor's own (group 0) */
-#define HV_OWN_MASK ((uint32_t)(BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE) | BIT(PPI_HYP_TIMER)))
 #define CTLR_EOIMODE BIT(1)
 #define VMCR_VENG1 BIT(1)
 #define VMCR_VBPR1_SHIFT 18
@@ -134,8 +133,8 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	wr32(rd + GICR_WAKER, rd32(rd + GICR_WAKER) & ~GICR_WAKER_SLEEP);
 	for (unsigned i = 0; i < 1000000 && (rd32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP); i++)
 		;
-	wr32(sgi + GICD_IGROUPR, ~HV_OWN_MASK);
-	if (rd32(sgi + GICD_IGROUPR) & HV_OWN_MASK) {
+	wr32(sgi + GICD_IGROUPR, ~IRQ_HV_OWN_MASK);
+	if (rd32(sgi + GICD_IGROUPR) & IRQ_HV_OWN_MASK) {
 		if (own_group0)
 			pr_warn("GICv3: group 0 belongs to the secure world here: the hypervisor's "
 				"interrupts stay group 1, and real-time VMs take theirs through EL2");
@@ -147,10 +146,10 @@ static int gicv3_cpu_init(unsigned pcpu, uint64_t mpidr)
 	wr32(sgi + GICD_ICACTIVER, ~0U);
 	for (uint32_t i = 0; i < 32; i++)
 		*(volatile uint8_t *)(sgi + GICD_IPRIORITYR + i) =
-			(HV_OWN_MASK & BIT(i)) ? HV_OWN_PRIORITY : HV_PRIORITY;
+			(IRQ_HV_OWN_MASK & BIT(i)) ? HV_OWN_PRIORITY : HV_PRIORITY;
 	wait_rwp(rd + GICR_CTLR, GICR_CTLR_RWP);
 	/* The hypervisor's own: its IPI, the maintenance interrupt, its timer. */
-	wr32(sgi + GICD_ISENABLER, HV_OWN_MASK);
+	wr32(sgi + GICD_ISENABLER, IRQ_HV_OWN_MASK);
 
 	write_sysreg_s(ICC_SRE_EL2, 0xf); /* SRE, no bypass, EL1 may use SRE */
 	isb();
@@ -294,7 +293,7 @@ static uint32_t gicv3_priv_read(unsigned pcpu, enum irq_bitreg reg)
 /* The hypervisor's own private interrupts are never a caller's to change. */
 static void gicv3_priv_write(unsigned pcpu, enum irq_bitreg reg, uint32_t mask)
 {
-	mask &= ~HV_OWN_MASK;
+	mask &= ~IRQ_HV_OWN_MASK;
 	if (pcpu >= MAX_PCPUS || !gicr_sgi[pcpu] || !mask)
 		return;
 	wr32(gicr_sgi[pcpu] + bitreg_offset[reg], mask);
@@ -305,7 +304,7 @@ static void gicv3_set_priority(unsigned pcpu, uint32_t intid, uint8_t priority)
 	uint64_t base;
 
 	if (intid < 32) {
-		if (pcpu >= MAX_PCPUS || !gicr_sgi[pcpu] || (HV_OWN_MASK & BIT(intid)))
+		if (pcpu >= MAX_PCPUS || !gicr_sgi[pcpu] || (IRQ_HV_OWN_MASK & BIT(intid)))
 			return;
 		base = gicr_sgi[pcpu];
 	} else if (intid < irqchip_nr_irqs) {

@@ -166,17 +166,6 @@ struct vcpu_regs *exception_lower_irq(struct vcpu_regs *regs)
 	return sched_resume();
 }
 
-/* The hypervisor's own interrupts are group 0: FIQs, taken here whatever
- * the guest's masks (HCR_EL2.FMO is always set). */
-struct vcpu_regs *exception_lower_fiq(struct vcpu_regs *regs)
-{
-	(void)regs;
-	stats_exit_begin();
-	this_pcpu()->current->exits[EXIT_IRQ]++;
-	irq_handle();
-	return sched_resume();
-}
-
 struct vcpu_regs *exception_lower_serror(struct vcpu_regs *regs)
 {
 	(void)regs;

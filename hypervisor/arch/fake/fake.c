@@ -475,8 +475,6 @@ static uint64_t fake_lr_eoi_mask(void)
 	return fake_lr_eoi;
 }
 
-#define FAKE_HV_OWN ((uint32_t)(BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE) | BIT(PPI_HYP_TIMER)))
-
 static uint32_t *fake_priv_reg(unsigned pcpu, enum irq_bitreg reg)
 {
 	switch (reg) {
@@ -503,7 +501,7 @@ static void fake_priv_write(unsigned pcpu, enum irq_bitreg reg, uint32_t mask)
 
 	if (pcpu >= MAX_PCPUS)
 		return;
-	mask &= ~FAKE_HV_OWN;
+	mask &= ~IRQ_HV_OWN_MASK;
 	r = fake_priv_reg(pcpu, reg);
 	if (reg == IRQ_ISENABLER || reg == IRQ_ISPENDR || reg == IRQ_ISACTIVER)
 		*r |= mask;
@@ -514,7 +512,7 @@ static void fake_priv_write(unsigned pcpu, enum irq_bitreg reg, uint32_t mask)
 static void fake_set_priority(unsigned pcpu, uint32_t intid, uint8_t priority)
 {
 	if (intid < 32) {
-		if (pcpu < MAX_PCPUS && !(FAKE_HV_OWN & BIT(intid)))
+		if (pcpu < MAX_PCPUS && !(IRQ_HV_OWN_MASK & BIT(intid)))
 			fake_priv_priority[pcpu][intid] = priority;
 	} else if (intid < VGIC_MAX_IRQS) {
 		fake_spi_priority[intid] = priority;

@@ -31,7 +31,8 @@ struct board_info;
  * guests use 0..7, and an RTVM's SGIs are physical.
  */
 #define SGI_HV_IPI 15
-#define INTID_IS_HV_OWN(i) ((i) == SGI_HV_IPI || (i) == PPI_MAINTENANCE || (i) == PPI_HYP_TIMER)
+#define IRQ_HV_OWN_MASK ((uint32_t)(BIT(SGI_HV_IPI) | BIT(PPI_MAINTENANCE) | BIT(PPI_HYP_TIMER)))
+#define INTID_IS_HV_OWN(i) ((i) < 32 && (IRQ_HV_OWN_MASK & BIT(i)))
 /* A guest's physical priority: the top bit always set, so that it can never
  * mask the hypervisor's group 0, order kept. */
 #define GUEST_PHYS_PRIORITY(p) ((uint8_t)(0x80 | ((p) >> 1)))
