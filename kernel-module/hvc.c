@@ -47,6 +47,8 @@ int shyper_status_to_errno(long status)
 		return -ENOMEM;
 	case SHYPER_E_TOO_MANY:
 		return -ENOSPC;
+	case SHYPER_E_ABORTED:
+		return -ECANCELED;
 	default:
 		/* Not in the ABI: the hypervisor misbehaved. */
 		return -EIO;

@@ -8,8 +8,11 @@
  * therefore a kmalloc'd bounce buffer (physically contiguous, unlike the
  * stack or user memory) that is copied to and from user space here.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/mutex.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
@@ -554,6 +557,109 @@ out:
 	return ret;
 }
 
+/* ---- Live update (ABI 1.8) ------------------------------------------------ */
+
+/* One update at a time from this MVM: the hypervisor would refuse a second
+ * as busy, but two stagers would spoil each other's image. */
+static DEFINE_MUTEX(update_mutex);
+
+/* Stage the image in pieces into the room the hypervisor set aside. A
+ * refusal the hypervisor explains lands in rep->reason. */
+static long update_stage(const struct shyper_ioc_hv_update *req, struct shyper_update_report *rep)
+{
+	const u8 __user *src = u64_to_user_ptr(req->image);
+	struct arm_smccc_res res;
+	size_t piece_max;
+	u64 done = 0;
+	void *buf;
+	long ret = 0;
+
+	piece_max = clamp_t(u64, req->len, 1, SHYPER_UPDATE_PIECE_MAX);
+	for (;;) {
+		buf = kmalloc(piece_max, GFP_KERNEL | __GFP_NOWARN);
+		if (buf || piece_max <= PAGE_SIZE)
+			break;
+		piece_max /= 2;
+	}
+	if (!buf)
+		return -ENOMEM;
+	/* Offset 0 starts over, even for an empty image: the hypervisor says
+	 * at once if the size alone is refused. */
+	do {
+		size_t piece = min_t(u64, req->len - done, piece_max);
+		long status;
+
+		if (copy_from_user(buf, src + done, piece)) {
+			ret = -EFAULT;
+			break;
+		}
+		status = shyper_hvc4(SHYPER_HC_HV_UPDATE_STAGE, done, virt_to_phys(buf), piece,
+				     req->len, &res);
+		ret = shyper_status_to_errno(status);
+		if (ret) {
+			if (status == SHYPER_E_INVALID && res.a1) {
+				rep->size = sizeof(*rep);
+				rep->reason = res.a1;
+				rep->image_size = req->len;
+			}
+			break;
+		}
+		done += piece;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	} while (done < req->len);
+	kfree(buf);
+	return ret;
+}
+
+static long shyper_ioc_hv_update(void __user *uarg)
+{
+	struct shyper_ioc_hv_update *req;
+	struct shyper_update_report *rep;
+	struct arm_smccc_res res;
+	u64 start, staged;
+	long ret;
+
+	/* Replacing the hypervisor is for root alone, whoever may open us. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	req = memdup_user(uarg, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	rep = kzalloc(sizeof(*rep), GFP_KERNEL);
+	if (!rep) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (req->reserved || (req->flags & ~SHYPER_UPDATE_CHECK_ONLY)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!access_ok(u64_to_user_ptr(req->image), req->len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	mutex_lock(&update_mutex);
+	start = ktime_get_ns();
+	ret = update_stage(req, rep);
+	staged = ktime_get_ns() - start;
+	if (!ret)
+		ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_HV_UPDATE, req->flags,
+							virt_to_phys(rep), sizeof(*rep), &res));
+	mutex_unlock(&update_mutex);
+	rep->stage_ns = staged;
+	memcpy(&req->report, rep, sizeof(*rep));
+	if (copy_to_user(uarg, req, sizeof(*req)))
+		ret = -EFAULT;
+out:
+	kfree(rep);
+	kfree(req);
+	return ret;
+}
+
 long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -591,6 +697,8 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return shyper_ioc_vio_fetch(file->private_data, uarg);
 	case SHYPER_IOC_VIO_COMPLETE:
 		return shyper_ioc_vio_complete(file->private_data, uarg);
+	case SHYPER_IOC_HV_UPDATE:
+		return shyper_ioc_hv_update(uarg);
 	default:
 		return -ENOTTY;
 	}

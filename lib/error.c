@@ -55,6 +55,8 @@ const char *shyper_strerror(int err)
 		return "no free VM slot";
 	case SHYPER_ERR_TOO_SMALL:
 		return "buffer too small";
+	case SHYPER_ERR_ROLLED_BACK:
+		return "undone: nothing changed";
 	default:
 		return "unknown error";
 	}
@@ -116,6 +118,9 @@ static int error_from_errno(int e, const char **meaning)
 	case ENOSPC:
 		*meaning = "the hypervisor has no free VM slot";
 		return SHYPER_ERR_NO_SLOT;
+	case ECANCELED:
+		*meaning = "begun, then undone; nothing changed";
+		return SHYPER_ERR_ROLLED_BACK;
 	case ETIMEDOUT:
 		*meaning = "timed out";
 		return SHYPER_ERR_TIMEOUT;

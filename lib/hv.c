@@ -41,7 +41,7 @@ void shyper_build_id_text(const struct shyper_hv_info *info, char *buf, size_t s
 
 	if (!size)
 		return;
-	if (info->size < __builtin_offsetof(struct shyper_hv_info, reserved)) {
+	if (info->size < __builtin_offsetof(struct shyper_hv_info, update_count)) {
 		snprintf(buf, size, "unknown");
 		return;
 	}

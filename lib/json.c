@@ -155,13 +155,73 @@ struct json_object *shyper_hv_info_to_json(const struct shyper_hv_info *info)
 	failed |= put(doc, "uptime_ns", json_object_new_uint64(info->uptime_ns));
 	failed |= put(doc, "vm_count", json_object_new_int64(info->vm_count));
 	failed |= put(doc, "vm_max", json_object_new_int64(info->vm_max));
-	if (info->size >= __builtin_offsetof(struct shyper_hv_info, reserved)) {
+	if (info->size >= __builtin_offsetof(struct shyper_hv_info, update_count)) {
 		char id[2 * sizeof(info->build_id) + 1];
 
 		shyper_build_id_text(info, id, sizeof(id));
 		failed |= put(doc, "build_id", json_object_new_string(id));
 		failed |= put(doc, "state_version", json_object_new_int64(info->state_version));
 	}
+	if (info->size >= sizeof(*info)) {
+		failed |= put(doc, "update_count", json_object_new_int64(info->update_count));
+		failed |= put(doc, "memory_hypervisor_free_bytes",
+			      json_object_new_uint64(info->mem_hypervisor_free));
+		failed |= put(doc, "last_update_pause_ns",
+			      json_object_new_uint64(info->last_update_pause_ns));
+	}
+	return finish(doc, failed);
+}
+
+static void hex_id(const uint8_t *id, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+struct json_object *shyper_update_report_to_json(const struct shyper_update_report *r)
+{
+	char old_id[17], new_id[17];
+	json_object *doc, *phases;
+	int failed = 0;
+
+	if (!r || !(doc = new_document()))
+		return NULL;
+	hex_id(r->old_build_id, sizeof(r->old_build_id), old_id);
+	hex_id(r->new_build_id, sizeof(r->new_build_id), new_id);
+	failed |= put(doc, "check_only", json_object_new_boolean(r->flags & SHYPER_UPDATE_CHECK_ONLY));
+	failed |= put(doc, "accepted", json_object_new_boolean(r->size && !r->reason));
+	failed |= put(doc, "reason", json_object_new_int64(r->reason));
+	failed |= put(doc, "reason_text", json_object_new_string(shyper_update_reason_text(r->reason)));
+	if (r->reason == SHYPER_UPDATE_ROLLED_BACK)
+		failed |= put(doc, "detail", new_field_string(r->detail, sizeof(r->detail)));
+	if (r->reason == SHYPER_UPDATE_RENDEZVOUS)
+		failed |= put(doc, "pcpu", json_object_new_int64(r->pcpu));
+	failed |= put(doc, "old_version", new_field_string(r->old_version, sizeof(r->old_version)));
+	failed |= put(doc, "old_build_id", json_object_new_string(old_id));
+	failed |= put(doc, "old_state_version", json_object_new_int64(r->old_state_version));
+	failed |= put(doc, "new_version", new_field_string(r->new_version, sizeof(r->new_version)));
+	failed |= put(doc, "new_build_id", json_object_new_string(new_id));
+	failed |= put(doc, "new_state_version", json_object_new_int64(r->new_state_version));
+	failed |= put(doc, "image_bytes", json_object_new_uint64(r->image_size));
+	failed |= put(doc, "update_count", json_object_new_int64(r->update_count));
+	failed |= put(doc, "state_converted", json_object_new_boolean(r->converted));
+	phases = json_object_new_object();
+	if (!phases || json_object_object_add(doc, "phases_ns", phases)) {
+		json_object_put(phases);
+		failed = 1;
+	} else {
+		failed |= put(phases, "stage", json_object_new_uint64(r->stage_ns));
+		failed |= put(phases, "check", json_object_new_uint64(r->check_ns));
+		failed |= put(phases, "rendezvous", json_object_new_uint64(r->rendezvous_ns));
+		failed |= put(phases, "takeover", json_object_new_uint64(r->takeover_ns));
+		failed |= put(phases, "resume", json_object_new_uint64(r->resume_ns));
+	}
+	failed |= put(doc, "pause_ns", json_object_new_uint64(r->pause_ns));
 	return finish(doc, failed);
 }
 

@@ -32,5 +32,5 @@ void heap_free_pages(void *p, uint32_t n)
 
 uint64_t heap_free_bytes(void)
 {
-	return galloc_free_bytes(heap);
+	return heap ? galloc_free_bytes(heap) : 0;
 }

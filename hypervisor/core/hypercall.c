@@ -10,10 +10,12 @@
 #include <hv/arch.h>
 #include <hv/events.h>
 #include <hv/guest_mem.h>
+#include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <hv/state.h>
 #include <hv/stats.h>
+#include <hv/update.h>
 #include <hv/version.h>
 #include <hv/virtio.h>
 #include <shyper/image.h>
@@ -71,6 +73,9 @@ static int64_t hv_info(struct vm *caller, uint64_t ipa, uint64_t size, uint64_t 
 	if (arch_image_header()->magic == SHYPER_IMAGE_MAGIC)
 		memcpy(info.build_id, arch_image_header()->sha256, sizeof(info.build_id));
 	info.state_version = HV_STATE_VERSION;
+	info.update_count = hv_state->update.count;
+	info.mem_hypervisor_free = heap_free_bytes();
+	info.last_update_pause_ns = hv_state->update.last_pause_ns;
 
 	if (!guest_mem_write(caller, ipa_init(ipa), &info, MIN(size, sizeof(info))))
 		return SHYPER_E_BAD_ADDRESS;
@@ -397,6 +402,18 @@ void hypercall_handle(struct vcpu *vcpu)
 	case SHYPER_HC_VIO_FETCH:
 	case SHYPER_HC_VIO_COMPLETE:
 		ret = guest_call(fid, caller, r);
+		break;
+	case SHYPER_HC_HV_UPDATE_STAGE: {
+		uint64_t reason = 0;
+
+		ret = update_stage(vcpu, a1, a2, a3, r->x[4], &reason);
+		if (ret == SHYPER_E_INVALID)
+			r->x[1] = reason;
+		break;
+	}
+	case SHYPER_HC_HV_UPDATE:
+		/* On success this returns in the new image, which finishes the call. */
+		ret = update_call(vcpu, a1, a2, a3);
 		break;
 	default:
 		ret = SHYPER_E_NOT_SUPPORTED;

@@ -13,6 +13,11 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static uint64_t le64(const uint8_t *p)
+{
+	return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
 enum image_check_result image_check(const uint8_t *image, uint64_t len, uint64_t max_size,
 				    uint32_t abi_version, uint32_t state_version,
 				    struct shyper_image_header *header)
@@ -23,6 +28,7 @@ enum image_check_result image_check(const uint8_t *image, uint64_t len, uint64_t
 	static const uint8_t zero[32];
 	struct shyper_image_header h;
 	uint8_t digest[SHA256_DIGEST_SIZE];
+	uint64_t mem_size;
 	struct sha256 s;
 
 	if (!len)
@@ -41,8 +47,10 @@ enum image_check_result image_check(const uint8_t *image, uint64_t len, uint64_t
 	if (len < header_end)
 		return IMAGE_TRUNCATED;
 	memcpy(&h, image + SHYPER_IMAGE_HEADER_OFFSET, sizeof(h));
-	if (h.header_size != sizeof(h) || h.reserved ||
-	    !memchr(h.version, '\0', sizeof(h.version)))
+	if (h.header_size != sizeof(h) || !memchr(h.version, '\0', sizeof(h.version)))
+		return IMAGE_BAD_HEADER;
+	/* Its entry: an instruction past the headers, inside the file. */
+	if (h.handover_entry < header_end || h.handover_entry % 4 || h.handover_entry >= h.image_size)
 		return IMAGE_BAD_HEADER;
 	if (h.arch != SHYPER_IMAGE_ARCH_AARCH64)
 		return IMAGE_WRONG_ARCH;
@@ -55,8 +63,12 @@ enum image_check_result image_check(const uint8_t *image, uint64_t len, uint64_t
 		return IMAGE_STATE_TOO_NEW;
 	if (state_version < h.state_version_min)
 		return IMAGE_STATE_TOO_OLD;
-	if (h.image_size > max_size || len > max_size)
+	/* In memory it needs its file and its zeroed data: all in the slot. */
+	mem_size = le64(image + SHYPER_IMAGE_ARM64_SIZE_OFFSET);
+	if (h.image_size > max_size || len > max_size || mem_size > max_size)
 		return IMAGE_TOO_LARGE;
+	if (mem_size < h.image_size)
+		return IMAGE_BAD_HEADER;
 	if (len < h.image_size)
 		return IMAGE_TRUNCATED;
 	if (len > h.image_size)

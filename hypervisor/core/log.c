@@ -13,23 +13,35 @@ static struct spinlock log_lock;
  * The ring keeps info and above (debug too at loglevel=3). The console
  * shows the same until the MVM owns the shared UART; from then on only
  * warnings and errors, unless loglevel= was given, so that the hypervisor
- * does not cut into the MVM's own output.
+ * does not cut into the MVM's own output. Both levels live in the state
+ * area (a new image keeps them); LOG_INFO until it exists.
  */
-static enum log_level ring_level = LOG_INFO;
-static enum log_level console_level = LOG_INFO;
 static bool console_ready;
+
+static enum log_level ring_level(void)
+{
+	return hv_state ? (enum log_level)hv_state->log_ring_level : LOG_INFO;
+}
+
+static enum log_level console_level(void)
+{
+	return hv_state ? (enum log_level)hv_state->log_console_level : LOG_INFO;
+}
 
 static const char *const level_tag[] = { "error: ", "warning: ", "", "debug: " };
 
 void log_set_level(enum log_level level)
 {
-	console_level = level;
-	ring_level = MAX(level, LOG_INFO);
+	if (!hv_state)
+		return;
+	hv_state->log_console_level = (uint8_t)level;
+	hv_state->log_ring_level = (uint8_t)MAX(level, LOG_INFO);
 }
 
 void log_set_console_level(enum log_level level)
 {
-	console_level = level;
+	if (hv_state)
+		hv_state->log_console_level = (uint8_t)level;
 }
 
 static void ring_append(const char *s, size_t len)
@@ -62,6 +74,11 @@ size_t log_ring_read(char *buf, size_t len, size_t off)
 	return n;
 }
 
+void log_console_attach(void)
+{
+	console_ready = true;
+}
+
 void log_console_ready(void)
 {
 	char chunk[256];
@@ -80,7 +97,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (level > ring_level && level > console_level)
+	if (level > ring_level() && level > console_level())
 		return;
 	n = snprintf(line, sizeof(line), "shyper: %s", level_tag[level]);
 	va_start(ap, fmt);
@@ -92,9 +109,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	line[n] = '\0';
 
 	spin_lock(&log_lock);
-	if (level <= ring_level)
+	if (level <= ring_level())
 		ring_append(line, (size_t)n);
-	if (console_ready && level <= console_level)
+	if (console_ready && level <= console_level())
 		console_write(line, (size_t)n);
 	spin_unlock(&log_lock);
 }

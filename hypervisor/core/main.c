@@ -20,6 +20,7 @@
 #include <hv/sched.h>
 #include <hv/state.h>
 #include <hv/stats.h>
+#include <hv/update.h>
 #include <hv/version.h>
 #include <libfdt.h>
 #include <string.h>
@@ -41,19 +42,22 @@ static uint32_t be32_at(uint64_t addr)
 }
 
 /*
- * MMU and caches off: lay out the state area and heap right after the image
- * and map the hypervisor's memory and the device tree. Everything here is
- * our own strict-alignment code; libfdt waits for the MMU.
+ * MMU and caches off: lay out the state area and heap after the image's
+ * slot (room for a larger image at a live update) and map the hypervisor's
+ * memory and the device tree. Everything here is our own strict-alignment
+ * code; libfdt waits for the MMU.
  */
 void boot_early(uint64_t dtb)
 {
 	uint64_t base = ALIGN_DOWN((uint64_t)(uintptr_t)_head, BLOCK_2M);
-	uint64_t state_at = ALIGN_UP((uint64_t)(uintptr_t)_end, PAGE_SIZE);
-	uint64_t end = ALIGN_UP((uint64_t)(uintptr_t)_end, BLOCK_2M) + HV_HEAP_SIZE;
+	uint64_t state_at = ALIGN_UP((uint64_t)(uintptr_t)_head + HV_IMAGE_SLOT_SIZE, PAGE_SIZE);
+	uint64_t end = ALIGN_UP(state_at, BLOCK_2M) + HV_HEAP_SIZE;
 	uint64_t heap_at = ALIGN_UP(state_at + sizeof(struct hv_state), PAGE_SIZE);
 	struct hv_state *s;
 	uint64_t dtb_size;
 
+	if ((uint64_t)(uintptr_t)_end > state_at)
+		arch_cpu_halt(); /* the build checks this never happens */
 	arch_dcache_invalidate(base, end - base);
 	s = state_create((void *)(uintptr_t)state_at, heap_at - state_at);
 	s->hv_base = pa_init(base);
@@ -79,6 +83,48 @@ static void map_or_panic(uint64_t base, uint64_t size, enum mem_type type, const
 
 	if (pgtable_map(&hv_pgtable, b, b, e - b, arch_el2_attrs(type)))
 		panic("cannot map %s at 0x%lx", what, base);
+}
+
+/*
+ * What the hypervisor maps for itself besides its own memory: all RAM, the
+ * GIC and the console UART, identity-mapped. Every image builds this, at
+ * boot and when it takes over at a live update (core/takeover.c).
+ */
+int hv_map_board(struct pgtable *pt, const struct board_info *b)
+{
+	const struct { uint64_t base, size; enum mem_type type; } ranges[] = {
+		{ b->gicd_base, b->gicd_size, MEM_DEVICE },
+		{ b->gicr_base, b->gicr_size, MEM_DEVICE },
+		{ b->uart_base, b->uart_base ? PAGE_SIZE : 0, MEM_DEVICE },
+	};
+
+	if (!pa_addr(pt->root) && pgtable_init(pt, 48, 0, 512))
+		return -1;
+	for (unsigned i = 0; i < b->mem_count && i < BOARD_MAX_MEM; i++)
+		if (pgtable_map(pt, ALIGN_DOWN(b->mem[i].base, PAGE_SIZE),
+				ALIGN_DOWN(b->mem[i].base, PAGE_SIZE),
+				ALIGN_UP(b->mem[i].base + b->mem[i].size, PAGE_SIZE) -
+					ALIGN_DOWN(b->mem[i].base, PAGE_SIZE),
+				arch_el2_attrs(MEM_NORMAL)))
+			return -1;
+	for (unsigned i = 0; i < ARRAY_SIZE(ranges); i++) {
+		uint64_t lo = ALIGN_DOWN(ranges[i].base, PAGE_SIZE);
+		uint64_t hi = ALIGN_UP(ranges[i].base + ranges[i].size, PAGE_SIZE);
+
+		if (ranges[i].size && pgtable_map(pt, lo, lo, hi - lo, arch_el2_attrs(ranges[i].type)))
+			return -1;
+	}
+	return 0;
+}
+
+/* The pCPU records, in the board's order (pCPU 0 booted). */
+void pcpus_init(const struct board_info *b)
+{
+	for (unsigned i = 0; i < b->pcpu_count && i < MAX_PCPUS; i++) {
+		pcpus[i].index = i;
+		pcpus[i].mpidr = b->mpidr[i];
+		pcpus[i].stack_top = (uint64_t)(uintptr_t)pcpu_stacks[i + 1];
+	}
 }
 
 static void stop_boot(const char *msg)
@@ -211,12 +257,10 @@ void hv_main(uint64_t dtb)
 		console_init(b->uart_base);
 	}
 	log_console_ready();
-	for (unsigned i = 0; i < b->mem_count; i++) {
-		map_or_panic(b->mem[i].base, b->mem[i].size, MEM_NORMAL, "RAM");
+	for (unsigned i = 0; i < b->mem_count; i++)
 		total += b->mem[i].size;
-	}
-	map_or_panic(b->gicd_base, b->gicd_size, MEM_DEVICE, "GIC distributor");
-	map_or_panic(b->gicr_base, b->gicr_size, MEM_DEVICE, "GIC redistributors");
+	if (hv_map_board(&hv_pgtable, b))
+		panic("cannot map the board's RAM and interrupt controller");
 
 	/* Keep our own copy of the board DT: the original lies in MVM memory. */
 	b->dtb_size = fdt_totalsize((const void *)(uintptr_t)dtb);
@@ -242,11 +286,7 @@ void hv_main(uint64_t dtb)
 			break;
 		}
 	}
-	for (unsigned i = 0; i < b->pcpu_count; i++) {
-		pcpus[i].index = i;
-		pcpus[i].mpidr = b->mpidr[i];
-		pcpus[i].stack_top = (uint64_t)(uintptr_t)pcpu_stacks[i + 1];
-	}
+	pcpus_init(b);
 
 	pr_info("Shyper %s on %s (%s): EL2, GICv%u, %u pCPUs, %lu MiB RAM", SHYPER_VERSION,
 		b->model, platform_find(dtb_copy)->name, b->gic_version, b->pcpu_count,
@@ -288,6 +328,8 @@ void hv_main(uint64_t dtb)
 		(unsigned long)(hv_state->hv_size >> 20), pool_base,
 		(unsigned long)(opt.pool_size >> 20));
 
+	if (update_init_slots(hv_pa(_head)))
+		pr_warn("no room for a second image: live update is off");
 	hv_state->stage2_max_block = platform_find(dtb_copy)->stage2_max_block;
 	arch_fw_set_conduit(b->psci_conduit == CONDUIT_HVC);
 	if (irqchip_probe(b))

@@ -18,6 +18,7 @@
 #include <hv/sched.h>
 #include <hv/state.h>
 #include <hv/stats.h>
+#include <hv/update.h>
 #include <hv/vgic.h>
 
 #define SLICE_MS 10
@@ -165,6 +166,12 @@ struct vcpu_regs *sched_resume(void)
 		return &cur->regs;
 	}
 	self->need_resched = false;
+	if (update_requested()) {
+		/* A live update stops every pCPU here: no lock held, vCPU put. */
+		sched_park();
+		update_wait_here(self);
+		cur = NULL;
+	}
 	now = arch_counter();
 	assigned = scan(self->index, now, &runnable, &next_wake);
 
@@ -182,6 +189,7 @@ struct vcpu_regs *sched_resume(void)
 		arch_wait_for_interrupt();
 		stats_idle_end();
 		irq_handle();
+		update_wait_here(self);
 		self->need_resched = false;
 		now = arch_counter();
 		assigned = scan(self->index, now, &runnable, &next_wake);
@@ -193,6 +201,16 @@ struct vcpu_regs *sched_resume(void)
 	vgic_prepare_entry(next);
 	stats_guest_return();
 	return &next->regs;
+}
+
+void sched_park(void)
+{
+	struct pcpu *self = this_pcpu();
+
+	if (self->current)
+		vcpu_leave(self);
+	arch_hyp_timer_cancel();
+	self->need_resched = true;
 }
 
 void sched_start(void)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Creating and adopting the persistent state area (see hv/state.h). */
 #include <hv/irq.h>
+#include <hv/log.h>
 #include <hv/state.h>
 #include <string.h>
 #include <state_layout.h> /* generated: HV_STATE_LAYOUT */
@@ -23,6 +24,8 @@ struct hv_state *state_create(void *at, uint64_t size)
 	s->board_size = sizeof(struct board_info);
 	s->galloc_size = sizeof(struct galloc);
 	memset(s->spi_owner, IRQ_OWNER_NONE, sizeof(s->spi_owner));
+	s->log_ring_level = LOG_INFO;
+	s->log_console_level = LOG_INFO;
 	for (unsigned i = 0; i < MAX_VMS; i++)
 		s->vms[i].id = (uint16_t)i;
 	hv_state = s;

@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 7
+#define SHYPER_ABI_MINOR 8
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -105,7 +105,22 @@
 #define SHYPER_HC_VIO_COMPLETE SHYPER_HC(0x1c) /* x1 = VM id, x2 = token, x3 = IPA of
 						* the answer, x4 = its length (may be
 						* 0) -> x1 = bytes given to the guest */
-#define SHYPER_HC_LAST 0x1c
+/* ABI 1.8: live update (root in the MVM only; see struct shyper_update_report) */
+#define SHYPER_HC_HV_UPDATE_STAGE SHYPER_HC(0x1d) /* x1 = offset, x2 = IPA, x3 = len,
+						   * x4 = the image's total size: copy
+						   * len bytes into the room set aside for
+						   * a new image; offset 0 starts over,
+						   * then pieces in order, each at most
+						   * SHYPER_UPDATE_PIECE_MAX -> on
+						   * SHYPER_E_INVALID, x1 = enum
+						   * shyper_update_reason or 0 */
+#define SHYPER_HC_HV_UPDATE SHYPER_HC(0x1e)  /* x1 = flags (SHYPER_UPDATE_*), x2 = IPA of a
+					      * struct shyper_update_report, x3 = its size:
+					      * check the staged image and, unless
+					      * CHECK_ONLY, hand over to it. The report says
+					      * what happened; the call returns in the new
+					      * hypervisor */
+#define SHYPER_HC_LAST 0x1e
 
 /* ---- Status codes (x0) ------------------------------------------------- */
 
@@ -119,6 +134,7 @@
 #define SHYPER_E_EXISTS (-7)         /* a VM with that name or UUID exists (1.1) */
 #define SHYPER_E_NO_MEMORY (-8)      /* not enough free guest memory (1.1) */
 #define SHYPER_E_TOO_MANY (-9)       /* no free VM slot (1.1) */
+#define SHYPER_E_ABORTED (-10)       /* begun, then undone: nothing changed (1.8) */
 
 /* ---- Objects ----------------------------------------------------------- */
 
@@ -156,7 +172,10 @@ struct shyper_hv_info {
 	/* ABI 1.7 */
 	uint8_t build_id[8];      /* first bytes of its image's SHA-256 (shyper/image.h); 0: unsealed */
 	uint32_t state_version;   /* the state layout version it lays out (live update) */
-	uint32_t reserved;
+	uint32_t update_count;    /* ABI 1.8: live updates since the board booted */
+	/* ABI 1.8 */
+	uint64_t mem_hypervisor_free; /* of mem_hypervisor, free for VMs' tables and devices */
+	uint64_t last_update_pause_ns; /* the longest any pCPU stopped, last live update */
 };
 /* The first layouts' sizes, as numbers: a field appended later must not
  * move them (the structs may only grow past them). */
@@ -289,6 +308,59 @@ struct shyper_device_config {
 #define SHYPER_DEVICE_CONFIG_SIZE_V1 56U
 _Static_assert(sizeof(struct shyper_device_config) >= SHYPER_DEVICE_CONFIG_SIZE_V1,
 	       "struct shyper_device_config lost part of its first layout");
+
+/* ---- Live update (ABI 1.8) --------------------------------------------- */
+
+#define SHYPER_UPDATE_CHECK_ONLY 0x1U  /* check the staged image; change nothing */
+#define SHYPER_UPDATE_PIECE_MAX (1U << 20)
+
+/* Why an image was refused or an update undone (0: neither). */
+enum shyper_update_reason {
+	SHYPER_UPDATE_OK = 0,
+	SHYPER_UPDATE_EMPTY = 1,           /* no bytes at all */
+	SHYPER_UPDATE_TRUNCATED = 2,       /* shorter than its headers or than it says */
+	SHYPER_UPDATE_ELF = 3,             /* an ELF file, not the flat image */
+	SHYPER_UPDATE_NOT_ARM64_IMAGE = 4, /* no arm64 Image header */
+	SHYPER_UPDATE_NOT_SHYPER = 5,      /* an arm64 Image that is not Shyper (a Linux kernel) */
+	SHYPER_UPDATE_BAD_HEADER = 6,      /* its Shyper header is malformed */
+	SHYPER_UPDATE_WRONG_ARCH = 7,
+	SHYPER_UPDATE_ABI_MISMATCH = 8,    /* another ABI major, or an older minor */
+	SHYPER_UPDATE_STATE_TOO_NEW = 9,   /* our state layout is newer than it knows */
+	SHYPER_UPDATE_STATE_TOO_OLD = 10,  /* it cannot convert our older state layout */
+	SHYPER_UPDATE_TOO_LARGE = 11,      /* more than the room set aside */
+	SHYPER_UPDATE_SIZE_MISMATCH = 12,  /* longer than its header says */
+	SHYPER_UPDATE_DIGEST_MISMATCH = 13, /* its SHA-256 is not the sealed one */
+	SHYPER_UPDATE_NOT_STAGED = 14,     /* no image, or not all of it, was staged */
+	SHYPER_UPDATE_NO_ROOM = 15,        /* no room could be set aside at boot */
+	SHYPER_UPDATE_RENDEZVOUS = 16,     /* a pCPU did not stop in time (pcpu says which) */
+	SHYPER_UPDATE_ROLLED_BACK = 17,    /* the new image gave control back (detail says why) */
+};
+
+struct shyper_update_report {
+	uint32_t size;            /* sizeof as written by the hypervisor */
+	uint32_t reason;          /* enum shyper_update_reason */
+	uint32_t flags;           /* as asked */
+	uint32_t update_count;    /* live updates since boot, this one included */
+	char old_version[32];     /* the hypervisor that was running */
+	char new_version[32];     /* the image's (once its header was read) */
+	uint8_t old_build_id[8];
+	uint8_t new_build_id[8];
+	uint32_t old_state_version;
+	uint32_t new_state_version;
+	uint64_t image_size;      /* bytes staged */
+	uint64_t stage_ns;        /* copying it in (the MVM's module fills this in) */
+	uint64_t check_ns;        /* checking the image, guests running */
+	uint64_t rendezvous_ns;   /* from asking every pCPU to stop until all had */
+	uint64_t takeover_ns;     /* the new image taking over, every pCPU stopped */
+	uint64_t resume_ns;       /* from then until every pCPU was back to its guests */
+	uint64_t pause_ns;        /* the longest any pCPU was away from its guests */
+	uint32_t pcpu;            /* RENDEZVOUS: a pCPU that did not stop */
+	uint32_t converted;       /* 1: the state layout was converted */
+	char detail[96];          /* ROLLED_BACK: the new image's reason, NUL-terminated */
+};
+#define SHYPER_UPDATE_REPORT_SIZE_V1 264U
+_Static_assert(sizeof(struct shyper_update_report) >= SHYPER_UPDATE_REPORT_SIZE_V1,
+	       "struct shyper_update_report lost part of its first layout");
 
 /* ---- Events: hypervisor -> MVM ----------------------------------------- */
 
@@ -450,6 +522,17 @@ struct shyper_ioc_console {
 };
 #define SHYPER_CONSOLE_IO_MAX 65536
 
+/* Live update (ABI 1.8): CAP_SYS_ADMIN only. The module stages the image in
+ * pieces, then asks for the check or the hand-over; report comes back
+ * filled in whatever happened (its reason says why not). */
+struct shyper_ioc_hv_update {
+	uint64_t image;           /* user pointer to the image */
+	uint64_t len;             /* its bytes (0: an empty image, refused as such) */
+	uint32_t flags;           /* SHYPER_UPDATE_* */
+	uint32_t reserved;        /* must be 0 */
+	struct shyper_update_report report; /* out */
+};
+
 #define SHYPER_IOC_NOP _IO(SHYPER_IOC_MAGIC, 0x00)
 #define SHYPER_IOC_HV_INFO _IOR(SHYPER_IOC_MAGIC, 0x01, struct shyper_hv_info)
 #define SHYPER_IOC_LOG_READ _IOWR(SHYPER_IOC_MAGIC, 0x02, struct shyper_ioc_log_read)
@@ -465,6 +548,7 @@ struct shyper_ioc_console {
 #define SHYPER_IOC_VM_ADD_DEVICE _IOW(SHYPER_IOC_MAGIC, 0x1a, struct shyper_ioc_vm_device)
 #define SHYPER_IOC_VIO_FETCH _IOWR(SHYPER_IOC_MAGIC, 0x1b, struct shyper_ioc_vio_fetch)
 #define SHYPER_IOC_VIO_COMPLETE _IOWR(SHYPER_IOC_MAGIC, 0x1c, struct shyper_ioc_vio_complete)
+#define SHYPER_IOC_HV_UPDATE _IOWR(SHYPER_IOC_MAGIC, 0x1e, struct shyper_ioc_hv_update)
 
 /* read() on /dev/shyper returns whole struct shyper_event records. */
 

@@ -21,9 +21,11 @@
 #define SHYPER_IMAGE_ARCH_AARCH64 183              /* ELF's EM_AARCH64 */
 #define SHYPER_IMAGE_VERSION_LEN 32
 
-/* The arm64 Linux Image header's magic, "ARM\x64" at byte 56. */
+/* The arm64 Linux Image header's magic, "ARM\x64" at byte 56; at byte 16
+ * the bytes the image needs in memory, its zeroed data included. */
 #define SHYPER_IMAGE_ARM64_MAGIC 0x644d5241U
 #define SHYPER_IMAGE_ARM64_MAGIC_OFFSET 56
+#define SHYPER_IMAGE_ARM64_SIZE_OFFSET 16
 
 struct shyper_image_header {
 	uint64_t magic;             /* SHYPER_IMAGE_MAGIC */
@@ -32,7 +34,7 @@ struct shyper_image_header {
 	uint32_t abi_version;       /* major << 16 | minor of the ABI it serves */
 	uint32_t state_version;     /* the state layout version it lays out */
 	uint32_t state_version_min; /* the oldest it can take over, converting */
-	uint32_t reserved;          /* 0 */
+	uint32_t handover_entry;    /* byte offset of its live-update entry (hv/update.h) */
 	uint64_t state_layout;      /* its layout fingerprint (HV_STATE_LAYOUT) */
 	uint64_t image_size;        /* bytes of the whole file */
 	char version[SHYPER_IMAGE_VERSION_LEN]; /* NUL-terminated */

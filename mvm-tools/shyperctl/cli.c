@@ -34,7 +34,7 @@ struct group {
 };
 
 static const struct group groups[] = {
-	{ "hv", "The hypervisor: information and log" },
+	{ "hv", "The hypervisor: information, log and live update" },
 	{ "vm", "Virtual machines: define, run, stop, inspect, console" },
 };
 
@@ -56,6 +56,17 @@ static const struct command commands[] = {
 	{ "hv", "log", "", 0, 0, "Print the hypervisor's log",
 	  "Prints everything the hypervisor's log ring holds, oldest line first.\n",
 	  shyperctl_hv_log },
+	{ "hv", "update", "IMAGE", 1, 1, "Replace the running hypervisor, VMs running on",
+	  "Puts the hypervisor image IMAGE (a file, or an http:// or https:// URL)\n"
+	  "in place of the running hypervisor while every VM keeps running: the\n"
+	  "hypervisor checks the image (its header, architecture, ABI, state layout\n"
+	  "and SHA-256), stops every physical CPU for the hand-over and resumes\n"
+	  "every vCPU in the new one. Prints each phase (stage, check, hand-over,\n"
+	  "resume) with its duration, and the longest pause any vCPU saw. A bad\n"
+	  "image is refused with the reason; if the new hypervisor cannot take\n"
+	  "over, the old one takes control back and nothing changes. --check only\n"
+	  "checks the image and says whether it would be accepted. Root only.\n",
+	  shyperctl_hv_update },
 	{ "vm", "list", "", 0, 0, "List the VMs",
 	  "Lists every VM as a table: the hypervisor's (the management VM first,\n"
 	  "with their ids), then the defined VMs that are not running (id '-').\n"
@@ -128,6 +139,7 @@ static const char options_help[] =
 	"  -d, --device PATH    the device (default: $SHYPER_DEVICE, else /dev/shyper)\n"
 	"  -t, --timeout SECS   vm stop: how long to wait for a graceful power-off\n"
 	"  -f, --force          vm stop: power off at once, without asking the guest\n"
+	"      --check          hv update: only check the image, change nothing\n"
 	"  -h, --help           show help for the tool, a command or a subcommand\n"
 	"  -V, --version        show the version\n";
 
@@ -282,6 +294,8 @@ static int parse_options(struct shyperctl *ctx, int argc, char **argv, struct pa
 			ctx->json = 1;
 		} else if (strcmp(arg, "-f") == 0 || strcmp(arg, "--force") == 0) {
 			ctx->force = 1;
+		} else if (strcmp(arg, "--check") == 0) {
+			ctx->check = 1;
 		} else if (strncmp(arg, "--timeout=", 10) == 0 || strcmp(arg, "-t") == 0 ||
 			   strcmp(arg, "--timeout") == 0) {
 			const char *value = arg[1] == '-' && arg[9] == '=' ? arg + 10 : NULL;

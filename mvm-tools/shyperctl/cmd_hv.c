@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * shyperctl hv info | stats | log: the hypervisor itself.
+ * shyperctl hv info | stats | log | update: the hypervisor itself.
  */
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "shyperctl.h"
 
@@ -18,7 +20,7 @@ int shyperctl_hv_info(struct shyperctl *ctx, int argc, char **argv)
 		{ .key = "Memory hypervisor" }, { .key = "Guest pool total" },
 		{ .key = "Guest pool free" },  { .key = "VMs" },
 		{ .key = "Uptime" },           { .key = "Build id" },
-		{ .key = "State layout" },
+		{ .key = "State layout" },      { .key = "Live updates" },
 	};
 	int rc;
 
@@ -47,8 +49,21 @@ int shyperctl_hv_info(struct shyperctl *ctx, int argc, char **argv)
 	shyperctl_format_duration(f[10].value, sizeof(f[10].value), info.uptime_ns);
 	shyper_build_id_text(&info, f[11].value, sizeof(f[11].value));
 	snprintf(f[12].value, sizeof(f[12].value), "version %u", info.state_version);
-	/* A hypervisor older than ABI 1.7 has no state layout to show. */
-	shyperctl_print_fields(ctx->out, f, info.state_version ? ARRAY_SIZE(f) : ARRAY_SIZE(f) - 1);
+	if (info.update_count)
+		snprintf(f[13].value, sizeof(f[13].value), "%u since boot (last pause %.3f ms)",
+			 info.update_count, (double)info.last_update_pause_ns / 1e6);
+	else
+		snprintf(f[13].value, sizeof(f[13].value), "none since boot");
+	if (info.size >= sizeof(info)) {
+		char free_text[32];
+
+		shyperctl_format_bytes(free_text, sizeof(free_text), info.mem_hypervisor_free);
+		snprintf(f[6].value + strlen(f[6].value), sizeof(f[6].value) - strlen(f[6].value),
+			 " (%s free)", free_text);
+	}
+	/* Older hypervisors: no state layout before ABI 1.7, no updates before 1.8. */
+	shyperctl_print_fields(ctx->out, f, info.size >= sizeof(info) ? ARRAY_SIZE(f)
+					    : info.state_version ? ARRAY_SIZE(f) - 1 : ARRAY_SIZE(f) - 2);
 	return SHYPERCTL_EXIT_OK;
 }
 
@@ -143,5 +158,104 @@ int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv)
 	shyperctl_print_table(ctx->out, headers, "rlrrrrrr", 8, rows, count);
 	free(rows);
 	free(stats);
+	return SHYPERCTL_EXIT_OK;
+}
+
+/* ---- hv update ------------------------------------------------------------- */
+
+
+/* A progress bar on stderr while an image downloads (only on a terminal). */
+static void download_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct shyperctl *ctx = arg;
+	char size[32];
+	int width = 30, filled;
+
+	if (!total)
+		return;
+	filled = (int)(done * (uint64_t)width / total);
+	shyperctl_format_bytes(size, sizeof(size), total);
+	fprintf(ctx->err, "\rfetching [%.*s%*s] %3u%% of %s", filled,
+		"##############################", width - filled, "",
+		(unsigned)(done * 100 / total), size);
+	if (done >= total)
+		fputc('\n', ctx->err);
+	fflush(ctx->err);
+}
+
+static void format_ms(char *buf, size_t size, uint64_t ns)
+{
+	snprintf(buf, size, "%8.3f ms", (double)ns / 1e6);
+}
+
+static void print_phases(struct shyperctl *ctx, const struct shyper_update_report *r)
+{
+	char t[32];
+
+	format_ms(t, sizeof(t), r->stage_ns);
+	fprintf(ctx->out, "  stage      %s  (%llu bytes copied in)\n", t,
+		(unsigned long long)r->image_size);
+	format_ms(t, sizeof(t), r->check_ns);
+	fprintf(ctx->out, "  check      %s  (header and SHA-256, guests running)\n", t);
+	if (r->flags & SHYPER_UPDATE_CHECK_ONLY || (r->reason && r->reason < SHYPER_UPDATE_RENDEZVOUS))
+		return;
+	format_ms(t, sizeof(t), r->rendezvous_ns + r->takeover_ns);
+	fprintf(ctx->out, "  hand-over  %s  (every pCPU stopped in %.3f ms, new image took over in %.3f ms)\n",
+		t, (double)r->rendezvous_ns / 1e6, (double)r->takeover_ns / 1e6);
+	if (r->reason)
+		return;
+	format_ms(t, sizeof(t), r->resume_ns);
+	fprintf(ctx->out, "  resume     %s  (every pCPU back to its guests)\n", t);
+}
+
+int shyperctl_hv_update(struct shyperctl *ctx, int argc, char **argv)
+{
+	struct shyper_update_report report;
+	char old_id[17], new_id[17];
+	unsigned flags = ctx->check ? SHYPER_UPDATE_CHECK_ONLY : 0;
+	size_t len;
+	void *image;
+	int rc, rc_update;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	/* A progress bar for a download, on a terminal. */
+	rc = shyper_image_read(ctx->handle, argv[0], &image, &len,
+			       !ctx->json && isatty(fileno(ctx->err)) && strstr(argv[0], "://")
+				       ? download_progress : NULL, ctx);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	rc_update = shyper_hv_update(ctx->handle, image, len, flags, &report);
+	free(image);
+	if (ctx->json && report.size) {
+		rc = shyperctl_print_json(ctx, shyper_update_report_to_json(&report));
+		if (rc_update)
+			shyperctl_fail_lib(ctx, rc_update);
+		return rc_update ? SHYPERCTL_EXIT_FAILURE : rc;
+	}
+	if (report.size) {
+		struct shyper_hv_info ids = { .size = sizeof(ids) };
+
+		memcpy(ids.build_id, report.old_build_id, sizeof(ids.build_id));
+		shyper_build_id_text(&ids, old_id, sizeof(old_id));
+		memcpy(ids.build_id, report.new_build_id, sizeof(ids.build_id));
+		shyper_build_id_text(&ids, new_id, sizeof(new_id));
+		if (report.new_version[0])
+			fprintf(ctx->out, "Image: Shyper %s (build %s, state layout %u)\n",
+				report.new_version, new_id, report.new_state_version);
+		print_phases(ctx, &report);
+	}
+	if (rc_update)
+		return shyperctl_fail_lib(ctx, rc_update);
+	if (flags & SHYPER_UPDATE_CHECK_ONLY) {
+		fprintf(ctx->out, "The image would be accepted: Shyper %s (build %s) -> %s (build %s)\n",
+			report.old_version, old_id, report.new_version, new_id);
+		return SHYPERCTL_EXIT_OK;
+	}
+	fprintf(ctx->out, "Updated: Shyper %s (build %s) -> %s (build %s); every vCPU paused at most "
+		"%.3f ms; update %u since boot\n", report.old_version, old_id, report.new_version,
+		new_id, (double)report.pause_ns / 1e6, report.update_count);
 	return SHYPERCTL_EXIT_OK;
 }

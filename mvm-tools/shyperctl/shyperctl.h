@@ -30,6 +30,7 @@ struct shyperctl {
 	int timeout_ms;        /* --timeout (vm stop) */
 	int force;             /* --force (vm stop) */
 	int timeout_set;
+	int check;             /* --check (hv update) */
 };
 
 /* The whole tool: parses ARGV, runs the command, returns the exit status. */
@@ -56,6 +57,7 @@ int shyperctl_print_json(struct shyperctl *ctx, struct json_object *obj);
 int shyperctl_hv_info(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_hv_log(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_hv_update(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_list(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_info(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_define(struct shyperctl *ctx, int argc, char **argv);

@@ -78,7 +78,7 @@ static void test_sha256_any_split_gives_the_same(void **state)
 /* --- images ---------------------------------------------------------------- */
 
 #define ABI ((1U << 16) | 6)
-#define STATE 4
+#define STATE 5
 #define ROOM (1U << 20)
 #define CODE_AT 512
 
@@ -116,9 +116,12 @@ static void make_image(size_t len)
 		.state_version = STATE,
 		.state_version_min = STATE,
 		.state_layout = 0x1234,
+		.handover_entry = 256,
 		.image_size = len,
 		.version = "0.1.0-test",
 	};
+	/* In memory: the file and as much again of zeroed data. */
+	*(uint64_t *)(img + SHYPER_IMAGE_ARM64_SIZE_OFFSET) = 2 * len;
 	for (size_t i = CODE_AT; i < len; i++)
 		img[i] = (uint8_t)(i ^ (i >> 8));
 	seal();
@@ -217,7 +220,12 @@ static void test_header_fields(void **state)
 	} bad[] = {
 		{ "header size", offsetof(struct shyper_image_header, header_size), 100,
 		  IMAGE_BAD_HEADER },
-		{ "reserved", offsetof(struct shyper_image_header, reserved), 1, IMAGE_BAD_HEADER },
+		{ "entry in the headers", offsetof(struct shyper_image_header, handover_entry), 64,
+		  IMAGE_BAD_HEADER },
+		{ "entry not aligned", offsetof(struct shyper_image_header, handover_entry), 258,
+		  IMAGE_BAD_HEADER },
+		{ "entry past the end", offsetof(struct shyper_image_header, handover_entry),
+		  64 * 1024, IMAGE_BAD_HEADER },
 		{ "arch", offsetof(struct shyper_image_header, arch), 62, IMAGE_WRONG_ARCH },
 		{ "ABI major", offsetof(struct shyper_image_header, abi_version), (2U << 16) | 6,
 		  IMAGE_ABI_MISMATCH },
@@ -263,6 +271,15 @@ static void test_sizes(void **state)
 	hdr()->image_size = 2 * ROOM;
 	seal();
 	assert_int_equal(check(), IMAGE_TOO_LARGE);
+	/* Needing more room in memory (its zeroed data) than is set aside. */
+	make_image(64 * 1024);
+	*(uint64_t *)(img + SHYPER_IMAGE_ARM64_SIZE_OFFSET) = ROOM + 4096;
+	seal();
+	assert_int_equal(check(), IMAGE_TOO_LARGE);
+	/* Or less than its own file. */
+	*(uint64_t *)(img + SHYPER_IMAGE_ARM64_SIZE_OFFSET) = img_len - 4096;
+	seal();
+	assert_int_equal(check(), IMAGE_BAD_HEADER);
 	/* Longer than it says (something appended). */
 	make_image(64 * 1024);
 	hdr()->image_size -= 16;

@@ -26,6 +26,7 @@ static const struct {
 	uint64_t layout;
 } known_layouts[] = {
 	{ 4, 0xc294e26a7eb45c5aULL },
+	{ 5, 0x7fb7e3b70c9f34d8ULL },
 };
 
 static struct hv_state *area;

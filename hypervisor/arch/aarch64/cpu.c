@@ -72,6 +72,21 @@ void arch_dcache_invalidate(uint64_t base, uint64_t size)
 	dsb(sy);
 }
 
+void arch_sync_icache(const void *p, uint64_t size)
+{
+	uint64_t ctr = read_sysreg(ctr_el0);
+	uint64_t dline = 4ULL << ((ctr >> 16) & 0xf);
+	uint64_t base = (uint64_t)(uintptr_t)p;
+
+	/* Clean to the point of unification, then no stale instructions anywhere. */
+	for (uint64_t a = ALIGN_DOWN(base, dline); a < base + size; a += dline)
+		__asm__ volatile("dc cvau, %0" : : "r"(a) : "memory");
+	dsb(ish);
+	__asm__ volatile("ic ialluis" : : : "memory");
+	dsb(ish);
+	isb();
+}
+
 void arch_wait_for_interrupt(void)
 {
 	dsb(sy);

@@ -447,6 +447,47 @@ int irqchip_probe(const struct board_info *board)
 	return irqchip->init(board);
 }
 
+/*
+ * Live update: the GIC as the previous image left it, configured and
+ * running; learn it without touching it. Every pCPU in pcpus must have its
+ * redistributor. Group 0 is ours if our own interrupts are in it.
+ */
+int irqchip_adopt(const struct board_info *board, uint32_t pcpus)
+{
+	unsigned first = MAX_PCPUS;
+
+	if (board->gic_version != GIC_V3 || !board->gicd_base)
+		return -1;
+	gicd = board->gicd_base;
+	irqchip_nr_irqs = MIN(32 * ((rd32(gicd + GICD_TYPER) & 0x1f) + 1), 1020);
+	for (unsigned i = 0; i < MAX_PCPUS; i++) {
+		uint64_t rd;
+
+		direct_mode[i] = false;
+		gicr_sgi[i] = 0;
+		if (!(pcpus & BIT(i)))
+			continue;
+		rd = find_redistributor(board->mpidr[i]);
+		if (!rd)
+			return -1;
+		gicr_sgi[i] = rd + GICR_SGI;
+		if (first == MAX_PCPUS)
+			first = i;
+	}
+	if (first == MAX_PCPUS)
+		return -1;
+	own_group0 = !(rd32(gicr_sgi[first] + GICD_IGROUPR) & IRQ_HV_OWN_MASK);
+	lr_total = (unsigned)(read_sysreg_s(ICH_VTR_EL2) & 0x1f) + 1;
+	irqchip = &gicv3_ops;
+	return 0;
+}
+
+void irqchip_cpu_adopt(unsigned pcpu)
+{
+	/* The old image put this pCPU's vCPU, which left direct mode. */
+	direct_mode[pcpu] = false;
+}
+
 void irqchip_vcpu_save(struct vcpu_sysregs *s)
 {
 	s->ich_vmcr = read_sysreg_s(ICH_VMCR_EL2);

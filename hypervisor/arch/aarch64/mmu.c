@@ -71,6 +71,11 @@ static uint64_t ps_field(void)
 	return r > 5 ? 5 : r;
 }
 
+uint64_t arch_el2_root(void)
+{
+	return pa_addr(hv_pgtable.root);
+}
+
 /* Turn on the MMU at EL2 with hv_pgtable (every pCPU, from head.S). */
 void mmu_enable(void)
 {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hv/arch.h>
+#include <shyper/abi.h>
 #include <shyper/image.h>
 #include <hv/heap.h>
 #include <hv/irq.h>
@@ -187,6 +188,40 @@ void arch_dcache_invalidate(uint64_t base, uint64_t size)
 {
 	(void)base;
 	(void)size;
+}
+
+void arch_sync_icache(const void *p, uint64_t size)
+{
+	(void)p;
+	(void)size;
+	fake_icache_syncs++;
+}
+
+uint64_t arch_el2_root(void)
+{
+	return 0x4f000000;
+}
+
+/* Live update: the "new image" gives control back at once, with a reason. */
+unsigned fake_icache_syncs, fake_handover_calls;
+uint64_t fake_handover_entry;
+struct shyper_handover fake_handover_seen;
+
+int64_t handover_call(uint64_t entry, struct shyper_handover *h)
+{
+	fake_handover_calls++;
+	fake_handover_entry = entry;
+	fake_handover_seen = *h;
+	snprintf(h->failure, sizeof(h->failure), "a fake image that never takes over");
+	return SHYPER_E_ABORTED;
+}
+
+void handover_jump(uint64_t entry, uint64_t pcpu, struct shyper_handover *h)
+{
+	(void)entry;
+	(void)pcpu;
+	(void)h;
+	abort();
 }
 
 void arch_wait_for_interrupt(void)

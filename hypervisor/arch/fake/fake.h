@@ -48,6 +48,13 @@ extern uint32_t fake_ipi_reasons[MAX_PCPUS];
 extern unsigned fake_kick_count;
 extern struct vcpu *fake_last_kicked;
 
+/* Live update: instruction-cache syncs; handover_call() calls, the entry
+ * and the record it was given (it always gives control back). */
+#include <hv/update.h>
+extern unsigned fake_icache_syncs, fake_handover_calls;
+extern uint64_t fake_handover_entry;
+extern struct shyper_handover fake_handover_seen;
+
 /* TLB flushes the page-table code asked for. */
 extern unsigned fake_tlb_flushes;
 

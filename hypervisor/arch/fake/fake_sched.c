@@ -5,6 +5,7 @@
  * it was told about. tests/unit/test_sched.c links the real scheduler.
  */
 #include "fake.h"
+#include <hv/arch.h>
 
 void sched_kick(struct vcpu *vcpu)
 {
@@ -21,4 +22,15 @@ void sched_wake(struct vcpu *vcpu)
 void sched_tick(void)
 {
 	this_pcpu()->need_resched = true;
+}
+
+void sched_park(void)
+{
+	struct pcpu *self = this_pcpu();
+
+	if (self->current)
+		arch_vcpu_put(self->current);
+	self->current = NULL;
+	self->current_regs = NULL;
+	self->need_resched = true;
 }

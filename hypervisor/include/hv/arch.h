@@ -48,6 +48,11 @@ struct shyper_image_header;
 /* The running image's own Shyper header (shyper/image.h), as the build sealed it. */
 const struct shyper_image_header *arch_image_header(void);
 
+/* Live update: make code written as data at [p, p+size) fetchable on every
+ * pCPU; the root table of the EL2 map this image runs on. */
+void arch_sync_icache(const void *p, uint64_t size);
+uint64_t arch_el2_root(void);
+
 /* This pCPU's EL2 translation and system registers, once at its start. */
 void arch_cpu_init_el2(void);
 

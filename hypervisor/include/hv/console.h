@@ -6,4 +6,6 @@
 void console_init(uint64_t base);
 /* Replay what was logged so far to the console; from now on log lines go there too. */
 void log_console_ready(void);
+/* The console is up again after a live update: no replay, the ring was shown. */
+void log_console_attach(void);
 #endif

@@ -100,6 +100,10 @@ extern const struct irqchip_ops *irqchip;
 extern uint32_t irqchip_nr_irqs;
 
 int irqchip_probe(const struct board_info *board);
+/* Live update: take the GIC over as it runs (the pCPUs in mask), and one
+ * pCPU's side of it; nothing is reset. */
+int irqchip_adopt(const struct board_info *board, uint32_t pcpus);
+void irqchip_cpu_adopt(unsigned pcpu);
 void irqchip_vcpu_save(struct vcpu_sysregs *s);
 void irqchip_vcpu_restore(const struct vcpu_sysregs *s);
 /* Does a vCPU's saved interface state hold a pending interrupt? */

@@ -12,6 +12,9 @@
 struct vcpu_regs *sched_resume(void);
 /* Start running guests on this pCPU. Never returns. */
 void sched_start(void) __attribute__((noreturn));
+/* Put this pCPU's vCPU (its state all in the state area) and stop its
+ * timer; the next sched_resume() chooses afresh. */
+void sched_park(void);
 /* Wake the pCPU of a vCPU whose state changed (power on, VM start/stop). */
 void sched_kick(struct vcpu *vcpu);
 

@@ -14,9 +14,12 @@
 #include <hv/vm.h>
 
 #define HV_STATE_MAGIC 0x5453524550594853ULL /* "SHYPERST" little-endian */
-#define HV_STATE_VERSION 4 /* 2: virtio devices, mediated in-flight tables with epochs;
+#define HV_STATE_VERSION 5 /* 2: virtio devices, mediated in-flight tables with epochs;
 			    * 3: guests' PL031 real-time clocks, per-pCPU counters;
-			    * 4: RTVM vCPUs' direct interrupt mode, SPI owners moved in */
+			    * 4: RTVM vCPUs' direct interrupt mode, SPI owners moved in;
+			    * 5: image slots and update history, log levels moved in */
+/* The oldest layout this image can take over at a live update, converting it. */
+#define HV_STATE_VERSION_MIN 5
 #define LOG_RING_SIZE (64 * 1024)
 #define BOARD_MAX_MEM 8
 #define BOARD_MODEL_LEN 64
@@ -63,6 +66,20 @@ struct event_channel {
 	uint64_t seq;
 };
 
+/*
+ * Live update (core/update.c): the two image slots of HV_IMAGE_SLOT_SIZE
+ * bytes (the boot image's place, and one set aside in the heap at boot):
+ * one runs, the other takes the next image. And what the updates so far did.
+ */
+struct update_history {
+	paddr_t slot[2];
+	uint32_t running_slot;  /* index into slot[] */
+	uint32_t count;         /* updates since the board booted */
+	uint32_t failed;        /* refused at the hand-over or rolled back */
+	uint32_t reserved;
+	uint64_t last_pause_ns; /* longest any pCPU was stopped, last update */
+};
+
 struct hv_state {
 	uint64_t magic;
 	uint32_t version;
@@ -85,7 +102,10 @@ struct hv_state {
 	 * hypervisor keeps it (core/irq.c). */
 	uint8_t spi_owner[VGIC_MAX_SPIS];
 	struct vm vms[MAX_VMS];
+	struct update_history update;
 
+	uint8_t log_ring_level;     /* enum log_level: what the ring keeps */
+	uint8_t log_console_level;  /* and what the console shows */
 	uint64_t log_written;   /* total bytes ever written to the ring */
 	char log_ring[LOG_RING_SIZE];
 };

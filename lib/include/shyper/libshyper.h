@@ -63,6 +63,7 @@ enum shyper_error {
 	SHYPER_ERR_SYSTEM = -14,       /* any other errno; the message names it */
 	SHYPER_ERR_NO_SLOT = -15,      /* ENOSPC: the hypervisor has no free VM slot */
 	SHYPER_ERR_TOO_SMALL = -16,    /* a buffer is too small; the call says how large (1.4) */
+	SHYPER_ERR_ROLLED_BACK = -17,  /* begun, then undone: nothing changed (1.8) */
 };
 
 /* Opaque handle on the device. */
@@ -119,6 +120,29 @@ SHYPER_EXPORT int shyper_hv_info(struct shyper *h, struct shyper_hv_info *info);
  * carried none, "unknown" from a hypervisor older than 1.7.
  */
 SHYPER_EXPORT void shyper_build_id_text(const struct shyper_hv_info *info, char *buf, size_t size);
+
+/*
+ * Live update (ABI 1.8). shyper_image_read() reads an image from a file
+ * or an http:// or https:// URL (libcurl) into *DATA (malloc'd, *LEN
+ * bytes; free() it), calling PROGRESS (may be NULL) as bytes arrive with
+ * the total when known (else 0).
+ *
+ * shyper_hv_update() hands IMAGE to the hypervisor: with
+ * SHYPER_UPDATE_CHECK_ONLY it is only checked; otherwise the hypervisor
+ * is replaced under the running VMs. *REPORT says what happened either
+ * way (its size is 0 if the call never reached the hypervisor). Errors:
+ * SHYPER_ERR_INVALID (the image was refused: report->reason says why),
+ * SHYPER_ERR_BUSY (a pCPU did not stop in time, or another update runs),
+ * SHYPER_ERR_ROLLED_BACK (the new image could not take over: the old one
+ * runs on; report->detail says why), SHYPER_ERR_PERMISSION (not root).
+ */
+typedef void (*shyper_progress_fn)(uint64_t done, uint64_t total, void *arg);
+SHYPER_EXPORT int shyper_image_read(struct shyper *h, const char *where, void **data, size_t *len,
+				    shyper_progress_fn progress, void *arg);
+SHYPER_EXPORT int shyper_hv_update(struct shyper *h, const void *image, size_t len, unsigned flags,
+				   struct shyper_update_report *report);
+/* One line for an enum shyper_update_reason. */
+SHYPER_EXPORT const char *shyper_update_reason_text(uint32_t reason);
 
 /*
  * Each pCPU's counters since it came online (ABI 1.6): exits and
@@ -333,6 +357,7 @@ SHYPER_EXPORT void *shyper_vio_buffer(struct shyper *h);
  * "schema": SHYPER_JSON_SCHEMA.
  */
 SHYPER_EXPORT struct json_object *shyper_hv_info_to_json(const struct shyper_hv_info *info);
+SHYPER_EXPORT struct json_object *shyper_update_report_to_json(const struct shyper_update_report *r);
 SHYPER_EXPORT struct json_object *shyper_hv_stats_to_json(const struct shyper_pcpu_stats *stats,
 							  size_t count);
 SHYPER_EXPORT struct json_object *shyper_vm_info_to_json(const struct shyper_vm_info *info);

@@ -32,7 +32,10 @@ void fake_reset(void)
 	fake.hv.pool_total = 512 * MiB;
 	fake.hv.pool_free = 384 * MiB;
 	memcpy(fake.hv.build_id, "\x01\x23\x45\x67\x89\xab\xcd\xef", 8);
-	fake.hv.state_version = 4;
+	fake.hv.state_version = 5;
+	fake.hv.update_count = 2;
+	fake.hv.mem_hypervisor_free = 40 * MiB;
+	fake.hv.last_update_pause_ns = 812000;
 	fake.hv.uptime_ns = 3723500000000ULL; /* 1h 2m 3.5s */
 	fake.hv.vm_count = 1;
 	fake.hv.vm_max = 8;
@@ -556,6 +559,19 @@ static int vio_complete(struct shyper_ioc_vio_complete *req)
 	return 0;
 }
 
+static int hv_update(struct shyper_ioc_hv_update *req)
+{
+	if (req->reserved)
+		return -EINVAL;
+	fake.update_len = req->len;
+	fake.update_flags = req->flags;
+	memcpy(fake.update_head, (const void *)(uintptr_t)req->image,
+	       req->len < sizeof(fake.update_head) ? req->len : sizeof(fake.update_head));
+	req->report = fake.update_report;
+	req->report.flags = req->flags;
+	return -fake.update_errno;
+}
+
 int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 {
 	if (h->fd != FAKE_FD)
@@ -600,6 +616,8 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 		return vio_fetch(arg);
 	case SHYPER_IOC_VIO_COMPLETE:
 		return vio_complete(arg);
+	case SHYPER_IOC_HV_UPDATE:
+		return hv_update(arg);
 	default:
 		return -ENOTTY;
 	}

@@ -108,6 +108,13 @@ struct fake_device {
 	uint64_t vio_token;             /* the request in flight, 0: none */
 	uint8_t vio_answer[256];        /* what VIO_COMPLETE gave it */
 	uint32_t vio_answer_len;
+
+	/* Live update (ABI 1.8): what HV_UPDATE answers, and what it was given. */
+	struct shyper_update_report update_report;
+	int update_errno;               /* HV_UPDATE fails with this (0: it does not) */
+	uint64_t update_len;
+	uint32_t update_flags;
+	uint8_t update_head[8];         /* the image's first bytes */
 };
 
 extern struct fake_device fake;

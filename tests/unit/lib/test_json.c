@@ -124,6 +124,7 @@ static void test_hv_info_json(void **state)
 		"schema", "version", "abi_version", "abi_major", "abi_minor", "board", "gic_version",
 		"pcpu_count", "memory_total_bytes", "memory_hypervisor_bytes", "pool_total_bytes",
 		"pool_free_bytes", "uptime_ns", "vm_count", "vm_max", "build_id", "state_version",
+		"update_count", "memory_hypervisor_free_bytes", "last_update_pause_ns",
 	};
 	json_object *doc;
 
@@ -143,7 +144,10 @@ static void test_hv_info_json(void **state)
 	check_int(doc, "pool_total_bytes", 512ULL << 20);
 	check_int(doc, "pool_free_bytes", 384ULL << 20);
 	check_string(doc, "build_id", "0123456789abcdef");
-	check_int(doc, "state_version", 4);
+	check_int(doc, "state_version", 5);
+	check_int(doc, "update_count", 2);
+	check_int(doc, "memory_hypervisor_free_bytes", 40ULL << 20);
+	check_int(doc, "last_update_pause_ns", 812000);
 	check_int(doc, "uptime_ns", 3723500000000ULL);
 	check_int(doc, "vm_count", 1);
 	check_int(doc, "vm_max", 8);

@@ -261,7 +261,7 @@ static void test_usage_errors(void **state)
 	run("frobnicate", NULL);
 	assert_usage_error("unknown command 'frobnicate'");
 	run("hv", NULL);
-	assert_usage_error("hv: missing subcommand (info, stats, log)");
+	assert_usage_error("hv: missing subcommand (info, stats, log, update)");
 	run("vm", "explode", NULL);
 	assert_usage_error("unknown vm subcommand 'explode'");
 	run("vm", "info", NULL);
@@ -346,13 +346,17 @@ static void test_hv_info_plain(void **state)
 			    "GIC version:       GICv3\n"
 			    "pCPUs:             4\n"
 			    "Memory total:      2 GiB\n"
-			    "Memory hypervisor: 64 MiB\n"
+			    "Memory hypervisor: 64 MiB (40 MiB free)\n"
 			    "Guest pool total:  512 MiB\n"
 			    "Guest pool free:   384 MiB\n"
 			    "VMs:               1 (at most 8)\n"
 			    "Uptime:            1h 2m 3s\n"
 			    "Build id:          0123456789abcdef\n"
-			    "State layout:      version 4\n");
+			    "State layout:      version 5\n"
+			    "Live updates:      2 since boot (last pause 0.812 ms)\n");
+	fake.hv.update_count = 0;
+	assert_int_equal(run("hv", "info", NULL), 0);
+	assert_non_null(strstr(last.out, "Live updates:      none since boot\n"));
 	/* From a hypervisor older than ABI 1.7: no build id, no state layout. */
 	fake.hv.size = SHYPER_HV_INFO_SIZE_V1;
 	fake.hv.state_version = 0;
@@ -360,9 +364,132 @@ static void test_hv_info_plain(void **state)
 	assert_int_equal(run("hv", "info", NULL), 0);
 	assert_non_null(strstr(last.out, "Build id:          unknown\n"));
 	assert_null(strstr(last.out, "State layout"));
+	assert_null(strstr(last.out, "Live updates"));
+	assert_null(strstr(last.out, "free)"));
 }
 
 static json_object *member(json_object *obj, const char *key);
+
+/* ---- hv update ----------------------------------------------------------------------- */
+
+static void update_report_good(void)
+{
+	struct shyper_update_report *r = &fake.update_report;
+
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->update_count = 3;
+	strcpy(r->old_version, "0.1.0-old");
+	strcpy(r->new_version, "0.1.0-new");
+	memcpy(r->old_build_id, "\x01\x23\x45\x67\x89\xab\xcd\xef", 8);
+	memcpy(r->new_build_id, "\xfe\xdc\xba\x98\x76\x54\x32\x10", 8);
+	r->old_state_version = r->new_state_version = 5;
+	r->image_size = 6;
+	r->stage_ns = 500000;
+	r->check_ns = 2000000;
+	r->rendezvous_ns = 300000;
+	r->takeover_ns = 400000;
+	r->resume_ns = 100000;
+	r->pause_ns = 812000;
+}
+
+static void test_hv_update(void **state)
+{
+	json_object *doc, *phases;
+
+	(void)state;
+	update_report_good();
+	write_file(at("shyper.bin"), "IMAGE!", 6);
+	assert_int_equal(run("hv", "update", at("shyper.bin"), NULL), 0);
+	assert_string_equal(last.err, "");
+	assert_int_equal(fake.update_len, 6);
+	assert_int_equal(fake.update_flags, 0);
+	assert_memory_equal(fake.update_head, "IMAGE!", 6);
+	assert_string_equal(last.out,
+			    "Image: Shyper 0.1.0-new (build fedcba9876543210, state layout 5)\n"
+			    "  stage         0.500 ms  (6 bytes copied in)\n"
+			    "  check         2.000 ms  (header and SHA-256, guests running)\n"
+			    "  hand-over     0.700 ms  (every pCPU stopped in 0.300 ms, new image took "
+			    "over in 0.400 ms)\n"
+			    "  resume        0.100 ms  (every pCPU back to its guests)\n"
+			    "Updated: Shyper 0.1.0-old (build 0123456789abcdef) -> 0.1.0-new (build "
+			    "fedcba9876543210); every vCPU paused at most 0.812 ms; update 3 since boot\n");
+
+	/* --check: checked, nothing handed over. */
+	assert_int_equal(run("hv", "update", "--check", at("shyper.bin"), NULL), 0);
+	assert_int_equal(fake.update_flags, SHYPER_UPDATE_CHECK_ONLY);
+	assert_null(strstr(last.out, "hand-over"));
+	assert_non_null(strstr(last.out, "The image would be accepted: Shyper 0.1.0-old"));
+
+	/* --json: the report, phases in nanoseconds. */
+	assert_int_equal(run("hv", "update", "--json", at("shyper.bin"), NULL), 0);
+	doc = parse_out();
+	assert_true(json_object_get_boolean(member(doc, "accepted")));
+	assert_string_equal(json_object_get_string(member(doc, "new_build_id")), "fedcba9876543210");
+	phases = member(doc, "phases_ns");
+	assert_int_equal(json_object_get_uint64(member(phases, "takeover")), 400000);
+	assert_int_equal(json_object_get_uint64(member(doc, "pause_ns")), 812000);
+	json_object_put(doc);
+}
+
+static void test_hv_update_refusals(void **state)
+{
+	json_object *doc;
+
+	(void)state;
+	write_file(at("bad.bin"), "\x7f" "ELF", 4);
+	update_report_good();
+	fake.update_report.reason = SHYPER_UPDATE_ELF;
+	fake.update_report.new_version[0] = '\0';
+	fake.update_errno = EINVAL;
+	assert_int_equal(run("hv", "update", at("bad.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_one_error_line();
+	assert_non_null(strstr(last.err, "refused: an ELF file: give the flat image"));
+	assert_non_null(strstr(last.err, "nothing changed"));
+	assert_null(strstr(last.out, "Updated"));
+
+	/* Refused in --json too: the report on stdout, the reason on stderr. */
+	assert_int_equal(run("hv", "update", "--json", at("bad.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
+	doc = parse_out();
+	assert_false(json_object_get_boolean(member(doc, "accepted")));
+	assert_int_equal(json_object_get_int(member(doc, "reason")), SHYPER_UPDATE_ELF);
+	json_object_put(doc);
+	assert_one_error_line();
+
+	/* Rolled back: the new image's own words. */
+	update_report_good();
+	fake.update_report.reason = SHYPER_UPDATE_ROLLED_BACK;
+	strcpy(fake.update_report.detail, "built to fail here");
+	fake.update_errno = ECANCELED;
+	assert_int_equal(run("hv", "update", at("bad.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_non_null(strstr(last.err, "could not take over (built to fail here)"));
+	assert_non_null(strstr(last.err, "every VM goes on"));
+
+	/* A pCPU that did not stop. */
+	fake.update_report.reason = SHYPER_UPDATE_RENDEZVOUS;
+	fake.update_report.pcpu = 3;
+	fake.update_errno = EBUSY;
+	assert_int_equal(run("hv", "update", at("bad.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_non_null(strstr(last.err, "pCPU 3 did not stop in time"));
+
+	/* Not root (the module's CAP_SYS_ADMIN check): no report at all. */
+	memset(&fake.update_report, 0, sizeof(fake.update_report));
+	fake.update_errno = EPERM;
+	assert_int_equal(run("hv", "update", at("bad.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_one_error_line();
+	assert_string_equal(last.out, "");
+
+	/* No such file: the device is never asked. */
+	fake.update_len = 99;
+	assert_int_equal(run("hv", "update", at("missing.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_one_error_line();
+	assert_non_null(strstr(last.err, "missing.bin"));
+	assert_int_equal(fake.update_len, 99);
+	assert_int_equal(run("hv", "update", tmp, NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_non_null(strstr(last.err, "not a regular file"));
+	run("hv", "update", NULL);
+	assert_usage_error("hv update: missing argument IMAGE");
+}
 
 /* Per-pCPU counters: a table of shares of each pCPU's time, and the JSON. */
 static void test_hv_stats(void **state)
@@ -1248,6 +1375,8 @@ int main(void)
 		T(test_vm_info_not_running_has_no_uptime),
 		T(test_hv_log_plain),
 		T(test_hv_stats),
+		T(test_hv_update),
+		T(test_hv_update_refusals),
 		T(test_json_outputs_parse),
 		T(test_vm_define),
 		T(test_vm_define_errors),
