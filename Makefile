@@ -6,7 +6,8 @@
 #   make bench   benchmarks into docs/benchmarks.md: MVM boot (Shyper vs. none),
 #                guest boot and a workload in a guest vs. in the MVM, guest disk
 #                and TCP throughput vs. the MVM, timer-interrupt latency (the
-#                latency probe) bare, as an RTVM and as a guest
+#                latency probe) bare, as an RTVM and as a guest, live update's
+#                phases and the pause guests see
 #   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each)
 #
 # Board knobs: SMP=4 MEM=2G SCRIPT=FILE SHARE=DIR HVARGS="pool=512M"
@@ -26,7 +27,7 @@ MVM_INITRD := $(BUILD)/mvm/initramfs.cpio.gz
 MVM_ROOT := $(BUILD)/mvm-root
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all setup hypervisor kernel-module mvm-tools examples test-guests initramfs run check \
+.PHONY: all setup hypervisor hypervisor-test-images kernel-module mvm-tools examples test-guests initramfs run check \
 	unit-test system-test setup-test fuzz bench clean distclean
 
 all: hypervisor initramfs
@@ -39,6 +40,17 @@ setup:
 hypervisor: setup
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor \
 		SYSROOT=$(BUILD)/deps/sysroot-arm64
+
+# More builds for the live-update tests: the same sources with another
+# version string, one made to fail when it takes over (the rollback), and
+# the next state layout version, which converts this one.
+hypervisor-test-images: hypervisor
+	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor-alt \
+		SYSROOT=$(BUILD)/deps/sysroot-arm64 VERSION_SUFFIX=+alt
+	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor-failtest \
+		SYSROOT=$(BUILD)/deps/sysroot-arm64 VERSION_SUFFIX=+failtest UPDATE_TEST=fail-takeover
+	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor-next \
+		SYSROOT=$(BUILD)/deps/sysroot-arm64 VERSION_SUFFIX=+next STATE_TEST=next
 
 # The MVM's side: /dev/shyper's kernel module, libshyper and the tools,
 # cross-built for arm64 and installed into $(MVM_ROOT).
@@ -88,11 +100,11 @@ fuzz: setup
 setup-test: all
 	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/setup
 
-system-test: all
+system-test: all hypervisor-test-images
 	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/system \
 		--junitxml=$(BUILD)/results/system.xml
 
-check: all
+check: all hypervisor-test-images
 	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
 	@rc=0; \
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/setup \
@@ -108,14 +120,16 @@ check: all
 	$(PYTHON) tests/summary.py $(BUILD)/results/*.xml || rc=1; \
 	exit $$rc
 
-bench: all
+bench: all hypervisor-test-images
 	@$(PYTHON) tests/bench/boot_ratio.py --runs 7 --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/guest_bench.py --runs 5 --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/io_bench.py --runs 5 --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/latency_bench.py --out docs/benchmarks.md
+	@$(PYTHON) tests/bench/update_bench.py --out docs/benchmarks.md
 
 clean:
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor clean
+	@rm -rf $(BUILD)/hypervisor-alt $(BUILD)/hypervisor-failtest $(BUILD)/hypervisor-next
 	@rm -rf $(BUILD)/unit $(BUILD)/unit-lib $(BUILD)/fuzz $(BUILD)/results \
 		$(BUILD)/kernel-module $(BUILD)/mvm-tools $(BUILD)/guests $(BUILD)/examples \
 		$(MVM_ROOT) $(MVM_INITRD) $(MVM_SYSDISK)

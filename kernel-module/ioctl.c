@@ -54,6 +54,21 @@ static long bounce_out(u64 ubuf, const void *buf, u64 len, void __user *uarg, co
 	return 0;
 }
 
+/* A bounce buffer for moving LEN bytes in pieces of at most MAX: smaller
+ * (down to a page) if memory is too fragmented for a large one. */
+static void *piece_buffer(u64 len, size_t max, size_t *piece_max)
+{
+	void *buf;
+
+	*piece_max = clamp_t(u64, len, 1, max);
+	for (;;) {
+		buf = kmalloc(*piece_max, GFP_KERNEL | __GFP_NOWARN);
+		if (buf || *piece_max <= PAGE_SIZE)
+			return buf;
+		*piece_max /= 2;
+	}
+}
+
 static long shyper_ioc_nop(void)
 {
 	struct arm_smccc_res res;
@@ -244,14 +259,7 @@ static long shyper_ioc_vm_load(void __user *uarg)
 	if (!access_ok(src, req.len))
 		return -EFAULT;
 
-	/* A smaller bounce buffer if memory is too fragmented for a large one. */
-	piece_max = min_t(u64, req.len, SHYPER_LOAD_PIECE_MAX);
-	for (;;) {
-		buf = kmalloc(piece_max, GFP_KERNEL | __GFP_NOWARN);
-		if (buf || piece_max <= PAGE_SIZE)
-			break;
-		piece_max /= 2;
-	}
+	buf = piece_buffer(req.len, SHYPER_LOAD_PIECE_MAX, &piece_max);
 	if (!buf)
 		return -ENOMEM;
 
@@ -574,13 +582,7 @@ static long update_stage(const struct shyper_ioc_hv_update *req, struct shyper_u
 	void *buf;
 	long ret = 0;
 
-	piece_max = clamp_t(u64, req->len, 1, SHYPER_UPDATE_PIECE_MAX);
-	for (;;) {
-		buf = kmalloc(piece_max, GFP_KERNEL | __GFP_NOWARN);
-		if (buf || piece_max <= PAGE_SIZE)
-			break;
-		piece_max /= 2;
-	}
+	buf = piece_buffer(req->len, SHYPER_UPDATE_PIECE_MAX, &piece_max);
 	if (!buf)
 		return -ENOMEM;
 	/* Offset 0 starts over, even for an empty image: the hypervisor says

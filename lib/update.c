@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <shyper/image.h>
+
 #include "internal.h"
 
 /* Far more than any image (the hypervisor's slot is 2 MiB): a bound on
@@ -199,6 +201,29 @@ int shyper_image_read(struct shyper *h, const char *where, void **data, size_t *
 
 /* ---- The hand-over --------------------------------------------------------- */
 
+/*
+ * What the image plainly is not, from its first bytes (0: it looks like a
+ * Shyper image). Only for a friendlier message: the hypervisor checks the
+ * image itself, and when it refuses one by its size alone (a Linux kernel
+ * is larger than the slot) this says what the file really is.
+ */
+static uint32_t image_kind(const uint8_t *image, size_t len)
+{
+	uint64_t magic;
+
+	if (!len)
+		return SHYPER_UPDATE_EMPTY;
+	if (len >= 4 && !memcmp(image, "\x7f" "ELF", 4))
+		return SHYPER_UPDATE_ELF;
+	if (len < SHYPER_IMAGE_ARM64_MAGIC_OFFSET + 4 ||
+	    memcmp(image + SHYPER_IMAGE_ARM64_MAGIC_OFFSET, "ARM\x64", 4))
+		return SHYPER_UPDATE_NOT_ARM64_IMAGE;
+	if (len < SHYPER_IMAGE_HEADER_OFFSET + sizeof(magic))
+		return SHYPER_UPDATE_TRUNCATED;
+	memcpy(&magic, image + SHYPER_IMAGE_HEADER_OFFSET, sizeof(magic));
+	return magic == SHYPER_IMAGE_MAGIC ? 0 : SHYPER_UPDATE_NOT_SHYPER;
+}
+
 int shyper_hv_update(struct shyper *h, const void *image, size_t len, unsigned flags,
 		     struct shyper_update_report *report)
 {
@@ -231,8 +256,16 @@ int shyper_hv_update(struct shyper *h, const void *image, size_t len, unsigned f
 				   "%s: pCPU %u did not stop in time (a real-time guest holding off "
 				   "interrupts, or a long call); nothing changed, try again",
 				   what, report->pcpu);
-	if (report->size && report->reason)
+	if (report->size && report->reason) {
+		uint32_t kind = image_kind(image, len);
+
+		/* Refused for its size, but it is not even ours: say that. */
+		if (kind && kind != report->reason)
+			return shyper_fail(h, SHYPER_ERR_INVALID, "%s: refused: %s (and %s); "
+					   "nothing changed", what, shyper_update_reason_text(kind),
+					   shyper_update_reason_text(report->reason));
 		return shyper_fail(h, SHYPER_ERR_INVALID, "%s: refused: %s; nothing changed", what,
 				   shyper_update_reason_text(report->reason));
+	}
 	return shyper_fail_errno(h, rc, what);
 }

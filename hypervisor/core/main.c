@@ -52,7 +52,7 @@ void boot_early(uint64_t dtb)
 	uint64_t base = ALIGN_DOWN((uint64_t)(uintptr_t)_head, BLOCK_2M);
 	uint64_t state_at = ALIGN_UP((uint64_t)(uintptr_t)_head + HV_IMAGE_SLOT_SIZE, PAGE_SIZE);
 	uint64_t end = ALIGN_UP(state_at, BLOCK_2M) + HV_HEAP_SIZE;
-	uint64_t heap_at = ALIGN_UP(state_at + sizeof(struct hv_state), PAGE_SIZE);
+	uint64_t heap_at = ALIGN_UP(state_at + HV_STATE_ROOM, PAGE_SIZE);
 	struct hv_state *s;
 	uint64_t dtb_size;
 
@@ -328,7 +328,7 @@ void hv_main(uint64_t dtb)
 		(unsigned long)(hv_state->hv_size >> 20), pool_base,
 		(unsigned long)(opt.pool_size >> 20));
 
-	if (update_init_slots(hv_pa(_head)))
+	if (update_init_slots(hv_pa(_head), hv_pa(hv_state)))
 		pr_warn("no room for a second image: live update is off");
 	hv_state->stage2_max_block = platform_find(dtb_copy)->stage2_max_block;
 	arch_fw_set_conduit(b->psci_conduit == CONDUIT_HVC);

@@ -8,13 +8,8 @@
 
 struct hv_state *hv_state;
 
-struct hv_state *state_create(void *at, uint64_t size)
+void state_header_init(struct hv_state *s)
 {
-	struct hv_state *s = at;
-
-	if (size < sizeof(*s))
-		return NULL;
-	memset(s, 0, sizeof(*s));
 	s->magic = HV_STATE_MAGIC;
 	s->version = HV_STATE_VERSION;
 	s->size = sizeof(*s);
@@ -23,6 +18,16 @@ struct hv_state *state_create(void *at, uint64_t size)
 	s->vcpu_size = sizeof(struct vcpu);
 	s->board_size = sizeof(struct board_info);
 	s->galloc_size = sizeof(struct galloc);
+}
+
+struct hv_state *state_create(void *at, uint64_t size)
+{
+	struct hv_state *s = at;
+
+	if (size < sizeof(*s))
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	state_header_init(s);
 	memset(s->spi_owner, IRQ_OWNER_NONE, sizeof(s->spi_owner));
 	s->log_ring_level = LOG_INFO;
 	s->log_console_level = LOG_INFO;

@@ -21,6 +21,7 @@
 #include <hv/pgtable.h>
 #include <hv/sched.h>
 #include <hv/state.h>
+#include <hv/state_convert.h>
 #include <hv/update.h>
 #include <hv/version.h>
 #include <shyper/abi.h>
@@ -71,7 +72,7 @@ static bool built_to_fail(void)
 
 /* The log line, hv info's figures, and the caller's report (as the old
  * image left it in the caller's memory, completed with the timings). */
-static void report_finish(uint64_t t_release)
+static void report_finish(uint64_t t_release, bool converted)
 {
 	struct vm *vm = vm_get((uint16_t)ho.caller_vm);
 	struct shyper_update_report rep;
@@ -99,6 +100,7 @@ static void report_finish(uint64_t t_release)
 	if (!have_report)
 		return;
 	rep.update_count = hv_state->update.count;
+	rep.converted = converted;
 	rep.rendezvous_ns = ticks_ns(ho.t_stopped - ho.t_request);
 	rep.takeover_ns = ticks_ns(t_release - ho.t_stopped);
 	rep.resume_ns = ticks_ns(last - t_release);
@@ -112,7 +114,10 @@ void update_takeover(struct shyper_handover *h)
 	enum state_adopt_result r;
 	struct update_history *u;
 	struct pgtable old_map;
-	uint64_t t_release, deadline;
+	uint64_t t_release, deadline, room;
+	struct hv_state *area;
+	uint32_t old_version;
+	bool converted = false;
 	unsigned self;
 
 	if (h->magic != HANDOVER_MAGIC || h->version != HANDOVER_VERSION || h->size < sizeof(*h))
@@ -124,13 +129,33 @@ void update_takeover(struct shyper_handover *h)
 	if (ho.image_pa != pa_addr(hv_pa(_head)))
 		give_back(h, "not running where the hand-over record says");
 
-	r = state_adopt(hv_ptr(pa_init(ho.state_pa)), ho.state_room);
+	/* An older layout: a fresh area of ours in the spare room, the old one
+	 * only read (the old image gets it back as it was if we give up). */
+	area = hv_ptr(pa_init(ho.state_pa));
+	room = ho.state_room;
+	old_version = area->magic == HV_STATE_MAGIC ? area->version : 0;
+	if (old_version && old_version < HV_STATE_VERSION) {
+		enum state_convert_result c;
+
+		if (!ho.spare_state_pa || ho.spare_state_room < sizeof(struct hv_state))
+			give_back(h, "no room set aside to convert state layout %u", old_version);
+		c = state_convert(hv_ptr(pa_init(ho.spare_state_pa)), ho.spare_state_room, area, room);
+		if (c != CONVERT_OK)
+			give_back(h, "state layout %u not converted: %s", old_version,
+				  state_convert_result_name(c));
+		area = hv_ptr(pa_init(ho.spare_state_pa));
+		room = ho.spare_state_room;
+		converted = true;
+	}
+	r = state_adopt(area, room);
 	if (r != STATE_ADOPTED)
 		give_back(h, "state area refused: %s", state_adopt_result_name(r));
 	b = &hv_state->board;
 	u = &hv_state->update;
 	if (pa_addr(u->slot[u->running_slot ^ 1]) != ho.image_pa)
 		give_back(h, "not in the free image slot the state area names");
+	if (pa_addr(u->state_area[u->running_state ^ converted]) != pa_addr(hv_pa(hv_state)))
+		give_back(h, "the state area is not where the state area says");
 	heap_init(&hv_state->heap);
 
 	pcpus_init(b);
@@ -157,6 +182,7 @@ void update_takeover(struct shyper_handover *h)
 	arch_cpu_init_el2();
 	irqchip_cpu_adopt(self);
 	u->running_slot ^= 1;
+	u->running_state ^= converted;
 	u->count++;
 	pcpus[self].online = true;
 	t_release = arch_counter();
@@ -167,7 +193,7 @@ void update_takeover(struct shyper_handover *h)
 	deadline = t_release + arch_counter_freq() * RESUME_TIMEOUT_MS / 1000;
 	while ((__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) & ho.pcpu_mask) != ho.pcpu_mask &&
 	       arch_counter() < deadline)
-		;
+		arch_cpu_relax();
 	resumed_at[self] = arch_counter();
 	if ((__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) & ho.pcpu_mask) == ho.pcpu_mask) {
 		old_map = (struct pgtable){ .root = pa_init(ho.el2_root), .start_level = 0,
@@ -177,7 +203,10 @@ void update_takeover(struct shyper_handover *h)
 		pr_err("live update: pCPUs 0x%x did not follow; the old EL2 map is kept",
 		       ho.pcpu_mask & ~arrived);
 	}
-	report_finish(t_release);
+	if (converted)
+		pr_info("live update: state area converted from layout %u to %u", old_version,
+			HV_STATE_VERSION);
+	report_finish(t_release, converted);
 	sched_start();
 }
 

@@ -83,14 +83,22 @@ static uint8_t *free_slot(void)
 	return pa_addr(slot) ? hv_ptr(slot) : NULL;
 }
 
-int update_init_slots(paddr_t running_image)
+int update_init_slots(paddr_t running_image, paddr_t running_state)
 {
 	struct update_history *u = &hv_state->update;
 	void *other = heap_alloc_pages(HV_IMAGE_SLOT_SIZE / PAGE_SIZE, 1);
+	void *spare = other ? heap_alloc_pages(HV_STATE_ROOM / PAGE_SIZE, 1) : NULL;
 
+	if (other && !spare) {
+		heap_free_pages(other, HV_IMAGE_SLOT_SIZE / PAGE_SIZE);
+		other = NULL;
+	}
 	u->slot[0] = running_image;
 	u->slot[1] = other ? hv_pa(other) : pa_init(0);
 	u->running_slot = 0;
+	u->state_area[0] = running_state;
+	u->state_area[1] = spare ? hv_pa(spare) : pa_init(0);
+	u->running_state = 0;
 	return other ? 0 : -1;
 }
 
@@ -170,6 +178,7 @@ void update_wait_here(struct pcpu *self)
 			handover_jump(entry, self->index, h);
 		if (!update_requested())
 			break;
+		arch_cpu_relax();
 	}
 	__atomic_fetch_sub(&stopped, 1, __ATOMIC_ACQ_REL);
 	self->need_resched = true;
@@ -180,7 +189,7 @@ static void call_off(void)
 {
 	__atomic_store_n(&phase, PHASE_CALL_OFF, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&stopped, __ATOMIC_ACQUIRE))
-		;
+		arch_cpu_relax();
 	__atomic_store_n(&phase, PHASE_IDLE, __ATOMIC_RELEASE);
 }
 
@@ -207,7 +216,9 @@ static int64_t hand_over(struct vcpu *vcpu, const struct shyper_image_header *hd
 	h->version = HANDOVER_VERSION;
 	h->size = sizeof(*h);
 	h->state_pa = pa_addr(hv_pa(hv_state));
-	h->state_room = hv_state->size;
+	h->state_room = HV_STATE_ROOM;
+	h->spare_state_pa = pa_addr(hv_state->update.state_area[hv_state->update.running_state ^ 1]);
+	h->spare_state_room = h->spare_state_pa ? HV_STATE_ROOM : 0;
 	h->image_pa = pa_addr(hv_pa(slot));
 	h->image_room = HV_IMAGE_SLOT_SIZE;
 	h->old_image_pa = pa_addr(hv_state->update.slot[hv_state->update.running_slot]);
@@ -236,7 +247,7 @@ static int64_t hand_over(struct vcpu *vcpu, const struct shyper_image_header *hd
 	h->stopped_at[self->index] = arch_counter();
 	deadline = h->t_request + arch_counter_freq() * RENDEZVOUS_TIMEOUT_MS / 1000;
 	while (__atomic_load_n(&stopped, __ATOMIC_ACQUIRE) < want && arch_counter() < deadline)
-		;
+		arch_cpu_relax();
 	if (__atomic_load_n(&stopped, __ATOMIC_ACQUIRE) < want) {
 		call_off();
 		for (unsigned i = 0; i < MAX_PCPUS; i++) {
@@ -258,7 +269,7 @@ static int64_t hand_over(struct vcpu *vcpu, const struct shyper_image_header *hd
 	/* The new image gave control back; it changed nothing we rely on. */
 	back = arch_counter();
 	call_off();
-	staged = stage_total = 0; /* it ran from the slot: stage it again to retry */
+	staged = 0; /* it ran from the slot: stage it again to retry */
 	rep->reason = SHYPER_UPDATE_ROLLED_BACK;
 	copy_version(rep->detail, sizeof(rep->detail), h->failure, sizeof(h->failure));
 	if (!rep->detail[0])

@@ -8,7 +8,7 @@ version and fingerprint, the version string), the file's size, and last
 the SHA-256 of the whole file with the digest field zeroed. The one field
 head.S fills itself, the offset of the live-update entry, is kept.
 
-    seal-image.py IMAGE --abi H --state H --layout H --version H
+    seal-image.py IMAGE --abi H --layout H --version H --update H
 """
 
 import argparse
@@ -40,15 +40,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image")
     parser.add_argument("--abi", required=True, help="include/shyper/abi.h")
-    parser.add_argument("--state", required=True, help="hypervisor/include/hv/state.h")
     parser.add_argument("--layout", required=True, help="the generated state_layout.h")
     parser.add_argument("--version", required=True, help="the generated shyper_version.h")
     parser.add_argument("--update", required=True, help="hypervisor/include/hv/update.h")
     args = parser.parse_args()
 
     abi = int(define(args.abi, "SHYPER_ABI_MAJOR")) << 16 | int(define(args.abi, "SHYPER_ABI_MINOR"))
-    state = int(define(args.state, "HV_STATE_VERSION"))
-    state_min = int(define(args.state, "HV_STATE_VERSION_MIN"))
+    # The versions this build really has (state.h's depend on its flags).
+    state = int(define(args.layout, "HV_STATE_LAYOUT_VERSION"))
+    state_min = int(define(args.layout, "HV_STATE_LAYOUT_VERSION_MIN"))
     layout = int(define(args.layout, "HV_STATE_LAYOUT"), 16)
     version = define(args.version, "SHYPER_VERSION", r'"([^"]*)"').encode()
     # The header keeps 31 bytes and a NUL; hv info has the whole string.

@@ -291,6 +291,8 @@ static void mode_hvc_mgmt(void)
 		{ SHYPER_HC_VM_ADD_DEVICE, "VM_ADD_DEVICE" },
 		{ SHYPER_HC_VIO_FETCH, "VIO_FETCH" },
 		{ SHYPER_HC_VIO_COMPLETE, "VIO_COMPLETE" },
+		{ SHYPER_HC_HV_UPDATE_STAGE, "HV_UPDATE_STAGE" },
+		{ SHYPER_HC_HV_UPDATE, "HV_UPDATE" },
 	};
 	struct smccc_res res;
 	size_t i;

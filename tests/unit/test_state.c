@@ -7,10 +7,12 @@
  * HV_STATE_VERSION fails here.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <hv/irq.h>
 #include <hv/irqchip.h>
+#include <hv/sha256.h>
 #include <hv/state.h>
 #include <state_layout.h>
 #include "unit.h"
@@ -26,7 +28,7 @@ static const struct {
 	uint64_t layout;
 } known_layouts[] = {
 	{ 4, 0xc294e26a7eb45c5aULL },
-	{ 5, 0x7fb7e3b70c9f34d8ULL },
+	{ 5, 0xe36c5ab5740d8790ULL },
 };
 
 static struct hv_state *area;
@@ -65,6 +67,43 @@ static void test_layout_is_known_for_this_version(void **state)
 			 "known_layouts in test_state.c", HV_STATE_VERSION, HV_STATE_VERSION,
 			 (unsigned long long)HV_STATE_LAYOUT);
 	assert_int_equal(area->layout, HV_STATE_LAYOUT);
+}
+
+/*
+ * A new image converts from older layouts by their descriptions, recorded
+ * in hypervisor/state-layouts/vN.txt when N was current (make -C
+ * hypervisor record-state-layout): this version's must be there, and be
+ * this layout. (SHYPER_STATE_LAYOUTS: the folder, from the Makefile.)
+ */
+static void test_layout_is_recorded(void **state)
+{
+	const char *dir = getenv("SHYPER_STATE_LAYOUTS");
+	char path[4096], text[16384];
+	uint8_t digest[32];
+	uint64_t fingerprint = 0;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	if (!dir || !*dir)
+		skip();
+	snprintf(path, sizeof(path), "%s/v%u.txt", dir, HV_STATE_VERSION);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s is missing: run 'make -C hypervisor O=build/hypervisor "
+			 "record-state-layout' and commit it", path);
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	while (len && text[len - 1] == '\n')
+		len--;
+	sha256(text, len, digest);
+	for (unsigned i = 0; i < 8; i++)
+		fingerprint = fingerprint << 8 | digest[i];
+	if (fingerprint != HV_STATE_LAYOUT)
+		fail_msg("%s describes layout %#llx, not this one (%#llx): the layout changed "
+			 "after version %u was recorded; bump HV_STATE_VERSION", path,
+			 (unsigned long long)fingerprint, (unsigned long long)HV_STATE_LAYOUT,
+			 HV_STATE_VERSION);
 }
 
 static void test_fresh_area(void **state)
@@ -147,6 +186,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_layout_is_known_for_this_version),
+		cmocka_unit_test(test_layout_is_recorded),
 		T(test_fresh_area),
 		T(test_adopt_takes_a_matching_area_and_frees_its_locks),
 		T(test_adopt_refuses_and_changes_nothing),

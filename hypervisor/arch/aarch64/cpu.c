@@ -72,6 +72,11 @@ void arch_dcache_invalidate(uint64_t base, uint64_t size)
 	dsb(sy);
 }
 
+void arch_cpu_relax(void)
+{
+	__asm__ volatile("yield" : : : "memory");
+}
+
 void arch_sync_icache(const void *p, uint64_t size)
 {
 	uint64_t ctr = read_sysreg(ctr_el0);

@@ -81,6 +81,10 @@ void fake_reset(void)
 	fake_vcpu_loads = fake_vcpu_puts = 0;
 	fake_vmid_flushes = 0;
 	fake_tlb_flushes = 0;
+	fake_icache_syncs = 0;
+	fake_handover_calls = 0;
+	fake_handover_entry = 0;
+	memset(&fake_handover_seen, 0, sizeof(fake_handover_seen));
 	fake_irq_queued = 0;
 	fake_eoi_count = 0;
 	fake_wfi_calls = 0;
@@ -188,6 +192,10 @@ void arch_dcache_invalidate(uint64_t base, uint64_t size)
 {
 	(void)base;
 	(void)size;
+}
+
+void arch_cpu_relax(void)
+{
 }
 
 void arch_sync_icache(const void *p, uint64_t size)

@@ -23,6 +23,9 @@ unsigned arch_cpu_index(void);
 uint64_t arch_mpidr(void);
 /* Invalidate data caches for a range (MMU off, before first use). */
 void arch_dcache_invalidate(uint64_t base, uint64_t size);
+/* A hint inside a spin loop: let a sibling thread (or, emulated, another
+ * CPU) run. Never sleeps. */
+void arch_cpu_relax(void);
 /* Wait for an interrupt with interrupts masked (wakes on pending). */
 void arch_wait_for_interrupt(void);
 void arch_cpu_halt(void) __attribute__((noreturn));

@@ -14,12 +14,27 @@
 #include <hv/vm.h>
 
 #define HV_STATE_MAGIC 0x5453524550594853ULL /* "SHYPERST" little-endian */
-#define HV_STATE_VERSION 5 /* 2: virtio devices, mediated in-flight tables with epochs;
-			    * 3: guests' PL031 real-time clocks, per-pCPU counters;
-			    * 4: RTVM vCPUs' direct interrupt mode, SPI owners moved in;
-			    * 5: image slots and update history, log levels moved in */
-/* The oldest layout this image can take over at a live update, converting it. */
+/*
+ * Layout versions. 2: virtio devices, mediated in-flight tables with epochs;
+ * 3: guests' PL031 real-time clocks, per-pCPU counters; 4: RTVM vCPUs'
+ * direct interrupt mode, SPI owners moved in; 5: image slots, state areas
+ * and update history, log levels moved in.
+ *
+ * HV_STATE_VERSION_MIN is the oldest layout this image takes over at a live
+ * update, converting it (core/state_convert.c); each version from it on
+ * must be recorded in hypervisor/state-layouts/ (docs/state-area.md).
+ * SHYPER_STATE_TEST_NEXT builds the next version as a test of conversion:
+ * a field more in every vCPU and one in the area (tests/system).
+ */
+#ifdef SHYPER_STATE_TEST_NEXT
+#define HV_STATE_VERSION 6
+#else
+#define HV_STATE_VERSION 5
+#endif
 #define HV_STATE_VERSION_MIN 5
+/* Room for one state area: the running one, and one set aside to convert
+ * into at a live update that changes the layout. */
+#define HV_STATE_ROOM (1024 * 1024)
 #define LOG_RING_SIZE (64 * 1024)
 #define BOARD_MAX_MEM 8
 #define BOARD_MODEL_LEN 64
@@ -74,6 +89,8 @@ struct event_channel {
 struct update_history {
 	paddr_t slot[2];
 	uint32_t running_slot;  /* index into slot[] */
+	uint32_t running_state; /* index into state_area[] */
+	paddr_t state_area[2];  /* HV_STATE_ROOM bytes each; one holds this area */
 	uint32_t count;         /* updates since the board booted */
 	uint32_t failed;        /* refused at the hand-over or rolled back */
 	uint32_t reserved;
@@ -108,10 +125,21 @@ struct hv_state {
 	uint8_t log_console_level;  /* and what the console shows */
 	uint64_t log_written;   /* total bytes ever written to the ring */
 	char log_ring[LOG_RING_SIZE];
+#ifdef SHYPER_STATE_TEST_NEXT
+	uint32_t test_converted_from; /* the layout the conversion started from */
+#endif
 };
+_Static_assert(sizeof(struct hv_state) <= HV_STATE_ROOM, "the state area outgrew its room");
+/* Every layout starts with the same header: a new image reads an old area's
+ * version and layout there before it knows anything else of it. */
+_Static_assert(__builtin_offsetof(struct hv_state, version) == 8 &&
+	       __builtin_offsetof(struct hv_state, size) == 12 &&
+	       __builtin_offsetof(struct hv_state, layout) == 16, "the state header never moves");
 
 extern struct hv_state *hv_state;
 
+/* The header of an area of this image's layout (magic, version, sizes). */
+void state_header_init(struct hv_state *s);
 /* Lay out a fresh state area at `at` (size bytes available). */
 struct hv_state *state_create(void *at, uint64_t size);
 

@@ -62,7 +62,10 @@ struct shyper_handover {
 	uint64_t stopped_at[HANDOVER_MAX_PCPUS]; /* counter: each pCPU stopped */
 	/* Written by the new image */
 	uint64_t secondary_entry; /* non-zero: the waiting pCPUs go there, x0 = their index */
-	uint64_t reserved2[8];
+	/* Written by the running image */
+	uint64_t spare_state_pa;  /* room to convert the state area into, if its layout changes */
+	uint64_t spare_state_room;
+	uint64_t reserved2[6];
 	/* The running image's registers at the call, restored to give control back:
 	 * x19..x30, sp, vbar_el2, tpidr_el2, ttbr0_el2. */
 	uint64_t ctx[16];
@@ -83,8 +86,9 @@ int64_t update_call(struct vcpu *caller, uint64_t flags, uint64_t report_ipa, ui
 bool update_requested(void);
 void update_wait_here(struct pcpu *self);
 
-/* Boot: the slots (one is the boot image's place, the other from the heap). */
-int update_init_slots(paddr_t running_image);
+/* Boot: the image slots and state areas (the boot image's place and its
+ * state area; the others set aside from the heap). */
+int update_init_slots(paddr_t running_image, paddr_t running_state);
 
 /* head.S / exception.S */
 int64_t handover_call(uint64_t entry, struct shyper_handover *h);

@@ -81,6 +81,9 @@ enum vcpu_exit_kind {
 };
 
 struct vcpu {
+#ifdef SHYPER_STATE_TEST_NEXT
+	uint64_t test_marker;  /* state layout 6 (a test build): every field after moves */
+#endif
 	struct vcpu_regs regs;
 	struct vcpu_sysregs sys;
 	struct vcpu_fpregs fp;

@@ -448,6 +448,14 @@ static void test_hv_update_refusals(void **state)
 	assert_non_null(strstr(last.err, "nothing changed"));
 	assert_null(strstr(last.out, "Updated"));
 
+	/* Refused by its size alone, but plainly not a Shyper image: both said. */
+	fake.update_report.reason = SHYPER_UPDATE_TOO_LARGE;
+	assert_int_equal(run("hv", "update", at("bad.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_one_error_line();
+	assert_non_null(strstr(last.err, "refused: an ELF file"));
+	assert_non_null(strstr(last.err, "(and larger than the room"));
+	fake.update_report.reason = SHYPER_UPDATE_ELF;
+
 	/* Refused in --json too: the report on stdout, the reason on stderr. */
 	assert_int_equal(run("hv", "update", "--json", at("bad.bin"), NULL), SHYPERCTL_EXIT_FAILURE);
 	doc = parse_out();
