@@ -39,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <shyper/abi.h>
@@ -560,6 +561,85 @@ static void check_guest_calls(int fd)
 		check_create_refused(fd, "more memory than the pool has free", &create, ENOMEM);
 }
 
+/*
+ * Live update (ABI 1.8): bad requests are refused before anything is
+ * staged; an image the hypervisor refuses says why in the report; and the
+ * call wants CAP_SYS_ADMIN even from a process that could open the device.
+ * Only CHECK_ONLY is ever asked for: nothing here replaces the hypervisor.
+ */
+static void check_update(int fd)
+{
+	static const uint8_t elf[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	struct shyper_ioc_hv_update req;
+	pid_t child;
+	int status;
+
+	memset(&req, 0, sizeof(req));
+	req.image = (uintptr_t)elf;
+	req.len = sizeof(elf);
+	req.flags = SHYPER_UPDATE_CHECK_ONLY;
+	req.reserved = 1;
+	expect("HV_UPDATE(reserved)", ioctl(fd, SHYPER_IOC_HV_UPDATE, &req), EINVAL);
+	req.reserved = 0;
+	req.flags = 0x80;
+	expect("HV_UPDATE(flags)", ioctl(fd, SHYPER_IOC_HV_UPDATE, &req), EINVAL);
+	req.flags = SHYPER_UPDATE_CHECK_ONLY;
+	req.image = (uintptr_t)unmapped_address();
+	expect("HV_UPDATE(image unmapped)", ioctl(fd, SHYPER_IOC_HV_UPDATE, &req), EFAULT);
+	expect("HV_UPDATE(request unmapped)",
+	       ioctl(fd, SHYPER_IOC_HV_UPDATE, unmapped_address()), EFAULT);
+
+	req.image = (uintptr_t)elf;
+	expect("HV_UPDATE(an ELF file)", ioctl(fd, SHYPER_IOC_HV_UPDATE, &req), EINVAL);
+	checks++;
+	if (req.report.size < SHYPER_UPDATE_REPORT_SIZE_V1 || req.report.reason != SHYPER_UPDATE_ELF) {
+		printf("FAIL: HV_UPDATE(an ELF file): report size %u reason %u, want reason %u\n",
+		       req.report.size, req.report.reason, SHYPER_UPDATE_ELF);
+		failures++;
+	}
+	req.len = 0;
+	expect("HV_UPDATE(empty)", ioctl(fd, SHYPER_IOC_HV_UPDATE, &req), EINVAL);
+	checks++;
+	if (req.report.reason != SHYPER_UPDATE_EMPTY) {
+		printf("FAIL: HV_UPDATE(empty): reason %u, want %u\n", req.report.reason,
+		       SHYPER_UPDATE_EMPTY);
+		failures++;
+	}
+	req.len = 3ULL << 20; /* more than the slot: refused by its size alone */
+	req.image = (uintptr_t)mmap(NULL, req.len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	expect("HV_UPDATE(3 MiB)", ioctl(fd, SHYPER_IOC_HV_UPDATE, &req), EINVAL);
+	checks++;
+	if (req.report.reason != SHYPER_UPDATE_TOO_LARGE) {
+		printf("FAIL: HV_UPDATE(3 MiB): reason %u, want %u\n", req.report.reason,
+		       SHYPER_UPDATE_TOO_LARGE);
+		failures++;
+	}
+	munmap((void *)(uintptr_t)req.image, req.len);
+
+	/* Without CAP_SYS_ADMIN (the device already open): EPERM. */
+	child = fork();
+	if (child == 0) {
+		struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+		struct { uint32_t effective, permitted, inheritable; } data[2];
+
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(3);
+		data[0].effective &= ~(1U << 21); /* CAP_SYS_ADMIN */
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(3);
+		req.image = (uintptr_t)elf;
+		req.len = sizeof(elf);
+		_exit(ioctl(fd, SHYPER_IOC_HV_UPDATE, &req) < 0 && errno == EPERM ? 0 : 1);
+	}
+	checks++;
+	if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		printf("FAIL: HV_UPDATE without CAP_SYS_ADMIN was not refused with EPERM (%d)\n",
+		       status);
+		failures++;
+	}
+}
+
 static void check_bad_numbers(int fd)
 {
 	struct { unsigned long cmd; const char *what; } bad[] = {
@@ -1061,6 +1141,7 @@ int main(int argc, char **argv)
 	check_bad_fields(fd);
 	check_guest_calls(fd);
 	check_bad_numbers(fd);
+	check_update(fd);
 	check_read(fd);
 	close(fd);
 	check_events_every_reader();

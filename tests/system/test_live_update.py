@@ -204,6 +204,9 @@ def test_linux_guest_probe_and_pattern_guests_survive(board, share, guests):
         assert_guests_ran_on(board, guests, before)
         text = console(board, "lu-linux", 4)
         assert lu_rounds(text) > linux_before + 3, text
+        # Its power button still works: a graceful stop, through its init.
+        out = board.check("shyperctl vm stop lu-linux 2>&1", 240)
+        assert "shut down" in out, out
     finally:
         board.run("shyperctl vm destroy latency-probe-rt; shyperctl vm destroy lu-linux", 120)
 
