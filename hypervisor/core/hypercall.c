@@ -27,15 +27,6 @@
 #define VM_LIST_MAX 64
 #define CONSOLE_IO_MAX (64 * KiB)
 
-static uint64_t ticks_to_ns(uint64_t ticks)
-{
-	uint64_t freq = arch_counter_freq();
-
-	if (!freq)
-		return 0;
-	return ticks / freq * 1000000000ULL + ticks % freq * 1000000000ULL / freq;
-}
-
 static void copy_string(char *dst, size_t size, const char *src)
 {
 	size_t n = strnlen(src, size - 1);

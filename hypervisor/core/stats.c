@@ -73,10 +73,12 @@ void stats_irq(bool ipi)
 		s->ipis++;
 }
 
-static uint64_t to_ns(uint64_t ticks)
+uint64_t ticks_to_ns(uint64_t ticks)
 {
 	uint64_t freq = arch_counter_freq();
 
+	if (!freq)
+		return 0;
 	/* Split so that a long uptime does not overflow the product. */
 	return ticks / freq * 1000000000ULL + ticks % freq * 1000000000ULL / freq;
 }
@@ -95,9 +97,9 @@ void stats_fill(unsigned pcpu, struct shyper_pcpu_stats *out)
 	out->exits = s->exits;
 	out->irqs = s->irqs;
 	out->ipis = s->ipis;
-	out->el2_ns = to_ns(s->el2_ticks);
-	out->idle_ns = to_ns(s->idle_ticks);
-	out->online_ns = to_ns(now - s->online_counter);
+	out->el2_ns = ticks_to_ns(s->el2_ticks);
+	out->idle_ns = ticks_to_ns(s->idle_ticks);
+	out->online_ns = ticks_to_ns(now - s->online_counter);
 	if (current) {
 		out->vm_id = current->vm_id;
 		out->vcpu = current->index;

@@ -21,6 +21,7 @@
 #include <hv/pgtable.h>
 #include <hv/sched.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/state_convert.h>
 #include <hv/update.h>
 #include <hv/version.h>
@@ -40,13 +41,6 @@ void pcpus_init(const struct board_info *b);
 static struct shyper_handover ho;  /* our copy of the running image's record */
 static uint32_t arrived;           /* pCPUs that left the old image for us */
 static uint64_t resumed_at[MAX_PCPUS];
-
-static uint64_t ticks_ns(uint64_t ticks)
-{
-	uint64_t freq = arch_counter_freq();
-
-	return freq ? ticks / freq * 1000000000ULL + ticks % freq * 1000000000ULL / freq : 0;
-}
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
 give_back(struct shyper_handover *h, const char *fmt, ...)
@@ -87,24 +81,24 @@ static void report_finish(uint64_t t_release, bool converted)
 		if (resumed_at[i] > last)
 			last = resumed_at[i];
 	}
-	hv_state->update.last_pause_ns = ticks_ns(pause);
+	hv_state->update.last_pause_ns = ticks_to_ns(pause);
 	have_report = vm && ho.report_size >= sizeof(rep) &&
 		      guest_mem_read(vm, ipa_init(ho.report_ipa), &rep, sizeof(rep));
 	if (have_report)
 		rep.old_version[sizeof(rep.old_version) - 1] = '\0';
 	pr_info("live update %u: %s -> %s, pause %lu us (rendezvous %lu us, takeover %lu us)",
 		hv_state->update.count, have_report ? rep.old_version : "?", SHYPER_VERSION,
-		(unsigned long)(ticks_ns(pause) / 1000),
-		(unsigned long)(ticks_ns(ho.t_stopped - ho.t_request) / 1000),
-		(unsigned long)(ticks_ns(t_release - ho.t_stopped) / 1000));
+		(unsigned long)(ticks_to_ns(pause) / 1000),
+		(unsigned long)(ticks_to_ns(ho.t_stopped - ho.t_request) / 1000),
+		(unsigned long)(ticks_to_ns(t_release - ho.t_stopped) / 1000));
 	if (!have_report)
 		return;
 	rep.update_count = hv_state->update.count;
 	rep.converted = converted;
-	rep.rendezvous_ns = ticks_ns(ho.t_stopped - ho.t_request);
-	rep.takeover_ns = ticks_ns(t_release - ho.t_stopped);
-	rep.resume_ns = ticks_ns(last - t_release);
-	rep.pause_ns = ticks_ns(pause);
+	rep.rendezvous_ns = ticks_to_ns(ho.t_stopped - ho.t_request);
+	rep.takeover_ns = ticks_to_ns(t_release - ho.t_stopped);
+	rep.resume_ns = ticks_to_ns(last - t_release);
+	rep.pause_ns = ticks_to_ns(pause);
 	guest_mem_write(vm, ipa_init(ho.report_ipa), &rep, sizeof(rep));
 }
 

@@ -22,6 +22,7 @@
 #include <hv/sched.h>
 #include <hv/spinlock.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/update.h>
 #include <hv/version.h>
 #include <shyper/abi.h>
@@ -48,22 +49,6 @@ static uint32_t phase;
 static uint32_t stopped;            /* pCPUs waiting at their safe point */
 /* Read and written by the new image, by address (identity map). */
 static struct shyper_handover handover;
-
-static bool spin_trylock(struct spinlock *l)
-{
-	uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE);
-	uint16_t expect = owner;
-
-	return __atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(owner + 1), false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-static uint64_t ticks_ns(uint64_t ticks)
-{
-	uint64_t freq = arch_counter_freq();
-
-	return freq ? ticks / freq * 1000000000ULL + ticks % freq * 1000000000ULL / freq : 0;
-}
 
 static unsigned popcount32(uint32_t m)
 {
@@ -257,7 +242,7 @@ static int64_t hand_over(struct vcpu *vcpu, const struct shyper_image_header *hd
 			}
 		}
 		rep->reason = SHYPER_UPDATE_RENDEZVOUS;
-		rep->rendezvous_ns = ticks_ns(arch_counter() - h->t_request);
+		rep->rendezvous_ns = ticks_to_ns(arch_counter() - h->t_request);
 		pr_warn("live update to %s called off: pCPU %u did not stop within %u ms",
 			hdr->version, rep->pcpu, RENDEZVOUS_TIMEOUT_MS);
 		return SHYPER_E_BUSY;
@@ -274,9 +259,9 @@ static int64_t hand_over(struct vcpu *vcpu, const struct shyper_image_header *hd
 	copy_version(rep->detail, sizeof(rep->detail), h->failure, sizeof(h->failure));
 	if (!rep->detail[0])
 		copy_version(rep->detail, sizeof(rep->detail), "no reason given", 16);
-	rep->rendezvous_ns = ticks_ns(h->t_stopped - h->t_request);
-	rep->takeover_ns = ticks_ns(back - h->t_stopped);
-	rep->pause_ns = ticks_ns(arch_counter() - h->t_request);
+	rep->rendezvous_ns = ticks_to_ns(h->t_stopped - h->t_request);
+	rep->takeover_ns = ticks_to_ns(back - h->t_stopped);
+	rep->pause_ns = ticks_to_ns(arch_counter() - h->t_request);
 	hv_state->update.failed++;
 	pr_warn("live update to %s rolled back: %s", hdr->version, rep->detail);
 	return code < 0 ? code : SHYPER_E_ABORTED;
@@ -308,7 +293,7 @@ int64_t update_call(struct vcpu *caller, uint64_t flags, uint64_t report_ipa, ui
 		t = arch_counter();
 		r = image_check(slot, stage_total, HV_IMAGE_SLOT_SIZE,
 				SHYPER_ABI_MAJOR << 16 | SHYPER_ABI_MINOR, HV_STATE_VERSION, &hdr);
-		rep.check_ns = ticks_ns(arch_counter() - t);
+		rep.check_ns = ticks_to_ns(arch_counter() - t);
 		rep.reason = (uint32_t)r;
 	}
 	if (rep.reason == SHYPER_UPDATE_OK) {

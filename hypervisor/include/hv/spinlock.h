@@ -6,6 +6,7 @@
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct spinlock {
@@ -19,6 +20,17 @@ static inline void spin_lock(struct spinlock *l)
 
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
 		;
+}
+
+/* Take the lock only if it is free now (next == owner: nobody holds or
+ * waits for it); true if taken. */
+static inline bool spin_trylock(struct spinlock *l)
+{
+	uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE);
+	uint16_t expect = owner;
+
+	return __atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(owner + 1), false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(struct spinlock *l)

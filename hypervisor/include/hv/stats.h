@@ -40,4 +40,7 @@ void stats_irq(bool ipi);
 /* SHYPER_HC_HV_STATS: pCPU PCPU's record for the ABI. */
 void stats_fill(unsigned pcpu, struct shyper_pcpu_stats *out);
 
+/* Counter ticks (arch_counter()) as nanoseconds. */
+uint64_t ticks_to_ns(uint64_t ticks);
+
 #endif
