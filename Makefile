@@ -11,12 +11,19 @@
 #   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each)
 #
 # Board knobs: SMP=4 MEM=2G SCRIPT=FILE SHARE=DIR HVARGS="pool=512M"
+#   BOARD=N LINK=DIR   board N (1-254, hostname board-N) on the private
+#                      Ethernet of every board started with the same LINK
+#                      folder: two terminals, `make run BOARD=1 LINK=/tmp/lab`
+#                      and `make run BOARD=2 LINK=/tmp/lab`, give two boards
+#                      that reach each other as board-1 and board-2
 
 SMP ?= 4
 MEM ?= 2G
 SCRIPT ?=
 SHARE ?=
 HVARGS ?=
+BOARD ?=
+LINK ?=
 
 BUILD := $(CURDIR)/build
 PYTHON := /usr/bin/python3
@@ -85,7 +92,9 @@ run: all
 	@packaging/shyper-board --hypervisor $(HV_IMAGE) --smp $(SMP) --mem $(MEM) \
 		$(if $(HVARGS),--hv-args "$(HVARGS)") \
 		$(if $(SCRIPT),--script "$(SCRIPT)") \
-		$(if $(SHARE),--share "$(SHARE)")
+		$(if $(SHARE),--share "$(SHARE)") \
+		$(if $(BOARD),--board "$(BOARD)") \
+		$(if $(LINK),--link "$(LINK)")
 
 unit-test: setup
 	@$(MAKE) --no-print-directory -C tests/unit O=$(BUILD)/unit run

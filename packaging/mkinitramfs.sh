@@ -34,7 +34,7 @@ version_file="$repo_root/build/mvm/kernel-version"
 # Modules loaded by /init, by name; their dependencies are added
 # automatically. virtio_mmio: the board's virtio slots; 9p: the host share;
 # loop: looking into guests' disk images (modprobe'd when wanted).
-mvm_modules=(virtio_mmio 9pnet_virtio 9p virtio_blk crc32c_generic ext4 tun bridge loop)
+mvm_modules=(virtio_mmio 9pnet_virtio 9p virtio_blk virtio_net crc32c_generic ext4 tun bridge loop)
 
 [[ -x $busybox && -f $version_file ]] ||
 	die "build/deps is not set up; run packaging/setup.sh first"

@@ -46,7 +46,7 @@ host_packages=(
 	libxml2-dev libjson-c-dev libcurl4-openssl-dev libncurses-dev
 	libcmocka-dev python3-pytest python3-pexpect cpio make gcc pkg-config
 	kmod clang libclang-rt-14-dev libvirt-clients libxml2-utils strace
-	python3-pyelftools
+	python3-pyelftools openssl
 )
 arm64_packages=(
 	libxml2-dev:arm64 libcurl4-openssl-dev:arm64 libjson-c-dev:arm64

@@ -45,6 +45,7 @@ HOST_COMMANDS = [
     "virt-xml-validate",        # dumpxml against libvirt's schema
     "xmllint",                  # ... which virt-xml-validate runs
     "strace",                   # this file
+    "openssl",                  # the lab's certificates (packaging/lab.py)
     "apt-get", "dpkg-deb",      # build-local downloads (packaging/setup.sh)
 ]
 

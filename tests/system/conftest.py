@@ -31,7 +31,7 @@ DIRECT = os.environ.get("SHYPER_TEST_DIRECT", "") not in ("", "0")
 BOOT_TIMEOUT = float(os.environ.get("SHYPER_TEST_BOOT_TIMEOUT", "180"))
 COMMAND_TIMEOUT = 60
 
-PROMPT_RE = r"root@mvm:[^\r\n]*# "
+PROMPT_RE = r"root@(?:mvm|board-\d+):[^\r\n]*# "
 USER_SPACE_LINE = "shyper-mvm: user space reached"
 CONSOLE_TAIL_CHARS = 4000
 
@@ -195,3 +195,49 @@ def run_board_script(script_text, *args):
         # margin here only guards against the launcher itself hanging.
         return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                               text=True, errors="replace", timeout=board_timeout + 30)
+
+
+class LinkedBoards:
+    """Boards on one lab link (packaging/lab.py), sharing one host folder."""
+
+    def __init__(self, boards, link, share):
+        self.boards = boards
+        self.link = link
+        self.share = share
+
+    def __getitem__(self, n):
+        """Board number N (1-based, as its name board-N)."""
+        return self.boards[n - 1]
+
+
+def boot_linked_boards(count, link, share, extra_args=()):
+    """Boots COUNT boards numbered 1.. on link folder LINK, all at once."""
+    boards = []
+    try:
+        for n in range(1, count + 1):
+            boards.append(Board(["--smp", "4", "--mem", "2G", "--board", str(n),
+                                 "--link", link, "--share", share] + list(extra_args)))
+        for b in boards:
+            b.wait_for_shell()
+    except BaseException:
+        for b in boards:
+            b.close()
+        raise
+    return boards
+
+
+@pytest.fixture(scope="module")
+def linked_boards():
+    """Two boards, board-1 and board-2, on one link, with one shared folder
+    (shared storage at /mnt/share on both)."""
+    # Short paths: the link's UNIX sockets live in it (108 bytes at most).
+    link = tempfile.mkdtemp(prefix="shyper-link.", dir="/tmp")
+    share = tempfile.mkdtemp(prefix="shyper-lab-share.")
+    boards = boot_linked_boards(2, link, share)
+    try:
+        yield LinkedBoards(boards, link, share)
+    finally:
+        for b in boards:
+            b.close()
+        shutil.rmtree(link, ignore_errors=True)
+        shutil.rmtree(share, ignore_errors=True)

@@ -202,7 +202,9 @@ def test_linux_guest_probe_and_pattern_guests_survive(board, share, guests):
         while result is None and time.time() < deadline:
             match = PROBE_RESULT_RE.search(console(board, "latency-probe-rt", 2))
             result = json.loads(match.group(1)) if match else None
-        assert result, "the latency probe gave no result"
+        assert result, "the latency probe gave no result:\n%s\n%s" % (
+            console(board, "latency-probe-rt", 2),
+            board.run("shyperctl vm info latency-probe-rt 2>&1; shyperctl hv log 2>&1 | tail -30", 60)[1])
         pause = max(r["pause_ns"] for r in reports)
         # Its worst sample is the update's pause at most (and the board's
         # own noise: TCG runs four CPUs on two host cores).

@@ -29,3 +29,18 @@ def test_make_run_script_success(tmp_path):
 def test_make_run_script_failure_fails_make(tmp_path):
     result = make_run(tmp_path, "exit 9\n", "SMP=1", "MEM=1G")
     assert result.returncode != 0, result.stdout[-2000:] + result.stderr
+
+
+def test_make_run_board_and_link(tmp_path):
+    """BOARD= and LINK= through make: the script runs on board-3, on the
+    link, and the link folder holds its socket while it runs, not after."""
+    link = tmp_path / "lab"
+    result = make_run(tmp_path, "hostname\nip -4 addr show dev link0\nls /etc/shyper\n",
+                      "SMP=2", "MEM=1G", "BOARD=3", "LINK=%s" % link)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "board-3" in result.stdout
+    assert "10.99.0.3/24" in result.stdout
+    assert "board.crt" in result.stdout
+    assert (link / "board-3" / "board.crt").is_file()
+    assert not (link / "board-3.sock").exists()
+    assert not (link / "board-3.pid").exists()
