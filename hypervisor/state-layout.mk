@@ -10,6 +10,8 @@ STATE_LAYOUT_H := $(STATE_LAYOUT_DIR)/state_layout.h
 # The descriptions of the layouts this build takes over (core/state_convert.c),
 # from the object and from those recorded in hypervisor/state-layouts/.
 STATE_LAYOUTS_H := $(STATE_LAYOUT_DIR)/state_layouts.h
+# The descriptions of a guest's state records (core/vmstate.c).
+VMSTATE_LAYOUTS_H := $(STATE_LAYOUT_DIR)/vmstate_layouts.h
 STATE_LAYOUTS_RECORDED := $(HV_DIR)/state-layouts
 STATE_LAYOUT_OBJ := $(STATE_LAYOUT_DIR)/state_layout-dwarf.o
 STATE_LAYOUT_STAMP := $(STATE_LAYOUT_DIR)/state_layout.stamp
@@ -21,10 +23,11 @@ $(STATE_LAYOUT_OBJ): $(HV_DIR)/core/state_layout.c
 $(STATE_LAYOUT_STAMP): $(STATE_LAYOUT_OBJ) $(HV_DIR)/tools/state-layout.py \
 		$(wildcard $(STATE_LAYOUTS_RECORDED)/*.txt)
 	@/usr/bin/python3 $(HV_DIR)/tools/state-layout.py $< --header $(STATE_LAYOUT_H) \
-		--layouts $(STATE_LAYOUTS_H) --recorded $(STATE_LAYOUTS_RECORDED)
+		--layouts $(STATE_LAYOUTS_H) --recorded $(STATE_LAYOUTS_RECORDED) \
+		--vmstate $(VMSTATE_LAYOUTS_H)
 	@touch $@
 
-$(STATE_LAYOUT_H) $(STATE_LAYOUTS_H): $(STATE_LAYOUT_STAMP)
+$(STATE_LAYOUT_H) $(STATE_LAYOUTS_H) $(VMSTATE_LAYOUTS_H): $(STATE_LAYOUT_STAMP)
 	@:
 
 -include $(STATE_LAYOUT_OBJ:.o=.d)

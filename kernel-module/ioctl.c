@@ -662,6 +662,176 @@ out:
 	return ret;
 }
 
+/* ---- Migration (ABI 1.9) ------------------------------------------------ */
+
+static long shyper_ioc_dirty_log(void __user *uarg)
+{
+	struct shyper_ioc_dirty_log req;
+	struct arm_smccc_res res;
+	long ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_DIRTY_LOG, req.id, req.op, 0, &res));
+	if (ret)
+		return ret;
+	req.pages = req.op == SHYPER_DIRTY_START ? res.a1 : 0;
+	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+}
+
+static long shyper_ioc_dirty_fetch(void __user *uarg)
+{
+	struct shyper_ioc_dirty_fetch req;
+	struct arm_smccc_res res;
+	u8 __user *dst;
+	size_t piece_max;
+	u64 done = 0, dirty = 0;
+	void *buf;
+	long ret = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.len == 0 || req.len % 8 || req.first_page % 64)
+		return -EINVAL;
+	dst = u64_to_user_ptr(req.buf);
+	if (!access_ok(dst, req.len))
+		return -EFAULT;
+	buf = piece_buffer(req.len, SHYPER_DIRTY_FETCH_MAX, &piece_max);
+	if (!buf)
+		return -ENOMEM;
+	while (done < req.len) {
+		size_t piece = min_t(u64, req.len - done, piece_max);
+
+		ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VM_DIRTY_FETCH, req.id,
+							 req.first_page + done * 8,
+							 virt_to_phys(buf), piece, &res));
+		if (ret)
+			break;
+		dirty += res.a1;
+		/* Cleared in the hypervisor already: losing them now would lose pages. */
+		if (copy_to_user(dst + done, buf, piece)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += piece;
+	}
+	kfree(buf);
+	if (ret)
+		return ret;
+	req.dirty = dirty;
+	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+}
+
+/* SHYPER_IOC_VM_MEM_READ / _WRITE: batches of SHYPER_MEM_PAGES_MAX through a
+ * bounce buffer (smaller if memory is fragmented). */
+static long shyper_ioc_vm_pages(void __user *uarg, bool write)
+{
+	struct shyper_ioc_vm_pages req;
+	struct arm_smccc_res res;
+	u64 *list = NULL;
+	u8 __user *data;
+	size_t piece_max, batch;
+	u32 done = 0;
+	void *buf;
+	long ret = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.count == 0 || req.count > SHYPER_IOC_PAGES_MAX)
+		return -EINVAL;
+	data = u64_to_user_ptr(req.buf);
+	if (!access_ok(data, (u64)req.count * SHYPER_PAGE_SIZE))
+		return -EFAULT;
+	buf = piece_buffer((u64)req.count * SHYPER_PAGE_SIZE,
+			   SHYPER_MEM_PAGES_MAX * SHYPER_PAGE_SIZE, &piece_max);
+	if (!buf)
+		return -ENOMEM;
+	batch = piece_max / SHYPER_PAGE_SIZE;
+	/* The list goes to the hypervisor too: it must be kernel memory. */
+	list = kmalloc_array(batch, sizeof(u64), GFP_KERNEL);
+	if (!list) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	while (done < req.count) {
+		u32 n = min_t(u32, req.count - done, batch);
+		u64 off = (u64)done * SHYPER_PAGE_SIZE;
+
+		if (copy_from_user(list, u64_to_user_ptr(req.pages + done * sizeof(u64)),
+				   n * sizeof(u64)) ||
+		    (write && copy_from_user(buf, data + off, (size_t)n * SHYPER_PAGE_SIZE))) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = shyper_status_to_errno(shyper_hvc4(write ? SHYPER_HC_VM_MEM_WRITE
+							       : SHYPER_HC_VM_MEM_READ,
+							 req.id, virt_to_phys(list), n,
+							 virt_to_phys(buf), &res));
+		if (ret)
+			break;
+		if (!write && copy_to_user(data + off, buf, (size_t)n * SHYPER_PAGE_SIZE)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(list);
+	kfree(buf);
+	return ret;
+}
+
+static long shyper_ioc_vm_state(void __user *uarg, bool load)
+{
+	struct shyper_ioc_vm_state req;
+	struct arm_smccc_res res;
+	void *buf;
+	long ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.len == 0 || req.len > SHYPER_VM_STATE_MAX)
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(req.buf), req.len))
+		return -EFAULT;
+	/* One piece: the hypervisor checks the string whole. */
+	buf = kmalloc(req.len, GFP_KERNEL | __GFP_NOWARN);
+	if (!buf)
+		return -ENOMEM;
+	if (load) {
+		if (copy_from_user(buf, u64_to_user_ptr(req.buf), req.len))
+			ret = -EFAULT;
+		else
+			ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_STATE_LOAD, req.id,
+								virt_to_phys(buf), req.len, &res));
+	} else {
+		ret = shyper_status_to_errno(shyper_hvc(SHYPER_HC_VM_STATE_SAVE, req.id,
+							virt_to_phys(buf), req.len, &res));
+		if (!ret && res.a1 > req.len)
+			ret = -EPROTO;
+		if (!ret) {
+			req.len = res.a1;
+			if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.len) ||
+			    copy_to_user(uarg, &req, sizeof(req)))
+				ret = -EFAULT;
+		}
+	}
+	kfree(buf);
+	return ret;
+}
+
 long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -701,6 +871,18 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return shyper_ioc_vio_complete(file->private_data, uarg);
 	case SHYPER_IOC_HV_UPDATE:
 		return shyper_ioc_hv_update(uarg);
+	case SHYPER_IOC_VM_DIRTY_LOG:
+		return shyper_ioc_dirty_log(uarg);
+	case SHYPER_IOC_VM_DIRTY_FETCH:
+		return shyper_ioc_dirty_fetch(uarg);
+	case SHYPER_IOC_VM_MEM_READ:
+		return shyper_ioc_vm_pages(uarg, false);
+	case SHYPER_IOC_VM_MEM_WRITE:
+		return shyper_ioc_vm_pages(uarg, true);
+	case SHYPER_IOC_VM_STATE_SAVE:
+		return shyper_ioc_vm_state(uarg, false);
+	case SHYPER_IOC_VM_STATE_LOAD:
+		return shyper_ioc_vm_state(uarg, true);
 	default:
 		return -ENOTTY;
 	}

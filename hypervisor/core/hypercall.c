@@ -13,10 +13,12 @@
 #include <hv/heap.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
+#include <hv/migrate.h>
 #include <hv/state.h>
 #include <hv/stats.h>
 #include <hv/update.h>
 #include <hv/version.h>
+#include <hv/vmstate.h>
 #include <hv/virtio.h>
 #include <shyper/image.h>
 #include <hv/vm_lifecycle.h>
@@ -108,8 +110,8 @@ static void vm_info_fill(const struct vm *vm, struct shyper_vm_info *info)
 	info->state = vm->state;
 	info->vcpu_count = vm->vcpu_count;
 	info->stop_reason = vm->stop_reason;
-	for (unsigned i = 0; i < vm->mem_count; i++)
-		info->memory += vm->mem[i].size;
+	for (unsigned i = 0; i < vm->board.mem_count; i++)
+		info->memory += vm->board.mem[i].size;
 	if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)
 		info->uptime_ns = ticks_to_ns(arch_counter() - vm->boot_counter);
 	for (unsigned i = 0; i < vm->vcpu_count && i < SHYPER_MAX_VCPUS; i++) {
@@ -296,6 +298,27 @@ static int64_t guest_call(uint32_t fid, struct vm *caller, struct vcpu_regs *r)
 		if (rc == SHYPER_OK)
 			r->x[1] = out;
 		return rc;
+	case SHYPER_HC_VM_DIRTY_LOG:
+		rc = migrate_dirty_log_call(vm, r->x[2], &out);
+		if (rc == SHYPER_OK)
+			r->x[1] = out;
+		return rc;
+	case SHYPER_HC_VM_DIRTY_FETCH:
+		rc = migrate_dirty_fetch_call(vm, caller, r->x[2], r->x[3], r->x[4], &out);
+		if (rc == SHYPER_OK)
+			r->x[1] = out;
+		return rc;
+	case SHYPER_HC_VM_MEM_READ:
+	case SHYPER_HC_VM_MEM_WRITE:
+		return migrate_mem_call(vm, caller, fid == SHYPER_HC_VM_MEM_WRITE, r->x[2], r->x[3],
+					r->x[4]);
+	case SHYPER_HC_VM_STATE_SAVE:
+		rc = vmstate_save_call(vm, caller, r->x[2], r->x[3], &out);
+		if (rc == SHYPER_OK)
+			r->x[1] = out;
+		return rc;
+	case SHYPER_HC_VM_STATE_LOAD:
+		return vmstate_load_call(vm, caller, r->x[2], r->x[3]);
 	default:
 		return SHYPER_E_NOT_SUPPORTED;
 	}
@@ -392,6 +415,12 @@ void hypercall_handle(struct vcpu *vcpu)
 	case SHYPER_HC_VM_ADD_DEVICE:
 	case SHYPER_HC_VIO_FETCH:
 	case SHYPER_HC_VIO_COMPLETE:
+	case SHYPER_HC_VM_DIRTY_LOG:
+	case SHYPER_HC_VM_DIRTY_FETCH:
+	case SHYPER_HC_VM_MEM_READ:
+	case SHYPER_HC_VM_MEM_WRITE:
+	case SHYPER_HC_VM_STATE_SAVE:
+	case SHYPER_HC_VM_STATE_LOAD:
 		ret = guest_call(fid, caller, r);
 		break;
 	case SHYPER_HC_HV_UPDATE_STAGE: {

@@ -12,6 +12,7 @@
 #include <hv/log.h>
 #include <hv/mvm.h>
 #include <hv/pcpu.h>
+#include <hv/stage2.h>
 #include <hv/version.h>
 #include <string.h>
 
@@ -37,13 +38,13 @@ static bool in_mvm_ram(const struct vm *vm, uint64_t base, uint64_t size)
 /* Place the DT at the top of the highest region, clear of kernel and initrd. */
 static uint64_t place_fdt(const struct vm *vm, const struct board_info *b, uint64_t kernel_end)
 {
-	for (int i = (int)vm->mem_count - 1; i >= 0; i--) {
-		const struct mem_region *r = &vm->mem[i];
+	for (int i = (int)vm->board.mem_count - 1; i >= 0; i--) {
+		const struct mem_region *r = &vm->board.mem[i];
 		uint64_t at;
 
 		if (r->size < 2 * MVM_FDT_MAX)
 			continue;
-		at = ALIGN_DOWN(r->ipa + r->size - MVM_FDT_MAX, BLOCK_2M);
+		at = ALIGN_DOWN(ipa_addr(r->ipa) + r->size - MVM_FDT_MAX, BLOCK_2M);
 		if (ranges_overlap(at, MVM_FDT_MAX, b->kernel_base, kernel_end - b->kernel_base))
 			continue;
 		if (b->initrd_size && ranges_overlap(at, MVM_FDT_MAX, b->initrd_base, b->initrd_size))
@@ -56,15 +57,15 @@ static uint64_t place_fdt(const struct vm *vm, const struct board_info *b, uint6
 /* The devices the MVM's device tree names, minus any that overlap RAM. */
 static int collect_devices(struct vm *vm, const void *fdt)
 {
-	int n = fdt_collect_devices(fdt, vm->dev, MAX_VM_DEVICES);
+	int n = fdt_collect_devices(fdt, vm->board.dev, MAX_VM_DEVICES);
 
 	if (n < 0) {
 		pr_err("the board has more than %u device ranges", MAX_VM_DEVICES);
 		return -1;
 	}
-	vm->dev_count = 0;
+	vm->board.dev_count = 0;
 	for (int i = 0; i < n; i++) {
-		struct mmio_range *d = &vm->dev[i];
+		struct mmio_range *d = &vm->board.dev[i];
 		bool clash = ranges_overlap(d->base, d->size, pa_addr(hv_state->hv_base),
 					    hv_state->hv_size);
 
@@ -76,7 +77,7 @@ static int collect_devices(struct vm *vm, const void *fdt)
 				d->size);
 			continue;
 		}
-		vm->dev[vm->dev_count++] = *d;
+		vm->board.dev[vm->board.dev_count++] = *d;
 	}
 	return 0;
 }
@@ -85,10 +86,10 @@ static uint64_t ipa_limit(const struct vm *vm)
 {
 	uint64_t limit = 0;
 
-	for (unsigned i = 0; i < vm->mem_count; i++)
-		limit = MAX(limit, vm->mem[i].ipa + vm->mem[i].size);
-	for (unsigned i = 0; i < vm->dev_count; i++)
-		limit = MAX(limit, vm->dev[i].base + vm->dev[i].size);
+	for (unsigned i = 0; i < vm->board.mem_count; i++)
+		limit = MAX(limit, ipa_addr(vm->board.mem[i].ipa) + vm->board.mem[i].size);
+	for (unsigned i = 0; i < vm->board.dev_count; i++)
+		limit = MAX(limit, vm->board.dev[i].base + vm->board.dev[i].size);
 	return limit;
 }
 
@@ -107,7 +108,7 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 	}
 	memset(vm, 0, sizeof(*vm));
 	vm->id = 0;
-	vm->vmid = 1;
+	vm->board.vmid = 1;
 	vm->type = VM_TYPE_MVM;
 	snprintf(vm->name, sizeof(vm->name), "mvm");
 	if (ram_count > MAX_VM_MEM_REGIONS) {
@@ -115,7 +116,9 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 		return -1;
 	}
 	for (unsigned i = 0; i < ram_count; i++)
-		vm->mem[vm->mem_count++] = (struct mem_region){ ram[i].base, ram[i].base, ram[i].size };
+		vm->board.mem[vm->board.mem_count++] = (struct mem_region){
+			.ipa = ipa_init(ram[i].base), .pa = pa_init(ram[i].base), .size = ram[i].size
+		};
 
 	kernel_end = b->kernel_base + kernel_footprint(b);
 	if (!in_mvm_ram(vm, b->kernel_base, kernel_end - b->kernel_base) ||
@@ -148,7 +151,7 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 	vm->notify_intid = irqchip_nr_irqs + 32 <= VGIC_MAX_IRQS - 4 ? irqchip_nr_irqs : 0;
 	params = (struct mvm_fdt_params){
 		.notify_intid = vm->notify_intid,
-		.mem = vm->mem, .mem_count = vm->mem_count,
+		.mem = vm->board.mem, .mem_count = vm->board.mem_count,
 		.initrd_start = b->initrd_base, .initrd_size = b->initrd_size,
 		.bootargs = b->kernel_args, .cpu_mpidr = mpidr, .cpu_count = ncpu,
 		.hv_version = SHYPER_VERSION,
@@ -162,23 +165,27 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 	/* Stage 2: RAM identity-mapped, then the devices its device tree names. */
 	if (collect_devices(vm, hv_ptr(pa_init(fdt_at))))
 		return -1;
-	if (arch_stage2_init(&vm->s2, ipa_limit(vm))) {
+	if (arch_stage2_init(&vm->board.s2, ipa_limit(vm), vm->board.vmid)) {
 		pr_err("cannot create the MVM's stage-2 tables (IPA limit 0x%lx)", ipa_limit(vm));
 		return -1;
 	}
-	vm->s2.max_block = hv_state->stage2_max_block;
-	for (unsigned i = 0; i < vm->mem_count; i++) {
-		if (pgtable_map(&vm->s2, vm->mem[i].ipa, vm->mem[i].pa, vm->mem[i].size,
-				arch_stage2_attrs(MEM_NORMAL))) {
-			pr_err("cannot map MVM memory 0x%lx+0x%lx", vm->mem[i].pa, vm->mem[i].size);
+	vm->board.s2.max_block = hv_state->stage2_max_block;
+	for (unsigned i = 0; i < vm->board.mem_count; i++) {
+		const struct mem_region *r = &vm->board.mem[i];
+
+		if (stage2_map(&vm->board.s2, r->ipa, r->pa, r->size, arch_stage2_attrs(MEM_NORMAL))) {
+			pr_err("cannot map MVM memory 0x%lx+0x%lx", pa_addr(r->pa), r->size);
 			return -1;
 		}
 	}
-	for (unsigned i = 0; i < vm->dev_count; i++) {
-		if (pgtable_map(&vm->s2, vm->dev[i].base, vm->dev[i].base, vm->dev[i].size,
-				arch_stage2_attrs(MEM_DEVICE))) {
-			pr_err("cannot map device range 0x%lx+0x%lx for the MVM", vm->dev[i].base,
-			       vm->dev[i].size);
+	for (unsigned i = 0; i < vm->board.dev_count; i++) {
+		const struct mmio_range *d = &vm->board.dev[i];
+
+		/* The MVM's devices: where they are on the board, one to one. */
+		if (stage2_map(&vm->board.s2, ipa_init(d->base), pa_init(d->base), d->size,
+			       arch_stage2_attrs(MEM_DEVICE))) {
+			pr_err("cannot map device range 0x%lx+0x%lx for the MVM", vm->board.dev[i].base,
+			       vm->board.dev[i].size);
 			return -1;
 		}
 	}
@@ -204,10 +211,10 @@ int mvm_create(const struct board_info *b, const struct mmio_range *ram, unsigne
 	{
 		uint64_t mib = 0;
 
-		for (unsigned i = 0; i < vm->mem_count; i++)
-			mib += vm->mem[i].size >> 20;
+		for (unsigned i = 0; i < vm->board.mem_count; i++)
+			mib += vm->board.mem[i].size >> 20;
 		pr_info("MVM: %u vCPUs, %lu MiB, %u device ranges, kernel 0x%lx, dtb 0x%lx; "
-			"starting it %lu ms after power-on", ncpu, (unsigned long)mib, vm->dev_count,
+			"starting it %lu ms after power-on", ncpu, (unsigned long)mib, vm->board.dev_count,
 			b->kernel_base, fdt_at,
 			(unsigned long)(vm->boot_counter * 1000 / arch_counter_freq()));
 	}

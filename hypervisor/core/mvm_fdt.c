@@ -83,10 +83,10 @@ static int set_memory(void *fdt, const struct mvm_fdt_params *p, char *err, size
 		return -1;
 	}
 	for (unsigned i = 0; i < p->mem_count; i++) {
-		n += put_cells(reg + n, ac, p->mem[i].ipa);
+		n += put_cells(reg + n, ac, ipa_addr(p->mem[i].ipa));
 		n += put_cells(reg + n, sc, p->mem[i].size);
 	}
-	snprintf(name, sizeof(name), "memory@%lx", p->mem[0].ipa);
+	snprintf(name, sizeof(name), "memory@%lx", ipa_addr(p->mem[0].ipa));
 	node = fdt_add_subnode(fdt, 0, name);
 	TRY(node);
 	TRY(fdt_setprop_string(fdt, node, "device_type", "memory"));

@@ -225,6 +225,79 @@ static int walk_run(struct pgtable *pt, bool unmap, uint64_t va, uint64_t pa, ui
 	return rc;
 }
 
+/* Tables it takes to split a block at LEVEL down to pages over [va, va+size). */
+static uint32_t split_tables(int level, uint64_t va, uint64_t size)
+{
+	uint64_t child = 1ULL << level_shift(level + 1);
+	uint32_t n = 1;
+
+	if (level + 1 == 3)
+		return 1;
+	for (uint64_t a = ALIGN_DOWN(va, child); a < va + size; a += child) {
+		uint64_t lo = MAX(a, va), hi = MIN(a + child, va + size);
+
+		n += split_tables(level + 1, lo, hi - lo);
+	}
+	return n;
+}
+
+/* pgtable_set_attrs(): pages over the range, then their bits changed. */
+static void attrs_level(struct walk *w, uint64_t *table, int level, uint64_t va, uint64_t size,
+			uint64_t set, uint64_t clear)
+{
+	uint64_t blk = 1ULL << level_shift(level);
+
+	while (size) {
+		uint64_t chunk_end = MIN(ALIGN_DOWN(va, blk) + blk, va + size);
+		uint64_t n = chunk_end - va;
+		uint64_t *slot = &table[table_index(w, level, va)];
+		uint64_t entry = *slot;
+
+		if (!(entry & PTE_VALID)) {
+			/* a hole: nothing to change */
+		} else if (entry_is_table(entry, level)) {
+			attrs_level(w, table_ptr(entry), level + 1, va, n, set, clear);
+		} else if (level < 3) {
+			if (!w->apply)
+				w->tables_needed += split_tables(level, va, n);
+			else
+				attrs_level(w, split_block(w, slot, level, ALIGN_DOWN(va, blk)),
+					    level + 1, va, n, set, clear);
+		} else if (w->apply) {
+			__atomic_store_n(slot, (entry & ~clear) | set, __ATOMIC_RELAXED);
+		}
+		va += n;
+		size -= n;
+	}
+}
+
+int pgtable_set_attrs(struct pgtable *pt, uint64_t va, uint64_t size, uint64_t set, uint64_t clear)
+{
+	struct walk w = { .pt = pt };
+	uint64_t *root = hv_ptr(pt->root);
+
+	if (size == 0 || !IS_ALIGNED(va | size, PAGE_SIZE) || va + size < va ||
+	    (pt->va_bits < 64 && va + size > (1ULL << pt->va_bits)) ||
+	    ((set | clear) & ~PTE_ATTR_MASK))
+		return PGT_EINVAL;
+	attrs_level(&w, root, pt->start_level, va, size, set, clear);
+	for (uint32_t i = 0; i < w.tables_needed; i++) {
+		uint64_t *page = heap_alloc_pages(1, 1);
+
+		if (!page) {
+			free_spares(&w);
+			return PGT_ENOMEM;
+		}
+		page[0] = (uint64_t)(uintptr_t)w.spare;
+		w.spare = page;
+	}
+	w.apply = true;
+	attrs_level(&w, root, pt->start_level, va, size, set, clear);
+	arch_pgtable_sync();
+	free_spares(&w);
+	return PGT_OK;
+}
+
 int pgtable_init(struct pgtable *pt, uint8_t va_bits, uint8_t start_level, uint16_t root_entries)
 {
 	uint32_t pages = root_entries / ENTRIES_PER_TABLE;
@@ -238,6 +311,8 @@ int pgtable_init(struct pgtable *pt, uint8_t va_bits, uint8_t start_level, uint1
 		return PGT_ENOMEM;
 	pt->root = hv_pa(root);
 	pt->max_block = 0;
+	pt->stage2 = false; /* arch_stage2_init() says otherwise */
+	pt->vmid = 0;
 	pt->va_bits = va_bits;
 	pt->start_level = start_level;
 	pt->root_entries = root_entries;

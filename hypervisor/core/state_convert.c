@@ -263,14 +263,58 @@ static const struct lnode *find(const struct tree *ot, const struct lnode *old_r
 static void convert_record(const struct tree *nt, const struct lnode *nr, uint8_t *dst,
 			   const struct tree *ot, const struct lnode *orec, const uint8_t *src);
 
-/* One element of a member (both of one kind): a record, or bytes. */
+/*
+ * A record that only wraps one value (typedef struct { uint64_t pa; } paddr_t)
+ * is that value: a field that became typed, or stopped being, keeps it.
+ */
+static const struct lnode *unwrap(const struct tree *t, const struct lnode *n)
+{
+	for (unsigned depth = 0; n->record && n->count == 1 && depth < MAX_DEPTH; depth++) {
+		const struct lnode *m = &t->nodes[n->first];
+
+		if (m->offset || m->ndims || m->elem_size != n->elem_size)
+			break;
+		n = m;
+	}
+	return n;
+}
+
+/* One element of a member: a record, or bytes (a wrapped value is bytes). */
 static void convert_element(const struct tree *nt, const struct lnode *n, uint8_t *dst,
 			    const struct tree *ot, const struct lnode *o, const uint8_t *src)
 {
+	if (n->record != o->record) {
+		n = unwrap(nt, n);
+		o = unwrap(ot, o);
+	}
 	if (n->record && o->record)
 		convert_record(nt, n, dst, ot, o, src);
 	else if (!n->record && !o->record)
 		memcpy(dst, src, MIN(n->elem_size, o->elem_size)); /* little-endian widening */
+}
+
+/*
+ * Records that a layout version made by grouping members of their parent:
+ * what a new image finds missing by that name in an older layout, it fills
+ * from the parent's members of the same names.
+ */
+static const struct {
+	const char *parent, *member;
+} groupings[] = {
+	{ "vms", "board" }, /* layout 6: what binds a VM to its board */
+};
+
+static bool same_name(const struct lnode *n, const char *name)
+{
+	return n->name_len == strlen(name) && !memcmp(n->name, name, n->name_len);
+}
+
+static bool grouped(const struct lnode *parent, const struct lnode *m)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(groupings); i++)
+		if (same_name(parent, groupings[i].parent) && same_name(m, groupings[i].member))
+			return true;
+	return false;
 }
 
 /* Elements [0, min bound) along dimension D on, recursively. */
@@ -298,6 +342,24 @@ static void convert_record(const struct tree *nt, const struct lnode *nr, uint8_
 		const struct lnode *n = &nt->nodes[nr->first + i];
 		const struct lnode *o = find(ot, orec, nt, nr, n);
 
+		if (!o && n->record && !n->ndims && grouped(nr, n)) {
+			convert_record(nt, n, dst + n->offset, ot, orec, src);
+			continue;
+		}
+		if (!o) {
+			/* Back from a grouping: the older layout has it one level down. */
+			for (uint32_t k = 0; k < orec->count && !o; k++) {
+				const struct lnode *g = &ot->nodes[orec->first + k];
+
+				if (g->record && !g->ndims && grouped(orec, g)) {
+					o = find(ot, g, nt, nr, n);
+					if (o && o->ndims == n->ndims)
+						convert_dims(nt, n, dst + n->offset, ot, o,
+							     src + g->offset + o->offset, 0);
+				}
+			}
+			continue;
+		}
 		/* New here: stays zero. Reshaped (another number of bounds): too. */
 		if (!o || o->ndims != n->ndims)
 			continue;
@@ -305,8 +367,12 @@ static void convert_record(const struct tree *nt, const struct lnode *nr, uint8_
 	}
 }
 
-enum state_convert_result layout_convert(void *dst, uint64_t dst_size, const char *dst_desc,
-					 const void *src, uint64_t src_size, const char *src_desc)
+/* The trees are static (too big for a stack): one conversion at a time. */
+static struct spinlock convert_lock;
+
+static enum state_convert_result convert_locked(void *dst, uint64_t dst_size, const char *dst_desc,
+						const void *src, uint64_t src_size,
+						const char *src_desc)
 {
 	const struct lnode *nr = parse(&trees[0], dst_desc);
 	const struct lnode *orec = parse(&trees[1], src_desc);
@@ -321,6 +387,17 @@ enum state_convert_result layout_convert(void *dst, uint64_t dst_size, const cha
 	return CONVERT_OK;
 }
 
+enum state_convert_result layout_convert(void *dst, uint64_t dst_size, const char *dst_desc,
+					 const void *src, uint64_t src_size, const char *src_desc)
+{
+	enum state_convert_result r;
+
+	spin_lock(&convert_lock);
+	r = convert_locked(dst, dst_size, dst_desc, src, src_size, src_desc);
+	spin_unlock(&convert_lock);
+	return r;
+}
+
 /*
  * What a field new in a layout starts as, when zero is not right. Each
  * version that needs one says so here, for areas converted from before it.
@@ -328,7 +405,7 @@ enum state_convert_result layout_convert(void *dst, uint64_t dst_size, const cha
 static void fixups(struct hv_state *s, uint32_t from)
 {
 #ifdef SHYPER_STATE_TEST_NEXT
-	/* Layout 6 (a test build): a marker in every vCPU, and where we came from. */
+	/* Layout 7 (a test build): a marker in every vCPU, and where we came from. */
 	for (unsigned v = 0; v < MAX_VMS; v++)
 		for (unsigned c = 0; c < MAX_VCPUS; c++)
 			s->vms[v].vcpus[c].test_marker = 0x5ade0000ULL | v << 8 | c;

@@ -73,6 +73,13 @@ void stats_irq(bool ipi)
 		s->ipis++;
 }
 
+uint64_t ns_to_ticks(uint64_t ns)
+{
+	uint64_t freq = arch_counter_freq();
+
+	return ns / 1000000000ULL * freq + ns % 1000000000ULL * freq / 1000000000ULL;
+}
+
 uint64_t ticks_to_ns(uint64_t ticks)
 {
 	uint64_t freq = arch_counter_freq();

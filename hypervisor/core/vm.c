@@ -48,8 +48,8 @@ struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 
 bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
 {
-	for (unsigned i = 0; i < vm->mem_count; i++)
-		if (range_within(ipa_addr(ipa), size, vm->mem[i].ipa, vm->mem[i].size))
+	for (unsigned i = 0; i < vm->board.mem_count; i++)
+		if (range_within(ipa_addr(ipa), size, ipa_addr(vm->board.mem[i].ipa), vm->board.mem[i].size))
 			return true;
 	return false;
 }

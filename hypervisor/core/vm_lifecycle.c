@@ -21,6 +21,7 @@
  * for any VM whose vCPU is still on a pCPU.
  */
 #include <hv/arch.h>
+#include <hv/dirty.h>
 #include <hv/guest_mem.h>
 #include <hv/irq.h>
 #include <hv/irqchip.h>
@@ -28,7 +29,10 @@
 #include <hv/passthrough.h>
 #include <hv/pcpu.h>
 #include <hv/rt.h>
+#include <hv/stage2.h>
 #include <hv/state.h>
+#include <hv/stats.h>
+#include <hv/virtio.h>
 #include <hv/vm_lifecycle.h>
 #include <string.h>
 
@@ -142,26 +146,29 @@ int64_t vm_create(const struct shyper_vm_config *cfg, uint16_t *id)
 		memset(vm, 0, sizeof(*vm));
 		vm->id = slot;
 	}
-	vm->vmid = (uint16_t)(vm->id + 1);
+	vm->board.vmid = (uint16_t)(vm->id + 1);
 	vm->type = (uint8_t)cfg->type;
 	memcpy(vm->name, cfg->name, SHYPER_NAME_LEN);
 	vm->name[VM_NAME_LEN - 1] = '\0';
 	memcpy(vm->uuid, cfg->uuid, 16);
-	vm->mem_count = 1;
-	vm->mem[0] = (struct mem_region){ SHYPER_GUEST_RAM_BASE, pa, cfg->memory };
+	vm->board.mem_count = 1;
+	vm->board.mem[0] = (struct mem_region){
+		.ipa = ipa_init(SHYPER_GUEST_RAM_BASE), .pa = pa_init(pa), .size = cfg->memory
+	};
 	vm->entry = cfg->entry_ipa;
 	vm->dtb = cfg->dtb_ipa;
 
-	if (arch_stage2_init(&vm->s2, SHYPER_GUEST_RAM_BASE + cfg->memory)) {
+	if (arch_stage2_init(&vm->board.s2, SHYPER_GUEST_RAM_BASE + cfg->memory,
+			     vm->board.vmid)) {
 		galloc_free(&hv_state->pool, pa, granules);
 		vm->state = VM_STATE_FREE;
 		rc = SHYPER_E_NO_MEMORY;
 		goto out;
 	}
-	vm->s2.max_block = hv_state->stage2_max_block;
-	if (pgtable_map(&vm->s2, SHYPER_GUEST_RAM_BASE, pa, cfg->memory,
-			arch_stage2_attrs(MEM_NORMAL))) {
-		pgtable_destroy(&vm->s2);
+	vm->board.s2.max_block = hv_state->stage2_max_block;
+	if (stage2_map(&vm->board.s2, vm->board.mem[0].ipa, vm->board.mem[0].pa, cfg->memory,
+		       arch_stage2_attrs(MEM_NORMAL))) {
+		pgtable_destroy(&vm->board.s2);
 		galloc_free(&hv_state->pool, pa, granules);
 		vm->state = VM_STATE_FREE;
 		rc = SHYPER_E_NO_MEMORY; /* out of hypervisor memory for tables */
@@ -211,19 +218,53 @@ int64_t vm_load(struct vm *vm, ipaddr_t dst, const struct vm *caller, ipaddr_t s
 /* Make every vCPU of the VM fault to EL2 at its next memory access. */
 static void stage2_suspend(struct vm *vm)
 {
-	if (vm->s2_suspended)
+	if (vm->board.s2_suspended)
 		return;
-	pgtable_suspend(&vm->s2);
-	arch_stage2_flush_vmid(vm->vmid);
-	vm->s2_suspended = true;
+	pgtable_suspend(&vm->board.s2);
+	arch_stage2_flush_vmid(vm->board.vmid);
+	vm->board.s2_suspended = true;
 }
 
 static void stage2_resume(struct vm *vm)
 {
-	if (!vm->s2_suspended)
+	if (!vm->board.s2_suspended)
 		return;
-	pgtable_resume(&vm->s2);
-	vm->s2_suspended = false;
+	pgtable_resume(&vm->board.s2);
+	vm->board.s2_suspended = false;
+}
+
+/*
+ * A guest whose state came from another board (vmstate_load): it goes on
+ * where it stopped there. Its virtual counter continues from the value it
+ * had (CNTVOFF makes this board's counter read that now), and so do the
+ * RTC's counter values (loaded virtual) and its uptime. Mediated devices
+ * are told to look at their queues: requests the guest made just before it
+ * stopped are waiting in its rings.
+ */
+static int64_t start_loaded(struct vm *vm)
+{
+	uint64_t now = arch_counter();
+
+	vm->state_loaded = false;
+	vm->board.cntvoff = now - vm->loaded_vcounter;
+	vm->boot_counter = now - ns_to_ticks(vm->loaded_uptime_ns);
+	if (vm->rtc.base) {
+		if (vm->rtc.counter_at)
+			vm->rtc.counter_at += vm->board.cntvoff;
+		if (vm->rtc.alarm_at)
+			vm->rtc.alarm_at += vm->board.cntvoff;
+	}
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].reset_pending = false;
+		vm->vcpus[i].blocked = 0;
+		vm->vcpus[i].wake_at = 0;
+	}
+	vm->paused_at = 0;
+	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
+	virtio_vm_resumed(vm);
+	pr_info("vm %u (%s) resumed from another board (virtual counter %#lx)", vm->id, vm->name,
+		(unsigned long)vm->loaded_vcounter);
+	return SHYPER_OK;
 }
 
 int64_t vm_start(struct vm *vm)
@@ -241,6 +282,8 @@ int64_t vm_start(struct vm *vm)
 	if (rt_start_check(vm))
 		return SHYPER_E_BUSY;
 	stage2_resume(vm);
+	if (vm->state_loaded)
+		return start_loaded(vm);
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, pins);
 	passthrough_vm_reset(vm);
@@ -280,6 +323,7 @@ int64_t vm_pause(struct vm *vm)
 {
 	if (vm->state != VM_STATE_RUNNING)
 		return SHYPER_E_BUSY;
+	vm->paused_at = arch_counter();
 	vm_set_state(vm, VM_STATE_PAUSED, SHYPER_STOP_BY_MVM);
 	if (vm->type == VM_TYPE_RTVM)
 		stage2_suspend(vm);
@@ -297,13 +341,14 @@ int64_t vm_resume(struct vm *vm)
 		    (vm->vgic.spi[i].flags & VIRQ_ENABLED))
 			irqchip->set_enabled(VGIC_NR_PRIVATE + i, true);
 	stage2_resume(vm);
+	vm->paused_at = 0;
 	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
 	return SHYPER_OK;
 }
 
 int64_t vm_destroy(struct vm *vm)
 {
-	const struct mem_region ram = vm->mem[0];
+	const struct mem_region ram = vm->board.mem[0];
 	uint16_t id = vm->id;
 
 	if (!stopped(vm))
@@ -311,20 +356,23 @@ int64_t vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		if (!vm->vcpus[i].loaded)
 			continue;
-		if (!vm->s2_suspended)
+		if (!vm->board.s2_suspended)
 			pr_warn("vm %u (%s): vcpu %u is still on pCPU %u: its stage-2 map is cut so "
 				"that it leaves", id, vm->name, i, vm->vcpus[i].pcpu);
 		stage2_suspend(vm);
 		return SHYPER_E_BUSY;
 	}
 	vm_log_exits(vm);
+	/* A migration that never finished leaves its log: it goes with the VM. */
+	if (pa_addr(vm->board.dirty.bitmap))
+		dirty_log_stop(vm);
 	spin_lock(&lifecycle_lock);
-	pgtable_destroy(&vm->s2);
-	arch_stage2_flush_vmid(vm->vmid);
+	pgtable_destroy(&vm->board.s2);
+	arch_stage2_flush_vmid(vm->board.vmid);
 	/* Only now, with the guest's mappings gone, may the MVM have its devices. */
 	passthrough_release(vm);
-	memset(hv_ptr(pa_init(ram.pa)), 0, ram.size);
-	galloc_free(&hv_state->pool, ram.pa, (uint32_t)(ram.size / BLOCK_2M));
+	memset(hv_ptr(ram.pa), 0, ram.size);
+	galloc_free(&hv_state->pool, pa_addr(ram.pa), (uint32_t)(ram.size / BLOCK_2M));
 	pr_info("vm %u (%s) destroyed", id, vm->name);
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;

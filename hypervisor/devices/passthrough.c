@@ -22,6 +22,7 @@
 #include <hv/log.h>
 #include <hv/passthrough.h>
 #include <hv/pcpu.h>
+#include <hv/stage2.h>
 #include <hv/state.h>
 
 static struct vm *mvm(void)
@@ -36,9 +37,9 @@ struct vm *passthrough_range_owner(uint64_t base, uint64_t length)
 
 		if (vm->state == VM_STATE_FREE)
 			continue;
-		for (unsigned k = 0; k < vm->passthrough_count; k++)
-			if (ranges_overlap(base, length, vm->passthrough[k].base,
-					   vm->passthrough[k].length))
+		for (unsigned k = 0; k < vm->board.passthrough_count; k++)
+			if (ranges_overlap(base, length, vm->board.passthrough[k].base,
+					   vm->board.passthrough[k].length))
 				return vm;
 	}
 	return NULL;
@@ -46,10 +47,10 @@ struct vm *passthrough_range_owner(uint64_t base, uint64_t length)
 
 bool passthrough_claims(const struct vm *vm, uint64_t base, uint64_t length, uint32_t spi)
 {
-	for (unsigned k = 0; k < vm->passthrough_count; k++)
-		if (ranges_overlap(base, length, vm->passthrough[k].base,
-				   vm->passthrough[k].length) ||
-		    vm->passthrough[k].spi == spi)
+	for (unsigned k = 0; k < vm->board.passthrough_count; k++)
+		if (ranges_overlap(base, length, vm->board.passthrough[k].base,
+				   vm->board.passthrough[k].length) ||
+		    vm->board.passthrough[k].spi == spi)
 			return true;
 	return false;
 }
@@ -59,8 +60,8 @@ static bool mvm_was_given(uint64_t base, uint64_t length)
 {
 	const struct vm *m = mvm();
 
-	for (unsigned i = 0; i < m->dev_count; i++)
-		if (range_within(base, length, m->dev[i].base, m->dev[i].size))
+	for (unsigned i = 0; i < m->board.dev_count; i++)
+		if (range_within(base, length, m->board.dev[i].base, m->board.dev[i].size))
 			return true;
 	return false;
 }
@@ -89,8 +90,8 @@ static bool hits_guest_machine(const struct vm *vm, uint64_t base, uint64_t leng
 		  ALIGN_UP(SHYPER_GUEST_VIRTIO_SLOTS * SHYPER_GUEST_VIRTIO_STRIDE, PAGE_SIZE) },
 	};
 
-	for (unsigned i = 0; i < vm->mem_count; i++)
-		if (ranges_overlap(base, length, vm->mem[i].ipa, vm->mem[i].size))
+	for (unsigned i = 0; i < vm->board.mem_count; i++)
+		if (ranges_overlap(base, length, ipa_addr(vm->board.mem[i].ipa), vm->board.mem[i].size))
 			return true;
 	for (unsigned i = 0; i < ARRAY_SIZE(emulated); i++)
 		if (ranges_overlap(base, length, emulated[i].base, emulated[i].size))
@@ -203,7 +204,7 @@ int64_t passthrough_add(struct vm *caller, struct vm *vm, const struct shyper_de
 		return SHYPER_E_INVALID;
 	if (vm->state != VM_STATE_DEFINED)
 		return SHYPER_E_BUSY; /* it has run: its devices are fixed */
-	if (vm->passthrough_count >= MAX_VM_PASSTHROUGH)
+	if (vm->board.passthrough_count >= MAX_VM_PASSTHROUGH)
 		return SHYPER_E_TOO_MANY;
 	rc = check_range(vm, dev->base, dev->length);
 	if (rc)
@@ -213,15 +214,17 @@ int64_t passthrough_add(struct vm *caller, struct vm *vm, const struct shyper_de
 		return rc;
 
 	/* Memory: into the guest first (it cannot run yet), then out of the MVM. */
-	rc = pgt_status(pgtable_map(&vm->s2, dev->base, dev->base, dev->length,
+	/* Identity-mapped: the guest finds the device where the board has it. */
+	rc = pgt_status(stage2_map(&vm->board.s2, ipa_init(dev->base), pa_init(dev->base), dev->length,
 				    arch_stage2_attrs(MEM_DEVICE)));
 	if (rc)
 		return rc;
-	if (pgtable_unmap(&m->s2, dev->base, dev->length)) {
-		pgtable_unmap(&vm->s2, dev->base, dev->length); /* exactly what was mapped: no split */
+	if (stage2_unmap(&m->board.s2, ipa_init(dev->base), dev->length)) {
+		/* exactly what was mapped: no split */
+		stage2_unmap(&vm->board.s2, ipa_init(dev->base), dev->length);
 		return SHYPER_E_NO_MEMORY;
 	}
-	arch_stage2_flush_vmid(m->vmid);
+	arch_stage2_flush_vmid(m->board.vmid);
 
 	if (dev->spi != SHYPER_DEV_NO_IRQ) {
 		uint32_t intid = dev->spi + 32;
@@ -231,7 +234,7 @@ int64_t passthrough_add(struct vm *caller, struct vm *vm, const struct shyper_de
 		irq_assign_spi(intid, vm->id);
 		irqchip->route_spi(intid, pcpu_mpidr_of(vm, 0));
 	}
-	rec = &vm->passthrough[vm->passthrough_count++];
+	rec = &vm->board.passthrough[vm->board.passthrough_count++];
 	*rec = (struct vm_passthrough){ .base = dev->base, .length = dev->length, .spi = dev->spi };
 	pr_info("vm %u (%s): passthrough 0x%lx+0x%lx, SPI %d, taken from the MVM", vm->id, vm->name,
 		dev->base, dev->length, dev->spi == SHYPER_DEV_NO_IRQ ? -1 : (int)dev->spi);
@@ -242,8 +245,8 @@ void passthrough_release(struct vm *vm)
 {
 	struct vm *m = mvm();
 
-	for (unsigned k = 0; k < vm->passthrough_count; k++) {
-		const struct vm_passthrough *rec = &vm->passthrough[k];
+	for (unsigned k = 0; k < vm->board.passthrough_count; k++) {
+		const struct vm_passthrough *rec = &vm->board.passthrough[k];
 
 		if (rec->spi != SHYPER_DEV_NO_IRQ) {
 			uint32_t intid = rec->spi + 32;
@@ -254,20 +257,20 @@ void passthrough_release(struct vm *vm)
 			irq_assign_spi(intid, m->id);
 			irqchip->route_spi(intid, pcpu_mpidr_of(m, target));
 		}
-		if (pgtable_map(&m->s2, rec->base, rec->base, rec->length,
+		if (stage2_map(&m->board.s2, ipa_init(rec->base), pa_init(rec->base), rec->length,
 				arch_stage2_attrs(MEM_DEVICE)))
 			pr_err("cannot map 0x%lx+0x%lx back into the MVM: it stays unreachable",
 			       rec->base, rec->length);
 		pr_info("vm %u (%s): passthrough 0x%lx+0x%lx given back to the MVM", vm->id,
 			vm->name, rec->base, rec->length);
 	}
-	vm->passthrough_count = 0;
+	vm->board.passthrough_count = 0;
 }
 
 void passthrough_vm_reset(struct vm *vm)
 {
-	for (unsigned k = 0; k < vm->passthrough_count; k++) {
-		uint32_t spi = vm->passthrough[k].spi;
+	for (unsigned k = 0; k < vm->board.passthrough_count; k++) {
+		uint32_t spi = vm->board.passthrough[k].spi;
 
 		if (spi == SHYPER_DEV_NO_IRQ)
 			continue;

@@ -51,7 +51,7 @@ static void transmit(struct vm *vm, struct virtio_dev *dev)
 		}
 		for (unsigned i = 0; i < chain.count; i++)
 			vconsole_output(vm, chain.seg[i].ptr, chain.seg[i].len);
-		if (virtq_push(vm, vq, chain.head, 0) != VIRTQ_OK) {
+		if (virtq_push(vm, vq, &chain, 0) != VIRTQ_OK) {
 			virtio_dev_needs_reset(vm, dev);
 			return;
 		}
@@ -89,7 +89,7 @@ static void receive(struct vm *vm, struct virtio_dev *dev)
 				written++;
 			}
 		}
-		if (virtq_push(vm, vq, chain.head, written) != VIRTQ_OK) {
+		if (virtq_push(vm, vq, &chain, written) != VIRTQ_OK) {
 			virtio_dev_needs_reset(vm, dev);
 			return;
 		}

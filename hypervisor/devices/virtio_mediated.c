@@ -106,7 +106,7 @@ static bool complete_here(struct vm *vm, struct virtio_dev *dev, struct virtq *v
 		}
 	}
 	vq->last_avail++;
-	if (virtq_push(vm, vq, c->head, written) != VIRTQ_OK) {
+	if (virtq_push(vm, vq, c, written) != VIRTQ_OK) {
 		virtio_dev_needs_reset(vm, dev);
 		return false;
 	}
@@ -277,7 +277,7 @@ static int64_t complete_locked(struct vm *vm, struct virtio_dev *dev, uint64_t t
 		return SHYPER_E_BUSY;
 	}
 	done = copy_answer(&chain, src, len);
-	if (virtq_push(vm, vq, chain.head, done) != VIRTQ_OK) {
+	if (virtq_push(vm, vq, &chain, done) != VIRTQ_OK) {
 		virtio_dev_needs_reset(vm, dev);
 		return SHYPER_E_BUSY;
 	}

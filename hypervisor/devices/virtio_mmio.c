@@ -111,6 +111,20 @@ void virtio_dev_init(struct vm *vm, unsigned slot, uint32_t device_id)
 	dev->intid = 32 + SHYPER_GUEST_VIRTIO_SPI + slot;
 }
 
+void virtio_vm_resumed(struct vm *vm)
+{
+	for (unsigned i = 0; i < VIRTIO_SLOTS; i++) {
+		struct virtio_dev *dev = &vm->virtio[i];
+
+		if (dev->device_id == VIRTIO_ID_NONE || !virtio_dev_mediated(dev))
+			continue;
+		spin_lock(&dev->lock);
+		if (dev->status & VIRTIO_STATUS_DRIVER_OK)
+			vio_notify(vm, dev, VIRTIO_MAX_QUEUES);
+		spin_unlock(&dev->lock);
+	}
+}
+
 void virtio_vm_reset(struct vm *vm)
 {
 	for (unsigned i = 0; i < VIRTIO_SLOTS; i++) {

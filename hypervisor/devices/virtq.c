@@ -5,6 +5,7 @@
  * hypervisor's own copies of the queue position (last_avail, used_idx) are
  * never read back from the guest.
  */
+#include <hv/dirty.h>
 #include <hv/guest_mem.h>
 #include <hv/virtq.h>
 #include <string.h>
@@ -60,7 +61,9 @@ static int add_segment(const struct vm *vm, struct virtq_chain *c, const struct 
 	p = d->len ? guest_mem_ptr(vm, ipa_init(d->addr), d->len) : NULL;
 	if (d->len && !p)
 		return VIRTQ_E_BUFFER;
-	c->seg[c->count] = (struct virtq_seg){ .ptr = p, .len = d->len, .device_writes = writes };
+	c->seg[c->count] = (struct virtq_seg){
+		.ptr = p, .ipa = d->addr, .len = d->len, .device_writes = writes
+	};
 	c->count++;
 	if (!writes)
 		c->readable++;
@@ -191,20 +194,27 @@ int virtq_chain_at(const struct vm *vm, struct virtq *vq, uint16_t head,
 	return walk_chain(vm, vq, head, chain);
 }
 
-int virtq_push(const struct vm *vm, struct virtq *vq, uint16_t head, uint32_t written)
+int virtq_push(const struct vm *vm, struct virtq *vq, const struct virtq_chain *chain,
+	       uint32_t written)
 {
 	uint8_t *used;
-	uint32_t elem[2] = { head, written };
+	uint32_t elem[2] = { chain->head, written };
+	uint64_t slot;
 
 	if (vq->broken)
 		return VIRTQ_E_RING;
 	used = ring(vm, vq->used, 6 + 8ULL * vq->size);
-	if (!used || head >= vq->size)
+	if (!used || chain->head >= vq->size)
 		return fail(vq, VIRTQ_E_RING);
-	memcpy(used + 4 + 8 * (vq->used_idx % vq->size), elem, sizeof(elem));
+	for (unsigned i = chain->readable; i < chain->count && i < VIRTQ_MAX_SEGMENTS; i++)
+		dirty_mark(vm, ipa_init(chain->seg[i].ipa), chain->seg[i].len);
+	slot = 4 + 8 * (vq->used_idx % vq->size);
+	memcpy(used + slot, elem, sizeof(elem));
 	vq->used_idx++;
 	/* The entry is visible before the index that publishes it. */
 	__atomic_store_n((uint16_t *)(used + 2), vq->used_idx, __ATOMIC_RELEASE);
+	dirty_mark(vm, ipa_init(vq->used + 2), 2);
+	dirty_mark(vm, ipa_init(vq->used + slot), sizeof(elem));
 	return VIRTQ_OK;
 }
 
@@ -237,6 +247,7 @@ void virtq_set_notify(const struct vm *vm, struct virtq *vq, bool wanted)
 	if (!used)
 		return;
 	__atomic_store_n((uint16_t *)used, wanted ? 0 : VRING_USED_F_NO_NOTIFY, __ATOMIC_RELEASE);
+	dirty_mark(vm, ipa_init(vq->used), 2);
 	/* The flag is out before the caller looks at the avail ring again. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }

@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 8
+#define SHYPER_ABI_MINOR 9
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -120,7 +120,43 @@
 					      * CHECK_ONLY, hand over to it. The report says
 					      * what happened; the call returns in the new
 					      * hypervisor */
-#define SHYPER_HC_LAST 0x1e
+/*
+ * ABI 1.9: migration (the MVM only, about a GVM or RTVM). A VM's pages are
+ * numbered from 0 over its RAM, region by region in IPA order (a guest's
+ * one region starts at SHYPER_GUEST_RAM_BASE: page n is at that + n * 4096).
+ */
+#define SHYPER_HC_VM_DIRTY_LOG SHYPER_HC(0x1f) /* x1 = VM id, x2 = SHYPER_DIRTY_START or
+						* SHYPER_DIRTY_STOP. Start: every page is
+						* write-protected, the bitmap all clear ->
+						* x1 = pages it covers. Stop: writable
+						* again, the bitmap gone. A VM that is
+						* destroyed stops on its own */
+#define SHYPER_HC_VM_DIRTY_FETCH SHYPER_HC(0x20) /* x1 = VM id, x2 = first page (a
+						  * multiple of 64), x3 = IPA, x4 = bytes
+						  * (a multiple of 8, at most
+						  * SHYPER_DIRTY_FETCH_MAX): copy that window
+						  * of the bitmap out and clear it; its dirty
+						  * pages are write-protected again before
+						  * the call returns -> x1 = pages that were
+						  * dirty in it */
+#define SHYPER_HC_VM_MEM_READ SHYPER_HC(0x21) /* x1 = VM id, x2 = IPA of a list of page
+					       * numbers (uint64_t), x3 = how many (1 ..
+					       * SHYPER_MEM_PAGES_MAX), x4 = IPA of that
+					       * many pages: copy the guest's pages out */
+#define SHYPER_HC_VM_MEM_WRITE SHYPER_HC(0x22) /* the same arguments, into a VM that is
+						* defined and has never run (a
+						* migration's incoming guest) */
+#define SHYPER_HC_VM_STATE_SAVE SHYPER_HC(0x23) /* x1 = VM id (paused, every vCPU off
+						 * its pCPU, no mediated request in
+						 * flight), x2 = IPA, x3 = size (at most
+						 * SHYPER_VM_STATE_MAX): its vCPUs, GIC,
+						 * timers and devices as a self-describing
+						 * string -> x1 = bytes written */
+#define SHYPER_HC_VM_STATE_LOAD SHYPER_HC(0x24) /* x1 = VM id (defined, never ran), x2 =
+						 * IPA, x3 = size: check a string from
+						 * STATE_SAVE whole, then take it; the next
+						 * VM_START resumes the guest from it */
+#define SHYPER_HC_LAST 0x24
 
 /* ---- Status codes (x0) ------------------------------------------------- */
 
@@ -137,6 +173,14 @@
 #define SHYPER_E_ABORTED (-10)       /* begun, then undone: nothing changed (1.8) */
 
 /* ---- Objects ----------------------------------------------------------- */
+
+/* Migration (ABI 1.9) */
+#define SHYPER_DIRTY_START 1
+#define SHYPER_DIRTY_STOP 0
+#define SHYPER_PAGE_SIZE 4096
+#define SHYPER_DIRTY_FETCH_MAX 65536 /* bitmap bytes per call: 2 GiB of RAM */
+#define SHYPER_MEM_PAGES_MAX 256     /* pages per MEM_READ / MEM_WRITE: 1 MiB */
+#define SHYPER_VM_STATE_MAX (1024 * 1024) /* bytes of a STATE_SAVE string */
 
 #define SHYPER_NAME_LEN 32
 #define SHYPER_MAX_VCPUS 8
@@ -533,6 +577,43 @@ struct shyper_ioc_hv_update {
 	struct shyper_update_report report; /* out */
 };
 
+/*
+ * Migration (ABI 1.9): CAP_SYS_ADMIN only (they read and write guests'
+ * memory). Page numbers as for SHYPER_HC_VM_MEM_READ.
+ */
+struct shyper_ioc_dirty_log {
+	uint32_t id;
+	uint32_t op;              /* SHYPER_DIRTY_START or SHYPER_DIRTY_STOP */
+	uint64_t pages;           /* out (start): pages the bitmap covers */
+};
+
+struct shyper_ioc_dirty_fetch {
+	uint32_t id;
+	uint32_t reserved;        /* must be 0 */
+	uint64_t first_page;      /* a multiple of 64 */
+	uint64_t buf;             /* user pointer: the bitmap window goes there */
+	uint64_t len;             /* its bytes, a multiple of 8 (the module moves any
+				   * number in pieces) */
+	uint64_t dirty;           /* out: pages that were dirty in the window */
+};
+
+struct shyper_ioc_vm_pages {
+	uint32_t id;
+	uint32_t count;           /* pages, 1 .. SHYPER_IOC_PAGES_MAX */
+	uint64_t pages;           /* user pointer to COUNT page numbers (uint64_t) */
+	uint64_t buf;             /* user pointer to COUNT * SHYPER_PAGE_SIZE bytes */
+};
+#define SHYPER_IOC_PAGES_MAX 4096
+
+/* A guest's state (SHYPER_HC_VM_STATE_SAVE / _LOAD), CAP_SYS_ADMIN only. */
+struct shyper_ioc_vm_state {
+	uint32_t id;
+	uint32_t reserved;        /* must be 0 */
+	uint64_t buf;             /* user pointer */
+	uint64_t len;             /* save: room, out: bytes written; load: bytes.
+				   * At most SHYPER_VM_STATE_MAX */
+};
+
 #define SHYPER_IOC_NOP _IO(SHYPER_IOC_MAGIC, 0x00)
 #define SHYPER_IOC_HV_INFO _IOR(SHYPER_IOC_MAGIC, 0x01, struct shyper_hv_info)
 #define SHYPER_IOC_LOG_READ _IOWR(SHYPER_IOC_MAGIC, 0x02, struct shyper_ioc_log_read)
@@ -549,6 +630,12 @@ struct shyper_ioc_hv_update {
 #define SHYPER_IOC_VIO_FETCH _IOWR(SHYPER_IOC_MAGIC, 0x1b, struct shyper_ioc_vio_fetch)
 #define SHYPER_IOC_VIO_COMPLETE _IOWR(SHYPER_IOC_MAGIC, 0x1c, struct shyper_ioc_vio_complete)
 #define SHYPER_IOC_HV_UPDATE _IOWR(SHYPER_IOC_MAGIC, 0x1e, struct shyper_ioc_hv_update)
+#define SHYPER_IOC_VM_DIRTY_LOG _IOWR(SHYPER_IOC_MAGIC, 0x1f, struct shyper_ioc_dirty_log)
+#define SHYPER_IOC_VM_DIRTY_FETCH _IOWR(SHYPER_IOC_MAGIC, 0x20, struct shyper_ioc_dirty_fetch)
+#define SHYPER_IOC_VM_MEM_READ _IOW(SHYPER_IOC_MAGIC, 0x21, struct shyper_ioc_vm_pages)
+#define SHYPER_IOC_VM_MEM_WRITE _IOW(SHYPER_IOC_MAGIC, 0x22, struct shyper_ioc_vm_pages)
+#define SHYPER_IOC_VM_STATE_SAVE _IOWR(SHYPER_IOC_MAGIC, 0x23, struct shyper_ioc_vm_state)
+#define SHYPER_IOC_VM_STATE_LOAD _IOW(SHYPER_IOC_MAGIC, 0x24, struct shyper_ioc_vm_state)
 
 /* read() on /dev/shyper returns whole struct shyper_event records. */
 

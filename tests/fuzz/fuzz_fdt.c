@@ -16,8 +16,8 @@ static uint8_t out[256 * 1024];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct board_info b;
-	struct mem_region mem[2] = { { 0x42000000, 0x42000000, 64 << 20 },
-				     { 0x80000000, 0x80000000, 32 << 20 } };
+	struct mem_region mem[2] = { { { 0x42000000 }, { 0x42000000 }, 64 << 20 },
+				     { { 0x80000000 }, { 0x80000000 }, 32 << 20 } };
 	struct mmio_range dev[64];
 	uint64_t mpidr[2] = { 0, 1 };
 	struct mvm_fdt_params params = {

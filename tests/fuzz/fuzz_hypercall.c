@@ -41,8 +41,10 @@ static void vm_setup(struct vm *vm, unsigned id, enum vm_type type)
 	vm->type = type;
 	vm->state = VM_STATE_RUNNING;
 	vm->name[0] = type == VM_TYPE_MVM ? 'm' : 'g';
-	vm->mem_count = 1;
-	vm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)(area + GUARD), RAM_SIZE };
+	vm->board.mem_count = 1;
+	vm->board.mem[0] = (struct mem_region){
+		.ipa = ipa_init(RAM_IPA), .pa = hv_pa(area + GUARD), .size = RAM_SIZE
+	};
 	vm->vcpu_count = 1;
 	vm->vcpus[0].vm_id = (uint16_t)id;
 	vgic_vm_init(vm, 64);

@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ram, 0, sizeof(ram));
 	memcpy(ram, data + 8, size - 8 < RAM_SIZE ? size - 8 : RAM_SIZE);
 	vm = &state->vms[1];
-	vm->mem_count = 1;
-	vm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)ram, RAM_SIZE };
+	vm->board.mem_count = 1;
+	vm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = hv_pa(ram), .size = RAM_SIZE };
 	vq = (struct virtq){
 		.size = (uint16_t)(1u << (data[0] % 11)),   /* 1..1024 */
 		.ready = true,
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (chain.seg[s].len && (p < ram || p + chain.seg[s].len > ram + RAM_SIZE))
 				abort();
 		}
-		virtq_push(vm, &vq, chain.head, data[6]);
+		virtq_push(vm, &vq, &chain, data[6]);
 	}
 	return 0;
 }

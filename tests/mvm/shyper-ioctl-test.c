@@ -418,6 +418,8 @@ static void check_device_calls(int fd, uint32_t missing, uint32_t mvm_id)
 }
 
 /* The guest lifecycle ioctls (ABI 1.1), refusals only: no guest runs. */
+static void check_migration_memory(int fd, uint32_t mvm_id);
+
 static void check_guest_calls(int fd)
 {
 	void *bad[2] = { NULL, unmapped_address() };
@@ -508,6 +510,7 @@ static void check_guest_calls(int fd)
 	}
 	check_shutdown_op(fd, missing, mvm.id);
 	check_device_calls(fd, missing, mvm.id);
+	check_migration_memory(fd, mvm.id);
 	control = (struct shyper_ioc_vm_control){ .id = 0xffffffffU, .op = SHYPER_VM_OP_DESTROY };
 	expect("VM_CONTROL(destroy, id ~0)", ioctl(fd, SHYPER_IOC_VM_CONTROL, &control), ENOENT);
 	console = (struct shyper_ioc_console){ .id = missing, .len = 16, .buf = (uintptr_t)data };
@@ -567,12 +570,13 @@ static void check_guest_calls(int fd)
  * call wants CAP_SYS_ADMIN even from a process that could open the device.
  * Only CHECK_ONLY is ever asked for: nothing here replaces the hypervisor.
  */
+static void expect_eperm_without_cap_sys_admin(int fd, const char *what, unsigned long cmd,
+					       void *arg);
+
 static void check_update(int fd)
 {
 	static const uint8_t elf[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
 	struct shyper_ioc_hv_update req;
-	pid_t child;
-	int status;
 
 	memset(&req, 0, sizeof(req));
 	req.image = (uintptr_t)elf;
@@ -616,7 +620,21 @@ static void check_update(int fd)
 	}
 	munmap((void *)(uintptr_t)req.image, req.len);
 
-	/* Without CAP_SYS_ADMIN (the device already open): EPERM. */
+	req.image = (uintptr_t)elf;
+	req.len = sizeof(elf);
+	expect_eperm_without_cap_sys_admin(fd, "HV_UPDATE", SHYPER_IOC_HV_UPDATE, &req);
+}
+
+/*
+ * A call made (on the device already open) by a process without
+ * CAP_SYS_ADMIN must fail with EPERM.
+ */
+static void expect_eperm_without_cap_sys_admin(int fd, const char *what, unsigned long cmd,
+					       void *arg)
+{
+	pid_t child;
+	int status;
+
 	child = fork();
 	if (child == 0) {
 		struct { uint32_t version; int pid; } hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
@@ -627,17 +645,160 @@ static void check_update(int fd)
 		data[0].effective &= ~(1U << 21); /* CAP_SYS_ADMIN */
 		if (syscall(SYS_capset, &hdr, data))
 			_exit(3);
-		req.image = (uintptr_t)elf;
-		req.len = sizeof(elf);
-		_exit(ioctl(fd, SHYPER_IOC_HV_UPDATE, &req) < 0 && errno == EPERM ? 0 : 1);
+		_exit(ioctl(fd, cmd, arg) < 0 && errno == EPERM ? 0 : 1);
 	}
 	checks++;
 	if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
 	    WEXITSTATUS(status)) {
-		printf("FAIL: HV_UPDATE without CAP_SYS_ADMIN was not refused with EPERM (%d)\n",
+		printf("FAIL: %s without CAP_SYS_ADMIN was not refused with EPERM (%d)\n", what,
 		       status);
 		failures++;
 	}
+}
+
+/* Dirty-page logging and a guest's pages (ABI 1.9), on a guest that never runs. */
+static void check_migration_memory(int fd, uint32_t mvm_id)
+{
+	static uint8_t data[3 * 4096];
+	uint64_t list[3], bitmap[4];
+	struct shyper_ioc_vm_create create;
+	struct shyper_ioc_vm_control destroy = { .op = SHYPER_VM_OP_DESTROY };
+	struct shyper_ioc_dirty_log log = { .op = SHYPER_DIRTY_START };
+	struct shyper_ioc_dirty_fetch fetch = { 0 };
+	struct shyper_ioc_vm_pages pages = { 0 };
+	uint64_t total;
+
+	good_config(&create.config);
+	create.id = 0;
+	create.reserved = 0;
+	if (ioctl(fd, SHYPER_IOC_VM_CREATE, &create) < 0) {
+		printf("FAIL: VM_CREATE for the migration checks: %s\n", strerror(errno));
+		failures++;
+		return;
+	}
+	total = SHYPER_GUEST_MEM_ALIGN / 4096;
+	log.id = create.id;
+	expect("VM_DIRTY_LOG(start)", ioctl(fd, SHYPER_IOC_VM_DIRTY_LOG, &log), 0);
+	checks++;
+	if (log.pages != total) {
+		printf("FAIL: VM_DIRTY_LOG(start): %llu pages, want %llu\n",
+		       (unsigned long long)log.pages, (unsigned long long)total);
+		failures++;
+	}
+	expect("VM_DIRTY_LOG(start again)", ioctl(fd, SHYPER_IOC_VM_DIRTY_LOG, &log), EBUSY);
+
+	/* Pages in (it never ran), then out again in another order. */
+	memset(data, 0x5a, 4096);
+	memset(data + 4096, 0xc3, 4096);
+	list[0] = 3;
+	list[1] = total - 1;
+	pages = (struct shyper_ioc_vm_pages){ .id = create.id, .count = 2,
+					      .pages = (uintptr_t)list, .buf = (uintptr_t)data };
+	expect("VM_MEM_WRITE", ioctl(fd, SHYPER_IOC_VM_MEM_WRITE, &pages), 0);
+	memset(data, 0, sizeof(data));
+	list[0] = total - 1;
+	list[1] = 0;
+	list[2] = 3;
+	pages.count = 3;
+	expect("VM_MEM_READ", ioctl(fd, SHYPER_IOC_VM_MEM_READ, &pages), 0);
+	checks++;
+	if (data[0] != 0xc3 || data[4095] != 0xc3 || data[4096] != 0 || data[8191] != 0 ||
+	    data[8192] != 0x5a || data[3 * 4096 - 1] != 0x5a) {
+		printf("FAIL: VM_MEM_READ gave back %02x %02x %02x\n", data[0], data[4096],
+		       data[8192]);
+		failures++;
+	}
+
+	/* The window of the first 256 pages: nothing ran, nothing is dirty. */
+	fetch = (struct shyper_ioc_dirty_fetch){ .id = create.id, .buf = (uintptr_t)bitmap,
+						 .len = sizeof(bitmap) };
+	memset(bitmap, 0xff, sizeof(bitmap));
+	expect("VM_DIRTY_FETCH", ioctl(fd, SHYPER_IOC_VM_DIRTY_FETCH, &fetch), 0);
+	checks++;
+	if (fetch.dirty || bitmap[0] || bitmap[3]) {
+		printf("FAIL: VM_DIRTY_FETCH: %llu dirty in a guest that never ran\n",
+		       (unsigned long long)fetch.dirty);
+		failures++;
+	}
+
+	/* Refused, and nothing changes. */
+	list[0] = total;
+	pages.count = 1;
+	expect("VM_MEM_READ(page past its RAM)", ioctl(fd, SHYPER_IOC_VM_MEM_READ, &pages), EINVAL);
+	list[0] = 0;
+	pages.count = 0;
+	expect("VM_MEM_READ(no pages)", ioctl(fd, SHYPER_IOC_VM_MEM_READ, &pages), EINVAL);
+	pages.count = SHYPER_IOC_PAGES_MAX + 1;
+	expect("VM_MEM_READ(too many)", ioctl(fd, SHYPER_IOC_VM_MEM_READ, &pages), EINVAL);
+	pages.count = 1;
+	pages.buf = (uintptr_t)unmapped_address();
+	expect("VM_MEM_READ(buf unmapped)", ioctl(fd, SHYPER_IOC_VM_MEM_READ, &pages), EFAULT);
+	pages.buf = (uintptr_t)data;
+	pages.pages = (uintptr_t)unmapped_address();
+	expect("VM_MEM_WRITE(list unmapped)", ioctl(fd, SHYPER_IOC_VM_MEM_WRITE, &pages), EFAULT);
+	pages.pages = (uintptr_t)list;
+	pages.id = mvm_id;
+	expect("VM_MEM_READ(the MVM)", ioctl(fd, SHYPER_IOC_VM_MEM_READ, &pages), EPERM);
+	pages.id = 0x7fffffff;
+	expect("VM_MEM_READ(no such VM)", ioctl(fd, SHYPER_IOC_VM_MEM_READ, &pages), ENOENT);
+	pages.id = create.id;
+	fetch.first_page = 63;
+	expect("VM_DIRTY_FETCH(first page 63)", ioctl(fd, SHYPER_IOC_VM_DIRTY_FETCH, &fetch), EINVAL);
+	fetch.first_page = 0;
+	fetch.len = 7;
+	expect("VM_DIRTY_FETCH(7 bytes)", ioctl(fd, SHYPER_IOC_VM_DIRTY_FETCH, &fetch), EINVAL);
+	fetch.len = 8;
+	fetch.reserved = 1;
+	expect("VM_DIRTY_FETCH(reserved)", ioctl(fd, SHYPER_IOC_VM_DIRTY_FETCH, &fetch), EINVAL);
+	fetch.reserved = 0;
+	fetch.first_page = total + 64;
+	expect("VM_DIRTY_FETCH(past its RAM)", ioctl(fd, SHYPER_IOC_VM_DIRTY_FETCH, &fetch), EINVAL);
+	fetch.first_page = 0;
+	log.id = mvm_id;
+	expect("VM_DIRTY_LOG(the MVM)", ioctl(fd, SHYPER_IOC_VM_DIRTY_LOG, &log), EPERM);
+	log.id = create.id;
+	log.op = 9;
+	expect("VM_DIRTY_LOG(op 9)", ioctl(fd, SHYPER_IOC_VM_DIRTY_LOG, &log), EINVAL);
+	expect_eperm_without_cap_sys_admin(fd, "VM_MEM_READ", SHYPER_IOC_VM_MEM_READ, &pages);
+	expect_eperm_without_cap_sys_admin(fd, "VM_DIRTY_FETCH", SHYPER_IOC_VM_DIRTY_FETCH, &fetch);
+	log.op = SHYPER_DIRTY_STOP;
+	expect_eperm_without_cap_sys_admin(fd, "VM_DIRTY_LOG", SHYPER_IOC_VM_DIRTY_LOG, &log);
+
+	/* A guest's state: only a paused one gives it, only a fresh one takes
+	 * it, and only whole and well-formed (the hypervisor checks). */
+	{
+		struct shyper_ioc_vm_state st = { .id = create.id, .buf = (uintptr_t)data,
+						  .len = sizeof(data) };
+
+		expect("VM_STATE_SAVE(not paused)", ioctl(fd, SHYPER_IOC_VM_STATE_SAVE, &st), EBUSY);
+		memset(data, 0, sizeof(data));
+		memcpy(data, "SHYVMST", 8);
+		expect("VM_STATE_LOAD(garbage)", ioctl(fd, SHYPER_IOC_VM_STATE_LOAD, &st), EINVAL);
+		st.len = 0;
+		expect("VM_STATE_LOAD(empty)", ioctl(fd, SHYPER_IOC_VM_STATE_LOAD, &st), EINVAL);
+		st.len = SHYPER_VM_STATE_MAX + 1;
+		expect("VM_STATE_LOAD(too large)", ioctl(fd, SHYPER_IOC_VM_STATE_LOAD, &st), EINVAL);
+		st.len = 64;
+		st.reserved = 1;
+		expect("VM_STATE_SAVE(reserved)", ioctl(fd, SHYPER_IOC_VM_STATE_SAVE, &st), EINVAL);
+		st.reserved = 0;
+		st.buf = (uintptr_t)unmapped_address();
+		expect("VM_STATE_LOAD(unmapped)", ioctl(fd, SHYPER_IOC_VM_STATE_LOAD, &st), EFAULT);
+		st.buf = (uintptr_t)data;
+		st.id = mvm_id;
+		expect("VM_STATE_SAVE(the MVM)", ioctl(fd, SHYPER_IOC_VM_STATE_SAVE, &st), EPERM);
+		st.id = create.id;
+		expect_eperm_without_cap_sys_admin(fd, "VM_STATE_LOAD", SHYPER_IOC_VM_STATE_LOAD, &st);
+	}
+
+	expect("VM_DIRTY_LOG(stop)", ioctl(fd, SHYPER_IOC_VM_DIRTY_LOG, &log), 0);
+	expect("VM_DIRTY_LOG(stop again)", ioctl(fd, SHYPER_IOC_VM_DIRTY_LOG, &log), EBUSY);
+	expect("VM_DIRTY_FETCH(logging off)", ioctl(fd, SHYPER_IOC_VM_DIRTY_FETCH, &fetch), EBUSY);
+	/* A log left on goes with the VM. */
+	log.op = SHYPER_DIRTY_START;
+	expect("VM_DIRTY_LOG(start, then destroy)", ioctl(fd, SHYPER_IOC_VM_DIRTY_LOG, &log), 0);
+	destroy.id = create.id;
+	expect("VM_CONTROL(destroy)", ioctl(fd, SHYPER_IOC_VM_CONTROL, &destroy), 0);
 }
 
 static void check_bad_numbers(int fd)

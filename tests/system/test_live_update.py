@@ -6,8 +6,8 @@ back; bad images are refused with nothing changed.
 The images: build/hypervisor/shyper.bin (the board boots it),
 build/hypervisor-alt/shyper.bin (the same sources, version suffix +alt)
 build/hypervisor-failtest/shyper.bin (UPDATE_TEST=fail-takeover) and
-build/hypervisor-next/shyper.bin (STATE_TEST=next: state layout 6, a field
-more in every vCPU, converting layout 5), made by the top-level Makefile's
+build/hypervisor-next/shyper.bin (STATE_TEST=next: the next state layout, a
+field more in every vCPU, converting the current one), made by the top-level Makefile's
 hypervisor-test-images.
 """
 
@@ -375,25 +375,26 @@ def test_bad_images_are_refused_and_change_nothing(board, guests, share):
 
 
 def test_state_layout_conversion(board, guests):
-    """Last: the board goes on in layout 6. A build of the next state layout
+    """Last: the board goes on in the next layout. A build of the next state layout
     version converts the running area field by field; the older build then
     cannot take it back; the same layout is adopted as it is."""
     info = hv_info(board)
-    assert info["state_version"] == 5, info
+    old = info["state_version"]
     before = {name: rechecks(console(board, name)) for name in guests}
     status, report = update(board, "next.bin")
     assert status == 0, report
     assert report["state_converted"], report
-    assert (report["old_state_version"], report["new_state_version"]) == (5, 6), report
+    assert (report["old_state_version"], report["new_state_version"]) == (old, old + 1), report
     after = hv_info(board)
-    assert after["state_version"] == 6 and after["version"].endswith("+next"), after
+    assert after["state_version"] == old + 1 and after["version"].endswith("+next"), after
     assert after["update_count"] == info["update_count"] + 1
     for key in ("memory_hypervisor_free_bytes", "pool_free_bytes", "vm_count"):
         assert after[key] == info[key], (key, info, after)
-    assert "state area converted from layout 5 to 6" in board.check("shyperctl hv log")
+    assert ("state area converted from layout %d to %d" % (old, old + 1)
+            in board.check("shyperctl hv log"))
     before = assert_guests_ran_on(board, guests, before)
 
-    # Layout 5's build does not know layout 6: refused before anything changes.
+    # The current build does not know the next layout: refused before anything changes.
     status, out = board.run("shyperctl hv update %s/main.bin 2>&1" % SHARE, 120)
     assert status == 1, out
     assert "state layout is newer than the image knows" in out, out

@@ -154,8 +154,8 @@ static void test_board_parse_incomplete(void **state)
 }
 
 static const struct mem_region mvm_mem[] = {
-	{ .ipa = 0x40000000, .pa = 0x60000000, .size = 512 * MiB },
-	{ .ipa = 0x100000000ULL, .pa = 0x80000000, .size = 256 * MiB },
+	{ .ipa = { 0x40000000 }, .pa = { 0x60000000 }, .size = 512 * MiB },
+	{ .ipa = { 0x100000000ULL }, .pa = { 0x80000000 }, .size = 256 * MiB },
 };
 static const uint64_t mvm_cpus[] = { 0, 2 };
 

@@ -42,8 +42,8 @@ static int setup(void **state)
 	mvm->type = VM_TYPE_MVM;
 	mvm->state = VM_STATE_RUNNING;
 	strcpy(mvm->name, "mvm");
-	mvm->mem_count = 1;
-	mvm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)ram, RAM_SIZE };
+	mvm->board.mem_count = 1;
+	mvm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = hv_pa(ram), .size = RAM_SIZE };
 	mvm->vcpu_count = 2;
 	for (unsigned i = 0; i < 2; i++) {
 		mvm->vcpus[i].vm_id = 0;
@@ -61,8 +61,8 @@ static int setup(void **state)
 	gvm->type = VM_TYPE_GVM;
 	gvm->state = VM_STATE_RUNNING;
 	strcpy(gvm->name, "guest");
-	gvm->mem_count = 1;
-	gvm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)ram, RAM_SIZE };
+	gvm->board.mem_count = 1;
+	gvm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = hv_pa(ram), .size = RAM_SIZE };
 	gvm->vcpu_count = 1;
 	gvm->vcpus[0].vm_id = 3;
 	return 0;

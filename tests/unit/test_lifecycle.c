@@ -47,8 +47,8 @@ static int setup(void **state)
 	mvm->type = VM_TYPE_MVM;
 	mvm->state = VM_STATE_RUNNING;
 	strcpy(mvm->name, "mvm");
-	mvm->mem_count = 1;
-	mvm->mem[0] = (struct mem_region){ MVM_RAM_IPA, (uint64_t)(uintptr_t)mvm_ram, MVM_RAM_SIZE };
+	mvm->board.mem_count = 1;
+	mvm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(MVM_RAM_IPA), .pa = hv_pa(mvm_ram), .size = MVM_RAM_SIZE };
 	mvm->vcpu_count = 1;
 	caller = &mvm->vcpus[0];
 	pool_free_at_start = galloc_free_bytes(&hv_state->pool);
@@ -127,15 +127,15 @@ static void test_create_defines_zeroed_vm(void **state)
 	assert_string_equal(vm->name, "web-1");
 	assert_int_equal(vm->vcpu_count, 2);
 	assert_int_equal(vm->vcpus[1].pcpu, 2);
-	assert_int_equal(vm->mem[0].ipa, SHYPER_GUEST_RAM_BASE);
+	assert_int_equal(ipa_addr(vm->board.mem[0].ipa), SHYPER_GUEST_RAM_BASE);
 	assert_int_equal(galloc_free_bytes(&hv_state->pool), pool_free_at_start - 4 * MiB);
 	/* The pool held 0xee: the guest sees zeroes, and its stage 2 maps exactly its RAM. */
-	ram = (const uint8_t *)(uintptr_t)vm->mem[0].pa;
+	ram = (const uint8_t *)hv_ptr(vm->board.mem[0].pa);
 	for (uint64_t i = 0; i < 4 * MiB; i += 4099)
 		assert_int_equal(ram[i], 0);
-	assert_true(pgtable_lookup(&vm->s2, SHYPER_GUEST_RAM_BASE + 4 * MiB - 1, NULL, NULL));
-	assert_false(pgtable_lookup(&vm->s2, SHYPER_GUEST_RAM_BASE + 4 * MiB, NULL, NULL));
-	assert_false(pgtable_lookup(&vm->s2, SHYPER_GUEST_RAM_BASE - 1, NULL, NULL));
+	assert_true(pgtable_lookup(&vm->board.s2, SHYPER_GUEST_RAM_BASE + 4 * MiB - 1, NULL, NULL));
+	assert_false(pgtable_lookup(&vm->board.s2, SHYPER_GUEST_RAM_BASE + 4 * MiB, NULL, NULL));
+	assert_false(pgtable_lookup(&vm->board.s2, SHYPER_GUEST_RAM_BASE - 1, NULL, NULL));
 }
 
 /* Each way a config can be wrong, and what the hypervisor must answer. */
@@ -246,10 +246,10 @@ static void test_duplicates_and_slots(void **state)
 
 static unsigned root_valid_entries(const struct vm *vm)
 {
-	const uint64_t *root = hv_ptr(vm->s2.root);
+	const uint64_t *root = hv_ptr(vm->board.s2.root);
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < vm->s2.root_entries; i++)
+	for (unsigned i = 0; i < vm->board.s2.root_entries; i++)
 		n += (root[i] & PTE_VALID) != 0;
 	return n;
 }
@@ -265,7 +265,7 @@ static void test_load_start_stop_destroy(void **state)
 	good_config("life");
 	assert_int_equal(create(), SHYPER_OK);
 	vm = &hv_state->vms[caller->regs.x[1]];
-	guest = (const uint8_t *)(uintptr_t)vm->mem[0].pa;
+	guest = (const uint8_t *)hv_ptr(vm->board.mem[0].pa);
 
 	memcpy(src, "\x1f\x20\x03\xd5kernel", 10);
 	assert_int_equal(call(SHYPER_HC_VM_LOAD, vm->id, SHYPER_GUEST_RAM_BASE + 0x80000, BUF_IPA,
@@ -311,14 +311,14 @@ static void test_load_start_stop_destroy(void **state)
 	valid = root_valid_entries(vm);
 	vm->vcpus[0].loaded = true;
 	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_E_BUSY);
-	assert_true(vm->s2_suspended);
+	assert_true(vm->board.s2_suspended);
 	assert_int_equal(fake_vmid_flushes, 1);
 	assert_int_equal(root_valid_entries(vm), 0);
 	assert_int_equal(call(SHYPER_HC_VM_DESTROY, vm->id, 0, 0, 0), SHYPER_E_BUSY);
 	assert_int_equal(fake_vmid_flushes, 1); /* once is enough */
 	vm->vcpus[0].loaded = false;
 	assert_int_equal(call(SHYPER_HC_VM_START, vm->id, 0, 0, 0), SHYPER_OK);
-	assert_false(vm->s2_suspended);
+	assert_false(vm->board.s2_suspended);
 	assert_int_equal(root_valid_entries(vm), valid);
 	assert_int_equal(call(SHYPER_HC_VM_STOP, vm->id, 0, 0, 0), SHYPER_OK);
 	vm->vcpus[0].loaded = true;
@@ -382,11 +382,11 @@ static void test_rtvm_has_its_pcpu_to_itself(void **state)
 	valid = root_valid_entries(rt);
 	assert_true(valid > 0);
 	assert_int_equal(call(SHYPER_HC_VM_PAUSE, rt->id, 0, 0, 0), SHYPER_OK);
-	assert_true(rt->s2_suspended);
+	assert_true(rt->board.s2_suspended);
 	assert_int_equal(root_valid_entries(rt), 0);
 	assert_int_equal(psci_call(caller, PSCI_CPU_ON_64, 1, MVM_RAM_IPA, 0), PSCI_RET_DENIED);
 	assert_int_equal(call(SHYPER_HC_VM_RESUME, rt->id, 0, 0, 0), SHYPER_OK);
-	assert_false(rt->s2_suspended);
+	assert_false(rt->board.s2_suspended);
 	assert_int_equal(root_valid_entries(rt), valid);
 	assert_int_equal(call(SHYPER_HC_VM_PAUSE, rt->id, 0, 0, 0), SHYPER_OK);
 

@@ -61,16 +61,16 @@ static int setup(void **state)
 	mvm = &hv_state->vms[0];
 	mvm->type = VM_TYPE_MVM;
 	mvm->state = VM_STATE_RUNNING;
-	mvm->vmid = 1;
+	mvm->board.vmid = 1;
 	mvm->vcpu_count = 2;
 	mvm->vcpus[1].pcpu = 1;
 	mvm->vcpus[1].index = 1;
-	if (arch_stage2_init(&mvm->s2, 1ULL << 32))
+	if (arch_stage2_init(&mvm->board.s2, 1ULL << 32, mvm->board.vmid))
 		return -1;
-	mvm->dev_count = ARRAY_SIZE(board_devices);
+	mvm->board.dev_count = ARRAY_SIZE(board_devices);
 	for (unsigned i = 0; i < ARRAY_SIZE(board_devices); i++) {
-		mvm->dev[i] = board_devices[i];
-		if (pgtable_map(&mvm->s2, board_devices[i].base, board_devices[i].base,
+		mvm->board.dev[i] = board_devices[i];
+		if (pgtable_map(&mvm->board.s2, board_devices[i].base, board_devices[i].base,
 				board_devices[i].size, arch_stage2_attrs(MEM_DEVICE)))
 			return -1;
 	}
@@ -125,7 +125,7 @@ static bool mvm_maps(uint64_t ipa)
 {
 	uint64_t pa = 0;
 
-	return pgtable_lookup(&mvm->s2, ipa, &pa, NULL) && pa == ipa;
+	return pgtable_lookup(&mvm->board.s2, ipa, &pa, NULL) && pa == ipa;
 }
 
 static void test_take_maps_into_guest_and_out_of_mvm(void **state)
@@ -146,11 +146,11 @@ static void test_take_maps_into_guest_and_out_of_mvm(void **state)
 
 	assert_int_equal(passthrough_add(mvm, g, &d), SHYPER_OK);
 
-	assert_true(pgtable_lookup(&g->s2, RTC_BASE + 0x10, &pa, &attrs));
+	assert_true(pgtable_lookup(&g->board.s2, RTC_BASE + 0x10, &pa, &attrs));
 	assert_int_equal(pa, RTC_BASE + 0x10);
 	assert_int_equal(attrs & PTE_ATTR_MASK, arch_stage2_attrs(MEM_DEVICE) & PTE_ATTR_MASK);
-	assert_false(pgtable_lookup(&g->s2, RTC_BASE + 0x1000, NULL, NULL));
-	assert_false(pgtable_lookup(&mvm->s2, RTC_BASE, NULL, NULL));
+	assert_false(pgtable_lookup(&g->board.s2, RTC_BASE + 0x1000, NULL, NULL));
+	assert_false(pgtable_lookup(&mvm->board.s2, RTC_BASE, NULL, NULL));
 	assert_true(mvm_maps(UART_BASE) && mvm_maps(FWCFG_BASE)); /* the neighbours stay */
 	assert_true(fake_vmid_flushes > flushes);
 
@@ -161,10 +161,10 @@ static void test_take_maps_into_guest_and_out_of_mvm(void **state)
 	assert_false(mvm_irq->flags & (VIRQ_ENABLED | VIRQ_PENDING));
 	assert_int_equal(mvm->vcpus[1].vgic.queued, 0);
 
-	assert_int_equal(g->passthrough_count, 1);
-	assert_int_equal(g->passthrough[0].base, RTC_BASE);
-	assert_int_equal(g->passthrough[0].length, 0x1000);
-	assert_int_equal(g->passthrough[0].spi, RTC_SPI);
+	assert_int_equal(g->board.passthrough_count, 1);
+	assert_int_equal(g->board.passthrough[0].base, RTC_BASE);
+	assert_int_equal(g->board.passthrough[0].length, 0x1000);
+	assert_int_equal(g->board.passthrough[0].spi, RTC_SPI);
 }
 
 static void test_destroy_gives_everything_back(void **state)
@@ -185,7 +185,7 @@ static void test_destroy_gives_everything_back(void **state)
 	assert_int_equal(irq_spi_owner(32 + RTC_SPI), 0);
 	assert_false(fake_phys_enabled[32 + RTC_SPI]);
 	assert_int_equal(fake_phys_route[32 + RTC_SPI], 0x101); /* back where the MVM wants it */
-	assert_int_equal(hv_state->vms[id].passthrough_count, 0);
+	assert_int_equal(hv_state->vms[id].board.passthrough_count, 0);
 
 	/* Free again: the next guest may have it. */
 	g = new_guest("next");
@@ -218,10 +218,10 @@ static void test_no_irq_and_large_range(void **state)
 	d.spi = SHYPER_DEV_NO_IRQ;
 	assert_int_equal(passthrough_add(mvm, g, &d), SHYPER_OK);
 	assert_true(mvm_maps(PLATFORM_BUS + 0x1ff000));
-	assert_false(pgtable_lookup(&mvm->s2, PLATFORM_BUS + 0x200000, NULL, NULL));
-	assert_false(pgtable_lookup(&mvm->s2, PLATFORM_BUS + 0x400fff, NULL, NULL));
+	assert_false(pgtable_lookup(&mvm->board.s2, PLATFORM_BUS + 0x200000, NULL, NULL));
+	assert_false(pgtable_lookup(&mvm->board.s2, PLATFORM_BUS + 0x400fff, NULL, NULL));
 	assert_true(mvm_maps(PLATFORM_BUS + 0x401000));
-	assert_int_equal(g->passthrough[0].spi, SHYPER_DEV_NO_IRQ);
+	assert_int_equal(g->board.passthrough[0].spi, SHYPER_DEV_NO_IRQ);
 	assert_int_equal(vm_destroy(g), SHYPER_OK);
 	assert_true(mvm_maps(PLATFORM_BUS + 0x200000) && mvm_maps(PLATFORM_BUS + 0x400fff));
 }
@@ -288,10 +288,10 @@ static void apply(struct shyper_device_config *d, enum tweak t)
 /* Nothing of the MVM's or the guest's changed. */
 static void assert_untouched(const struct vm *g)
 {
-	assert_int_equal(g->passthrough_count, 0);
+	assert_int_equal(g->board.passthrough_count, 0);
 	assert_true(mvm_maps(RTC_BASE) && mvm_maps(UART_BASE) && mvm_maps(0x0a000000));
-	assert_false(pgtable_lookup(&g->s2, RTC_BASE, NULL, NULL));
-	assert_false(pgtable_lookup(&g->s2, UART_BASE, NULL, NULL));
+	assert_false(pgtable_lookup(&g->board.s2, RTC_BASE, NULL, NULL));
+	assert_false(pgtable_lookup(&g->board.s2, UART_BASE, NULL, NULL));
 	for (uint32_t spi = 0; spi < SHYPER_GUEST_NR_SPIS; spi++)
 		assert_int_equal(irq_spi_owner(32 + spi), spi == HV_SPI ? -1 : 0);
 }
@@ -343,8 +343,8 @@ static void test_one_owner_at_a_time(void **state)
 	other_spi.spi = 9;
 	assert_int_equal(passthrough_add(mvm, h, &other_spi), SHYPER_OK);
 	assert_int_equal(irq_spi_owner(32 + 9), h->id);
-	assert_int_equal(h->passthrough_count, 1);
-	assert_int_equal(g->passthrough_count, 1);
+	assert_int_equal(h->board.passthrough_count, 1);
+	assert_int_equal(g->board.passthrough_count, 1);
 }
 
 static void test_at_most_max_devices(void **state)
@@ -360,7 +360,7 @@ static void test_at_most_max_devices(void **state)
 		assert_int_equal(passthrough_add(mvm, g, &d),
 				 i < MAX_VM_PASSTHROUGH ? SHYPER_OK : SHYPER_E_TOO_MANY);
 	}
-	assert_int_equal(g->passthrough_count, MAX_VM_PASSTHROUGH);
+	assert_int_equal(g->board.passthrough_count, MAX_VM_PASSTHROUGH);
 	assert_int_equal(irq_spi_owner(32 + 40 + MAX_VM_PASSTHROUGH), 0);
 }
 
@@ -372,7 +372,7 @@ static void test_vm_add_device_dispatches_passthrough(void **state)
 
 	(void)state;
 	assert_int_equal(vm_add_device(g, &d), SHYPER_OK);
-	assert_int_equal(g->passthrough_count, 1);
+	assert_int_equal(g->board.passthrough_count, 1);
 	assert_int_equal(irq_spi_owner(32 + RTC_SPI), g->id);
 }
 

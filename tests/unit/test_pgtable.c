@@ -377,6 +377,59 @@ static void test_destroy_returns_every_page(void **state)
 	assert_int_equal(heap_free_bytes(), 256 * PAGE_SIZE);
 }
 
+/* Permission changes split blocks into pages, skip holes, and touch only the range. */
+static void test_set_attrs_splits_and_changes_pages(void **state)
+{
+	uint64_t va = 0x40000000, pa = 0x80000000;
+	uint64_t ro = normal & ~PTE_S2_WRITE;
+	uint32_t tables;
+
+	(void)state;
+	assert_true(normal & PTE_S2_WRITE);
+	assert_int_equal(pgtable_map(&pt, va, pa, 4 * MiB, normal), PGT_OK);
+	assert_int_equal(pgtable_map(&pt, va + 6 * MiB, pa + 6 * MiB, 2 * MiB, normal), PGT_OK);
+	tables = pgtable_table_count(&pt);
+	/* From inside the first block, over a hole, into the last: three split. */
+	assert_int_equal(pgtable_set_attrs(&pt, va + 1 * MiB, 6 * MiB, 0, PTE_S2_WRITE), PGT_OK);
+	assert_int_equal(pgtable_table_count(&pt), tables + 3);
+	expect_mapped(va + 1 * MiB - PAGE_SIZE, pa + 1 * MiB - PAGE_SIZE, normal);
+	expect_mapped(va + 1 * MiB, pa + 1 * MiB, ro);
+	expect_mapped(va + 3 * MiB + 5, pa + 3 * MiB + 5, ro);
+	expect_unmapped(va + 5 * MiB);
+	expect_mapped(va + 7 * MiB - PAGE_SIZE, pa + 7 * MiB - PAGE_SIZE, ro);
+	expect_mapped(va + 7 * MiB, pa + 7 * MiB, normal);
+	/* One page back: nothing to allocate any more. */
+	assert_int_equal(pgtable_set_attrs(&pt, va + 2 * MiB, PAGE_SIZE, PTE_S2_WRITE, 0), PGT_OK);
+	assert_int_equal(pgtable_table_count(&pt), tables + 3);
+	expect_mapped(va + 2 * MiB, pa + 2 * MiB, normal);
+	expect_mapped(va + 2 * MiB + PAGE_SIZE, pa + 2 * MiB + PAGE_SIZE, ro);
+	/* Bits that are not attributes, misaligned or empty ranges: refused. */
+	assert_int_equal(pgtable_set_attrs(&pt, va, PAGE_SIZE, PTE_VALID, 0), PGT_EINVAL);
+	assert_int_equal(pgtable_set_attrs(&pt, va, PAGE_SIZE, 0, PTE_ADDR_MASK), PGT_EINVAL);
+	assert_int_equal(pgtable_set_attrs(&pt, va + 1, PAGE_SIZE, 0, PTE_S2_WRITE), PGT_EINVAL);
+	assert_int_equal(pgtable_set_attrs(&pt, va, 0, 0, PTE_S2_WRITE), PGT_EINVAL);
+	assert_int_equal(pgtable_set_attrs(&pt, UINT64_MAX & ~0xfffULL, 2 * PAGE_SIZE, 0,
+					   PTE_S2_WRITE), PGT_EINVAL);
+	expect_mapped(va, pa, normal);
+}
+
+/* A gigabyte block: split down to pages over the range only. */
+static void test_set_attrs_splits_gigabyte_block(void **state)
+{
+	uint64_t va = 0x40000000;
+	uint32_t tables;
+
+	(void)state;
+	assert_int_equal(pgtable_map(&pt, va, va, 1 * GiB, normal), PGT_OK);
+	tables = pgtable_table_count(&pt);
+	assert_int_equal(pgtable_set_attrs(&pt, va + 10 * MiB, 4 * MiB, 0, PTE_S2_WRITE), PGT_OK);
+	/* An L2 table for the gigabyte, two L3 tables for the two 2 MiB blocks. */
+	assert_int_equal(pgtable_table_count(&pt), tables + 1 + 2);
+	expect_mapped(va + 10 * MiB, va + 10 * MiB, normal & ~PTE_S2_WRITE);
+	expect_mapped(va + 14 * MiB, va + 14 * MiB, normal);
+	expect_mapped(va + 10 * MiB - 1, va + 10 * MiB - 1, normal);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -393,6 +446,8 @@ int main(void)
 		T(test_unmap_across_blocks_and_holes),
 		T(test_unmap_everything_frees_tables),
 		T(test_invalid_arguments),
+		T(test_set_attrs_splits_and_changes_pages),
+		T(test_set_attrs_splits_gigabyte_block),
 		cmocka_unit_test_setup_teardown(test_out_of_heap_changes_nothing, tiny_setup, teardown),
 		T(test_concatenated_root),
 		T(test_destroy_returns_every_page),

@@ -26,8 +26,8 @@ static int setup(void **state)
 	vm->type = VM_TYPE_MVM;
 	vm->state = VM_STATE_RUNNING;
 	strcpy(vm->name, "mvm");
-	vm->mem_count = 1;
-	vm->mem[0] = (struct mem_region){ .ipa = RAM_IPA, .pa = 0x80000000, .size = RAM_SIZE };
+	vm->board.mem_count = 1;
+	vm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = pa_init(0x80000000), .size = RAM_SIZE };
 	vm->vcpu_count = 4;
 	for (unsigned i = 0; i < 4; i++) {
 		v[i] = &vm->vcpus[i];

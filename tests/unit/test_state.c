@@ -29,6 +29,7 @@ static const struct {
 } known_layouts[] = {
 	{ 4, 0xc294e26a7eb45c5aULL },
 	{ 5, 0xe36c5ab5740d8790ULL },
+	{ 6, 0x8260aea75450831aULL },
 };
 
 static struct hv_state *area;

@@ -78,8 +78,8 @@ static int setup(void **state)
 	mvm = &hv_state->vms[0];
 	mvm->type = VM_TYPE_MVM;
 	mvm->state = VM_STATE_RUNNING;
-	mvm->mem_count = 1;
-	mvm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)ram, RAM_SIZE };
+	mvm->board.mem_count = 1;
+	mvm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = hv_pa(ram), .size = RAM_SIZE };
 	mvm->vcpu_count = 1;
 	mvm->vcpus[0].vm_id = 0;
 	mvm->vcpus[0].power = VCPU_ON;
@@ -90,8 +90,8 @@ static int setup(void **state)
 	gvm = &hv_state->vms[2];
 	gvm->type = VM_TYPE_GVM;
 	gvm->state = VM_STATE_RUNNING;
-	gvm->mem_count = 1;
-	gvm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)ram, RAM_SIZE };
+	gvm->board.mem_count = 1;
+	gvm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = hv_pa(ram), .size = RAM_SIZE };
 	gvm->vcpu_count = 1;
 	gvm->vcpus[0].vm_id = 2;
 	make_image();

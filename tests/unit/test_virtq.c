@@ -58,8 +58,8 @@ static int setup(void **state)
 	memset(ram, 0, RAM_SIZE);
 	vm = &hv_state->vms[1];
 	vm->state = VM_STATE_RUNNING;
-	vm->mem_count = 1;
-	vm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)ram, RAM_SIZE };
+	vm->board.mem_count = 1;
+	vm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = hv_pa(ram), .size = RAM_SIZE };
 	vq = (struct virtq){ .size = QSIZE, .ready = true, .desc = DESC_IPA, .avail = AVAIL_IPA,
 			     .used = USED_IPA };
 	return 0;
@@ -113,13 +113,14 @@ static void test_simple_chain_and_push(void **state)
 	assert_true(chain.seg[1].device_writes);
 	assert_int_equal(pop(), VIRTQ_EMPTY);
 
-	assert_int_equal(virtq_push(vm, &vq, 5, 100), VIRTQ_OK);
+	assert_int_equal(virtq_push(vm, &vq, &chain, 100), VIRTQ_OK);
 	assert_int_equal(*used_idx, 1);
 	assert_int_equal(used_elem[0], 5);
 	assert_int_equal(used_elem[1], 100);
 	/* The guest scribbling the used index does not move ours. */
 	*used_idx = 77;
-	assert_int_equal(virtq_push(vm, &vq, 9, 1), VIRTQ_OK);
+	chain.head = 9;
+	assert_int_equal(virtq_push(vm, &vq, &chain, 1), VIRTQ_OK);
 	assert_int_equal(*used_idx, 2);
 	assert_int_equal(used_elem[2], 9);
 }
@@ -358,7 +359,7 @@ static void test_random_garbage(void **state)
 						continue;
 					assert_true(p >= ram && p + chain.seg[s].len <= ram + RAM_SIZE);
 				}
-				virtq_push(vm, &vq, chain.head, 0);
+				virtq_push(vm, &vq, &chain, 0);
 			} else if (rc < 0) {
 				broken++;
 				break;

@@ -276,12 +276,12 @@ static void test_added_through_the_abi(void **state)
 	assert_int_equal(vm_add_device(vm, &dev), SHYPER_E_INVALID);
 	assert_int_equal(vm->rtc.base, 0);
 	/* A guest holding the board's own PL031 there does not get a second. */
-	vm->passthrough_count = 1;
-	vm->passthrough[0] = (struct vm_passthrough){ .base = BASE, .length = 0x1000, .spi = 2 };
+	vm->board.passthrough_count = 1;
+	vm->board.passthrough[0] = (struct vm_passthrough){ .base = BASE, .length = 0x1000, .spi = 2 };
 	dev = rtc_config(NOW_UNIX);
 	assert_int_equal(vm_add_device(vm, &dev), SHYPER_E_BUSY);
 	assert_int_equal(vm->rtc.base, 0);
-	vm->passthrough_count = 0;
+	vm->board.passthrough_count = 0;
 
 	assert_int_equal(vm_add_device(vm, &dev), SHYPER_OK);
 	assert_int_equal(vm->rtc.base, BASE);

@@ -69,8 +69,8 @@ static void vm_up(struct vm *vm, enum vm_type type, enum vm_state state, uint8_t
 {
 	vm->type = type;
 	vm->state = state;
-	vm->mem_count = 1;
-	vm->mem[0] = (struct mem_region){ RAM_IPA, (uint64_t)(uintptr_t)mem, size };
+	vm->board.mem_count = 1;
+	vm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(RAM_IPA), .pa = hv_pa(mem), .size = size };
 	vm->vcpu_count = 1;
 	vm->vcpus[0].vm_id = vm->id;
 	vm->vcpus[0].power = VCPU_ON;

@@ -220,11 +220,11 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	 * guest's local invalidation covers every pCPU its VM ran on here.
 	 */
 	write_sysreg(hcr_el2, hcr);
-	write_sysreg(vtcr_el2, arch_stage2_vtcr(&vm->s2));
-	write_sysreg(vttbr_el2, pa_addr(vm->s2.root) | ((uint64_t)vm->vmid << 48));
+	write_sysreg(vtcr_el2, arch_stage2_vtcr(&vm->board.s2));
+	write_sysreg(vttbr_el2, pa_addr(vm->board.s2.root) | ((uint64_t)vm->board.vmid << 48));
 	write_sysreg(vmpidr_el2, vcpu->vmpidr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
-	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(cntvoff_el2, vm->board.cntvoff);
 	sysregs_restore(&vcpu->sys);
 	fpsimd_restore(&vcpu->fp);
 	irqchip_vcpu_restore(&vcpu->sys);
@@ -287,15 +287,34 @@ void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap)
 		write_sysreg(hcr_el2, trap ? (hcr | HCR_TWI) : (hcr & ~HCR_TWI));
 }
 
+bool arch_vcpu_guest_state_valid(const struct vcpu_regs *regs, const struct vcpu_sysregs *sys)
+{
+	/* SPSR_EL2.M[4:0]: AArch64 (M[4] = 0), EL0t (0), EL1t (4) or EL1h (5). */
+	uint64_t mode = regs->spsr & 0x1f;
+
+	if (mode != 0 && mode != 4 && mode != 5)
+		return false;
+	for (unsigned i = 0; i < ARRAY_SIZE(sys->ich_lr); i++)
+		if (!irqchip_saved_lr_valid(sys->ich_lr[i]))
+			return false;
+	return true;
+}
+
 uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu)
 {
-	/* ENABLE set, IMASK clear: it will interrupt at CVAL (+ CNTVOFF, 0 here). */
+	/* ENABLE set, IMASK clear: it will interrupt at CVAL + CNTVOFF (physical). */
 	uint64_t ctl = vcpu->loaded ? read_sysreg(cntv_ctl_el0) : vcpu->sys.cntv_ctl;
 	uint64_t cval = vcpu->loaded ? read_sysreg(cntv_cval_el0) : vcpu->sys.cntv_cval;
 
+	uint64_t at;
+
 	if ((ctl & 3) != 1)
 		return 0;
-	return cval ? cval : 1;
+	at = cval + vcpu_vm(vcpu)->board.cntvoff;
+	/* Past the end of the counter: as good as never. */
+	if (at < cval)
+		return UINT64_MAX;
+	return at ? at : 1;
 }
 
 void arch_hyp_timer_set(uint64_t deadline)

@@ -499,6 +499,20 @@ void irqchip_vcpu_save(struct vcpu_sysregs *s)
 	}
 }
 
+bool irqchip_saved_lr_valid(uint64_t lr)
+{
+	uint32_t vintid = (uint32_t)lr;
+
+	if (!(lr >> ICH_LR_STATE_SHIFT))
+		return true; /* invalid: nothing in it */
+	if (vintid >= 1020)
+		return false;
+	if (lr & ICH_LR_HW)
+		return vintid == PPI_VIRT_TIMER &&
+		       ((lr >> ICH_LR_PINTID_SHIFT) & 0x3ff) == PPI_VIRT_TIMER;
+	return true;
+}
+
 bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s)
 {
 	for (unsigned i = 0; i < lr_total; i++)

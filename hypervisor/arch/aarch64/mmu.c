@@ -46,11 +46,13 @@ void arch_pgtable_flush_range(const struct pgtable *pt, uint64_t va, uint64_t si
 {
 	(void)va;
 	(void)size;
+	if (pt->stage2) {
+		/* Its own VMID's, wherever this runs (often on the MVM's behalf). */
+		arch_stage2_flush_vmid(pt->vmid);
+		return;
+	}
 	dsb(ishst);
-	if (pt == &hv_pgtable)
-		__asm__ volatile("tlbi alle2is" : : : "memory");
-	else
-		__asm__ volatile("tlbi vmalls12e1is" : : : "memory"); /* for the current VMID */
+	__asm__ volatile("tlbi alle2is" : : : "memory");
 	dsb(ish);
 	isb();
 }
@@ -103,17 +105,34 @@ void mmu_enable(void)
  * Beyond that, 40 bits from level 1 (two concatenated tables), then 48 bits
  * from level 0.
  */
-int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit)
+int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit, uint16_t vmid)
 {
 	uint64_t max_bits = pa_range_bits();
+	int rc;
 
 	if (ipa_limit <= (1ULL << 34))
-		return pgtable_init(pt, 34, 2, 512 * 16);
-	if (ipa_limit <= (1ULL << 40) && max_bits >= 40)
-		return pgtable_init(pt, 40, 1, 512 * 2);
-	if (ipa_limit <= (1ULL << 48) && max_bits >= 48)
-		return pgtable_init(pt, 48, 0, 512);
-	return PGT_EINVAL;
+		rc = pgtable_init(pt, 34, 2, 512 * 16);
+	else if (ipa_limit <= (1ULL << 40) && max_bits >= 40)
+		rc = pgtable_init(pt, 40, 1, 512 * 2);
+	else if (ipa_limit <= (1ULL << 48) && max_bits >= 48)
+		rc = pgtable_init(pt, 48, 0, 512);
+	else
+		return PGT_EINVAL;
+	pt->stage2 = true;
+	pt->vmid = vmid;
+	return rc;
+}
+
+void arch_stage2_flush_ipa_local(const struct pgtable *pt, ipaddr_t ipa)
+{
+	(void)pt; /* its VMID is in VTTBR_EL2: the running guest's */
+	dsb(ishst);
+	__asm__ volatile("tlbi ipas2e1, %0" : : "r"(ipa_addr(ipa) >> 12) : "memory");
+	dsb(nsh);
+	/* A combined stage 1+2 entry may hold it too. */
+	__asm__ volatile("tlbi vmalle1" : : : "memory");
+	dsb(nsh);
+	isb();
 }
 
 void arch_stage2_flush_vmid(uint16_t vmid)

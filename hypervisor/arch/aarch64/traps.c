@@ -4,6 +4,7 @@
  * hypervisor's own (fatal) faults.
  */
 #include <hv/arch.h>
+#include <hv/dirty.h>
 #include <hv/irq.h>
 #include <hv/log.h>
 #include <hv/mmio.h>
@@ -67,7 +68,11 @@ static void handle_abort(struct vcpu *vcpu, uint64_t esr, bool instruction)
 	vcpu->exits[instruction ? EXIT_IABT : EXIT_DABT]++;
 	/* Its map is suspended to make it leave (core/vm_lifecycle.c): not the
 	 * guest's fault; the access runs again if it ever resumes. */
-	if (vm->s2_suspended)
+	if (vm->board.s2_suspended)
+		return;
+	/* A write to a page that dirty logging keeps read-only: logged, retried. */
+	if (!instruction && (iss & (DABT_WNR | DABT_S1PTW)) &&
+	    ABT_FSC_PERMISSION(ABT_FSC(iss)) && dirty_log_fault(vm, ipa_init(ipa)))
 		return;
 	if (!instruction && !(iss & DABT_S1PTW)) {
 		unsigned size = 1U << DABT_SAS(iss);

@@ -345,16 +345,30 @@ void arch_vcpu_put(struct vcpu *vcpu)
 
 unsigned fake_vmid_flushes;
 
-int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit)
+int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit, uint16_t vmid)
 {
+	int rc;
+
 	if (ipa_limit > (1ULL << 40))
 		return PGT_EINVAL;
-	return pgtable_init(pt, 40, 1, 1024);
+	rc = pgtable_init(pt, 40, 1, 1024);
+	pt->stage2 = true;
+	pt->vmid = vmid;
+	return rc;
 }
 
 uint64_t arch_stage2_vtcr(const struct pgtable *pt)
 {
 	return pt->va_bits;
+}
+
+unsigned fake_ipa_flushes;
+
+void arch_stage2_flush_ipa_local(const struct pgtable *pt, ipaddr_t ipa)
+{
+	(void)pt;
+	(void)ipa;
+	fake_ipa_flushes++;
 }
 
 void arch_stage2_flush_vmid(uint16_t vmid)
@@ -373,12 +387,31 @@ void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap)
 	fake_wfi_trapped[fake_cpu] = trap;
 }
 
+/* As arch/aarch64/cpu.c: EL0t, EL1t or EL1h in AArch64 state; list
+ * registers checked by the (fake) interrupt controller. */
+bool arch_vcpu_guest_state_valid(const struct vcpu_regs *regs, const struct vcpu_sysregs *sys)
+{
+	uint64_t mode = regs->spsr & 0x1f;
+
+	if (mode != 0 && mode != 4 && mode != 5)
+		return false;
+	for (unsigned i = 0; i < ARRAY_SIZE(sys->ich_lr); i++)
+		if (!irqchip_saved_lr_valid(sys->ich_lr[i]))
+			return false;
+	return true;
+}
+
 /* As the hardware would report it: CNTV_CTL ENABLE set, IMASK clear. */
 uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu)
 {
+	uint64_t at;
+
 	if ((vcpu->sys.cntv_ctl & 3) != 1)
 		return 0;
-	return vcpu->sys.cntv_cval ? vcpu->sys.cntv_cval : 1;
+	at = vcpu->sys.cntv_cval + vcpu_vm(vcpu)->board.cntvoff;
+	if (at < vcpu->sys.cntv_cval)
+		return UINT64_MAX;
+	return at ? at : 1;
 }
 
 void arch_hyp_timer_set(uint64_t deadline)
@@ -389,6 +422,20 @@ void arch_hyp_timer_set(uint64_t deadline)
 void arch_hyp_timer_cancel(void)
 {
 	fake_hyp_timer[fake_cpu] = 0;
+}
+
+/* The real rule (arch/aarch64/gicv3.c), on the same encoding. */
+bool irqchip_saved_lr_valid(uint64_t lr)
+{
+	uint32_t vintid = (uint32_t)lr;
+
+	if (!(lr >> 62))
+		return true;
+	if (vintid >= 1020)
+		return false;
+	if (lr & BIT(61))
+		return vintid == PPI_VIRT_TIMER && ((lr >> 32) & 0x3ff) == PPI_VIRT_TIMER;
+	return true;
 }
 
 bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s)

@@ -11,6 +11,8 @@
 
 struct pgtable;
 struct vcpu;
+struct vcpu_regs;
+struct vcpu_sysregs;
 
 enum mem_type {
 	MEM_NORMAL,  /* write-back cacheable RAM */
@@ -42,10 +44,13 @@ void arch_pgtable_flush_range(const struct pgtable *pt, uint64_t va, uint64_t si
 uint64_t arch_el2_attrs(enum mem_type type);
 uint64_t arch_stage2_attrs(enum mem_type type);
 /* Set up an empty stage-2 table for IPAs below ipa_limit (smallest walk that fits). */
-int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit);
+int arch_stage2_init(struct pgtable *pt, uint64_t ipa_limit, uint16_t vmid);
 uint64_t arch_stage2_vtcr(const struct pgtable *pt);
 /* Forget every TLB entry of a VMID, on every pCPU. */
 void arch_stage2_flush_vmid(uint16_t vmid);
+/* Forget this pCPU's translations of one page of the stage-2 map PT, which
+ * must be the one this pCPU runs (the faulting guest's). */
+void arch_stage2_flush_ipa_local(const struct pgtable *pt, ipaddr_t ipa);
 
 struct shyper_image_header;
 /* The running image's own Shyper header (shyper/image.h), as the build sealed it. */
@@ -80,6 +85,12 @@ void arch_vcpu_irq_direct(struct vcpu *vcpu, bool on);
 void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap);
 /* The loaded vCPU's virtual timer: counter value it fires at, 0 if it will not. */
 uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu);
+/*
+ * Registers from elsewhere (a migration) that a vCPU may be given: it
+ * returns to EL1 or EL0 in AArch64 state, and its saved list registers
+ * name nothing physical but its own virtual timer.
+ */
+bool arch_vcpu_guest_state_valid(const struct vcpu_regs *regs, const struct vcpu_sysregs *sys);
 
 /* The hypervisor's own timer on this pCPU (an interrupt at a counter value). */
 void arch_hyp_timer_set(uint64_t deadline);

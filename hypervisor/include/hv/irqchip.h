@@ -108,6 +108,10 @@ void irqchip_vcpu_save(struct vcpu_sysregs *s);
 void irqchip_vcpu_restore(const struct vcpu_sysregs *s);
 /* Does a vCPU's saved interface state hold a pending interrupt? */
 bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s);
+/* May a vCPU from elsewhere (a migration) bring this saved list register?
+ * Empty, or a virtual interrupt below 1020 that names nothing physical but
+ * the virtual timer (hardware-linked to its own PPI). */
+bool irqchip_saved_lr_valid(uint64_t lr);
 
 /*
  * Direct delivery (an RTVM's vCPU alone on this pCPU): the guest takes its

@@ -13,6 +13,8 @@
 #define PTE_VALID BIT(0)
 #define PTE_TABLE BIT(1) /* at levels 0-2: table; at level 3: page */
 #define PTE_AF BIT(10)
+/* Stage 2: S2AP[1], the guest may write (dirty logging clears it). */
+#define PTE_S2_WRITE BIT(7)
 #define PTE_ADDR_MASK 0x0000fffffffff000ULL
 /* Attribute bits a leaf may carry (lower 2..11, upper 50..63). */
 #define PTE_ATTR_MASK (0xfff0000000000ffcULL)
@@ -22,6 +24,8 @@ struct pgtable {
 	uint8_t start_level;   /* 0..2 */
 	uint8_t va_bits;       /* size of the input address space */
 	uint16_t root_entries; /* 512, or more for concatenated stage-2 roots */
+	bool stage2;           /* a guest's stage-2 map (arch_stage2_init) ... */
+	uint16_t vmid;         /* ... for this VMID: whose TLB entries to invalidate */
 	uint64_t max_block;    /* largest leaf mapping to use; 0 = no limit */
 };
 
@@ -58,6 +62,13 @@ int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uin
  * split. Unmapped holes inside the range are fine. The caller flushes TLBs.
  */
 int pgtable_unmap(struct pgtable *pt, uint64_t va, uint64_t size);
+/*
+ * Set the attribute bits SET and clear CLEAR (both within PTE_ATTR_MASK) in
+ * every leaf over [va, va+size), splitting blocks so that every leaf in the
+ * range is a page. Holes are skipped. All or nothing (PGT_ENOMEM before
+ * any change). The caller invalidates the TLBs.
+ */
+int pgtable_set_attrs(struct pgtable *pt, uint64_t va, uint64_t size, uint64_t set, uint64_t clear);
 /* Translate va; returns false if unmapped. pa and attrs may be NULL. */
 bool pgtable_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa, uint64_t *attrs);
 /* Count the table pages in use (for tests and statistics). */

@@ -42,5 +42,6 @@ void stats_fill(unsigned pcpu, struct shyper_pcpu_stats *out);
 
 /* Counter ticks (arch_counter()) as nanoseconds. */
 uint64_t ticks_to_ns(uint64_t ticks);
+uint64_t ns_to_ticks(uint64_t ns);
 
 #endif

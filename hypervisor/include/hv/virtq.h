@@ -45,6 +45,7 @@ struct virtq {
 /* One buffer of a chain: the hypervisor's pointer into guest RAM. */
 struct virtq_seg {
 	void *ptr;
+	uint64_t ipa;             /* where the guest put it (dirty logging) */
 	uint32_t len;
 	bool device_writes;
 };
@@ -66,8 +67,13 @@ int virtq_peek(const struct vm *vm, struct virtq *vq, struct virtq_chain *chain)
 /* Walk the chain at `head` again (one the device has taken, still in flight). */
 int virtq_chain_at(const struct vm *vm, struct virtq *vq, uint16_t head,
 		   struct virtq_chain *chain);
-/* Give a chain back with `written` bytes produced. */
-int virtq_push(const struct vm *vm, struct virtq *vq, uint16_t head, uint32_t written);
+/*
+ * Give a chain back with `written` bytes produced. Its device-writable
+ * buffers count as written by the hypervisor from here (dirty logging:
+ * after the device wrote them, before the guest can see they are done).
+ */
+int virtq_push(const struct vm *vm, struct virtq *vq, const struct virtq_chain *chain,
+	       uint32_t written);
 /* After virtq_push: does the driver want an interrupt for it? (It may say
  * not, with VRING_AVAIL_F_NO_INTERRUPT, while it polls the used ring.) */
 bool virtq_wants_interrupt(const struct vm *vm, const struct virtq *vq);

@@ -9,6 +9,7 @@
 #define HV_VM_H
 
 #include <hv/pgtable.h>
+#include <hv/spinlock.h>
 #include <hv/vconsole.h>
 #include <hv/vgic.h>
 #include <hv/vgpio.h>
@@ -82,7 +83,7 @@ enum vcpu_exit_kind {
 
 struct vcpu {
 #ifdef SHYPER_STATE_TEST_NEXT
-	uint64_t test_marker;  /* state layout 6 (a test build): every field after moves */
+	uint64_t test_marker;  /* state layout 7 (a test build): every field after moves */
 #endif
 	struct vcpu_regs regs;
 	struct vcpu_sysregs sys;
@@ -102,9 +103,10 @@ struct vcpu {
 	struct vgic_vcpu vgic;
 };
 
+/* A stretch of a VM's RAM: where the guest sees it, and where it is on this board. */
 struct mem_region {
-	uint64_t ipa;
-	uint64_t pa;
+	ipaddr_t ipa;
+	paddr_t pa;
 	uint64_t size;
 };
 
@@ -123,6 +125,47 @@ struct vm_passthrough {
 	uint32_t reserved;
 };
 
+/*
+ * Dirty-page logging (core/dirty.c): while on, the guest's RAM is mapped
+ * read-only at page granularity and each first write to a page since the
+ * last read of the bitmap sets its bit (one per page of the regions, in
+ * order) and makes the page writable again.
+ */
+struct vm_dirty_log {
+	paddr_t bitmap;          /* heap pages, 0: logging is off */
+	uint64_t bitmap_bytes;
+	uint64_t pages;          /* pages of RAM the bitmap covers */
+	uint64_t faults;         /* write faults taken while logging */
+	struct spinlock lock;    /* the bitmap and the pages' write permission */
+	uint32_t reserved;
+};
+
+/*
+ * What binds a VM to this board: host-physical addresses, the stage-2 map
+ * and its VMID, the board's devices it was given. None of it leaves the
+ * board: a migration stream is written from the rest of struct vm, so a
+ * host address cannot travel by mistake.
+ */
+struct vm_board {
+	struct pgtable s2;
+	uint16_t vmid;
+	bool s2_suspended;        /* stage-2 map suspended so that its vCPUs leave (vm_lifecycle.c) */
+	uint32_t mem_count;
+	struct mem_region mem[MAX_VM_MEM_REGIONS];
+	uint32_t dev_count;
+	struct mmio_range dev[MAX_VM_DEVICES];
+	/* Guests: board devices taken from the MVM (devices/passthrough.c). */
+	uint32_t passthrough_count;
+	struct vm_passthrough passthrough[MAX_VM_PASSTHROUGH];
+	struct vm_dirty_log dirty;
+	/*
+	 * CNTVOFF_EL2 of its vCPUs: its virtual counter is this board's minus
+	 * this. 0 for a VM that started here; a migrated one keeps counting
+	 * from where it was on the board it came from.
+	 */
+	uint64_t cntvoff;
+};
+
 struct vm {
 	uint16_t id;
 	uint8_t type;          /* enum vm_type */
@@ -132,20 +175,16 @@ struct vm {
 	uint64_t entry;        /* IPA vCPU 0 starts at */
 	uint64_t dtb;          /* x0 at entry */
 	uint32_t vcpu_count;
-	uint32_t mem_count;
-	struct mem_region mem[MAX_VM_MEM_REGIONS];
-	uint32_t dev_count;
-	struct mmio_range dev[MAX_VM_DEVICES];
-	/* Guests: board devices taken from the MVM (devices/passthrough.c). */
-	uint32_t passthrough_count;
-	struct vm_passthrough passthrough[MAX_VM_PASSTHROUGH];
-	struct pgtable s2;
-	uint16_t vmid;
+	struct vm_board board; /* bound to this board: never migrated */
+	bool state_loaded;     /* its vCPUs and devices came from another board (a
+				* migration): VM_START resumes them, not resets */
+	uint64_t loaded_vcounter;  /* ... its virtual counter when it stopped there */
+	uint64_t loaded_uptime_ns; /* ... and how long it had run */
+	uint64_t paused_at;    /* counter value when it was last paused, 0: running */
 	uint64_t boot_counter; /* counter value when it started */
 	uint32_t stop_reason;  /* enum shyper_stop_reason of the last change of state */
 	uint32_t reserved_stop;
 	uint64_t aborts_injected; /* accesses outside its memory */
-	bool s2_suspended;        /* stage-2 map suspended so that its vCPUs leave (vm_lifecycle.c) */
 	uint32_t notify_intid;   /* virtual SPI for hypervisor events, 0: none */
 	/* Emulated GIC frames (IPA) */
 	uint64_t gicd_base;

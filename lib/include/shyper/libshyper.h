@@ -24,6 +24,7 @@
 #ifndef SHYPER_LIBSHYPER_H
 #define SHYPER_LIBSHYPER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -348,6 +349,39 @@ SHYPER_EXPORT int shyper_vio_complete(struct shyper *h, uint32_t id, uint64_t to
  * one (an older module, or no memory): use an ordinary buffer.
  */
 SHYPER_EXPORT void *shyper_vio_buffer(struct shyper *h);
+
+/* ---- A guest's memory, for migration (ABI 1.9; root only) ---------------------- */
+
+/*
+ * Pages are numbered from 0 over the guest's RAM: page n is at
+ * SHYPER_GUEST_RAM_BASE + n * SHYPER_PAGE_SIZE.
+ *
+ * shyper_vm_dirty_log() turns dirty-page logging on (every page
+ * write-protected, the bitmap clear; *PAGES: how many it covers) or off.
+ * shyper_vm_dirty_fetch() copies the bitmap window of LEN bytes (a multiple
+ * of 8) from page FIRST_PAGE (a multiple of 64) into BITMAP, bit n of byte
+ * k for page FIRST_PAGE + 8k + n, and clears it; the pages it found dirty
+ * are write-protected again before it returns, so copy them after it.
+ * *DIRTY: how many were set.
+ */
+SHYPER_EXPORT int shyper_vm_dirty_log(struct shyper *h, uint32_t id, bool on, uint64_t *pages);
+SHYPER_EXPORT int shyper_vm_dirty_fetch(struct shyper *h, uint32_t id, uint64_t first_page,
+					void *bitmap, size_t len, uint64_t *dirty);
+/* COUNT pages (numbers in PAGES) out of a guest into BUF, or into a guest
+ * that has never run from BUF, COUNT * SHYPER_PAGE_SIZE bytes. */
+SHYPER_EXPORT int shyper_vm_pages_read(struct shyper *h, uint32_t id, const uint64_t *pages,
+				       size_t count, void *buf);
+SHYPER_EXPORT int shyper_vm_pages_write(struct shyper *h, uint32_t id, const uint64_t *pages,
+					size_t count, const void *buf);
+/*
+ * The state of a paused guest (vCPUs, interrupt controller, timers,
+ * emulated devices) as a self-describing string of at most
+ * SHYPER_VM_STATE_MAX bytes, and that string loaded into a guest defined
+ * the same way that has never run: its next start resumes it.
+ */
+SHYPER_EXPORT int shyper_vm_state_save(struct shyper *h, uint32_t id, void *buf, size_t room,
+				       size_t *len);
+SHYPER_EXPORT int shyper_vm_state_load(struct shyper *h, uint32_t id, const void *buf, size_t len);
 
 /* ---- JSON (docs/json-schema.md) ------------------------------------------------- */
 
