@@ -46,11 +46,11 @@ host_packages=(
 	libxml2-dev libjson-c-dev libcurl4-openssl-dev libncurses-dev
 	libcmocka-dev python3-pytest python3-pexpect cpio make gcc pkg-config
 	kmod clang libclang-rt-14-dev libvirt-clients libxml2-utils strace
-	python3-pyelftools openssl
+	python3-pyelftools openssl libssl-dev
 )
 arm64_packages=(
 	libxml2-dev:arm64 libcurl4-openssl-dev:arm64 libjson-c-dev:arm64
-	libncurses-dev:arm64
+	libncurses-dev:arm64 libssl-dev:arm64
 )
 
 say() { echo "shyper: $*"; }
