@@ -72,6 +72,16 @@ void shyper_clear_error(struct shyper *h)
 	h->message[0] = '\0';
 }
 
+int shyper_set_error(struct shyper *h, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->message, sizeof(h->message), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 int shyper_fail(struct shyper *h, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -79,6 +79,9 @@ int manage_hv_find(struct shyper *h, const char *name, struct shyper_vm_info *in
 /* Destroys VM ID (NAME's) and gives its passed-through devices back to the
  * MVM's drivers. */
 int manage_release_vm(struct shyper *h, const char *name, uint32_t id);
+/* Gives VM ID (just created) the devices DOM's machine has: its virtio
+ * devices in the slots its device tree names, and its RTC. */
+int manage_add_devices(struct shyper *h, const struct shyper_domain *dom, uint32_t id);
 
 /* ---- Real-time VMs' pCPUs (manage_rt.c) --------------------------------------- */
 

@@ -32,7 +32,7 @@
 
 /* Gives VM ID (just created) the devices DOM's machine has: its virtio
  * devices, in the slots the guest's device tree names. */
-static int add_devices(struct shyper *h, const struct shyper_domain *dom, uint32_t id)
+int manage_add_devices(struct shyper *h, const struct shyper_domain *dom, uint32_t id)
 {
 	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
 	size_t disk = 0;
@@ -159,7 +159,7 @@ static int start_locked(struct shyper *h, const char *name, uint32_t *id_out,
 		rc = shyper_vm_create(h, &config, &id);
 	if (rc)
 		goto out;
-	rc = add_devices(h, dom, id);
+	rc = manage_add_devices(h, dom, id);
 	if (!rc)
 		rc = shyper_hostdev_attach(h, id, dom);
 	if (!rc)

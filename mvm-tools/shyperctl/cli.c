@@ -117,6 +117,18 @@ static const struct command commands[] = {
 	{ "vm", "resume", "NAME", 1, 1, "Resume a paused VM",
 	  "Lets a paused VM's vCPUs run again.\n",
 	  shyperctl_vm_resume },
+	{ "vm", "save", "NAME FILE", 2, 2, "Save a VM's memory and state to a file",
+	  "Pauses the VM, writes its memory (pages of zeroes as numbers only),\n"
+	  "registers, devices and console history to FILE as a migration stream\n"
+	  "(docs/migration.md), then stops it, like 'virsh save'. If anything\n"
+	  "fails, FILE is removed and the VM goes on running.\n",
+	  shyperctl_vm_save },
+	{ "vm", "restore", "FILE", 1, 1, "Resume a VM from a saved file",
+	  "Reads FILE (from 'vm save', here or on another board), defines the VM\n"
+	  "it holds (the same name and UUID), creates it and resumes it where it\n"
+	  "stopped: its virtual counter goes on from the value it had. Refused\n"
+	  "whole, leaving nothing behind, if FILE is damaged or cut short.\n",
+	  shyperctl_vm_restore },
 	{ "vm", "undefine", "NAME", 1, 1, "Forget a VM's definition",
 	  "Removes the definition of a VM that is not running.\n",
 	  shyperctl_vm_undefine },

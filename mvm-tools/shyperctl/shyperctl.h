@@ -68,6 +68,8 @@ int shyperctl_vm_destroy(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_reboot(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_pause(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_resume(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_save(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_restore(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_undefine(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_dumpxml(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_console(struct shyperctl *ctx, int argc, char **argv);

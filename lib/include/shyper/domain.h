@@ -458,6 +458,77 @@ SHYPER_EXPORT int shyper_console_cursor_get(struct shyper *h, const char *name, 
 SHYPER_EXPORT int shyper_console_cursor_set(struct shyper *h, const char *name, uint32_t id,
 					    uint64_t offset);
 
+/* ---- Moving a guest: migration streams (manage_migrate.c, docs/migration.md) ---- */
+
+/* Where a stream goes and where it comes from: 0, or a SHYPER_ERR_* with
+ * the message set (shyper_fail on the handle the call was given). A
+ * reader fills BUF whole; a stream that ends early is SHYPER_ERR_PROTOCOL. */
+typedef int (*shyper_write_fn)(void *ctx, const void *buf, size_t len);
+typedef int (*shyper_read_fn)(void *ctx, void *buf, size_t len);
+
+struct shyper_send_progress {
+	unsigned int round;       /* 1: every page; the last: stopped */
+	bool stopped;             /* the guest is paused for the last copy */
+	uint64_t ram_pages;
+	uint64_t round_pages;     /* pages this round sends */
+	uint64_t round_done;      /* of which sent */
+	uint64_t dirty_pages;     /* still to send */
+	uint64_t bytes;           /* stream bytes so far */
+	uint64_t rate;            /* bytes per second, as the last round went */
+	uint64_t expected_downtime_ms; /* the dirty pages at that rate */
+	uint64_t elapsed_ns;
+};
+
+struct shyper_send_opts {
+	bool live;                /* pre-copy while it runs (else: pause, then copy) */
+	unsigned int max_downtime_ms; /* stop and copy once what is left takes this */
+	unsigned int max_rounds;  /* ... or after this many rounds */
+	uint64_t bandwidth;       /* bytes per second at most; 0: as fast as it goes */
+	void (*progress)(void *ctx, const struct shyper_send_progress *p);
+	void *progress_ctx;
+	const volatile int *cancel; /* set to stop: the guest goes on here */
+};
+
+struct shyper_send_result {
+	uint64_t total_ns, downtime_ns; /* downtime: paused to the stream's end */
+	uint64_t bytes, pages, zero_pages;
+	unsigned int rounds;
+};
+
+/*
+ * Writes running (or paused) guest NAME as a migration stream through
+ * WRITE: pre-copy rounds with dirty-page logging while it runs (OPTS NULL:
+ * live, 300 ms, 30 rounds), then it is paused for the last pages and its
+ * state. On success it is left paused: the caller destroys it once the
+ * stream has arrived, or resumes it. On failure it runs as before.
+ * Refused: the MVM, a guest with <hostdev>.
+ */
+SHYPER_EXPORT int shyper_domain_send(struct shyper *h, const char *name,
+				     const struct shyper_send_opts *opts, shyper_write_fn write,
+				     void *ctx, struct shyper_send_result *res);
+
+struct shyper_received {
+	char name[SHYPER_NAME_LEN];
+	uint32_t id;              /* the guest, created and loaded, not started */
+	bool defined_before;      /* its definition was here before the stream */
+	uint64_t bytes, pages, zero_pages;
+};
+
+/*
+ * Reads a migration stream through READ into a new guest: its definition
+ * is stored (the same name and UUID), the guest created with its devices,
+ * its pages and state loaded; it does not run until
+ * shyper_domain_receive_start(). Refused before anything is made: a name
+ * already in the hypervisor, a UUID another definition has, more memory
+ * than is free, a <hostdev>, files of its definition missing here. On any
+ * failure nothing is left behind.
+ */
+SHYPER_EXPORT int shyper_domain_receive(struct shyper *h, shyper_read_fn read, void *ctx,
+					struct shyper_received *out);
+SHYPER_EXPORT int shyper_domain_receive_start(struct shyper *h, const struct shyper_received *in);
+/* Throws a received guest away (and a definition it brought). */
+SHYPER_EXPORT int shyper_domain_receive_abort(struct shyper *h, const struct shyper_received *in);
+
 /* JSON of one managed VM and of a list (docs/json-schema.md). */
 SHYPER_EXPORT struct json_object *shyper_managed_vm_to_json(const struct shyper_managed_vm *vm);
 SHYPER_EXPORT struct json_object *shyper_managed_list_to_json(const struct shyper_managed_vm *vms,

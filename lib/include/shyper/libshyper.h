@@ -101,6 +101,12 @@ SHYPER_EXPORT const char *shyper_strerror(int err);
  */
 SHYPER_EXPORT const char *shyper_last_error_message(const struct shyper *h);
 
+/* Sets H's message (printf-style) and returns ERR: for the callbacks a
+ * caller gives libshyper (a stream's reader or writer), so that their
+ * failure says why. */
+SHYPER_EXPORT int shyper_set_error(struct shyper *h, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The library's version string, e.g. "0.1.0". */
 SHYPER_EXPORT const char *shyper_library_version(void);
 
