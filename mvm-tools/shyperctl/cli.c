@@ -6,7 +6,9 @@
  *
  * Options may come anywhere (before or after the command); "--" ends them.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -121,7 +123,10 @@ static const struct command commands[] = {
 	  "Pauses the VM, writes its memory (pages of zeroes as numbers only),\n"
 	  "registers, devices and console history to FILE as a migration stream\n"
 	  "(docs/migration.md), then stops it, like 'virsh save'. If anything\n"
-	  "fails, FILE is removed and the VM goes on running.\n",
+	  "fails, FILE is removed and the VM goes on running. --live copies its\n"
+	  "memory while it runs first, round after round with dirty-page\n"
+	  "logging, until what is left takes at most --max-downtime MS (300)\n"
+	  "at the rate measured, then pauses it for the rest, as migration does.\n",
 	  shyperctl_vm_save },
 	{ "vm", "restore", "FILE", 1, 1, "Resume a VM from a saved file",
 	  "Reads FILE (from 'vm save', here or on another board), defines the VM\n"
@@ -308,6 +313,25 @@ static int parse_options(struct shyperctl *ctx, int argc, char **argv, struct pa
 			ctx->force = 1;
 		} else if (strcmp(arg, "--check") == 0) {
 			ctx->check = 1;
+		} else if (strcmp(arg, "--live") == 0) {
+			ctx->live = 1;
+		} else if (strncmp(arg, "--max-downtime=", 15) == 0 ||
+			   strcmp(arg, "--max-downtime") == 0) {
+			const char *value = arg[14] == '=' ? arg + 15 : NULL;
+			char *end;
+			unsigned long ms;
+
+			if (!value) {
+				if (i + 1 == argc)
+					return usage_error(ctx, "", "option '%s' needs milliseconds", arg);
+				value = argv[++i];
+			}
+			errno = 0;
+			ms = strtoul(value, &end, 10);
+			if (errno || end == value || *end || ms < 1 || ms > 60000 || value[0] == '-')
+				return usage_error(ctx, "", "bad --max-downtime '%s': milliseconds, 1 to 60000",
+						   value);
+			ctx->max_downtime_ms = (unsigned int)ms;
 		} else if (strncmp(arg, "--timeout=", 10) == 0 || strcmp(arg, "-t") == 0 ||
 			   strcmp(arg, "--timeout") == 0) {
 			const char *value = arg[1] == '-' && arg[9] == '=' ? arg + 10 : NULL;
@@ -410,6 +434,11 @@ static int dispatch(struct shyperctl *ctx, struct parsed *p)
 	if (ctx->force && ctx->timeout_set)
 		return usage_error(ctx, help_for, "%s: --force and --timeout exclude each other",
 				   help_for);
+	if ((ctx->live || ctx->max_downtime_ms) && c->run != shyperctl_vm_save)
+		return usage_error(ctx, help_for, "%s: --live and --max-downtime are for 'vm save' only",
+				   help_for);
+	if (ctx->max_downtime_ms && !ctx->live)
+		return usage_error(ctx, help_for, "%s: --max-downtime is for a --live save", help_for);
 	if (p->count - 2 < c->min_args)
 		return usage_error(ctx, help_for, "%s: missing argument %s", help_for, c->args);
 	if (p->count - 2 > c->max_args)

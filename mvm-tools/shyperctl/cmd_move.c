@@ -66,7 +66,9 @@ static void mib(char *buf, size_t size, uint64_t bytes)
 
 int shyperctl_vm_save(struct shyperctl *ctx, int argc, char **argv)
 {
-	struct shyper_send_opts opts = { .live = false, .max_rounds = 1 };
+	struct shyper_send_opts opts = { .live = ctx->live, .max_rounds = 30,
+					 .max_downtime_ms = ctx->max_downtime_ms ? ctx->max_downtime_ms
+										 : 300 };
 	struct shyper_send_result res;
 	struct file_io f = { .ctx = ctx, .path = argv[1] };
 	char size[32];
@@ -104,12 +106,16 @@ int shyperctl_vm_save(struct shyperctl *ctx, int argc, char **argv)
 		json_object_object_add(o, "pages", json_object_new_int64((int64_t)res.pages));
 		json_object_object_add(o, "zero_pages", json_object_new_int64((int64_t)res.zero_pages));
 		json_object_object_add(o, "total_ns", json_object_new_int64((int64_t)res.total_ns));
+		json_object_object_add(o, "downtime_ns", json_object_new_int64((int64_t)res.downtime_ns));
+		json_object_object_add(o, "rounds", json_object_new_int((int32_t)res.rounds));
 		return shyperctl_print_json(ctx, o);
 	}
 	mib(size, sizeof(size), res.bytes);
 	fprintf(ctx->out, "VM '%s' saved to %s (%s: %llu pages, %llu of zeroes not written) in "
-		"%.2f s; it is stopped\n", argv[0], f.path, size, (unsigned long long)res.pages,
-		(unsigned long long)res.zero_pages, (double)res.total_ns / 1e9);
+		"%.2f s, %u round%s, paused %.1f ms; it is stopped\n", argv[0], f.path, size,
+		(unsigned long long)res.pages, (unsigned long long)res.zero_pages,
+		(double)res.total_ns / 1e9, res.rounds, res.rounds == 1 ? "" : "s",
+		(double)res.downtime_ns / 1e6);
 	return SHYPERCTL_EXIT_OK;
 }
 

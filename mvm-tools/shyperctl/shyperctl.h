@@ -31,6 +31,8 @@ struct shyperctl {
 	int force;             /* --force (vm stop) */
 	int timeout_set;
 	int check;             /* --check (hv update) */
+	int live;              /* --live (vm save): pre-copy while it runs */
+	unsigned int max_downtime_ms; /* --max-downtime (vm save --live), 0: default */
 };
 
 /* The whole tool: parses ARGV, runs the command, returns the exit status. */

@@ -18,6 +18,15 @@
  *                      DTB came zeroed, fill it with BYTE, verify: "pattern ok";
  *                      then=wait (default) WFI for ever, then=off power off,
  *                      then=recheck verify again about once a second for ever
+ *   mode=dirty         migration's test guest (as QEMU's own migration test):
+ *                      add one to the first byte of every page of its RAM
+ *                      (pattern= ranges), page after page, pass after pass,
+ *                      for ever. About once a second, between two passes,
+ *                      check that every page holds the pass count and print
+ *                      "dirty ok pass N gap G us" (G: the longest the loop
+ *                      ever waited between two pages, in its virtual time),
+ *                      or "dirty BAD page 0xA has X, pass N" (a write lost:
+ *                      a page copied before its last change and never again)
  *   mode=spin          a busy loop for ever (a runaway guest)
  *   work=N             N rounds of a CPU-bound loop; prints the counter ticks
  *                      (CNTVCT_EL0) they took and the counter frequency
@@ -54,7 +63,7 @@
 #include "testguest.h"
 
 /* What bootargs asked for. */
-enum mode { MODE_HELLO, MODE_HVC_MGMT, MODE_TOUCH, MODE_PATTERN, MODE_SPIN, MODE_WORK,
+enum mode { MODE_HELLO, MODE_HVC_MGMT, MODE_TOUCH, MODE_PATTERN, MODE_DIRTY, MODE_SPIN, MODE_WORK,
 	    MODE_CRASH, MODE_HOLD_OFF, MODE_RESET, MODE_SMP, MODE_WAIT, MODE_BLK, MODE_BLK_READ, MODE_BLK_STORM,
 	    MODE_UNKNOWN };
 enum then { THEN_DEFAULT, THEN_WAIT, THEN_OFF, THEN_RECHECK };
@@ -182,7 +191,7 @@ static void parse_word(const char *word, struct options *opt)
 	} plain_modes[] = {
 		{ "hello", MODE_HELLO }, { "hvc-mgmt", MODE_HVC_MGMT }, { "spin", MODE_SPIN },
 		{ "reset", MODE_RESET }, { "smp", MODE_SMP },		{ "wait", MODE_WAIT },
-		{ "crash", MODE_CRASH }, { "hold-off", MODE_HOLD_OFF },
+		{ "crash", MODE_CRASH }, { "hold-off", MODE_HOLD_OFF }, { "dirty", MODE_DIRTY },
 	};
 	const char *rest, *end;
 	size_t i;
@@ -293,6 +302,12 @@ static void mode_hvc_mgmt(void)
 		{ SHYPER_HC_VIO_COMPLETE, "VIO_COMPLETE" },
 		{ SHYPER_HC_HV_UPDATE_STAGE, "HV_UPDATE_STAGE" },
 		{ SHYPER_HC_HV_UPDATE, "HV_UPDATE" },
+		{ SHYPER_HC_VM_DIRTY_LOG, "VM_DIRTY_LOG" },
+		{ SHYPER_HC_VM_DIRTY_FETCH, "VM_DIRTY_FETCH" },
+		{ SHYPER_HC_VM_MEM_READ, "VM_MEM_READ" },
+		{ SHYPER_HC_VM_MEM_WRITE, "VM_MEM_WRITE" },
+		{ SHYPER_HC_VM_STATE_SAVE, "VM_STATE_SAVE" },
+		{ SHYPER_HC_VM_STATE_LOAD, "VM_STATE_LOAD" },
 	};
 	struct smccc_res res;
 	size_t i;
@@ -480,6 +495,65 @@ static void mode_pattern(uint8_t byte, enum then then)
 	}
 }
 
+/* ---- mode=dirty ------------------------------------------------------------------- */
+
+static void __attribute__((noreturn)) mode_dirty(void)
+{
+	struct range ram, ranges[3];
+	uint64_t freq = read_sysreg(cntfrq_el0), pages = 0, pass = 0, gap = 0;
+	uint64_t last, next_check;
+	unsigned int n, i;
+
+	if (!ram_range(&ram)) {
+		console_printf("testguest: dirty: no /memory in the device tree\n");
+		wait_forever();
+	}
+	n = pattern_ranges(&ram, ranges);
+	/* Whole pages only. */
+	for (i = 0; i < n; i++) {
+		ranges[i].start = (ranges[i].start + 4095) & ~4095ULL;
+		ranges[i].end &= ~4095ULL;
+		if (ranges[i].end > ranges[i].start)
+			pages += (ranges[i].end - ranges[i].start) / 4096;
+		else
+			ranges[i].end = ranges[i].start;
+	}
+	console_printf("testguest: dirty: %lu pages, one byte each pass\n", (unsigned long)pages);
+	last = counter_ticks();
+	next_check = last + freq;
+	for (;;) {
+		pass++;
+		for (i = 0; i < n; i++) {
+			for (uint64_t a = ranges[i].start; a < ranges[i].end; a += 4096) {
+				volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+				uint64_t now = counter_ticks();
+
+				*p = (uint8_t)(*p + 1);
+				if (now - last > gap)
+					gap = now - last;
+				last = now;
+			}
+		}
+		if (counter_ticks() < next_check)
+			continue;
+		for (i = 0; i < n; i++) {
+			for (uint64_t a = ranges[i].start; a < ranges[i].end; a += 4096) {
+				uint8_t have = *(volatile uint8_t *)(uintptr_t)a;
+
+				if (have != (uint8_t)pass) {
+					console_printf("dirty BAD page %#lx has %u, pass %lu\n",
+						       (unsigned long)a, have, (unsigned long)pass);
+					wait_forever();
+				}
+			}
+		}
+		console_printf("dirty ok pass %lu gap %lu us\n", (unsigned long)pass,
+			       (unsigned long)(gap * 1000000 / freq));
+		last = counter_ticks();
+		next_check = last + freq;
+	}
+}
+
 /* ---- work=, spin ------------------------------------------------------------------ */
 
 static void mode_work(uint64_t rounds)
@@ -611,6 +685,8 @@ void testguest_main(const void *fdt)
 	case MODE_TOUCH:
 		mode_touch(opt.touch_list);
 		break;
+	case MODE_DIRTY:
+		mode_dirty();
 	case MODE_PATTERN:
 		mode_pattern(opt.pattern, opt.then);
 		break;

@@ -1316,6 +1316,20 @@ static void test_vm_usage_errors(void **state)
 	assert_usage_error("vm destroy: --force and --timeout are for 'vm stop' only");
 	run("-f", "hv", "info", NULL);
 	assert_usage_error("hv info: --force and --timeout are for 'vm stop' only");
+	run("vm", "save", "web", "/tmp/x", "--live", "--max-downtime", "0", NULL);
+	assert_usage_error("bad --max-downtime '0': milliseconds, 1 to 60000");
+	run("vm", "save", "web", "/tmp/x", "--live", "--max-downtime=60001", NULL);
+	assert_usage_error("bad --max-downtime '60001'");
+	run("vm", "save", "web", "/tmp/x", "--live", "--max-downtime", "-5", NULL);
+	assert_usage_error("bad --max-downtime '-5'");
+	run("vm", "save", "web", "/tmp/x", "--max-downtime", "10", NULL);
+	assert_usage_error("vm save: --max-downtime is for a --live save");
+	run("vm", "stop", "web", "--live", NULL);
+	assert_usage_error("vm stop: --live and --max-downtime are for 'vm save' only");
+	run("vm", "restore", "--live", "/tmp/x", NULL);
+	assert_usage_error("vm restore: --live and --max-downtime are for 'vm save' only");
+	run("vm", "save", "web", NULL);
+	assert_usage_error("vm save: missing argument NAME FILE");
 	run("vm", "stop", "web", "--force", "--timeout", "5", NULL);
 	assert_usage_error("vm stop: --force and --timeout exclude each other");
 
