@@ -343,6 +343,7 @@ int64_t vm_resume(struct vm *vm)
 	stage2_resume(vm);
 	vm->paused_at = 0;
 	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
+	virtio_vm_resumed(vm);
 	return SHYPER_OK;
 }
 

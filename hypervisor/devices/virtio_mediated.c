@@ -145,6 +145,14 @@ static int64_t fetch_locked(struct vm *vm, struct virtio_dev *dev, struct vm *ca
 	vioq = &dev->vio.q[q];
 	if (!virtio_dev_live(dev) || !vq->ready)
 		return SHYPER_E_BUSY;
+	/*
+	 * A paused guest's requests wait until it runs again: nothing is taken
+	 * from its rings behind its back (a migration saves them as they are,
+	 * after the requests in flight were answered). Its queues stay marked
+	 * pending; resuming it tells the backend to look again.
+	 */
+	if (vm->state != VM_STATE_RUNNING)
+		return SHYPER_E_BUSY;
 	/* Requests the hypervisor answers itself are bounded by the queue. */
 	for (unsigned n = 0; n <= vq->size; n++) {
 		uint64_t readable, room;

@@ -119,6 +119,8 @@ void virtio_vm_resumed(struct vm *vm)
 		if (dev->device_id == VIRTIO_ID_NONE || !virtio_dev_mediated(dev))
 			continue;
 		spin_lock(&dev->lock);
+		/* Whatever was pending before it stopped: anew, so an event goes out. */
+		dev->vio.pending = 0;
 		if (dev->status & VIRTIO_STATUS_DRIVER_OK)
 			vio_notify(vm, dev, VIRTIO_MAX_QUEUES);
 		spin_unlock(&dev->lock);

@@ -259,6 +259,35 @@ static void test_notify_posts_one_event(void **state)
 	assert_int_equal(event_ring()->ev[2].data[1], 1);
 }
 
+/* A paused guest's requests stay in its ring (in flight ones are still
+ * answered); resuming it tells the backend to look again. */
+static void test_paused_guest_requests_wait(void **state)
+{
+	uint64_t token;
+	uint8_t ok = VIRTIO_BLK_S_OK;
+	unsigned before;
+
+	(void)state;
+	blk_up(0);
+	blk_request(0, VIRTIO_BLK_T_OUT, 0, 512);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_OK);
+	token = hc_out[1];
+	blk_request(3, VIRTIO_BLK_T_OUT, 1, 512);
+	assert_int_equal(hc(SHYPER_HC_VM_PAUSE, gvm->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_E_BUSY);
+	assert_int_equal(used_idx(Q0_USED), 0);
+	/* The one in flight is answered while paused (the drain). */
+	assert_int_equal(complete(token, &ok, 1), SHYPER_OK);
+	assert_int_equal(used_idx(Q0_USED), 1);
+	before = events();
+	assert_int_equal(hc(SHYPER_HC_VM_RESUME, gvm->id, 0, 0, 0), SHYPER_OK);
+	/* Its state change, then the backend told to look. */
+	assert_int_equal(events(), before + 2);
+	assert_int_equal(event_ring()->ev[before + 1].type, SHYPER_EVENT_VIO);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_OK);
+	assert_int_equal(fetch(0, 0, MVM_BUF_SIZE), SHYPER_E_BUSY);
+}
+
 /* The hints: while an event is pending the driver is told not to notify
  * (VRING_USED_F_NO_NOTIFY), and told again once FETCH drained the queue;
  * a driver that asked for no interrupts (VRING_AVAIL_F_NO_INTERRUPT) gets
@@ -746,6 +775,7 @@ int main(void)
 		T(test_rng_requests),
 		T(test_add_mediated_device_checks),
 		T(test_notify_posts_one_event),
+		T(test_paused_guest_requests_wait),
 		T(test_notify_and_interrupt_hints),
 		T(test_blk_write_then_read),
 		T(test_blk_read_data_lands_in_order),

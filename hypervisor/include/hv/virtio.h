@@ -130,8 +130,8 @@ void virtio_dev_init(struct vm *vm, unsigned slot, uint32_t device_id);
 /* Every device of the VM as out of reset, its outside-world input dropped:
  * the VM (re)starts. */
 void virtio_vm_reset(struct vm *vm);
-/* A guest that came from another board starts: its mediated devices'
- * backends are told to look at every ready queue. */
+/* A guest resumes (after a pause, or on another board after a migration):
+ * its mediated devices' backends are told to look at every ready queue. */
 void virtio_vm_resumed(struct vm *vm);
 /* The ops of a device's type; NULL for an empty slot or an unknown type. */
 const struct virtio_device_ops *virtio_dev_ops(const struct virtio_dev *dev);
