@@ -123,6 +123,9 @@ int64_t dirty_log_stop(struct vm *vm)
 	}
 	/* Every table exists already (start split them): this cannot fail. */
 	protect_ram(vm, true);
+	/* No pCPU may keep a read-only entry: the log is gone, a fault would
+	 * not be its. */
+	arch_stage2_flush_vmid(vm->board.vmid);
 	map = bitmap(vm);
 	bytes = d->bitmap_bytes;
 	d->bitmap = pa_init(0);
@@ -190,8 +193,17 @@ bool dirty_log_fault(struct vm *vm, ipaddr_t ipa)
 	uint64_t page;
 	bool ours = false;
 
-	if (!__atomic_load_n(&d->bitmap.pa, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&d->bitmap.pa, __ATOMIC_ACQUIRE)) {
+		uint64_t attrs = 0;
+
+		/* A read-only entry this pCPU kept from a log since stopped. */
+		if (vm_page_of(vm, ipa, &page) &&
+		    stage2_lookup(&vm->board.s2, ipa, NULL, &attrs) && (attrs & PTE_S2_WRITE)) {
+			arch_stage2_flush_ipa_local(&vm->board.s2, ipa);
+			return true;
+		}
 		return false;
+	}
 	spin_lock(&d->lock);
 	if (pa_addr(d->bitmap) && vm_page_of(vm, ipa, &page) && page < d->pages) {
 		ipaddr_t at = ipa_init(ALIGN_DOWN(ipa_addr(ipa), PAGE_SIZE));

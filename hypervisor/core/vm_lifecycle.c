@@ -262,7 +262,7 @@ static int64_t start_loaded(struct vm *vm)
 	vm->paused_at = 0;
 	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
 	virtio_vm_resumed(vm);
-	pr_info("vm %u (%s) resumed from another board (virtual counter %#lx)", vm->id, vm->name,
+	pr_info("vm %u (%s) resumed from another board (virtual counter 0x%lx)", vm->id, vm->name,
 		(unsigned long)vm->loaded_vcounter);
 	return SHYPER_OK;
 }
