@@ -190,6 +190,23 @@ static void free_spares(struct walk *w)
 	}
 }
 
+/* Allocate the table pages a dry run counted, all or none: true if there
+ * were not enough (none are kept then). */
+static bool take_spares(struct walk *w)
+{
+	for (uint32_t i = 0; i < w->tables_needed; i++) {
+		uint64_t *page = heap_alloc_pages(1, 1);
+
+		if (!page) {
+			free_spares(w);
+			return true;
+		}
+		page[0] = (uint64_t)(uintptr_t)w->spare;
+		w->spare = page;
+	}
+	return false;
+}
+
 static int walk_run(struct pgtable *pt, bool unmap, uint64_t va, uint64_t pa, uint64_t size,
 		    uint64_t attrs)
 {
@@ -205,17 +222,8 @@ static int walk_run(struct pgtable *pt, bool unmap, uint64_t va, uint64_t pa, ui
 	rc = walk_level(&w, root, pt->start_level, va, pa, size);
 	if (rc)
 		return rc;
-
-	for (uint32_t i = 0; i < w.tables_needed; i++) {
-		uint64_t *page = heap_alloc_pages(1, 1);
-
-		if (!page) {
-			free_spares(&w);
-			return PGT_ENOMEM;
-		}
-		page[0] = (uint64_t)(uintptr_t)w.spare;
-		w.spare = page;
-	}
+	if (take_spares(&w))
+		return PGT_ENOMEM;
 
 	w.apply = true;
 	/* The dry run saw every conflict, so the real run cannot fail. */
@@ -281,16 +289,8 @@ int pgtable_set_attrs(struct pgtable *pt, uint64_t va, uint64_t size, uint64_t s
 	    ((set | clear) & ~PTE_ATTR_MASK))
 		return PGT_EINVAL;
 	attrs_level(&w, root, pt->start_level, va, size, set, clear);
-	for (uint32_t i = 0; i < w.tables_needed; i++) {
-		uint64_t *page = heap_alloc_pages(1, 1);
-
-		if (!page) {
-			free_spares(&w);
-			return PGT_ENOMEM;
-		}
-		page[0] = (uint64_t)(uintptr_t)w.spare;
-		w.spare = page;
-	}
+	if (take_spares(&w))
+		return PGT_ENOMEM;
 	w.apply = true;
 	attrs_level(&w, root, pt->start_level, va, size, set, clear);
 	arch_pgtable_sync();
