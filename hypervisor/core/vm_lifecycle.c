@@ -357,8 +357,12 @@ int64_t vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		if (!vm->vcpus[i].loaded)
 			continue;
+		/* Usually a vCPU on its way out (a guest that has just powered
+		 * itself off): the caller tries again. One that does not leave
+		 * faults out at its next access. Not a warning: only the log
+		 * ring keeps it, the MVM's console is not cut into. */
 		if (!vm->board.s2_suspended)
-			pr_warn("vm %u (%s): vcpu %u is still on pCPU %u: its stage-2 map is cut so "
+			pr_info("vm %u (%s): vcpu %u is still on pCPU %u: its stage-2 map is cut so "
 				"that it leaves", id, vm->name, i, vm->vcpus[i].pcpu);
 		stage2_suspend(vm);
 		return SHYPER_E_BUSY;
