@@ -280,6 +280,37 @@ static int check_vm(const struct vm *vm, const struct vmstate_vm *s)
 	return VMSTATE_OK;
 }
 
+/* May a vCPU from elsewhere bring this saved list register (ICH_LR_*)?
+ * Empty, or a virtual interrupt below 1020 that names nothing physical but
+ * the virtual timer, hardware-linked to its own PPI. */
+static bool saved_lr_ok(uint64_t lr)
+{
+	uint32_t vintid = (uint32_t)lr;
+
+	if (!(lr >> ICH_LR_STATE_SHIFT))
+		return true; /* nothing in it */
+	if (vintid >= 1020)
+		return false;
+	if (lr & ICH_LR_HW)
+		return vintid == PPI_VIRT_TIMER &&
+		       ((lr >> ICH_LR_PINTID_SHIFT) & 0x3ff) == PPI_VIRT_TIMER;
+	return true;
+}
+
+/* It returns to EL1 or EL0 in AArch64 state (SPSR_EL2.M[4:0]: EL0t 0,
+ * EL1t 4, EL1h 5), never to EL2, and brings nothing physical. */
+static bool guest_state_ok(const struct vcpu_regs *regs, const struct vcpu_sysregs *sys)
+{
+	uint64_t mode = regs->spsr & 0x1f;
+
+	if (mode != 0 && mode != 4 && mode != 5)
+		return false;
+	for (unsigned i = 0; i < ARRAY_SIZE(sys->ich_lr); i++)
+		if (!saved_lr_ok(sys->ich_lr[i]))
+			return false;
+	return true;
+}
+
 static int check_vcpu(const struct vm *vm, const struct vmstate_vcpu *s)
 {
 	if (s->power > VCPU_ON || !byte_is_bool(&s->vtimer_active) ||
@@ -289,7 +320,7 @@ static int check_vcpu(const struct vm *vm, const struct vmstate_vcpu *s)
 	if (s->irq_direct && vm->type != VM_TYPE_RTVM)
 		return VMSTATE_E_VALUE;
 	/* Above all: it returns to EL1 or EL0, never here. */
-	if (!arch_vcpu_guest_state_valid(&s->regs, &s->sys))
+	if (!guest_state_ok(&s->regs, &s->sys))
 		return VMSTATE_E_VALUE;
 	if (!irqs_ok(s->priv, VGIC_NR_PRIVATE, vm->vcpu_count, true))
 		return VMSTATE_E_VALUE;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <hv/arch.h>
 #include <hv/heap.h>
+#include <hv/irqchip.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <hv/state.h>
@@ -16,6 +17,9 @@
 #include <hv/virtio.h>
 #include <hv/vmstate.h>
 #include <shyper/abi.h>
+
+/* A saved list register holding a pending interrupt (the ICH_LR encoding). */
+#define LR_PENDING ((uint64_t)LR_STATE_PENDING << ICH_LR_STATE_SHIFT)
 #include "unit.h"
 
 #define MVM_RAM_IPA 0x80000000ULL
@@ -301,12 +305,12 @@ static void test_dangerous_values_are_refused(void **state)
 	memcpy(dst, before, sizeof(*dst));
 	v->regs.spsr = 0x3c5;
 	/* A list register that would deactivate a physical interrupt. */
-	v->sys.ich_lr[0] = (1ULL << 62) | (1ULL << 61) | (33ULL << 32) | 27;
+	v->sys.ich_lr[0] = LR_PENDING | ICH_LR_HW | (33ULL << ICH_LR_PINTID_SHIFT) | 27;
 	assert_int_equal(load(blob_len), SHYPER_E_INVALID);
-	v->sys.ich_lr[0] = (1ULL << 62) | (1ULL << 61) | (27ULL << 32) | 27; /* its own timer: fine */
+	v->sys.ich_lr[0] = LR_PENDING | ICH_LR_HW | (27ULL << ICH_LR_PINTID_SHIFT) | 27; /* its timer */
 	assert_int_equal(load(blob_len), SHYPER_OK);
 	memcpy(dst, before, sizeof(*dst));
-	v->sys.ich_lr[0] = (1ULL << 62) | 5000;
+	v->sys.ich_lr[0] = LR_PENDING | 5000;
 	assert_int_equal(load(blob_len), SHYPER_E_INVALID);
 	v->sys.ich_lr[0] = 0;
 	v->power = 7;

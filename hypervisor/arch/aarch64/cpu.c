@@ -287,19 +287,6 @@ void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap)
 		write_sysreg(hcr_el2, trap ? (hcr | HCR_TWI) : (hcr & ~HCR_TWI));
 }
 
-bool arch_vcpu_guest_state_valid(const struct vcpu_regs *regs, const struct vcpu_sysregs *sys)
-{
-	/* SPSR_EL2.M[4:0]: AArch64 (M[4] = 0), EL0t (0), EL1t (4) or EL1h (5). */
-	uint64_t mode = regs->spsr & 0x1f;
-
-	if (mode != 0 && mode != 4 && mode != 5)
-		return false;
-	for (unsigned i = 0; i < ARRAY_SIZE(sys->ich_lr); i++)
-		if (!irqchip_saved_lr_valid(sys->ich_lr[i]))
-			return false;
-	return true;
-}
-
 uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu)
 {
 	/* ENABLE set, IMASK clear: it will interrupt at CVAL + CNTVOFF (physical). */

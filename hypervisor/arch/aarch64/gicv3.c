@@ -359,13 +359,6 @@ static void lr_set(unsigned i, uint64_t v)
 #undef WR
 }
 
-#define ICH_LR_STATE_SHIFT 62
-#define ICH_LR_HW BIT(61)
-#define ICH_LR_GROUP1 BIT(60)
-#define ICH_LR_PRIO_SHIFT 48
-#define ICH_LR_PINTID_SHIFT 32
-#define ICH_LR_EOI BIT(41) /* HW = 0: maintenance interrupt on deactivation */
-
 static void gicv3_lr_read(unsigned i, struct lr_value *v)
 {
 	uint64_t lr = lr_get(i);
@@ -497,20 +490,6 @@ void irqchip_vcpu_save(struct vcpu_sysregs *s)
 		s->ich_lr[i] = lr_get(i);
 		lr_set(i, 0);
 	}
-}
-
-bool irqchip_saved_lr_valid(uint64_t lr)
-{
-	uint32_t vintid = (uint32_t)lr;
-
-	if (!(lr >> ICH_LR_STATE_SHIFT))
-		return true; /* invalid: nothing in it */
-	if (vintid >= 1020)
-		return false;
-	if (lr & ICH_LR_HW)
-		return vintid == PPI_VIRT_TIMER &&
-		       ((lr >> ICH_LR_PINTID_SHIFT) & 0x3ff) == PPI_VIRT_TIMER;
-	return true;
 }
 
 bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s)

@@ -387,20 +387,6 @@ void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap)
 	fake_wfi_trapped[fake_cpu] = trap;
 }
 
-/* As arch/aarch64/cpu.c: EL0t, EL1t or EL1h in AArch64 state; list
- * registers checked by the (fake) interrupt controller. */
-bool arch_vcpu_guest_state_valid(const struct vcpu_regs *regs, const struct vcpu_sysregs *sys)
-{
-	uint64_t mode = regs->spsr & 0x1f;
-
-	if (mode != 0 && mode != 4 && mode != 5)
-		return false;
-	for (unsigned i = 0; i < ARRAY_SIZE(sys->ich_lr); i++)
-		if (!irqchip_saved_lr_valid(sys->ich_lr[i]))
-			return false;
-	return true;
-}
-
 /* As the hardware would report it: CNTV_CTL ENABLE set, IMASK clear. */
 uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu)
 {
@@ -424,24 +410,10 @@ void arch_hyp_timer_cancel(void)
 	fake_hyp_timer[fake_cpu] = 0;
 }
 
-/* The real rule (arch/aarch64/gicv3.c), on the same encoding. */
-bool irqchip_saved_lr_valid(uint64_t lr)
-{
-	uint32_t vintid = (uint32_t)lr;
-
-	if (!(lr >> 62))
-		return true;
-	if (vintid >= 1020)
-		return false;
-	if (lr & BIT(61))
-		return vintid == PPI_VIRT_TIMER && ((lr >> 32) & 0x3ff) == PPI_VIRT_TIMER;
-	return true;
-}
-
 bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s)
 {
 	for (unsigned i = 0; i < FAKE_LR_COUNT; i++)
-		if ((s->ich_lr[i] >> 62) & LR_STATE_PENDING)
+		if ((s->ich_lr[i] >> ICH_LR_STATE_SHIFT) & LR_STATE_PENDING)
 			return true;
 	return false;
 }

@@ -85,12 +85,6 @@ void arch_vcpu_irq_direct(struct vcpu *vcpu, bool on);
 void arch_vcpu_trap_wfi(struct vcpu *vcpu, bool trap);
 /* The loaded vCPU's virtual timer: counter value it fires at, 0 if it will not. */
 uint64_t arch_vcpu_timer_deadline(const struct vcpu *vcpu);
-/*
- * Registers from elsewhere (a migration) that a vCPU may be given: it
- * returns to EL1 or EL0 in AArch64 state, and its saved list registers
- * name nothing physical but its own virtual timer.
- */
-bool arch_vcpu_guest_state_valid(const struct vcpu_regs *regs, const struct vcpu_sysregs *sys);
 
 /* The hypervisor's own timer on this pCPU (an interrupt at a counter value). */
 void arch_hyp_timer_set(uint64_t deadline);

@@ -51,6 +51,17 @@ enum irq_bitreg {
 #define LR_STATE_PENDING 1
 #define LR_STATE_ACTIVE 2
 
+/*
+ * A saved list register (struct vcpu_sysregs.ich_lr) in the state area and
+ * the migration stream: GICv3's ICH_LR<n>_EL2 encoding, whatever the GIC.
+ */
+#define ICH_LR_STATE_SHIFT 62
+#define ICH_LR_HW BIT(61)
+#define ICH_LR_GROUP1 BIT(60)
+#define ICH_LR_PRIO_SHIFT 48
+#define ICH_LR_PINTID_SHIFT 32
+#define ICH_LR_EOI BIT(41) /* HW = 0: maintenance interrupt on deactivation */
+
 struct lr_value {
 	uint32_t vintid;
 	uint32_t pintid; /* valid if hw */
@@ -108,10 +119,6 @@ void irqchip_vcpu_save(struct vcpu_sysregs *s);
 void irqchip_vcpu_restore(const struct vcpu_sysregs *s);
 /* Does a vCPU's saved interface state hold a pending interrupt? */
 bool irqchip_saved_lrs_pending(const struct vcpu_sysregs *s);
-/* May a vCPU from elsewhere (a migration) bring this saved list register?
- * Empty, or a virtual interrupt below 1020 that names nothing physical but
- * the virtual timer (hardware-linked to its own PPI). */
-bool irqchip_saved_lr_valid(uint64_t lr);
 
 /*
  * Direct delivery (an RTVM's vCPU alone on this pCPU): the guest takes its
