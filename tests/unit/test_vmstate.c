@@ -49,6 +49,8 @@ static int64_t call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_
 static struct vm *create(const char *name, unsigned vcpus)
 {
 	struct shyper_vm_config *c = (void *)(mvm_ram + (CFG_IPA - MVM_RAM_IPA));
+	struct shyper_device_config *dev = (void *)c;
+	uint64_t id;
 
 	memset(c, 0, sizeof(*c));
 	c->size = sizeof(*c);
@@ -61,7 +63,14 @@ static struct vm *create(const char *name, unsigned vcpus)
 	c->entry_ipa = SHYPER_GUEST_RAM_BASE;
 	if (call(SHYPER_HC_VM_CREATE, CFG_IPA, sizeof(*c), 0, 0) != SHYPER_OK)
 		return NULL;
-	return &hv_state->vms[caller->regs.x[1]];
+	id = caller->regs.x[1];
+	/* A PL031 too, so that its state moves with the rest. */
+	memset(dev, 0, sizeof(*dev));
+	dev->size = SHYPER_DEVICE_CONFIG_SIZE_V1;
+	dev->kind = SHYPER_DEV_RTC;
+	if (call(SHYPER_HC_VM_ADD_DEVICE, id, CFG_IPA, sizeof(*dev), 0) != SHYPER_OK)
+		return NULL;
+	return &hv_state->vms[id];
 }
 
 static int setup(void **state)
@@ -109,6 +118,11 @@ static int setup(void **state)
 	src->vgic.spi[5].target = 1;
 	memcpy(src->console.out, "hello from before", 17);
 	src->console.out_written = 17;
+	src->console.imsc = 0x50;
+	src->gpio.dir = 0x0f;
+	src->gpio.presses = 3;
+	src->rtc.mr = 1234;
+	src->rtc.imsc = 1;
 	src->board.cntvoff = 1000;
 	fake_counter_now = 50000;
 	if (call(SHYPER_HC_VM_PAUSE, src->id, 0, 0, 0) != SHYPER_OK)
@@ -175,6 +189,11 @@ static void test_round_trip_resumes_where_it_stopped(void **state)
 	assert_int_equal(dst->vgic.spi[5].target, 1);
 	assert_int_equal(dst->console.out_written, 17);
 	assert_memory_equal(dst->console.out, "hello from before", 17);
+	assert_int_equal(dst->console.imsc, 0x50);
+	assert_int_equal(dst->gpio.dir, 0x0f);
+	assert_int_equal(dst->gpio.presses, 3);
+	assert_int_equal(dst->rtc.mr, 1234);
+	assert_int_equal(dst->rtc.imsc, 1);
 	/* Board-bound things stay the destination's own. */
 	assert_int_equal(dst->vcpus[1].pcpu, 2);
 	assert_int_not_equal(pa_addr(dst->board.mem[0].pa), pa_addr(src->board.mem[0].pa));
