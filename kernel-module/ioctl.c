@@ -54,19 +54,63 @@ static long bounce_out(u64 ubuf, const void *buf, u64 len, void __user *uarg, co
 	return 0;
 }
 
-/* A bounce buffer for moving LEN bytes in pieces of at most MAX: smaller
- * (down to a page) if memory is too fragmented for a large one. */
-static void *piece_buffer(u64 len, size_t max, size_t *piece_max)
-{
-	void *buf;
+/*
+ * Moving LEN bytes between user memory at USER and the hypervisor, piece
+ * by piece through one bounce buffer (kmalloc'd: physically contiguous).
+ * A piece is at most MAX bytes, less if memory is too fragmented for that
+ * (down to a page), and a multiple of ALIGN (a power of two, at most a
+ * page). IN: the user's bytes go into the buffer before CALL makes the
+ * hypercall for the piece at OFF; OUT: the buffer goes back to the user
+ * after it. CALL is made once at least: an empty move still asks.
+ */
+struct pieces {
+	u8 __user *user;
+	u64 len;
+	size_t max, align;
+	bool in, out;
+	long (*call)(struct pieces *p, u64 off, void *buf, size_t len);
+};
 
-	*piece_max = clamp_t(u64, len, 1, max);
+static long move_pieces(struct pieces *p)
+{
+	size_t piece_max = clamp_t(u64, p->len, 1, p->max);
+	u64 done = 0;
+	void *buf;
+	long ret = 0;
+
+	if (!access_ok(p->user, p->len))
+		return -EFAULT;
 	for (;;) {
-		buf = kmalloc(*piece_max, GFP_KERNEL | __GFP_NOWARN);
-		if (buf || *piece_max <= PAGE_SIZE)
-			return buf;
-		*piece_max /= 2;
+		buf = kmalloc(piece_max, GFP_KERNEL | __GFP_NOWARN);
+		if (buf || piece_max <= PAGE_SIZE)
+			break;
+		piece_max = max_t(size_t, ALIGN_DOWN(piece_max / 2, p->align), p->align);
 	}
+	if (!buf)
+		return -ENOMEM;
+	do {
+		size_t piece = min_t(u64, p->len - done, piece_max);
+
+		if (p->in && copy_from_user(buf, p->user + done, piece)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = p->call(p, done, buf, piece);
+		if (ret)
+			break;
+		if (p->out && copy_to_user(p->user + done, buf, piece)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += piece;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	} while (done < p->len);
+	kfree(buf);
+	return ret;
 }
 
 static long shyper_ioc_nop(void)
@@ -241,49 +285,33 @@ out:
 	return ret;
 }
 
+struct load_pieces {
+	struct pieces p;
+	const struct shyper_ioc_vm_load *req;
+};
+
+static long load_piece(struct pieces *p, u64 off, void *buf, size_t len)
+{
+	const struct shyper_ioc_vm_load *req = container_of(p, struct load_pieces, p)->req;
+	struct arm_smccc_res res;
+
+	return shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VM_LOAD, req->id, req->guest_ipa + off,
+						  virt_to_phys(buf), len, &res));
+}
+
 static long shyper_ioc_vm_load(void __user *uarg)
 {
 	struct shyper_ioc_vm_load req;
-	struct arm_smccc_res res;
-	const u8 __user *src;
-	size_t piece_max;
-	u64 done = 0;
-	void *buf;
-	long ret = 0;
+	struct load_pieces lp = { .req = &req };
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	if (req.reserved || req.len == 0 || req.guest_ipa + req.len < req.guest_ipa)
 		return -EINVAL;
-	src = u64_to_user_ptr(req.buf);
-	if (!access_ok(src, req.len))
-		return -EFAULT;
-
-	buf = piece_buffer(req.len, SHYPER_LOAD_PIECE_MAX, &piece_max);
-	if (!buf)
-		return -ENOMEM;
-
-	while (done < req.len) {
-		size_t piece = min_t(u64, req.len - done, piece_max);
-
-		if (copy_from_user(buf, src + done, piece)) {
-			ret = -EFAULT;
-			break;
-		}
-		ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VM_LOAD, req.id,
-							 req.guest_ipa + done,
-							 virt_to_phys(buf), piece, &res));
-		if (ret)
-			break;
-		done += piece;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
-	kfree(buf);
-	return ret;
+	lp.p = (struct pieces){ .user = u64_to_user_ptr(req.buf), .len = req.len,
+				.max = SHYPER_LOAD_PIECE_MAX, .align = 1, .in = true,
+				.call = load_piece };
+	return move_pieces(&lp.p);
 }
 
 static long shyper_ioc_vm_control(void __user *uarg)
@@ -571,50 +599,38 @@ out:
  * as busy, but two stagers would spoil each other's image. */
 static DEFINE_MUTEX(update_mutex);
 
+struct stage_pieces {
+	struct pieces p;
+	struct shyper_update_report *rep;
+};
+
+static long stage_piece(struct pieces *p, u64 off, void *buf, size_t len)
+{
+	struct shyper_update_report *rep = container_of(p, struct stage_pieces, p)->rep;
+	struct arm_smccc_res res;
+	long status;
+
+	status = shyper_hvc4(SHYPER_HC_HV_UPDATE_STAGE, off, virt_to_phys(buf), len, p->len, &res);
+	if (status == SHYPER_E_INVALID && res.a1) {
+		rep->size = sizeof(*rep);
+		rep->reason = res.a1;
+		rep->image_size = p->len;
+	}
+	return shyper_status_to_errno(status);
+}
+
 /* Stage the image in pieces into the room the hypervisor set aside. A
- * refusal the hypervisor explains lands in rep->reason. */
+ * refusal the hypervisor explains lands in rep->reason. Offset 0 starts
+ * over, even for an empty image: the hypervisor says at once if the size
+ * alone is refused. */
 static long update_stage(const struct shyper_ioc_hv_update *req, struct shyper_update_report *rep)
 {
-	const u8 __user *src = u64_to_user_ptr(req->image);
-	struct arm_smccc_res res;
-	size_t piece_max;
-	u64 done = 0;
-	void *buf;
-	long ret = 0;
+	struct stage_pieces sp = { .rep = rep };
 
-	buf = piece_buffer(req->len, SHYPER_UPDATE_PIECE_MAX, &piece_max);
-	if (!buf)
-		return -ENOMEM;
-	/* Offset 0 starts over, even for an empty image: the hypervisor says
-	 * at once if the size alone is refused. */
-	do {
-		size_t piece = min_t(u64, req->len - done, piece_max);
-		long status;
-
-		if (copy_from_user(buf, src + done, piece)) {
-			ret = -EFAULT;
-			break;
-		}
-		status = shyper_hvc4(SHYPER_HC_HV_UPDATE_STAGE, done, virt_to_phys(buf), piece,
-				     req->len, &res);
-		ret = shyper_status_to_errno(status);
-		if (ret) {
-			if (status == SHYPER_E_INVALID && res.a1) {
-				rep->size = sizeof(*rep);
-				rep->reason = res.a1;
-				rep->image_size = req->len;
-			}
-			break;
-		}
-		done += piece;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
-	} while (done < req->len);
-	kfree(buf);
-	return ret;
+	sp.p = (struct pieces){ .user = u64_to_user_ptr(req->image), .len = req->len,
+				.max = SHYPER_UPDATE_PIECE_MAX, .align = 1, .in = true,
+				.call = stage_piece };
+	return move_pieces(&sp.p);
 }
 
 static long shyper_ioc_hv_update(void __user *uarg)
@@ -681,15 +697,33 @@ static long shyper_ioc_dirty_log(void __user *uarg)
 	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
+struct fetch_pieces {
+	struct pieces p;
+	struct shyper_ioc_dirty_fetch *req;
+};
+
+/* Bitmap bytes from OFF: a byte covers 8 pages. The bits are cleared in
+ * the hypervisor as they come: one lost on the way back would lose pages,
+ * so a failed copy fails the whole fetch (the caller starts over). */
+static long fetch_piece(struct pieces *p, u64 off, void *buf, size_t len)
+{
+	struct shyper_ioc_dirty_fetch *req = container_of(p, struct fetch_pieces, p)->req;
+	struct arm_smccc_res res;
+	long ret;
+
+	ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VM_DIRTY_FETCH, req->id,
+						 req->first_page + off * 8, virt_to_phys(buf), len,
+						 &res));
+	if (!ret)
+		req->dirty += res.a1;
+	return ret;
+}
+
 static long shyper_ioc_dirty_fetch(void __user *uarg)
 {
 	struct shyper_ioc_dirty_fetch req;
-	struct arm_smccc_res res;
-	u8 __user *dst;
-	size_t piece_max;
-	u64 done = 0, dirty = 0;
-	void *buf;
-	long ret = 0;
+	struct fetch_pieces fp = { .req = &req };
+	long ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -697,47 +731,46 @@ static long shyper_ioc_dirty_fetch(void __user *uarg)
 		return -EFAULT;
 	if (req.reserved || req.len == 0 || req.len % 8 || req.first_page % 64)
 		return -EINVAL;
-	dst = u64_to_user_ptr(req.buf);
-	if (!access_ok(dst, req.len))
-		return -EFAULT;
-	buf = piece_buffer(req.len, SHYPER_DIRTY_FETCH_MAX, &piece_max);
-	if (!buf)
-		return -ENOMEM;
-	while (done < req.len) {
-		size_t piece = min_t(u64, req.len - done, piece_max);
-
-		ret = shyper_status_to_errno(shyper_hvc4(SHYPER_HC_VM_DIRTY_FETCH, req.id,
-							 req.first_page + done * 8,
-							 virt_to_phys(buf), piece, &res));
-		if (ret)
-			break;
-		dirty += res.a1;
-		/* Cleared in the hypervisor already: losing them now would lose pages. */
-		if (copy_to_user(dst + done, buf, piece)) {
-			ret = -EFAULT;
-			break;
-		}
-		done += piece;
-	}
-	kfree(buf);
+	req.dirty = 0;
+	/* Pieces of whole 64-bit words: 64 pages each. */
+	fp.p = (struct pieces){ .user = u64_to_user_ptr(req.buf), .len = req.len,
+				.max = SHYPER_DIRTY_FETCH_MAX, .align = 8, .out = true,
+				.call = fetch_piece };
+	ret = move_pieces(&fp.p);
 	if (ret)
 		return ret;
-	req.dirty = dirty;
 	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
-/* SHYPER_IOC_VM_MEM_READ / _WRITE: batches of SHYPER_MEM_PAGES_MAX through a
- * bounce buffer (smaller if memory is fragmented). */
+struct page_pieces {
+	struct pieces p;
+	const struct shyper_ioc_vm_pages *req;
+	u64 *list; /* a piece's page numbers: kernel memory, the hypervisor reads them */
+	bool write;
+};
+
+static long pages_piece(struct pieces *p, u64 off, void *buf, size_t len)
+{
+	struct page_pieces *pp = container_of(p, struct page_pieces, p);
+	u64 first = off / SHYPER_PAGE_SIZE;
+	u32 n = len / SHYPER_PAGE_SIZE;
+	struct arm_smccc_res res;
+
+	if (copy_from_user(pp->list, u64_to_user_ptr(pp->req->pages + first * sizeof(u64)),
+			   n * sizeof(u64)))
+		return -EFAULT;
+	return shyper_status_to_errno(shyper_hvc4(pp->write ? SHYPER_HC_VM_MEM_WRITE
+							    : SHYPER_HC_VM_MEM_READ,
+						  pp->req->id, virt_to_phys(pp->list), n,
+						  virt_to_phys(buf), &res));
+}
+
+/* SHYPER_IOC_VM_MEM_READ / _WRITE: batches of at most SHYPER_MEM_PAGES_MAX. */
 static long shyper_ioc_vm_pages(void __user *uarg, bool write)
 {
 	struct shyper_ioc_vm_pages req;
-	struct arm_smccc_res res;
-	u64 *list = NULL;
-	u8 __user *data;
-	size_t piece_max, batch;
-	u32 done = 0;
-	void *buf;
-	long ret = 0;
+	struct page_pieces pp = { .req = &req, .write = write };
+	long ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -745,49 +778,16 @@ static long shyper_ioc_vm_pages(void __user *uarg, bool write)
 		return -EFAULT;
 	if (req.count == 0 || req.count > SHYPER_IOC_PAGES_MAX)
 		return -EINVAL;
-	data = u64_to_user_ptr(req.buf);
-	if (!access_ok(data, (u64)req.count * SHYPER_PAGE_SIZE))
-		return -EFAULT;
-	buf = piece_buffer((u64)req.count * SHYPER_PAGE_SIZE,
-			   SHYPER_MEM_PAGES_MAX * SHYPER_PAGE_SIZE, &piece_max);
-	if (!buf)
+	pp.list = kmalloc_array(SHYPER_MEM_PAGES_MAX, sizeof(u64), GFP_KERNEL);
+	if (!pp.list)
 		return -ENOMEM;
-	batch = piece_max / SHYPER_PAGE_SIZE;
-	/* The list goes to the hypervisor too: it must be kernel memory. */
-	list = kmalloc_array(batch, sizeof(u64), GFP_KERNEL);
-	if (!list) {
-		kfree(buf);
-		return -ENOMEM;
-	}
-	while (done < req.count) {
-		u32 n = min_t(u32, req.count - done, batch);
-		u64 off = (u64)done * SHYPER_PAGE_SIZE;
-
-		if (copy_from_user(list, u64_to_user_ptr(req.pages + done * sizeof(u64)),
-				   n * sizeof(u64)) ||
-		    (write && copy_from_user(buf, data + off, (size_t)n * SHYPER_PAGE_SIZE))) {
-			ret = -EFAULT;
-			break;
-		}
-		ret = shyper_status_to_errno(shyper_hvc4(write ? SHYPER_HC_VM_MEM_WRITE
-							       : SHYPER_HC_VM_MEM_READ,
-							 req.id, virt_to_phys(list), n,
-							 virt_to_phys(buf), &res));
-		if (ret)
-			break;
-		if (!write && copy_to_user(data + off, buf, (size_t)n * SHYPER_PAGE_SIZE)) {
-			ret = -EFAULT;
-			break;
-		}
-		done += n;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
-	kfree(list);
-	kfree(buf);
+	pp.p = (struct pieces){ .user = u64_to_user_ptr(req.buf),
+				.len = (u64)req.count * SHYPER_PAGE_SIZE,
+				.max = SHYPER_MEM_PAGES_MAX * SHYPER_PAGE_SIZE,
+				.align = SHYPER_PAGE_SIZE, .in = write, .out = !write,
+				.call = pages_piece };
+	ret = move_pieces(&pp.p);
+	kfree(pp.list);
 	return ret;
 }
 
