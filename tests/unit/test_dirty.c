@@ -15,38 +15,17 @@
 #include <hv/stage2.h>
 #include <hv/state.h>
 #include <shyper/abi.h>
+#include "mvm_fixture.h"
 #include "unit.h"
 
-#define MVM_RAM_IPA 0x80000000ULL
-#define MVM_RAM_SIZE (4 * MiB)
-#define POOL_SIZE (32 * MiB)
-#define CFG_IPA (MVM_RAM_IPA + 0x1000)
 #define LIST_IPA (MVM_RAM_IPA + 0x4000)
 #define BITMAP_IPA (MVM_RAM_IPA + 0x8000)
 #define DATA_IPA (MVM_RAM_IPA + 0x100000)
 #define GUEST_MEM (4 * MiB)
 #define GUEST_PAGES (GUEST_MEM / PAGE_SIZE)
 
-static struct vm *mvm, *vm;
-static struct vcpu *caller;
-static uint8_t *mvm_ram, *pool;
+static struct vm *vm;
 static uint64_t heap_free_at_start;
-
-static int64_t call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	caller->regs.x[0] = fid;
-	caller->regs.x[1] = a1;
-	caller->regs.x[2] = a2;
-	caller->regs.x[3] = a3;
-	caller->regs.x[4] = a4;
-	hypercall_handle(caller);
-	return (int64_t)caller->regs.x[0];
-}
-
-static void *in_mvm(uint64_t ipa)
-{
-	return mvm_ram + (ipa - MVM_RAM_IPA);
-}
 
 static uint8_t *guest_page(uint64_t page)
 {
@@ -71,51 +50,14 @@ static int setup(void **state)
 	struct shyper_vm_config *c;
 
 	(void)state;
-	fake_reset();
-	if (!unit_state_new() || !fake_heap_create(1024))
+	if (mvm_fixture_setup(1024))
 		return -1;
-	if (posix_memalign((void **)&pool, 2 * MiB, POOL_SIZE) ||
-	    posix_memalign((void **)&mvm_ram, 4096, MVM_RAM_SIZE))
-		return -1;
-	memset(mvm_ram, 0, MVM_RAM_SIZE);
-	if (!galloc_init(&hv_state->pool, (uint64_t)(uintptr_t)pool, POOL_SIZE, 2 * MiB))
-		return -1;
-	hv_state->pcpu_online_mask = 0xf;
-	mvm = &hv_state->vms[0];
-	mvm->type = VM_TYPE_MVM;
-	mvm->state = VM_STATE_RUNNING;
-	strcpy(mvm->name, "mvm");
-	mvm->board.mem_count = 1;
-	mvm->board.mem[0] = (struct mem_region){
-		.ipa = ipa_init(MVM_RAM_IPA), .pa = hv_pa(mvm_ram), .size = MVM_RAM_SIZE
-	};
-	mvm->vcpu_count = 1;
-	caller = &mvm->vcpus[0];
-
-	c = in_mvm(CFG_IPA);
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->type = SHYPER_VM_GVM;
-	strcpy(c->name, "moving");
-	c->vcpu_count = 1;
-	c->vcpu_pcpu[0] = 1;
-	c->memory = GUEST_MEM;
-	c->entry_ipa = SHYPER_GUEST_RAM_BASE;
+	c = guest_config("moving", 1, GUEST_MEM);
 	c->dtb_ipa = SHYPER_GUEST_RAM_BASE + 0x200000;
-	if (call(SHYPER_HC_VM_CREATE, CFG_IPA, sizeof(*c), 0, 0) != SHYPER_OK)
+	vm = guest_create();
+	if (!vm)
 		return -1;
-	vm = &hv_state->vms[caller->regs.x[1]];
 	heap_free_at_start = heap_free_bytes();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fake_heap_destroy();
-	free(pool);
-	free(mvm_ram);
-	unit_state_free();
 	return 0;
 }
 
@@ -351,15 +293,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_start_protects_every_page_and_stop_undoes_it,
-						setup, teardown),
+						setup, mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_write_fault_marks_and_unprotects_one_page, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_hypervisor_writes_are_marked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetch_windows_and_bad_windows, setup, teardown),
+						mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_hypervisor_writes_are_marked, setup, mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fetch_windows_and_bad_windows, setup, mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_calls_only_from_the_mvm_about_a_guest, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_mem_read_and_write_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_takes_the_log_along, setup, teardown),
+						mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_mem_read_and_write_pages, setup, mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_takes_the_log_along, setup, mvm_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dirty", tests, NULL, NULL);

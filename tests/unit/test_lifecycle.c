@@ -15,85 +15,32 @@
 #include <hv/vgic.h>
 #include <hv/vgpio.h>
 #include <shyper/abi.h>
+#include "mvm_fixture.h"
 #include "unit.h"
 
-#define MVM_RAM_IPA 0x80000000ULL
-#define MVM_RAM_SIZE (1 * MiB)
-#define POOL_SIZE (32 * MiB)
-#define CFG_IPA (MVM_RAM_IPA + 0x1000)
 #define BUF_IPA (MVM_RAM_IPA + 0x10000)
 
-static struct vm *mvm;
-static struct vcpu *caller;
-static uint8_t *mvm_ram, *pool;
 static uint64_t pool_free_at_start, heap_free_at_start;
 
 static int setup(void **state)
 {
 	(void)state;
-	fake_reset();
-	if (!unit_state_new() || !fake_heap_create(1024))
+	if (mvm_fixture_setup(1024))
 		return -1;
-	if (posix_memalign((void **)&pool, 2 * MiB, POOL_SIZE) ||
-	    posix_memalign((void **)&mvm_ram, 4096, MVM_RAM_SIZE))
-		return -1;
-	memset(pool, 0xee, POOL_SIZE); /* what a previous owner left */
-	memset(mvm_ram, 0, MVM_RAM_SIZE);
-	if (!galloc_init(&hv_state->pool, (uint64_t)(uintptr_t)pool, POOL_SIZE, 2 * MiB))
-		return -1;
-	hv_state->pcpu_online_mask = 0xf;
-
-	mvm = &hv_state->vms[0];
-	mvm->type = VM_TYPE_MVM;
-	mvm->state = VM_STATE_RUNNING;
-	strcpy(mvm->name, "mvm");
-	mvm->board.mem_count = 1;
-	mvm->board.mem[0] = (struct mem_region){ .ipa = ipa_init(MVM_RAM_IPA), .pa = hv_pa(mvm_ram), .size = MVM_RAM_SIZE };
-	mvm->vcpu_count = 1;
-	caller = &mvm->vcpus[0];
 	pool_free_at_start = galloc_free_bytes(&hv_state->pool);
 	heap_free_at_start = heap_free_bytes();
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	fake_heap_destroy();
-	free(pool);
-	free(mvm_ram);
-	unit_state_free();
-	return 0;
-}
-
-static int64_t call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	caller->regs.x[0] = fid;
-	caller->regs.x[1] = a1;
-	caller->regs.x[2] = a2;
-	caller->regs.x[3] = a3;
-	caller->regs.x[4] = a4;
-	hypercall_handle(caller);
-	return (int64_t)caller->regs.x[0];
-}
-
 static struct shyper_vm_config *cfg_in_mvm(void)
 {
-	return (struct shyper_vm_config *)(mvm_ram + (CFG_IPA - MVM_RAM_IPA));
+	return in_mvm(CFG_IPA);
 }
 
 static void good_config(const char *name)
 {
-	struct shyper_vm_config *c = cfg_in_mvm();
+	struct shyper_vm_config *c = guest_config(name, 2, 4 * MiB);
 
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->type = SHYPER_VM_GVM;
-	strcpy(c->name, name);
-	c->vcpu_count = 2;
-	c->vcpu_pcpu[0] = 1;
-	c->vcpu_pcpu[1] = 2;
-	c->memory = 4 * MiB;
 	c->entry_ipa = SHYPER_GUEST_RAM_BASE + 0x80000;
 	c->dtb_ipa = SHYPER_GUEST_RAM_BASE + 0x200000;
 }
@@ -579,7 +526,7 @@ static void test_shutdown_presses_power_button(void **state)
 	assert_false(gpio_line_high(vm));
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, mvm_fixture_teardown)
 
 int main(void)
 {

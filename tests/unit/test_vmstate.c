@@ -17,86 +17,43 @@
 #include <hv/virtio.h>
 #include <hv/vmstate.h>
 #include <shyper/abi.h>
-
-/* A saved list register holding a pending interrupt (the ICH_LR encoding). */
-#define LR_PENDING ((uint64_t)LR_STATE_PENDING << ICH_LR_STATE_SHIFT)
+#include "mvm_fixture.h"
 #include "unit.h"
 
-#define MVM_RAM_IPA 0x80000000ULL
-#define MVM_RAM_SIZE (4 * MiB)
-#define POOL_SIZE (32 * MiB)
-#define CFG_IPA (MVM_RAM_IPA + 0x1000)
 #define BLOB_IPA (MVM_RAM_IPA + 0x100000)
 #define BLOB_ROOM (1 * MiB)
+/* A saved list register holding a pending interrupt (the ICH_LR encoding). */
+#define LR_PENDING ((uint64_t)LR_STATE_PENDING << ICH_LR_STATE_SHIFT)
 
-static struct vm *mvm, *src, *dst;
-static struct vcpu *caller;
-static uint8_t *mvm_ram, *pool;
+static struct vm *src, *dst;
 static uint8_t *blob;
 static uint64_t blob_len;
 
-static int64_t call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	caller->regs.x[0] = fid;
-	caller->regs.x[1] = a1;
-	caller->regs.x[2] = a2;
-	caller->regs.x[3] = a3;
-	caller->regs.x[4] = a4;
-	hypercall_handle(caller);
-	return (int64_t)caller->regs.x[0];
-}
-
+/* A guest as the stream would describe it, with a PL031 too so that its
+ * state moves with the rest. */
 static struct vm *create(const char *name, unsigned vcpus)
 {
-	struct shyper_vm_config *c = (void *)(mvm_ram + (CFG_IPA - MVM_RAM_IPA));
-	struct shyper_device_config *dev = (void *)c;
-	uint64_t id;
+	struct shyper_device_config *dev = in_mvm(CFG_IPA);
+	struct vm *vm;
 
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->type = SHYPER_VM_GVM;
-	strcpy(c->name, name);
-	c->vcpu_count = vcpus;
-	for (unsigned i = 0; i < vcpus; i++)
-		c->vcpu_pcpu[i] = (uint8_t)(1 + i);
-	c->memory = 4 * MiB;
-	c->entry_ipa = SHYPER_GUEST_RAM_BASE;
-	if (call(SHYPER_HC_VM_CREATE, CFG_IPA, sizeof(*c), 0, 0) != SHYPER_OK)
+	guest_config(name, vcpus, 4 * MiB);
+	vm = guest_create();
+	if (!vm)
 		return NULL;
-	id = caller->regs.x[1];
-	/* A PL031 too, so that its state moves with the rest. */
 	memset(dev, 0, sizeof(*dev));
 	dev->size = SHYPER_DEVICE_CONFIG_SIZE_V1;
 	dev->kind = SHYPER_DEV_RTC;
-	if (call(SHYPER_HC_VM_ADD_DEVICE, id, CFG_IPA, sizeof(*dev), 0) != SHYPER_OK)
+	if (call(SHYPER_HC_VM_ADD_DEVICE, vm->id, CFG_IPA, sizeof(*dev), 0) != SHYPER_OK)
 		return NULL;
-	return &hv_state->vms[id];
+	return vm;
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	fake_reset();
-	if (!unit_state_new() || !fake_heap_create(2048))
+	if (mvm_fixture_setup(2048))
 		return -1;
-	if (posix_memalign((void **)&pool, 2 * MiB, POOL_SIZE) ||
-	    posix_memalign((void **)&mvm_ram, 4096, MVM_RAM_SIZE))
-		return -1;
-	memset(mvm_ram, 0, MVM_RAM_SIZE);
-	if (!galloc_init(&hv_state->pool, (uint64_t)(uintptr_t)pool, POOL_SIZE, 2 * MiB))
-		return -1;
-	hv_state->pcpu_online_mask = 0xf;
-	mvm = &hv_state->vms[0];
-	mvm->type = VM_TYPE_MVM;
-	mvm->state = VM_STATE_RUNNING;
-	strcpy(mvm->name, "mvm");
-	mvm->board.mem_count = 1;
-	mvm->board.mem[0] = (struct mem_region){
-		.ipa = ipa_init(MVM_RAM_IPA), .pa = hv_pa(mvm_ram), .size = MVM_RAM_SIZE
-	};
-	mvm->vcpu_count = 1;
-	caller = &mvm->vcpus[0];
-	blob = mvm_ram + (BLOB_IPA - MVM_RAM_IPA);
+	blob = in_mvm(BLOB_IPA);
 
 	/* The guest that moves: started, given state, paused. */
 	src = create("mover", 2);
@@ -131,16 +88,6 @@ static int setup(void **state)
 	/* Where it lands: the same definition, never started. */
 	dst = create("arrival", 2);
 	return dst ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fake_heap_destroy();
-	free(pool);
-	free(mvm_ram);
-	unit_state_free();
-	return 0;
 }
 
 static void save(void)
@@ -492,19 +439,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_resumes_where_it_stopped, setup,
-						teardown),
+						mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_save_needs_a_paused_guest_and_room, setup,
-						teardown),
+						mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_or_padded_strings_are_refused, setup,
-						teardown),
+						mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_flipped_bits_never_get_past_the_checks, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_dangerous_values_are_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_strings_are_refused, setup, teardown),
+						mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_dangerous_values_are_refused, setup, mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_strings_are_refused, setup, mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_another_definition_is_a_mismatch, setup,
-						teardown),
+						mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_a_record_with_another_layout_converts, setup,
-						teardown),
+						mvm_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("vmstate", tests, NULL, NULL);
