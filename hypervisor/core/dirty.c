@@ -190,28 +190,27 @@ static void set_bit_atomic(const struct vm *vm, uint64_t page)
 bool dirty_log_fault(struct vm *vm, ipaddr_t ipa)
 {
 	struct vm_dirty_log *d = &vm->board.dirty;
-	uint64_t page;
+	uint64_t page, attrs = 0;
 	bool ours = false;
 
-	if (!__atomic_load_n(&d->bitmap.pa, __ATOMIC_ACQUIRE)) {
-		uint64_t attrs = 0;
-
-		/* A read-only entry this pCPU kept from a log since stopped. */
-		if (vm_page_of(vm, ipa, &page) &&
-		    stage2_lookup(&vm->board.s2, ipa, NULL, &attrs) && (attrs & PTE_S2_WRITE)) {
-			arch_stage2_flush_ipa_local(&vm->board.s2, ipa);
-			return true;
-		}
+	if (!vm_page_of(vm, ipa, &page))
 		return false;
-	}
+	/*
+	 * Under the log's lock, always: a start write-protects the RAM before
+	 * it publishes the bitmap, and a write that faults in between is the
+	 * log's all the same (it waits here until the start is done).
+	 */
 	spin_lock(&d->lock);
-	if (pa_addr(d->bitmap) && vm_page_of(vm, ipa, &page) && page < d->pages) {
+	if (pa_addr(d->bitmap) && page < d->pages) {
 		ipaddr_t at = ipa_init(ALIGN_DOWN(ipa_addr(ipa), PAGE_SIZE));
 
 		/* Writable first, then marked: a fetch in between cannot lose it. */
 		stage2_set_attrs(&vm->board.s2, at, PAGE_SIZE, PTE_S2_WRITE, 0);
 		set_bit_atomic(vm, page);
 		d->faults++;
+		ours = true;
+	} else if (stage2_lookup(&vm->board.s2, ipa, NULL, &attrs) && (attrs & PTE_S2_WRITE)) {
+		/* A read-only entry this pCPU kept from a log since stopped. */
 		ours = true;
 	}
 	spin_unlock(&d->lock);
@@ -222,6 +221,22 @@ bool dirty_log_fault(struct vm *vm, ipaddr_t ipa)
 	if (ours)
 		arch_stage2_flush_ipa_local(&vm->board.s2, ipa);
 	return ours;
+}
+
+bool dirty_log_remapped(struct vm *vm, ipaddr_t ipa)
+{
+	struct vm_dirty_log *d = &vm->board.dirty;
+	uint64_t page;
+	bool mapped;
+
+	if (!vm_page_of(vm, ipa, &page))
+		return false;
+	/* Whoever splits RAM's blocks holds the log's lock until every entry
+	 * is back: once it is ours, what is still missing really is. */
+	spin_lock(&d->lock);
+	mapped = stage2_lookup(&vm->board.s2, ipa, NULL, NULL);
+	spin_unlock(&d->lock);
+	return mapped;
 }
 
 void dirty_mark(const struct vm *vm, ipaddr_t ipa, uint64_t len)

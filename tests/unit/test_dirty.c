@@ -135,6 +135,23 @@ static void test_write_fault_marks_and_unprotects_one_page(void **state)
 	assert_int_equal(vm->board.dirty.faults, 2);
 }
 
+/* A translation fault in its RAM while logging starts is the split's:
+ * retried once the entry is back; one that is really missing is not. */
+static void test_translation_fault_while_blocks_split(void **state)
+{
+	(void)state;
+	assert_true(dirty_log_remapped(vm, ipa_add(page_ipa(7), 8)));
+	start();
+	assert_true(dirty_log_remapped(vm, page_ipa(7)));
+	/* Outside its RAM: a real abort. */
+	assert_false(dirty_log_remapped(vm, ipa_init(SHYPER_GUEST_RAM_BASE + GUEST_MEM)));
+	assert_false(dirty_log_remapped(vm, ipa_init(0x1000)));
+	/* A page of its RAM that is not mapped (never, for a real guest). */
+	assert_int_equal(stage2_unmap(&vm->board.s2, page_ipa(9), PAGE_SIZE), 0);
+	assert_false(dirty_log_remapped(vm, page_ipa(9)));
+	assert_true(dirty_log_remapped(vm, page_ipa(10)));
+}
+
 static void test_hypervisor_writes_are_marked(void **state)
 {
 	uint8_t bytes[PAGE_SIZE + 2] = { 1 };
@@ -295,6 +312,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_start_protects_every_page_and_stop_undoes_it,
 						setup, mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_write_fault_marks_and_unprotects_one_page, setup,
+						mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_translation_fault_while_blocks_split, setup,
 						mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hypervisor_writes_are_marked, setup, mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_windows_and_bad_windows, setup, mvm_fixture_teardown),

@@ -87,8 +87,10 @@
 #define DABT_SF BIT(15)
 #define DABT_S1PTW BIT(7)
 #define DABT_WNR BIT(6)
-/* Data/instruction fault status: a permission fault at any level. */
+/* Data/instruction fault status: a translation or a permission fault at
+ * any level. */
 #define ABT_FSC(iss) ((iss) & 0x3f)
+#define ABT_FSC_TRANSLATION(fsc) (((fsc) & 0x3c) == 0x04)
 #define ABT_FSC_PERMISSION(fsc) (((fsc) & 0x3c) == 0x0c)
 
 /* PSTATE / SPSR */

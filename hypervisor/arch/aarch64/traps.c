@@ -74,6 +74,11 @@ static void handle_abort(struct vcpu *vcpu, uint64_t esr, bool instruction)
 	if (!instruction && (iss & (DABT_WNR | DABT_S1PTW)) &&
 	    ABT_FSC_PERMISSION(ABT_FSC(iss)) && dirty_log_fault(vm, ipa_init(ipa)))
 		return;
+	/* Its RAM's entry remade under it as logging started (a block split
+	 * into pages, break before make): there again, retried. A fetch, a
+	 * data access or its stage-1 walk alike. */
+	if (ABT_FSC_TRANSLATION(ABT_FSC(iss)) && dirty_log_remapped(vm, ipa_init(ipa)))
+		return;
 	if (!instruction && !(iss & DABT_S1PTW)) {
 		unsigned size = 1U << DABT_SAS(iss);
 		bool write = iss & DABT_WNR;

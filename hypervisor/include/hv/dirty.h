@@ -30,6 +30,10 @@ int64_t dirty_log_fetch(struct vm *vm, uint64_t first_page, uint8_t *out, uint64
 /* A stage-2 permission fault on a write at IPA: true if it was the log's
  * (the page is now writable and marked; the access is retried). */
 bool dirty_log_fault(struct vm *vm, ipaddr_t ipa);
+/* A stage-2 translation fault at IPA: true if IPA is the VM's RAM and its
+ * entry was only being remade (a block split into pages while logging
+ * started, break before make) and is back: the access is retried. */
+bool dirty_log_remapped(struct vm *vm, ipaddr_t ipa);
 /* The hypervisor wrote [ipa, ipa+len) of the VM's RAM: mark it. */
 void dirty_mark(const struct vm *vm, ipaddr_t ipa, uint64_t len);
 /* The page number of IPA in the VM's RAM, or false. */
