@@ -72,12 +72,23 @@ void shyper_clear_error(struct shyper *h)
 	h->message[0] = '\0';
 }
 
+/* Through a copy: a caller may give the last message as an argument (to
+ * say where it happened), and vsnprintf may not read what it writes. */
+static int vfail(struct shyper *h, int err, const char *fmt, va_list ap)
+{
+	char message[sizeof(h->message)];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	memcpy(h->message, message, sizeof(message));
+	return err;
+}
+
 int shyper_set_error(struct shyper *h, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(h->message, sizeof(h->message), fmt, ap);
+	err = vfail(h, err, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -87,7 +98,7 @@ int shyper_fail(struct shyper *h, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(h->message, sizeof(h->message), fmt, ap);
+	err = vfail(h, err, fmt, ap);
 	va_end(ap);
 	return err;
 }

@@ -286,6 +286,20 @@ static void test_every_call_reports_errors(void **state)
 	shyper_close(h);
 }
 
+/* A message that quotes the last one, as the layers above do. */
+static void test_error_message_may_quote_itself(void **state)
+{
+	struct shyper *h = open_ok();
+
+	(void)state;
+	assert_int_equal(shyper_set_error(h, SHYPER_ERR_BUSY, "the link went"), SHYPER_ERR_BUSY);
+	shyper_set_error(h, SHYPER_ERR_BUSY, "sending VM 'a': %s", shyper_last_error_message(h));
+	shyper_set_error(h, SHYPER_ERR_BUSY, "migrating: %s", shyper_last_error_message(h));
+	assert_string_equal(shyper_last_error_message(h),
+			    "migrating: sending VM 'a': the link went");
+	shyper_close(h);
+}
+
 static void test_strerror_covers_all_codes(void **state)
 {
 	(void)state;
@@ -719,6 +733,7 @@ int main(void)
 		T(test_nop),
 		T(test_every_errno_is_mapped),
 		T(test_every_call_reports_errors),
+		T(test_error_message_may_quote_itself),
 		T(test_strerror_covers_all_codes),
 		T(test_log_empty),
 		T(test_log_small),
