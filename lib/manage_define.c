@@ -116,6 +116,11 @@ static int check_against_hv(struct shyper *h, const struct shyper_domain *dom,
 
 int shyper_domain_define(struct shyper *h, struct shyper_domain *dom, bool *replaced)
 {
+	return manage_define(h, dom, replaced, true);
+}
+
+int manage_define(struct shyper *h, struct shyper_domain *dom, bool *replaced, bool disks_here)
+{
 	struct shyper_hv_info hv;
 	struct shyper_vm_info info;
 	char path[PATH_MAX];
@@ -132,8 +137,14 @@ int shyper_domain_define(struct shyper *h, struct shyper_domain *dom, bool *repl
 	rc = shyper_hv_info(h, &hv);
 	if (!rc)
 		rc = check_against_hv(h, dom, &hv);
-	if (!rc)
+	if (!rc && disks_here) {
 		rc = manage_check_files(h, dom);
+	} else if (!rc) {
+		struct shyper_domain boot = *dom;
+
+		boot.disk_count = 0;
+		rc = manage_check_files(h, &boot);
+	}
 	if (!rc)
 		rc = manage_store_lock(h, &lock);
 	if (rc)

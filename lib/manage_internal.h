@@ -113,6 +113,9 @@ int manage_check_file(struct shyper *h, const char *vm, const char *what, const 
 
 /* All of DOM's files: kernel, initrd, dtb and disk images. */
 int manage_check_files(struct shyper *h, const struct shyper_domain *dom);
+/* shyper_domain_define(); DISKS_HERE false: its disk images are not yet
+ * (a migration stream brings them), the rest of its files must be. */
+int manage_define(struct shyper *h, struct shyper_domain *dom, bool *replaced, bool disks_here);
 
 /* Reads DOM's kernel, once, into *IMG: where it is entered, what it loads
  * and how far it reaches. Release with manage_kernel_image_free(). */

@@ -22,6 +22,7 @@
 #include "domain_internal.h"
 #include "internal.h"
 #include "manage_internal.h"
+#include "migrate_disk.h"
 #include "migrate_stream.h"
 
 #define PAGE SHYPER_PAGE_SIZE
@@ -66,6 +67,8 @@ struct sender {
 	uint64_t round_bytes;
 	int64_t round_started;
 	uint64_t rate;                /* bytes per second, measured */
+	struct disk_sender disks;     /* --copy-storage */
+	uint64_t paced_bytes;         /* stream bytes when pace() last ran */
 };
 
 static bool cancelled(const struct sender *s)
@@ -107,6 +110,17 @@ static void throttle(struct sender *s)
 		nanosleep(&(struct timespec){ .tv_sec = (due - now_ns()) / 1000000000LL,
 					      .tv_nsec = (due - now_ns()) % 1000000000LL },
 			  NULL);
+}
+
+/* After each disk chunk: the bandwidth limit, and a cancel. */
+static int pace(void *ctx)
+{
+	struct sender *s = ctx;
+
+	s->round_bytes += s->w.bytes - s->paced_bytes;
+	s->paced_bytes = s->w.bytes;
+	throttle(s);
+	return cancelled(s) ? shyper_fail(s->h, SHYPER_ERR_INTERRUPTED, "cancelled") : 0;
 }
 
 /* Reads and sends N pages (numbers in PAGES), zero pages as numbers only. */
@@ -186,7 +200,12 @@ static int stop_and_save(struct sender *s, void *state, size_t room, size_t *len
 	int64_t deadline;
 	int rc;
 
-	rc = shyper_vm_pause(s->h, s->id);
+	struct shyper_vm_info vm;
+
+	/* A guest paused by its user stays so: it is copied as it is. */
+	rc = shyper_vm_info(s->h, s->id, &vm);
+	if (!rc && vm.state != SHYPER_VM_PAUSED)
+		rc = shyper_vm_pause(s->h, s->id);
 	if (rc)
 		return rc;
 	s->paused_at = now_ns();
@@ -234,6 +253,8 @@ static int send_locked(struct sender *s, const char *name, struct shyper_domain 
 	snprintf(info.name, sizeof(info.name), "%s", name);
 	gethostname(info.source, sizeof(info.source) - 1);
 	info.ram_pages = s->ram_pages;
+	if (o->copy_storage)
+		info.flags |= MIG_INFO_COPY_STORAGE;
 	xml = shyper_domain_to_xml(dom);
 	words = (s->ram_pages + 63) / 64;
 	bitmap = calloc(words, sizeof(uint64_t));
@@ -245,6 +266,16 @@ static int send_locked(struct sender *s, const char *name, struct shyper_domain 
 	rc = mig_write_info(&s->w, &info);
 	if (!rc)
 		rc = mig_write_definition(&s->w, xml, strlen(xml));
+	if (!rc && o->copy_storage) {
+		/* The disks first, while it runs: what changes meanwhile goes
+		 * again in the stop-and-copy. */
+		rc = disk_send_open(&s->disks, s->h, dom);
+		s->round_started = now_ns();
+		s->round_bytes = 0;
+		s->paced_bytes = s->w.bytes;
+		if (!rc)
+			rc = disk_send(&s->disks, &s->w, false, pace, s);
+	}
 	if (rc)
 		goto out;
 
@@ -310,15 +341,27 @@ static int send_locked(struct sender *s, const char *name, struct shyper_domain 
 	s->round_started = now_ns();
 	s->round_bytes = 0;
 	progress(s, round, 0, popcount(bitmap, words), popcount(bitmap, words), true);
-	rc = send_bitmap(s, bitmap, round, popcount(bitmap, words), true);
+	/* Its disk requests have finished: the images' last changes. */
+	if (o->copy_storage)
+		rc = disk_send(&s->disks, &s->w, true, NULL, NULL);
+	if (!rc)
+		rc = send_bitmap(s, bitmap, round, popcount(bitmap, words), true);
 	if (!rc)
 		rc = mig_write_state(&s->w, state, state_len);
 	if (!rc)
 		rc = mig_write_end(&s->w);
 	s->res->rounds = round;
 out:
-	if (logging)
+	if (logging) {
+		char message[SHYPER_MESSAGE_LEN];
+
+		/* (A call clears the message: keep why it failed.) */
+		snprintf(message, sizeof(message), "%s", s->h->message);
 		shyper_vm_dirty_log(s->h, s->id, false, NULL);
+		snprintf(s->h->message, sizeof(s->h->message), "%s", message);
+	}
+	s->res->disk_bytes = s->disks.bytes;
+	disk_send_close(&s->disks);
 	free(xml);
 	free(bitmap);
 	free(state);
@@ -386,15 +429,19 @@ out:
 	free(s.list);
 	free(s.zero_list);
 	shyper_domain_free(dom);
-	if (rc)
+	if (rc && strncmp(h->message, "sending VM", 10))
 		rc = shyper_fail(h, rc, "sending VM '%s': %s", name, h->message);
 	return rc;
 }
 
 /* ---- Receiving ---------------------------------------------------------------- */
 
+/* on_definition()'s answer in a check: the stream stops there, all is well. */
+#define CHECKED 1
+
 struct receiver {
 	struct shyper *h;
+	bool check_only;              /* shyper_domain_receive_check() */
 	const struct shyper_receive_opts *opts;
 	struct shyper_received *out;
 	struct mig_info info;
@@ -402,6 +449,7 @@ struct receiver {
 	uint8_t *written;             /* a bit per page: data came for it */
 	uint8_t *zero;                /* BATCH zero pages */
 	bool have_vm;
+	struct disk_receiver disks;   /* the stream's disk images, if it carries them */
 };
 
 static int on_info(void *ctx, const struct mig_info *info)
@@ -433,13 +481,75 @@ static int on_info(void *ctx, const struct mig_info *info)
 	return r->written ? 0 : shyper_fail(r->h, SHYPER_ERR_NO_MEMORY, "out of memory");
 }
 
+/* The files its definition names are here; the disk images that come in
+ * the stream are not, and can be created. */
+static int check_files(struct receiver *r)
+{
+	struct shyper_domain boot;
+	int rc;
+
+	if (!(r->info.flags & MIG_INFO_COPY_STORAGE))
+		return manage_check_files(r->h, r->dom);
+	boot = *r->dom;
+	boot.disk_count = 0;
+	rc = disk_receive_check(r->h, r->dom);
+	return rc ? rc : manage_check_files(r->h, &boot);
+}
+
+/* What defining and creating would refuse, found without doing either. */
+static int check_definition(struct receiver *r)
+{
+	struct shyper_domain *existing = NULL;
+	struct shyper_hv_info hv;
+	char **names = NULL;
+	size_t count = 0;
+	int rc;
+
+	rc = shyper_hv_info(r->h, &hv);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < r->dom->vcpu_count; i++)
+		if (r->dom->vcpu_pcpu[i] != SHYPER_DOMAIN_PCPU_UNPINNED &&
+		    (unsigned)r->dom->vcpu_pcpu[i] >= hv.pcpu_count)
+			return shyper_fail(r->h, SHYPER_ERR_INVALID,
+					   "VM '%s': vCPU %u is pinned to pCPU %d, and this board has "
+					   "%u", r->dom->name, i, r->dom->vcpu_pcpu[i], hv.pcpu_count);
+	rc = check_files(r);
+	if (!rc)
+		rc = manage_rt_check_start(r->h, r->dom);
+	if (rc)
+		return rc;
+	if (manage_def_read(r->h, r->dom->name, &existing) == 0) {
+		bool same = !memcmp(existing->uuid, r->dom->uuid, sizeof(existing->uuid));
+
+		shyper_domain_free(existing);
+		if (!same)
+			return shyper_fail(r->h, SHYPER_ERR_EXISTS, "VM '%s' is defined here with "
+					   "another UUID", r->dom->name);
+	}
+	shyper_clear_error(r->h);
+	rc = manage_def_names(r->h, &names, &count);
+	for (size_t i = 0; !rc && i < count; i++) {
+		struct shyper_domain *other;
+
+		if (!strcmp(names[i], r->dom->name) || manage_def_read(r->h, names[i], &other))
+			continue;
+		if (!memcmp(other->uuid, r->dom->uuid, sizeof(other->uuid)))
+			rc = shyper_fail(r->h, SHYPER_ERR_EXISTS, "its UUID belongs to VM '%s' here",
+					 other->name);
+		shyper_domain_free(other);
+	}
+	manage_names_free(names, count);
+	shyper_clear_error(r->h);
+	return rc ? rc : CHECKED;
+}
+
 static int on_definition(void *ctx, const char *xml, size_t len)
 {
 	struct receiver *r = ctx;
 	struct shyper_domain *existing = NULL;
 	struct shyper_vm_config config;
 	uint32_t id;
-	bool replaced = false;
 	int rc;
 
 	rc = shyper_domain_parse_string(xml, len, &r->dom, NULL);
@@ -454,18 +564,24 @@ static int on_definition(void *ctx, const char *xml, size_t len)
 		return shyper_fail(r->h, SHYPER_ERR_NOT_SUPPORTED,
 				   "VM '%s' has a <hostdev>: a board's device does not move",
 				   r->dom->name);
+	/* Everything the check would refuse, refused before anything is made. */
+	rc = check_definition(r);
+	if (rc != CHECKED || r->check_only)
+		return rc;
 	/* Its definition comes along: the same name and UUID here, or new. */
 	if (manage_def_read(r->h, r->dom->name, &existing) == 0) {
 		shyper_domain_free(existing);
 		r->out->defined_before = true;
 	}
 	shyper_clear_error(r->h);
-	rc = shyper_domain_define(r->h, r->dom, &replaced);
-	if (rc)
-		return rc;
-	rc = manage_check_files(r->h, r->dom);
-	if (!rc)
-		rc = manage_rt_check_start(r->h, r->dom);
+	if (r->info.flags & MIG_INFO_COPY_STORAGE) {
+		/* Its images, empty until the stream fills them. */
+		rc = disk_receive_create(&r->disks, r->h, r->dom);
+		r->out->disks_created = r->disks.created;
+		if (rc)
+			return rc;
+	}
+	rc = manage_define(r->h, r->dom, NULL, !(r->info.flags & MIG_INFO_COPY_STORAGE));
 	if (!rc)
 		rc = shyper_domain_to_config(r->dom, &config);
 	if (rc)
@@ -478,7 +594,16 @@ static int on_definition(void *ctx, const char *xml, size_t len)
 	r->out->id = id;
 	r->have_vm = true;
 	snprintf(r->out->name, sizeof(r->out->name), "%s", r->dom->name);
-	return manage_add_devices(r->h, r->dom, id);
+	/* Its devices come with its state: a disk image the stream carries
+	 * has its size then. */
+	return 0;
+}
+
+static int on_disk(void *ctx, const struct mig_disk *d, const void *data)
+{
+	struct receiver *r = ctx;
+
+	return disk_receive(&r->disks, d, data);
 }
 
 static int on_pages(void *ctx, const uint64_t *pages, size_t n, const void *data)
@@ -515,16 +640,25 @@ static int on_state(void *ctx, const void *state, size_t len)
 {
 	struct receiver *r = ctx;
 
+	int rc;
+
 	if (!r->have_vm)
 		return shyper_fail(r->h, SHYPER_ERR_PROTOCOL, "a state before the guest");
-	return shyper_vm_state_load(r->h, r->out->id, state, len);
+	if (r->info.flags & MIG_INFO_COPY_STORAGE) {
+		rc = disk_receive_finish(&r->disks);
+		if (rc)
+			return rc;
+	}
+	rc = manage_add_devices(r->h, r->dom, r->out->id);
+	return rc ? rc : shyper_vm_state_load(r->h, r->out->id, state, len);
 }
 
 int shyper_domain_receive(struct shyper *h, shyper_read_fn read, void *ctx,
 			  struct shyper_received *out)
 {
 	static const struct mig_reader_ops ops = {
-		.info = on_info, .definition = on_definition, .pages = on_pages, .state = on_state,
+		.info = on_info, .definition = on_definition, .pages = on_pages, .disk = on_disk,
+		.state = on_state,
 	};
 	struct receiver r = { .h = h, .out = out };
 	struct mig_totals totals = { 0 };
@@ -541,18 +675,99 @@ int shyper_domain_receive(struct shyper *h, shyper_read_fn read, void *ctx,
 	out->bytes = totals.bytes;
 	out->pages = totals.pages;
 	out->zero_pages = totals.zero_pages;
-	if (rc && r.have_vm) {
+	out->disk_bytes = totals.disk_bytes;
+	disk_receive_close(&r.disks);
+	if (rc && (r.have_vm || out->disks_created)) {
 		char message[SHYPER_MESSAGE_LEN];
+		struct shyper_received made = *out;
 
 		snprintf(message, sizeof(message), "%s", h->message);
-		shyper_domain_receive_abort(h, out);
+		/* (The images it made, by the definition in hand: the stored one
+		 * may not be there yet.) */
+		if (out->disks_created && r.dom)
+			disk_remove_created(r.dom, out->disks_created);
+		made.disks_created = 0;
+		shyper_domain_receive_abort(h, &made);
 		snprintf(h->message, sizeof(h->message), "%s", message);
+		memset(out, 0, sizeof(*out));
 	}
 	shyper_domain_free(r.dom);
 	free(r.written);
 	free(r.zero);
 	if (rc)
 		rc = shyper_fail(h, rc, "receiving a VM: %s", h->message);
+	return rc;
+}
+
+int shyper_domain_receive_check(struct shyper *h, shyper_read_fn read, void *ctx,
+				struct shyper_received *out)
+{
+	static const struct mig_reader_ops ops = { .info = on_info, .definition = on_definition };
+	struct receiver r = { .h = h, .out = out, .check_only = true };
+	int rc;
+
+	shyper_clear_error(h);
+	memset(out, 0, sizeof(*out));
+	rc = mig_read(h, (mig_read_fn)read, ctx, &ops, &r, NULL);
+	if (rc == CHECKED) {
+		snprintf(out->name, sizeof(out->name), "%s", r.info.name);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = shyper_fail(h, SHYPER_ERR_PROTOCOL, "a whole stream where its start was asked");
+	}
+	shyper_domain_free(r.dom);
+	free(r.written);
+	if (rc)
+		rc = shyper_fail(h, rc, "VM refused: %s", h->message);
+	return rc;
+}
+
+int shyper_domain_send_check(struct shyper *h, const char *name, bool copy_storage,
+			     shyper_write_fn write, void *ctx)
+{
+	struct shyper_domain *dom = NULL;
+	struct mig_info info = { 0 };
+	struct shyper_vm_info vm;
+	struct mig_writer w;
+	char *xml = NULL;
+	int rc;
+
+	shyper_clear_error(h);
+	rc = manage_hv_find(h, name, &vm);
+	if (rc == 0)
+		return shyper_fail(h, SHYPER_ERR_NO_ENTRY, "no VM '%s' runs here", name);
+	if (rc < 0)
+		return rc;
+	if (vm.type == SHYPER_VM_MVM)
+		return shyper_fail(h, SHYPER_ERR_PERMISSION, "VM '%s' is the management VM, which "
+				   "stays on its board", name);
+	rc = manage_running_copy_read(h, name, &dom);
+	if (rc)
+		return rc;
+	if (dom->hostdev_count) {
+		shyper_domain_free(dom);
+		return shyper_fail(h, SHYPER_ERR_NOT_SUPPORTED,
+				   "VM '%s' has a <hostdev> (a device of this board) and cannot "
+				   "leave it, as libvirt refuses too", name);
+	}
+	memcpy(info.uuid, dom->uuid, sizeof(info.uuid));
+	snprintf(info.name, sizeof(info.name), "%s", name);
+	gethostname(info.source, sizeof(info.source) - 1);
+	info.ram_pages = vm.memory / PAGE;
+	info.vcpus = dom->vcpu_count;
+	if (copy_storage)
+		info.flags |= MIG_INFO_COPY_STORAGE;
+	xml = shyper_domain_to_xml(dom);
+	rc = xml ? mig_writer_start(&w, h, (mig_write_fn)write, ctx)
+		 : shyper_fail(h, SHYPER_ERR_NO_MEMORY, "out of memory");
+	if (xml && !rc) {
+		rc = mig_write_info(&w, &info);
+		if (!rc)
+			rc = mig_write_definition(&w, xml, strlen(xml));
+		mig_writer_free(&w);
+	}
+	free(xml);
+	shyper_domain_free(dom);
 	return rc;
 }
 
@@ -591,7 +806,15 @@ int shyper_domain_receive_abort(struct shyper *h, const struct shyper_received *
 	if (!in->id)
 		return 0;
 	rc = shyper_vm_destroy(h, in->id);
-	/* A definition it brought goes with it; one that was here stays. */
+	/* Disk images it brought go, and a definition it brought; one that was
+	 * here stays. */
+	if (in->disks_created && in->name[0]) {
+		struct shyper_domain *dom = NULL;
+
+		if (manage_def_read(h, in->name, &dom) == 0)
+			disk_remove_created(dom, in->disks_created);
+		shyper_domain_free(dom);
+	}
 	if (!in->defined_before && in->name[0])
 		shyper_domain_undefine(h, in->name);
 	return rc;

@@ -91,6 +91,23 @@ int mig_write_pages(struct mig_writer *w, const uint64_t *pages, size_t n, const
 	return rc;
 }
 
+int mig_write_disk(struct mig_writer *w, const struct mig_disk *d, const void *data)
+{
+	bool bytes = d->kind == MIG_DISK_DATA;
+	int rc;
+
+	if (d->disk >= MIG_DISKS_MAX || d->kind < MIG_DISK_SIZE || d->kind > MIG_DISK_ZERO ||
+	    (d->kind != MIG_DISK_SIZE && (!d->length || d->length > MIG_DISK_CHUNK_MAX)) ||
+	    (bytes && !data))
+		return shyper_fail(w->h, SHYPER_ERR_INVALID, "migration stream: a bad disk section");
+	rc = section(w, MIG_DISK, sizeof(*d) + (bytes ? d->length : 0));
+	if (!rc)
+		rc = put(w, d, sizeof(*d));
+	if (!rc && bytes)
+		rc = put(w, data, d->length);
+	return rc;
+}
+
 int mig_write_state(struct mig_writer *w, const void *state, size_t len)
 {
 	int rc;
@@ -217,9 +234,68 @@ out:
 	return rc;
 }
 
+/* What DISK sections declared: each disk's size, once. */
+struct disks {
+	uint64_t size[MIG_DISKS_MAX];
+	bool sized[MIG_DISKS_MAX];
+};
+
+static int read_disk(struct reader *r, const struct mig_section *s, const struct mig_info *info,
+		     struct disks *disks, const struct mig_reader_ops *ops, void *ctx,
+		     struct mig_totals *t)
+{
+	struct mig_disk d;
+	void *data = NULL;
+	int rc;
+
+	if (!(info->flags & MIG_INFO_COPY_STORAGE))
+		return bad(r, "a disk in a stream that said it carries none");
+	if (s->len < sizeof(d))
+		return bad(r, "a disk section too short");
+	rc = get(r, &d, sizeof(d));
+	if (rc)
+		return rc;
+	if (d.disk >= MIG_DISKS_MAX)
+		return bad(r, "a disk section for a disk past the last");
+	switch (d.kind) {
+	case MIG_DISK_SIZE:
+		if (s->len != sizeof(d) || d.offset || disks->sized[d.disk] ||
+		    d.length > MIG_DISK_SIZE_MAX)
+			return bad(r, "a disk's size out of place or out of range");
+		disks->sized[d.disk] = true;
+		disks->size[d.disk] = d.length;
+		break;
+	case MIG_DISK_DATA:
+	case MIG_DISK_ZERO:
+		if (!disks->sized[d.disk])
+			return bad(r, "a disk's bytes before its size");
+		if (!d.length || d.length > MIG_DISK_CHUNK_MAX ||
+		    d.offset > disks->size[d.disk] || d.length > disks->size[d.disk] - d.offset)
+			return bad(r, "disk bytes past the disk's end");
+		if (s->len != sizeof(d) + (d.kind == MIG_DISK_DATA ? d.length : 0))
+			return bad(r, "a disk section whose length is not its bytes'");
+		break;
+	default:
+		return bad(r, "a disk section of a kind this board does not know");
+	}
+	if (d.kind == MIG_DISK_DATA) {
+		data = malloc(d.length);
+		if (!data)
+			return shyper_fail(r->h, SHYPER_ERR_NO_MEMORY, "migration stream: no memory");
+		rc = get(r, data, d.length);
+	}
+	if (!rc && ops->disk)
+		rc = ops->disk(ctx, &d, data);
+	if (!rc && d.kind != MIG_DISK_SIZE)
+		t->disk_bytes += d.length;
+	free(data);
+	return rc;
+}
+
 static int read_sections(struct reader *r, const struct mig_reader_ops *ops, void *ctx,
 			 struct mig_totals *t)
 {
+	struct disks disks = { 0 };
 	struct mig_info info = { 0 };
 	enum phase phase = WANT_INFO;
 	struct mig_header hdr;
@@ -301,6 +377,11 @@ static int read_sections(struct reader *r, const struct mig_reader_ops *ops, voi
 			if (phase != IN_PAGES)
 				return bad(r, "pages out of place");
 			rc = read_pages(r, &s, &info, ops, ctx, t);
+			break;
+		case MIG_DISK:
+			if (phase != IN_PAGES)
+				return bad(r, "a disk out of place");
+			rc = read_disk(r, &s, &info, &disks, ops, ctx, t);
 			break;
 		case MIG_STATE: {
 			void *state;

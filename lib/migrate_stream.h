@@ -10,11 +10,14 @@
  *     DEFINITION  its libvirt domain XML
  *     PAGES       count u32, reserved u32, count page numbers u64, count pages
  *     ZERO_PAGES  count u32, reserved u32, count page numbers u64 (pages of zeroes)
+ *     DISK        struct mig_disk, then its bytes (none for SIZE and ZERO):
+ *                 the guest's disk images, with --copy-storage only
  *     STATE       the hypervisor's state string (VM_STATE_SAVE)
  *     END         pages u64, zero pages u64, SHA-256 of every byte before this section
  *
- * In that order: INFO, DEFINITION, any number of PAGES and ZERO_PAGES (a
- * page may come again: the last copy counts), STATE, END. Little-endian.
+ * In that order: INFO, DEFINITION, any number of PAGES, ZERO_PAGES and DISK
+ * (a page or a disk's byte may come again: the last copy counts), STATE,
+ * END. A disk's SIZE comes before any of its bytes. Little-endian.
  */
 #ifndef SHYPER_MIGRATE_STREAM_H
 #define SHYPER_MIGRATE_STREAM_H
@@ -38,6 +41,7 @@ enum mig_section_kind {
 	MIG_ZERO_PAGES = 4,
 	MIG_STATE = 5,
 	MIG_END = 6,
+	MIG_DISK = 7,
 };
 
 struct mig_header {
@@ -53,7 +57,25 @@ struct mig_section {
 	uint64_t len;
 };
 
-#define MIG_INFO_COPY_STORAGE 1U  /* the disk images follow (not yet sent) */
+#define MIG_INFO_COPY_STORAGE 1U  /* the disk images come too (DISK sections) */
+
+#define MIG_DISKS_MAX 16            /* disks a stream may carry */
+#define MIG_DISK_CHUNK_MAX (1024 * 1024) /* bytes in one DISK section */
+#define MIG_DISK_SIZE_MAX (1ULL << 40)
+
+/* What a DISK section says. */
+enum mig_disk_kind {
+	MIG_DISK_SIZE = 1,            /* disk DISK's image is LENGTH bytes (OFFSET 0) */
+	MIG_DISK_DATA = 2,            /* LENGTH bytes at OFFSET follow */
+	MIG_DISK_ZERO = 3,            /* LENGTH bytes at OFFSET are zeroes */
+};
+
+struct mig_disk {
+	uint32_t disk;                /* the n-th <disk> of the definition with a file */
+	uint32_t kind;                /* MIG_DISK_* */
+	uint64_t offset;
+	uint64_t length;
+};
 
 struct mig_info {
 	uint8_t uuid[16];
@@ -89,6 +111,8 @@ int mig_write_info(struct mig_writer *w, const struct mig_info *info);
 int mig_write_definition(struct mig_writer *w, const char *xml, size_t len);
 /* N pages (numbers in PAGES) and their bytes, or with DATA NULL: pages of zeroes. */
 int mig_write_pages(struct mig_writer *w, const uint64_t *pages, size_t n, const void *data);
+/* A DISK section; DATA (D->length bytes) for MIG_DISK_DATA only. */
+int mig_write_disk(struct mig_writer *w, const struct mig_disk *d, const void *data);
 int mig_write_state(struct mig_writer *w, const void *state, size_t len);
 int mig_write_end(struct mig_writer *w);
 void mig_writer_free(struct mig_writer *w);
@@ -104,11 +128,13 @@ struct mig_reader_ops {
 	int (*info)(void *ctx, const struct mig_info *info);
 	int (*definition)(void *ctx, const char *xml, size_t len); /* NUL-terminated too */
 	int (*pages)(void *ctx, const uint64_t *pages, size_t n, const void *data);
+	/* Checked against the disk's SIZE; DATA for MIG_DISK_DATA only. */
+	int (*disk)(void *ctx, const struct mig_disk *d, const void *data);
 	int (*state)(void *ctx, const void *state, size_t len);
 };
 
 struct mig_totals {
-	uint64_t bytes, pages, zero_pages;
+	uint64_t bytes, pages, zero_pages, disk_bytes;
 };
 
 /*

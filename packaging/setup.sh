@@ -50,7 +50,7 @@ host_packages=(
 )
 arm64_packages=(
 	libxml2-dev:arm64 libcurl4-openssl-dev:arm64 libjson-c-dev:arm64
-	libncurses-dev:arm64 libssl-dev:arm64
+	libncurses-dev:arm64 libssl-dev:arm64 libmicrohttpd-dev:arm64
 )
 
 say() { echo "shyper: $*"; }

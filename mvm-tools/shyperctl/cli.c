@@ -134,6 +134,24 @@ static const struct command commands[] = {
 	  "stopped: its virtual counter goes on from the value it had. Refused\n"
 	  "whole, leaving nothing behind, if FILE is damaged or cut short.\n",
 	  shyperctl_vm_restore },
+	{ "vm", "migrate", "NAME DEST", 2, 2, "Move a running VM to another board",
+	  "Moves the VM to board DEST (a board name such as board-2, host[:port],\n"
+	  "or an https:// URL) while it runs: its memory is copied round after\n"
+	  "round with dirty-page tracking until what is left takes at most\n"
+	  "--max-downtime MS (300) at the rate measured, then it is paused for\n"
+	  "the rest and its state, started there, and destroyed and undefined\n"
+	  "here. --offline pauses it first and copies once; --bandwidth MIB/S\n"
+	  "caps the rate. The boards prove who they are with the fleet's\n"
+	  "certificates in /etc/shyper/ (HTTPS both ways); --plain sends plain\n"
+	  "HTTP, which DEST takes only if its shyperd was started with\n"
+	  "--migrate-plain. Its disk images must be at the same path on DEST\n"
+	  "(shared storage), or --copy-storage sends them too: DEST creates\n"
+	  "them at that path, where no file may be yet (the copies here stay).\n"
+	  "Refused: the MVM, a guest with <hostdev>, this\n"
+	  "board. Ctrl-C, or 'vm migrate --cancel NAME' from elsewhere, stops\n"
+	  "it and the VM goes on here. Until DEST says the guest runs there it\n"
+	  "runs here; it never runs on both.\n",
+	  shyperctl_vm_migrate },
 	{ "vm", "undefine", "NAME", 1, 1, "Forget a VM's definition",
 	  "Removes the definition of a VM that is not running.\n",
 	  shyperctl_vm_undefine },
@@ -315,6 +333,30 @@ static int parse_options(struct shyperctl *ctx, int argc, char **argv, struct pa
 			ctx->check = 1;
 		} else if (strcmp(arg, "--live") == 0) {
 			ctx->live = 1;
+		} else if (strcmp(arg, "--offline") == 0) {
+			ctx->offline = 1;
+		} else if (strcmp(arg, "--plain") == 0) {
+			ctx->plain = 1;
+		} else if (strcmp(arg, "--cancel") == 0) {
+			ctx->cancel = 1;
+		} else if (strcmp(arg, "--copy-storage") == 0) {
+			ctx->copy_storage = 1;
+		} else if (strncmp(arg, "--bandwidth=", 12) == 0 || strcmp(arg, "--bandwidth") == 0) {
+			const char *value = arg[11] == '=' ? arg + 12 : NULL;
+			char *end;
+			unsigned long mib;
+
+			if (!value) {
+				if (i + 1 == argc)
+					return usage_error(ctx, "", "option '%s' needs MiB/s", arg);
+				value = argv[++i];
+			}
+			errno = 0;
+			mib = strtoul(value, &end, 10);
+			if (errno || end == value || *end || mib < 1 || mib > 100000 || value[0] == '-')
+				return usage_error(ctx, "", "bad --bandwidth '%s': MiB/s, 1 to 100000",
+						   value);
+			ctx->bandwidth_mib = (unsigned int)mib;
 		} else if (strncmp(arg, "--max-downtime=", 15) == 0 ||
 			   strcmp(arg, "--max-downtime") == 0) {
 			const char *value = arg[14] == '=' ? arg + 15 : NULL;
@@ -434,11 +476,25 @@ static int dispatch(struct shyperctl *ctx, struct parsed *p)
 	if (ctx->force && ctx->timeout_set)
 		return usage_error(ctx, help_for, "%s: --force and --timeout exclude each other",
 				   help_for);
-	if ((ctx->live || ctx->max_downtime_ms) && c->run != shyperctl_vm_save)
-		return usage_error(ctx, help_for, "%s: --live and --max-downtime are for 'vm save' only",
-				   help_for);
-	if (ctx->max_downtime_ms && !ctx->live)
+	if (ctx->live && c->run != shyperctl_vm_save)
+		return usage_error(ctx, help_for, "%s: --live is for 'vm save' only", help_for);
+	if (ctx->max_downtime_ms && c->run != shyperctl_vm_save && c->run != shyperctl_vm_migrate)
+		return usage_error(ctx, help_for, "%s: --max-downtime is for 'vm save --live' and "
+				   "'vm migrate' only", help_for);
+	if (ctx->max_downtime_ms && c->run == shyperctl_vm_save && !ctx->live)
 		return usage_error(ctx, help_for, "%s: --max-downtime is for a --live save", help_for);
+	if ((ctx->offline || ctx->plain || ctx->cancel || ctx->copy_storage || ctx->bandwidth_mib) &&
+	    c->run != shyperctl_vm_migrate)
+		return usage_error(ctx, help_for, "%s: --offline, --plain, --cancel, --copy-storage "
+				   "and --bandwidth are for 'vm migrate' only", help_for);
+	if (ctx->offline && ctx->max_downtime_ms)
+		return usage_error(ctx, help_for, "%s: --offline and --max-downtime exclude each other",
+				   help_for);
+	if (ctx->cancel && c->run == shyperctl_vm_migrate) {
+		if (p->count - 2 != 1)
+			return usage_error(ctx, help_for, "%s --cancel: NAME only", help_for);
+		return c->run(ctx, 1, p->positional + 2);
+	}
 	if (p->count - 2 < c->min_args)
 		return usage_error(ctx, help_for, "%s: missing argument %s", help_for, c->args);
 	if (p->count - 2 > c->max_args)

@@ -7,6 +7,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -164,5 +167,150 @@ int shyperctl_vm_restore(struct shyperctl *ctx, int argc, char **argv)
 	}
 	fprintf(ctx->out, "VM '%s' restored from %s (id %u): it runs where it stopped\n", got.name,
 		f.path, got.id);
+	return SHYPERCTL_EXIT_OK;
+}
+
+/* ---- vm migrate ------------------------------------------------------------------ */
+
+static volatile int migrate_cancel;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	migrate_cancel = 1;
+}
+
+struct progress_out {
+	struct shyperctl *ctx;
+	bool tty;
+	unsigned int last_round;
+};
+
+static void on_progress(void *arg, const struct shyper_send_progress *p)
+{
+	struct progress_out *o = arg;
+	double rate = (double)p->rate / (1 << 20);
+	unsigned int pct;
+
+	if (o->ctx->json)
+		return;
+	pct = p->round_pages ? (unsigned int)(p->round_done * 100 / p->round_pages) : 100;
+	if (o->tty) {
+		char bar[31];
+		unsigned int fill = pct * 30 / 100;
+
+		memset(bar, '#', fill);
+		memset(bar + fill, '.', 30 - fill);
+		bar[30] = '\0';
+		fprintf(o->ctx->err, "\r[%s] %3u%% round %u%s, %.1f MiB/s, %llu pages dirty, "
+			"downtime ~%llu ms  ", bar, pct, p->round, p->stopped ? " (paused)" : "",
+			rate, (unsigned long long)p->dirty_pages,
+			(unsigned long long)p->expected_downtime_ms);
+		fflush(o->ctx->err);
+	} else if (p->round != o->last_round && p->round_done == 0) {
+		fprintf(o->ctx->err, "round %u%s: %llu pages to send, %.1f MiB/s\n", p->round,
+			p->stopped ? " (paused)" : "", (unsigned long long)p->round_pages, rate);
+		o->last_round = p->round;
+	}
+}
+
+/* Where a migration of NAME keeps its process id, for --cancel. */
+static void pid_path(char *buf, size_t size, const char *name)
+{
+	const char *dir = getenv("SHYPER_RUN_DIR");
+
+	snprintf(buf, size, "%s/migrate-%s.pid", dir && *dir ? dir : SHYPER_DEFAULT_RUN_DIR, name);
+}
+
+static int cancel_migration(struct shyperctl *ctx, const char *name)
+{
+	char path[512], text[32] = "";
+	long pid;
+	FILE *f;
+
+	pid_path(path, sizeof(path), name);
+	f = fopen(path, "r");
+	if (!f || !fgets(text, sizeof(text), f) || (pid = strtol(text, NULL, 10)) <= 0) {
+		if (f)
+			fclose(f);
+		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "no migration of VM '%s' runs",
+				      name);
+	}
+	fclose(f);
+	if (kill((pid_t)pid, SIGINT))
+		return shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "no migration of VM '%s' runs "
+				      "(process %ld: %s)", name, pid, strerror(errno));
+	fprintf(ctx->out, "Migration of VM '%s' cancelled: it goes on here\n", name);
+	return SHYPERCTL_EXIT_OK;
+}
+
+int shyperctl_vm_migrate(struct shyperctl *ctx, int argc, char **argv)
+{
+	struct shyper_migrate_opts o = { 0 };
+	struct shyper_migrate_result res;
+	struct progress_out out = { .ctx = ctx, .tty = isatty(fileno(ctx->err)) };
+	struct sigaction sa = { .sa_handler = on_interrupt }, old_int, old_term;
+	char path[512];
+	FILE *f;
+	int rc;
+
+	(void)argc;
+	if (ctx->cancel)
+		return cancel_migration(ctx, argv[0]);
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	o.send.live = !ctx->offline;
+	o.send.max_downtime_ms = ctx->max_downtime_ms ? ctx->max_downtime_ms : 300;
+	o.send.max_rounds = 30;
+	o.send.bandwidth = (uint64_t)ctx->bandwidth_mib << 20;
+	o.send.progress = on_progress;
+	o.send.progress_ctx = &out;
+	o.send.cancel = &migrate_cancel;
+	o.send.copy_storage = ctx->copy_storage;
+	o.plain = ctx->plain;
+	migrate_cancel = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	pid_path(path, sizeof(path), argv[0]);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%ld\n", (long)getpid());
+		fclose(f);
+	}
+	rc = shyper_domain_migrate(ctx->handle, argv[0], argv[1], &o, &res);
+	unlink(path);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (out.tty && !ctx->json)
+		fputc('\n', ctx->err);
+	if (rc)
+		return shyperctl_fail_lib(ctx, rc);
+	if (ctx->json) {
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "schema", json_object_new_int(1));
+		json_object_object_add(j, "name", json_object_new_string(argv[0]));
+		json_object_object_add(j, "destination", json_object_new_string(res.dest));
+		json_object_object_add(j, "id", json_object_new_int((int32_t)res.dest_id));
+		json_object_object_add(j, "total_ns", json_object_new_int64((int64_t)res.send.total_ns));
+		json_object_object_add(j, "downtime_ns",
+				       json_object_new_int64((int64_t)res.send.downtime_ns));
+		json_object_object_add(j, "rounds", json_object_new_int((int32_t)res.send.rounds));
+		json_object_object_add(j, "bytes", json_object_new_int64((int64_t)res.send.bytes));
+		json_object_object_add(j, "pages", json_object_new_int64((int64_t)res.send.pages));
+		json_object_object_add(j, "zero_pages",
+				       json_object_new_int64((int64_t)res.send.zero_pages));
+		json_object_object_add(j, "disk_bytes",
+				       json_object_new_int64((int64_t)res.send.disk_bytes));
+		return shyperctl_print_json(ctx, j);
+	}
+	fprintf(ctx->out, "VM '%s' migrated to %s (id %u there) in %.2f s: downtime %.1f ms, "
+		"%u round%s, %.1f MiB sent\n", argv[0], res.dest, res.dest_id,
+		(double)res.send.total_ns / 1e9, (double)res.send.downtime_ns / 1e6, res.send.rounds,
+		res.send.rounds == 1 ? "" : "s", (double)res.send.bytes / (1 << 20));
+	if (res.send.disk_bytes)
+		fprintf(ctx->out, "Disk images copied: %.1f MiB\n",
+			(double)res.send.disk_bytes / (1 << 20));
 	return SHYPERCTL_EXIT_OK;
 }

@@ -32,7 +32,12 @@ struct shyperctl {
 	int timeout_set;
 	int check;             /* --check (hv update) */
 	int live;              /* --live (vm save): pre-copy while it runs */
-	unsigned int max_downtime_ms; /* --max-downtime (vm save --live), 0: default */
+	unsigned int max_downtime_ms; /* --max-downtime (vm save --live, vm migrate), 0: default */
+	unsigned int bandwidth_mib;   /* --bandwidth MIB/S (vm migrate), 0: unlimited */
+	int offline;           /* --offline (vm migrate): pause, then copy */
+	int plain;             /* --plain (vm migrate): plain HTTP */
+	int cancel;            /* --cancel (vm migrate) */
+	int copy_storage;      /* --copy-storage (vm migrate) */
 };
 
 /* The whole tool: parses ARGV, runs the command, returns the exit status. */
@@ -71,6 +76,7 @@ int shyperctl_vm_reboot(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_pause(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_resume(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_save(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_migrate(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_restore(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_undefine(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_dumpxml(struct shyperctl *ctx, int argc, char **argv);

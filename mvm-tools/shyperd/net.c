@@ -346,6 +346,25 @@ static void receive(struct shyper *h, struct nic *n)
 	}
 }
 
+void net_vm_paused(struct shyper *h, uint32_t vm_id)
+{
+	for (size_t i = 0; i < SHYPERD_MAX_NICS; i++) {
+		struct nic *n = &nics[i];
+
+		if (!n->open || n->vm_id != vm_id)
+			continue;
+		/* Given back empty (the guest's driver drops a frame too short to
+		 * be one, and offers the buffer again): a paused guest's device
+		 * holds nothing in flight, which its migration needs. */
+		while (n->rx_count) {
+			size_t done;
+
+			n->rx_count--;
+			shyper_vio_complete(h, n->vm_id, n->rx[n->rx_count].token, NULL, 0, &done);
+		}
+	}
+}
+
 void net_service(struct shyper *h, uint32_t id, uint16_t slot)
 {
 	struct nic *n;

@@ -18,7 +18,10 @@
  * restarted), so every few seconds it also looks at every VM and does what
  * an event would have made it do.
  *
+ *   - guests migrating from other boards arrive through it (migrate.c).
+ *
  *   shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH] [--poll-us N]
+ *           [--migrate-port N] [--migrate-plain] [--cert-dir DIR]
  *
  * Logs go to stderr, or to syslog with --syslog. --daemon detaches after
  * the device has been opened, so a start-up failure is still seen.
@@ -43,6 +46,7 @@
 #include <shyper/libshyper.h>
 
 #include "cpus.h"
+#include "migrate.h"
 #include "shyperd.h"
 
 #define RECONCILE_MS 5000
@@ -262,6 +266,8 @@ static void on_event(struct shyper *h, const struct shyper_event *ev)
 	if (ev->type != SHYPER_EVENT_VM_STATE)
 		return;
 	follow_guests(h);
+	if (ev->data[0] == SHYPER_VM_PAUSED)
+		net_vm_paused(h, ev->vm_id);
 	if (ev->data[0] != SHYPER_VM_RUNNING && ev->data[0] != SHYPER_VM_PAUSED) {
 		blk_forget_vm(ev->vm_id);
 		net_forget_vm(ev->vm_id);
@@ -325,16 +331,22 @@ static int write_pidfile(const char *path)
 static void usage(FILE *out)
 {
 	fputs("Usage: shyperd [--daemon] [--syslog] [--pidfile PATH] [--device PATH]\n"
-	      "               [--poll-us N]\n\n"
+	      "               [--poll-us N] [--migrate-port N] [--migrate-plain]\n"
+	      "               [--cert-dir DIR]\n\n"
 	      "Follows the hypervisor's events: does what a defined guest's\n"
 	      "<on_poweroff>, <on_reboot> and <on_crash> ask when it powers itself\n"
 	      "off, resets or crashes, and serves guests' virtio disks, NICs and\n"
-	      "entropy devices.\n", out);
+	      "entropy devices. Takes guests migrating from other boards on port\n"
+	      "7979 (--migrate-port; 0: not at all) over HTTPS, from boards with a\n"
+	      "certificate of the fleet's CA (DIR/ca.crt; its own: DIR/board.crt and\n"
+	      "board.key; DIR is /etc/shyper), or plain HTTP with --migrate-plain.\n", out);
 }
 
 int main(int argc, char **argv)
 {
-	const char *device = NULL, *pidfile = NULL;
+	const char *device = NULL, *pidfile = NULL, *cert_dir = "/etc/shyper";
+	unsigned int migrate_port = SHYPER_MIGRATE_PORT;
+	bool migrate_plain = false;
 	struct sigaction sa;
 	bool daemonize = false;
 	struct shyper *h;
@@ -360,6 +372,20 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			poll_ns = (int64_t)us * 1000;
+		} else if (!strcmp(argv[i], "--migrate-port") && i + 1 < argc) {
+			char *end;
+			long port = strtol(argv[++i], &end, 10);
+
+			if (*end || end == argv[i] || port < 0 || port > 65535) {
+				fprintf(stderr, "shyperd: bad --migrate-port '%s' (0 to 65535)\n",
+					argv[i]);
+				return 2;
+			}
+			migrate_port = (unsigned int)port;
+		} else if (!strcmp(argv[i], "--migrate-plain")) {
+			migrate_plain = true;
+		} else if (!strcmp(argv[i], "--cert-dir") && i + 1 < argc) {
+			cert_dir = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -389,6 +415,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	say(LOG_INFO, "started (libshyper %s)", shyper_library_version());
+	if (migrate_port && migrate_start(device, migrate_port, migrate_plain, cert_dir))
+		say(LOG_WARNING, "guests cannot migrate to this board");
 
 	while (!quit) {
 		struct pollfd fds[1 + SHYPERD_MAX_NICS];
@@ -401,6 +429,7 @@ int main(int argc, char **argv)
 		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 		if (now - last >= RECONCILE_MS) {
 			reconcile(h);
+			migrate_expire(h);
 			last = now;
 		}
 		/* The events, and the taps that have frames for guests. */
@@ -433,6 +462,7 @@ int main(int argc, char **argv)
 		}
 	}
 	say(LOG_INFO, "stopping on signal %d", (int)quit);
+	migrate_stop();
 	if (pidfile)
 		unlink(pidfile);
 	shyper_close(h);

@@ -63,6 +63,9 @@ void net_service(struct shyper *h, uint32_t id, uint16_t slot);
 /* Serves every NIC (after events may have been missed). */
 void net_service_all(struct shyper *h);
 
+/* VM ID was paused: its NICs' receive buffers go back to it, empty. */
+void net_vm_paused(struct shyper *h, uint32_t vm_id);
+
 /* Is VM ID's SLOT a NIC being served? */
 bool net_is_nic(uint32_t id, uint16_t slot);
 

@@ -15,7 +15,9 @@
  *
  * blk_read_sum() reads the start of a disk and prints a checksum of it;
  * blk_storm() keeps a full queue of reads and writes going for ever (a
- * guest to destroy while its requests are in flight).
+ * guest to destroy while its requests are in flight); blk_dirty() writes
+ * its disk over and over and checks every pass (a guest to migrate with
+ * its disk).
  */
 #include <shyper/abi.h>
 
@@ -501,5 +503,65 @@ void __attribute__((noreturn)) blk_storm(unsigned int slot)
 		if (i % STORM_REQUESTS == 0)
 			round++;
 		storm_submit(&dev, i % STORM_REQUESTS, round);
+	}
+}
+
+/* ---- blkdirty: a disk that keeps changing, checked pass after pass ---------------- */
+
+#define DIRTY_BLOCK 4096
+#define DIRTY_BLOCKS 64 /* the first 256 KiB */
+
+/* Block B as pass P writes it: every 64-bit word names both. */
+static void dirty_fill(uint8_t *buf, uint64_t pass, uint64_t block)
+{
+	for (unsigned int i = 0; i < DIRTY_BLOCK / 8; i++)
+		((uint64_t *)buf)[i] = pass << 32 | block << 16 | i;
+}
+
+/*
+ * Pass after pass, writes every block of the first 256 KiB of the disk,
+ * one request at a time, then reads them all back: "blkdirty ok pass N",
+ * or "blkdirty BAD block B has pass P, pass N" (a write that did not stay
+ * written: lost in a migration that did not copy the disk's last changes).
+ * Each block starts from what the disk held (a pass count it continues).
+ */
+void __attribute__((noreturn)) blk_dirty(unsigned int slot)
+{
+	struct blk_dev dev = { .slot = slot, .r = &rings[0] };
+	uint64_t pass;
+	int rc;
+
+	if (!blk_setup(&dev, QUEUE_SIZE, 0) ||
+	    dev.capacity < DIRTY_BLOCKS * (DIRTY_BLOCK / SECTOR)) {
+		console_printf("blk: no usable virtio-blk device in slot %u\n", slot);
+		for (;;)
+			__asm__ volatile("wfi");
+	}
+	/* Go on from the pass the disk holds (0 for a fresh one). */
+	rc = blk_request(&dev, BLK_T_IN, 0, DIRTY_BLOCK);
+	pass = rc == 0 ? ((uint64_t *)data)[0] >> 32 : 0;
+	console_printf("blkdirty: starting after pass %lu\n", (unsigned long)pass);
+	for (;;) {
+		pass++;
+		for (uint64_t b = 0; b < DIRTY_BLOCKS; b++) {
+			dirty_fill(data, pass, b);
+			rc = blk_request(&dev, BLK_T_OUT, b * (DIRTY_BLOCK / SECTOR), DIRTY_BLOCK);
+			if (rc)
+				console_printf("blkdirty: write status=%d\n", rc);
+		}
+		for (uint64_t b = 0; b < DIRTY_BLOCKS && rc == 0; b++) {
+			const uint64_t *got = (const uint64_t *)data;
+
+			rc = blk_request(&dev, BLK_T_IN, b * (DIRTY_BLOCK / SECTOR), DIRTY_BLOCK);
+			for (unsigned int i = 0; rc == 0 && i < DIRTY_BLOCK / 8; i++)
+				if (got[i] != (pass << 32 | b << 16 | i))
+					rc = -3;
+			if (rc)
+				console_printf("blkdirty BAD block %lu has pass %lu, pass %lu\n",
+					       (unsigned long)b, (unsigned long)(got[0] >> 32),
+					       (unsigned long)pass);
+		}
+		if (rc == 0)
+			console_printf("blkdirty ok pass %lu\n", (unsigned long)pass);
 	}
 }

@@ -47,6 +47,10 @@
  *                      "blk done"
  *   blkread=SLOT       read the first 64 KiB of the disk in SLOT:
  *                      "blkread: status=N capacity=SECTORS fnv=HEX"
+ *   blkdirty=SLOT      write the first 256 KiB of the disk in SLOT over and
+ *                      over, each pass marked with its number, and read it
+ *                      back: "blkdirty ok pass N" or "blkdirty BAD block B
+ *                      has pass P, pass N" (migration's disk test guest)
  *   blkstorm=SLOT      reads and writes on the disk in SLOT, a full queue of
  *                      them, for ever (to be destroyed mid-request)
  *   anything else      print "unknown mode ...", power off
@@ -65,6 +69,7 @@
 /* What bootargs asked for. */
 enum mode { MODE_HELLO, MODE_HVC_MGMT, MODE_TOUCH, MODE_PATTERN, MODE_DIRTY, MODE_SPIN, MODE_WORK,
 	    MODE_CRASH, MODE_HOLD_OFF, MODE_RESET, MODE_SMP, MODE_WAIT, MODE_BLK, MODE_BLK_READ, MODE_BLK_STORM,
+	    MODE_BLK_DIRTY,
 	    MODE_UNKNOWN };
 enum then { THEN_DEFAULT, THEN_WAIT, THEN_OFF, THEN_RECHECK };
 
@@ -229,8 +234,10 @@ static void parse_word(const char *word, struct options *opt)
 		if (end == rest || (*end != ' ' && *end))
 			opt->mode = MODE_UNKNOWN;
 	} else if (word_has_prefix(word, "blkread=", &rest) ||
-		   word_has_prefix(word, "blkstorm=", &rest)) {
-		opt->mode = word[3] == 'r' ? MODE_BLK_READ : MODE_BLK_STORM;
+		   word_has_prefix(word, "blkstorm=", &rest) ||
+		   word_has_prefix(word, "blkdirty=", &rest)) {
+		opt->mode = word[3] == 'r' ? MODE_BLK_READ
+			  : word[3] == 's' ? MODE_BLK_STORM : MODE_BLK_DIRTY;
 		opt->mode_word = word;
 		opt->blk_slot = (unsigned int)parse_number(rest, &end);
 		if (end == rest || (*end != ' ' && *end))
@@ -726,6 +733,8 @@ void testguest_main(const void *fdt)
 		break;
 	case MODE_BLK_STORM:
 		blk_storm(opt.blk_slot);
+	case MODE_BLK_DIRTY:
+		blk_dirty(opt.blk_slot);
 	case MODE_UNKNOWN:
 		console_puts("unknown mode: ");
 		print_word(opt.mode_word ? opt.mode_word : "?");

@@ -106,6 +106,7 @@ void blk_hostile(unsigned int slot, int ro_slot, uint64_t ram_end);
 void blk_read_sum(unsigned int slot);
 /* Keeps a queue of reads and writes going on the disk in SLOT, for ever. */
 void blk_storm(unsigned int slot) __attribute__((noreturn));
+void blk_dirty(unsigned int slot) __attribute__((noreturn));
 
 /* ---- testguest.c ----------------------------------------------------------- */
 

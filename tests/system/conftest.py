@@ -52,14 +52,29 @@ def board_mode_args():
     return ["--hypervisor", HYPERVISOR_IMAGE]
 
 
+# Set to a folder, every board's console is also written there as it comes
+# (board-N.log), to watch a long test or one that hangs.
+CONSOLE_DIR = os.environ.get("SHYPER_TEST_CONSOLE_DIR", "")
+
+
 class ConsoleLog:
     """pexpect logfile that keeps the whole console for failure reports."""
 
+    boards = 0
+
     def __init__(self):
         self.parts = []
+        self.file = None
+        if CONSOLE_DIR:
+            ConsoleLog.boards += 1
+            self.file = open(os.path.join(CONSOLE_DIR, "board-%d.log" % ConsoleLog.boards),
+                             "w", encoding="utf-8")
 
     def write(self, text):
         self.parts.append(text)
+        if self.file:
+            self.file.write(text)
+            self.file.flush()
 
     def flush(self):
         pass

@@ -487,11 +487,13 @@ struct shyper_send_opts {
 	void (*progress)(void *ctx, const struct shyper_send_progress *p);
 	void *progress_ctx;
 	const volatile int *cancel; /* set to stop: the guest goes on here */
+	bool copy_storage;        /* the disk images go too (created on the receiving side) */
 };
 
 struct shyper_send_result {
 	uint64_t total_ns, downtime_ns; /* downtime: paused to the stream's end */
 	uint64_t bytes, pages, zero_pages;
+	uint64_t disk_bytes;      /* disk image bytes sent (--copy-storage) */
 	unsigned int rounds;
 };
 
@@ -511,7 +513,8 @@ struct shyper_received {
 	char name[SHYPER_NAME_LEN];
 	uint32_t id;              /* the guest, created and loaded, not started */
 	bool defined_before;      /* its definition was here before the stream */
-	uint64_t bytes, pages, zero_pages;
+	uint32_t disks_created;   /* a bit per disk image the stream created here */
+	uint64_t bytes, pages, zero_pages, disk_bytes;
 };
 
 /*
@@ -520,14 +523,52 @@ struct shyper_received {
  * its pages and state loaded; it does not run until
  * shyper_domain_receive_start(). Refused before anything is made: a name
  * already in the hypervisor, a UUID another definition has, more memory
- * than is free, a <hostdev>, files of its definition missing here. On any
- * failure nothing is left behind.
+ * than is free, a <hostdev>, files of its definition missing here (or,
+ * when the stream carries its disk images, those images already here: they
+ * are created, never written over). On any failure nothing is left behind.
  */
 SHYPER_EXPORT int shyper_domain_receive(struct shyper *h, shyper_read_fn read, void *ctx,
 					struct shyper_received *out);
 SHYPER_EXPORT int shyper_domain_receive_start(struct shyper *h, const struct shyper_received *in);
-/* Throws a received guest away (and a definition it brought). */
+/*
+ * Before anything moves: shyper_domain_send_check() writes the start of
+ * NAME's stream (its INFO and definition, no END; COPY_STORAGE: saying its
+ * disk images come too), and a destination's shyper_domain_receive_check()
+ * reads such a start and answers whether it would take the guest (name and
+ * UUID free, memory and pins that fit, the files of its definition here -
+ * or its images absent, where they could be created - no <hostdev>),
+ * creating nothing.
+ */
+SHYPER_EXPORT int shyper_domain_send_check(struct shyper *h, const char *name, bool copy_storage,
+					   shyper_write_fn write, void *ctx);
+SHYPER_EXPORT int shyper_domain_receive_check(struct shyper *h, shyper_read_fn read, void *ctx,
+					      struct shyper_received *out);
+/* Throws a received guest away (and a definition and disk images it brought). */
 SHYPER_EXPORT int shyper_domain_receive_abort(struct shyper *h, const struct shyper_received *in);
+
+struct shyper_migrate_opts {
+	struct shyper_send_opts send;
+	bool plain;               /* plain HTTP allowed (the destination too must say so) */
+	const char *cert_dir;     /* this board's certificates; NULL: /etc/shyper */
+	unsigned int port;        /* the destination's, for a bare board name; 0: 7979 */
+};
+
+struct shyper_migrate_result {
+	struct shyper_send_result send;
+	char dest[64];            /* the destination board's name */
+	uint32_t dest_id;         /* the guest's id there */
+};
+
+/*
+ * Moves running guest NAME to board DEST (a board name, host[:port], or an
+ * https:// URL; http:// only with OPTS->plain) and its shyperd: checks the
+ * destination would take it, sends it (pre-copy, then stop-and-copy), has
+ * it started there, and only then destroys and undefines it here. Before
+ * the destination confirms it runs, any failure leaves it running here.
+ */
+SHYPER_EXPORT int shyper_domain_migrate(struct shyper *h, const char *name, const char *dest,
+					const struct shyper_migrate_opts *opts,
+					struct shyper_migrate_result *res);
 
 /* JSON of one managed VM and of a list (docs/json-schema.md). */
 SHYPER_EXPORT struct json_object *shyper_managed_vm_to_json(const struct shyper_managed_vm *vm);

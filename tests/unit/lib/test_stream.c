@@ -3,7 +3,8 @@
  * The migration stream (lib/migrate_stream.c): what is written reads back
  * section by section; a stream cut anywhere, with any one bit flipped,
  * with sections out of order, from another version or naming pages the
- * guest does not have, is refused.
+ * guest does not have, is refused; so are disk sections a stream did not
+ * announce, before their disk's size, or past its end.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include <shyper/libshyper.h>
 
@@ -59,6 +61,9 @@ struct seen {
 	uint8_t first_byte;
 	size_t state_len;
 	uint8_t state0;
+	unsigned disk_sections;
+	uint64_t disk_bytes;
+	struct mig_disk last_disk;
 };
 
 static int on_info(void *ctx, const struct mig_info *info)
@@ -99,8 +104,21 @@ static int on_state(void *ctx, const void *state, size_t len)
 	return 0;
 }
 
+static int on_disk(void *ctx, const struct mig_disk *d, const void *data)
+{
+	struct seen *s = ctx;
+
+	assert_true((data != NULL) == (d->kind == MIG_DISK_DATA));
+	s->disk_sections++;
+	s->last_disk = *d;
+	if (data)
+		s->disk_bytes += d->length;
+	return 0;
+}
+
 static const struct mig_reader_ops ops = {
-	.info = on_info, .definition = on_definition, .pages = on_pages, .state = on_state,
+	.info = on_info, .definition = on_definition, .pages = on_pages, .disk = on_disk,
+	.state = on_state,
 };
 
 static const char xml[] = "<domain type='shyper'><name>mover</name></domain>";
@@ -251,6 +269,121 @@ static void test_another_version_and_order_are_refused(void **state)
 	free(b.data);
 }
 
+/* A stream carrying disk 0 (3 sectors) and disk 1 (64 KiB): sizes, bytes
+ * and zeroes, written by SECTIONS after INFO (with FLAGS) and DEFINITION. */
+static struct buffer disk_stream(uint32_t flags, const struct mig_disk *sections, size_t n)
+{
+	struct buffer b = { 0 };
+	struct mig_writer w;
+	struct mig_info info = { .ram_pages = 4, .vcpus = 1, .flags = flags };
+	static uint8_t data[MIG_DISK_CHUNK_MAX];
+	uint8_t state[8] = { 1 };
+
+	strcpy(info.name, "mover");
+	memset(data, 0x5a, sizeof(data));
+	mig_writer_start(&w, handle, buf_write, &b);
+	mig_write_info(&w, &info);
+	mig_write_definition(&w, xml, strlen(xml));
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(mig_write_disk(&w, &sections[i],
+						sections[i].kind == MIG_DISK_DATA ? data : NULL), 0);
+	mig_write_state(&w, state, sizeof(state));
+	mig_write_end(&w);
+	mig_writer_free(&w);
+	b.limit = b.len;
+	return b;
+}
+
+static void test_disks(void **state)
+{
+	static const struct mig_disk good[] = {
+		{ .disk = 0, .kind = MIG_DISK_SIZE, .length = 1536 },
+		{ .disk = 1, .kind = MIG_DISK_SIZE, .length = 65536 },
+		{ .disk = 0, .kind = MIG_DISK_DATA, .offset = 512, .length = 1024 },
+		{ .disk = 1, .kind = MIG_DISK_ZERO, .offset = 0, .length = 65536 },
+		{ .disk = 1, .kind = MIG_DISK_DATA, .offset = 4096, .length = 4096 },
+	};
+	static const struct {
+		struct mig_disk d;
+		const char *why;
+	} bad[] = {
+		{ { .disk = 2, .kind = MIG_DISK_ZERO, .length = 512 }, "before its size" },
+		{ { .disk = 0, .kind = MIG_DISK_SIZE, .length = 512 }, "out of place" }, /* twice */
+		{ { .disk = 1, .kind = MIG_DISK_ZERO, .offset = 65536 - 511, .length = 512 },
+		  "past the disk's end" },
+		{ { .disk = 1, .kind = MIG_DISK_ZERO, .offset = UINT64_MAX - 10, .length = 512 },
+		  "past the disk's end" },
+		{ { .disk = 1, .kind = MIG_DISK_ZERO, .length = 0 }, "past the disk's end" },
+		{ { .disk = 2, .kind = MIG_DISK_SIZE, .offset = 1, .length = 512 }, "out of place" },
+		{ { .disk = 2, .kind = MIG_DISK_SIZE, .length = MIG_DISK_SIZE_MAX + 1 }, "range" },
+		{ { .disk = MIG_DISKS_MAX, .kind = MIG_DISK_SIZE, .length = 512 }, "past the last" },
+		{ { .disk = 0, .kind = 9, .length = 512 }, "kind" },
+	};
+	struct buffer b;
+	struct mig_totals t;
+	struct seen s;
+
+	(void)state;
+	b = disk_stream(MIG_INFO_COPY_STORAGE, good, 5);
+	assert_int_equal(read_all(&b, &s, &t), 0);
+	assert_int_equal(s.disk_sections, 5);
+	assert_int_equal(s.disk_bytes, 1024 + 4096);
+	assert_int_equal(t.disk_bytes, 1024 + 65536 + 4096);
+	assert_int_equal(s.last_disk.offset, 4096);
+	free(s.xml);
+	free(b.data);
+	/* Disks in a stream that did not say it carries them. */
+	b = disk_stream(0, good, 5);
+	assert_int_equal(read_all(&b, &s, NULL), SHYPER_ERR_PROTOCOL);
+	assert_non_null(strstr(shyper_last_error_message(handle), "carries none"));
+	free(s.xml);
+	free(b.data);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mig_section sec = { .kind = MIG_DISK, .len = sizeof(struct mig_disk) };
+		struct mig_info info = { .ram_pages = 4, .vcpus = 1, .flags = MIG_INFO_COPY_STORAGE };
+		struct mig_writer w;
+		uint8_t st[8] = { 1 };
+
+		/* Written raw, past the writer's own checks, digest and all. */
+		memset(&b, 0, sizeof(b));
+		strcpy(info.name, "mover");
+		mig_writer_start(&w, handle, buf_write, &b);
+		mig_write_info(&w, &info);
+		mig_write_definition(&w, xml, strlen(xml));
+		mig_write_disk(&w, &good[0], NULL);
+		mig_write_disk(&w, &good[1], NULL);
+		w.write(w.ctx, &sec, sizeof(sec));
+		EVP_DigestUpdate(w.sha, &sec, sizeof(sec));
+		w.write(w.ctx, &bad[i].d, sizeof(bad[i].d));
+		EVP_DigestUpdate(w.sha, &bad[i].d, sizeof(bad[i].d));
+		mig_write_state(&w, st, sizeof(st));
+		mig_write_end(&w);
+		mig_writer_free(&w);
+		b.limit = b.len;
+		assert_int_equal(read_all(&b, &s, NULL), SHYPER_ERR_PROTOCOL);
+		if (!strstr(shyper_last_error_message(handle), bad[i].why))
+			fail_msg("case %zu: '%s' does not say '%s'", i,
+				 shyper_last_error_message(handle), bad[i].why);
+		free(s.xml);
+		free(b.data);
+	}
+	/* The writer refuses what the reader would. */
+	{
+		struct mig_writer w;
+		struct mig_disk d = { .disk = 0, .kind = MIG_DISK_DATA, .length = 0 };
+
+		memset(&b, 0, sizeof(b));
+		mig_writer_start(&w, handle, buf_write, &b);
+		assert_int_equal(mig_write_disk(&w, &d, xml), SHYPER_ERR_INVALID);
+		d.length = MIG_DISK_CHUNK_MAX + 1;
+		assert_int_equal(mig_write_disk(&w, &d, xml), SHYPER_ERR_INVALID);
+		d = (struct mig_disk){ .disk = MIG_DISKS_MAX, .kind = MIG_DISK_SIZE };
+		assert_int_equal(mig_write_disk(&w, &d, NULL), SHYPER_ERR_INVALID);
+		mig_writer_free(&w);
+		free(b.data);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -276,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_every_flipped_bit_is_refused),
 		cmocka_unit_test(test_pages_the_guest_lacks_are_refused),
 		cmocka_unit_test(test_another_version_and_order_are_refused),
+		cmocka_unit_test(test_disks),
 	};
 
 	return cmocka_run_group_tests_name("stream", tests, setup, teardown);
