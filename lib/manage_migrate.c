@@ -255,6 +255,9 @@ static int send_locked(struct sender *s, const char *name, struct shyper_domain 
 	info.ram_pages = s->ram_pages;
 	if (o->copy_storage)
 		info.flags |= MIG_INFO_COPY_STORAGE;
+	/* Paused by its user: it is paused wherever it arrives. */
+	if (vm.state == SHYPER_VM_PAUSED)
+		info.flags |= MIG_INFO_PAUSED;
 	xml = shyper_domain_to_xml(dom);
 	words = (s->ram_pages + 63) / 64;
 	bitmap = calloc(words, sizeof(uint64_t));
@@ -676,6 +679,7 @@ int shyper_domain_receive(struct shyper *h, shyper_read_fn read, void *ctx,
 	out->pages = totals.pages;
 	out->zero_pages = totals.zero_pages;
 	out->disk_bytes = totals.disk_bytes;
+	out->paused = r.info.flags & MIG_INFO_PAUSED;
 	disk_receive_close(&r.disks);
 	if (rc && (r.have_vm || out->disks_created)) {
 		char message[SHYPER_MESSAGE_LEN];
@@ -784,7 +788,9 @@ int shyper_domain_receive_start(struct shyper *h, const struct shyper_received *
 	if (!rc)
 		rc = manage_rt_take_cpus(h, dom);
 	if (!rc) {
-		rc = shyper_vm_start(h, in->id);
+		/* One its user had paused is started paused, never running here
+		 * until it is resumed. */
+		rc = in->paused ? shyper_vm_pause(h, in->id) : shyper_vm_start(h, in->id);
 		if (rc)
 			manage_rt_give_back_cpus(h, dom);
 	}

@@ -429,7 +429,8 @@ int shyper_domain_migrate(struct shyper *h, const char *name, const char *dest,
 				shyper_domain_resume(h, name);
 			rc = shyper_fail(h, SHYPER_ERR_SYSTEM, "the destination did not start VM '%s': "
 					 "it runs on here", name);
-		} else if (c && status == 200 && strstr(b->data, "\"running\"")) {
+		} else if (c && status == 200 && (strstr(b->data, "\"running\"") ||
+						   strstr(b->data, "\"paused\""))) {
 			rc = 0;
 		} else {
 			rc = shyper_fail(h, SHYPER_ERR_SYSTEM,

@@ -347,7 +347,7 @@ static int read_sections(struct reader *r, const struct mig_reader_ops *ops, voi
 			if (!nul_terminated(info.name, sizeof(info.name)) || !info.name[0] ||
 			    !nul_terminated(info.source, sizeof(info.source)) || !info.ram_pages ||
 			    !info.vcpus || info.vcpus > SHYPER_MAX_VCPUS ||
-			    info.ram_pages > (1ULL << 40) / PAGE || info.flags & ~MIG_INFO_COPY_STORAGE)
+			    info.ram_pages > (1ULL << 40) / PAGE || info.flags & ~(MIG_INFO_COPY_STORAGE | MIG_INFO_PAUSED))
 				return bad(r, "INFO with values out of range");
 			rc = ops->info ? ops->info(ctx, &info) : 0;
 			phase = WANT_DEFINITION;

@@ -58,6 +58,7 @@ struct mig_section {
 };
 
 #define MIG_INFO_COPY_STORAGE 1U  /* the disk images come too (DISK sections) */
+#define MIG_INFO_PAUSED 2U        /* its user had paused it: it stays paused */
 
 #define MIG_DISKS_MAX 16            /* disks a stream may carry */
 #define MIG_DISK_CHUNK_MAX (1024 * 1024) /* bytes in one DISK section */

@@ -241,7 +241,7 @@ static void stage2_resume(struct vm *vm)
  * are told to look at their queues: requests the guest made just before it
  * stopped are waiting in its rings.
  */
-static int64_t start_loaded(struct vm *vm)
+static int64_t start_loaded(struct vm *vm, bool paused)
 {
 	uint64_t now = arch_counter();
 
@@ -259,18 +259,25 @@ static int64_t start_loaded(struct vm *vm)
 		vm->vcpus[i].blocked = 0;
 		vm->vcpus[i].wake_at = 0;
 	}
-	vm->paused_at = 0;
-	vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
-	virtio_vm_resumed(vm);
-	pr_info("vm %u (%s) resumed from another board (virtual counter 0x%lx)", vm->id, vm->name,
-		(unsigned long)vm->loaded_vcounter);
+	if (paused) {
+		/* As it was there: its vCPUs never run until it is resumed. */
+		vm->paused_at = now;
+		vm_set_state(vm, VM_STATE_PAUSED, SHYPER_STOP_BY_MVM);
+		if (vm->type == VM_TYPE_RTVM)
+			stage2_suspend(vm);
+	} else {
+		vm->paused_at = 0;
+		vm_set_state(vm, VM_STATE_RUNNING, SHYPER_STOP_BY_MVM);
+		virtio_vm_resumed(vm);
+	}
+	pr_info("vm %u (%s) resumed from another board%s (virtual counter 0x%lx)", vm->id,
+		vm->name, paused ? ", paused" : "", (unsigned long)vm->loaded_vcounter);
 	return SHYPER_OK;
 }
 
-int64_t vm_start(struct vm *vm)
+/* May it start? Its vCPUs' pCPUs into PINS. */
+static int64_t start_check(const struct vm *vm, uint8_t *pins)
 {
-	uint8_t pins[MAX_VCPUS];
-
 	if (!stopped(vm))
 		return SHYPER_E_BUSY;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
@@ -281,9 +288,19 @@ int64_t vm_start(struct vm *vm)
 	/* An RTVM's pCPUs must be free; nobody starts on a running RTVM's. */
 	if (rt_start_check(vm))
 		return SHYPER_E_BUSY;
+	return SHYPER_OK;
+}
+
+int64_t vm_start(struct vm *vm)
+{
+	uint8_t pins[MAX_VCPUS];
+	int64_t rc = start_check(vm, pins);
+
+	if (rc)
+		return rc;
 	stage2_resume(vm);
 	if (vm->state_loaded)
-		return start_loaded(vm);
+		return start_loaded(vm, false);
 	vgic_vm_init(vm, SHYPER_GUEST_NR_SPIS);
 	vm_vcpus_init(vm, pins);
 	passthrough_vm_reset(vm);
@@ -321,6 +338,17 @@ int64_t vm_shutdown(struct vm *vm)
 
 int64_t vm_pause(struct vm *vm)
 {
+	/* A guest that came from another board where it was paused: started
+	 * here as it was, paused, without running in between. */
+	if (vm->state == VM_STATE_DEFINED && vm->state_loaded) {
+		uint8_t pins[MAX_VCPUS];
+		int64_t rc = start_check(vm, pins);
+
+		if (rc)
+			return rc;
+		stage2_resume(vm);
+		return start_loaded(vm, true);
+	}
 	if (vm->state != VM_STATE_RUNNING)
 		return SHYPER_E_BUSY;
 	vm->paused_at = arch_counter();

@@ -73,7 +73,9 @@
 #define SHYPER_HC_VM_START SHYPER_HC(0x12)   /* defined or shut off -> running */
 #define SHYPER_HC_VM_STOP SHYPER_HC(0x13)    /* power off now -> shut off (memory kept) */
 #define SHYPER_HC_VM_DESTROY SHYPER_HC(0x14) /* not running: memory zeroed and freed, id freed */
-#define SHYPER_HC_VM_PAUSE SHYPER_HC(0x15)   /* running -> paused */
+#define SHYPER_HC_VM_PAUSE SHYPER_HC(0x15)   /* running -> paused; 1.9: a guest whose
+					       * state was loaded (VM_STATE_LOAD), not
+					       * yet started -> paused without running */
 #define SHYPER_HC_VM_RESUME SHYPER_HC(0x16)  /* paused -> running */
 #define SHYPER_HC_CONSOLE_READ SHYPER_HC(0x17)  /* x1 = id, x2 = IPA, x3 = len, x4 = stream
 						 * offset -> x1 = bytes, x2 = offset they

@@ -163,10 +163,12 @@ int shyperctl_vm_restore(struct shyperctl *ctx, int argc, char **argv)
 		json_object_object_add(o, "name", json_object_new_string(got.name));
 		json_object_object_add(o, "id", json_object_new_int((int32_t)got.id));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)got.bytes));
+		json_object_object_add(o, "state", json_object_new_string(got.paused ? "paused"
+											 : "running"));
 		return shyperctl_print_json(ctx, o);
 	}
-	fprintf(ctx->out, "VM '%s' restored from %s (id %u): it runs where it stopped\n", got.name,
-		f.path, got.id);
+	fprintf(ctx->out, "VM '%s' restored from %s (id %u): it %s where it stopped\n", got.name,
+		f.path, got.id, got.paused ? "is paused, as it was," : "runs");
 	return SHYPERCTL_EXIT_OK;
 }
 

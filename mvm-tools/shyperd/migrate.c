@@ -381,9 +381,10 @@ static enum MHD_Result vm_action(struct MHD_Connection *c, const char *name, con
 			say(LOG_ERR, "VM '%s' from %s did not start: %s", name, who, message);
 			return error_answer(c, http_status(rc), message);
 		}
-		say(LOG_INFO, "VM '%s' from %s runs here (id %u)", name, who, got.id);
-		snprintf(json, sizeof(json), "{\"name\": \"%s\", \"id\": %u, \"state\": \"running\"}",
-			 got.name, got.id);
+		say(LOG_INFO, "VM '%s' from %s %s here (id %u)", name, who,
+		    got.paused ? "is paused, as it was there," : "runs", got.id);
+		snprintf(json, sizeof(json), "{\"name\": \"%s\", \"id\": %u, \"state\": \"%s\"}",
+			 got.name, got.id, got.paused ? "paused" : "running");
 	} else {
 		shyper_domain_receive_abort(h, &got);
 		say(LOG_INFO, "VM '%s' from %s: aborted by the sender", name, who);

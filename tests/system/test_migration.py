@@ -243,3 +243,20 @@ def test_copy_storage(linked_boards):
         for board in (one, two):
             board.run("shyperctl vm destroy %s; shyperctl vm undefine %s; rm -f %s"
                       % (name, name, img), 60)
+
+
+def test_paused_guest_arrives_paused(linked_boards, dirty_guest):
+    """A guest its user paused moves paused and stays so on DEST, not
+    running a page of its loop there until it is resumed."""
+    name = dirty_guest
+    one, two = linked_boards[1], linked_boards[2]
+    one.check("shyperctl vm pause %s" % name)
+    before = passes(console(one, name))[-1]
+    status, out = migrate(one, name, "board-2", "--max-downtime", "30000")
+    assert status == 0, out + logs(linked_boards)
+    info = json.loads(two.check("shyperctl vm info --json %s" % name))
+    assert info["state"] == "paused", info
+    time.sleep(3)
+    assert not [p for p in passes(console(two, name)) if p > before]
+    two.check("shyperctl vm resume %s" % name)
+    wait_passes(two, name, before)

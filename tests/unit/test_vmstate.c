@@ -158,6 +158,29 @@ static void test_round_trip_resumes_where_it_stopped(void **state)
 	assert_false(dst->vcpus[1].reset_pending);
 }
 
+/* One that was paused there is started here paused: its counter goes on
+ * from the same value once it is resumed, and it never ran in between. */
+static void test_paused_there_starts_paused_here(void **state)
+{
+	(void)state;
+	/* Nothing loaded: a defined guest is not paused into being. */
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, dst->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(dst->state, VM_STATE_DEFINED);
+	save();
+	assert_int_equal(load(blob_len), SHYPER_OK);
+	fake_counter_now = 700000;
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, dst->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(dst->state, VM_STATE_PAUSED);
+	assert_false(dst->state_loaded);
+	assert_in_range(dst->paused_at, 700000, 700000 + 1000);
+	assert_int_equal(fake_counter_now - dst->board.cntvoff, src->paused_at - 1000);
+	/* Paused again: it is already. */
+	assert_int_equal(call(SHYPER_HC_VM_PAUSE, dst->id, 0, 0, 0), SHYPER_E_BUSY);
+	assert_int_equal(call(SHYPER_HC_VM_RESUME, dst->id, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(dst->state, VM_STATE_RUNNING);
+	assert_int_equal(dst->vcpus[1].regs.x[30], 0x101e);
+}
+
 static void test_save_needs_a_paused_guest_and_room(void **state)
 {
 	(void)state;
@@ -439,6 +462,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_resumes_where_it_stopped, setup,
+						mvm_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_paused_there_starts_paused_here, setup,
 						mvm_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_save_needs_a_paused_guest_and_room, setup,
 						mvm_fixture_teardown),

@@ -514,6 +514,7 @@ struct shyper_received {
 	uint32_t id;              /* the guest, created and loaded, not started */
 	bool defined_before;      /* its definition was here before the stream */
 	uint32_t disks_created;   /* a bit per disk image the stream created here */
+	bool paused;              /* its user had paused it: receive_start keeps it so */
 	uint64_t bytes, pages, zero_pages, disk_bytes;
 };
 
