@@ -30,7 +30,10 @@ struct input {
 
 struct seen {
 	uint64_t ram_pages;
+	uint32_t info_flags;
 	int order; /* 1 info, 2 definition, 3 state */
+	bool sized[MIG_DISKS_MAX];
+	uint64_t disk_size[MIG_DISKS_MAX];
 };
 
 static int input_read(void *ctx, void *buf, size_t len)
@@ -51,6 +54,7 @@ static int on_info(void *ctx, const struct mig_info *info)
 	if (s->order != 0 || !memchr(info->name, 0, sizeof(info->name)) || !info->ram_pages)
 		abort();
 	s->ram_pages = info->ram_pages;
+	s->info_flags = info->flags;
 	s->order = 1;
 	return 0;
 }
@@ -81,6 +85,33 @@ static int on_pages(void *ctx, const uint64_t *pages, size_t n, const void *data
 	return 0;
 }
 
+/* What the reader promises of a disk section: announced, sized first and
+ * once, every byte inside the size, bytes only with DATA. */
+static int on_disk(void *ctx, const struct mig_disk *d, const void *data)
+{
+	struct seen *s = ctx;
+	volatile uint8_t sink = 0;
+
+	if (s->order != 2 || !(s->info_flags & MIG_INFO_COPY_STORAGE) || d->disk >= MIG_DISKS_MAX ||
+	    (data != NULL) != (d->kind == MIG_DISK_DATA))
+		abort();
+	if (d->kind == MIG_DISK_SIZE) {
+		if (s->sized[d->disk] || d->offset)
+			abort();
+		s->sized[d->disk] = true;
+		s->disk_size[d->disk] = d->length;
+		return 0;
+	}
+	if (!s->sized[d->disk] || (d->kind != MIG_DISK_DATA && d->kind != MIG_DISK_ZERO) ||
+	    !d->length || d->length > MIG_DISK_CHUNK_MAX || d->offset > s->disk_size[d->disk] ||
+	    d->length > s->disk_size[d->disk] - d->offset)
+		abort();
+	if (data)
+		sink = ((const uint8_t *)data)[d->length - 1]; /* all of it is there */
+	(void)sink;
+	return 0;
+}
+
 static int on_state(void *ctx, const void *state, size_t len)
 {
 	struct seen *s = ctx;
@@ -95,7 +126,8 @@ static int on_state(void *ctx, const void *state, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct mig_reader_ops ops = {
-		.info = on_info, .definition = on_definition, .pages = on_pages, .state = on_state,
+		.info = on_info, .definition = on_definition, .pages = on_pages, .disk = on_disk,
+		.state = on_state,
 	};
 	static struct shyper *h;
 	struct input in = { .data = data, .size = size };
