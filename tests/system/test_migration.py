@@ -250,8 +250,10 @@ def test_paused_guest_arrives_paused(linked_boards, dirty_guest):
     running a page of its loop there until it is resumed."""
     name = dirty_guest
     one, two = linked_boards[1], linked_boards[2]
+    # (The console shows what came since it was last read.)
+    seen = passes(console(one, name))
     one.check("shyperctl vm pause %s" % name)
-    before = passes(console(one, name))[-1]
+    before = (seen + passes(console(one, name)))[-1]
     status, out = migrate(one, name, "board-2", "--max-downtime", "30000")
     assert status == 0, out + logs(linked_boards)
     info = json.loads(two.check("shyperctl vm info --json %s" % name))
