@@ -1,21 +1,82 @@
-"""Migration between two boards of the lab (docs/migration.md): a guest that
-dirties every page moved back and forth while it runs, the refusals, and
-the link cut at several points, after which the guest runs on the source
-with its memory right and the destination has nothing left.
+"""Two boards of the lab, and migration between them (docs/migration.md).
+
+First the lab itself: the boards reach each other by name, hold their
+certificates and share storage. Then a guest that dirties every page is
+moved back and forth while it runs; the refusals; and the link cut at
+several points, after which the guest runs on the source with its memory
+right and the destination has nothing left. One pair of boards serves the
+whole module: booting two boards is the slowest part of it.
 """
 
 import json
+import os
 import re
+import subprocess
 import time
 
 import pytest
 
-from conftest import requires_hypervisor
-
-pytestmark = requires_hypervisor
+from conftest import BOARD, board_mode_args, requires_hypervisor
 
 SHARE = "/mnt/share"
 TESTGUEST = "/usr/lib/shyper/tests/testguest.bin"
+
+
+# ---- The lab: two boards on one link ----
+
+def test_two_boards_reach_each_other_by_name(linked_boards):
+    one, two = linked_boards[1], linked_boards[2]
+    assert one.check("hostname").strip() == "board-1"
+    assert two.check("hostname").strip() == "board-2"
+    out = one.check("ip -4 addr show dev link0")
+    assert "10.99.0.1/24" in out, out
+    out = one.check("ping -c 3 -W 5 board-2", 60)
+    assert re.search(r"3 packets transmitted, 3 (packets )?received", out), out
+    out = two.check("ping -c 1 -W 5 board-1", 60)
+    assert "1 packets transmitted, 1" in out, out
+    # Nothing of the link is on the guests' bridge: the two are apart.
+    assert "link0" not in one.check("ls /sys/class/net/virbr0/brif/")
+
+
+def test_a_board_number_runs_once_per_link(linked_boards):
+    proc = subprocess.run([BOARD] + board_mode_args() + ["--board", "2", "--link",
+                                                          linked_boards.link, "--dry-run"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "board-2 already runs" in proc.stderr, proc.stderr
+
+
+def test_each_board_has_its_certificate_from_the_lab_ca(linked_boards):
+    ca = os.path.join(linked_boards.link, "ca", "ca.crt")
+    for n in (1, 2):
+        board = linked_boards[n]
+        out = board.check("ls -l /etc/shyper/")
+        for name in ("ca.crt", "board.crt", "board.key"):
+            assert name in out, out
+        assert re.search(r"-rw------- .* board\.key", out), out
+        # The certificate the MVM has is the one the lab made for board-N,
+        # signed by the lab's CA, for both ends of a TLS connection.
+        pem = board.check("cat /etc/shyper/board.crt")
+        cert = os.path.join(linked_boards.link, "board-%d.crt.check" % n)
+        with open(cert, "w") as f:
+            f.write(pem)
+        proc = subprocess.run(["openssl", "verify", "-CAfile", ca, "-purpose", "sslserver",
+                               cert], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        proc = subprocess.run(["openssl", "x509", "-noout", "-subject", "-ext",
+                               "subjectAltName", "-in", cert], capture_output=True, text=True)
+        assert "CN = board-%d" % n in proc.stdout, proc.stdout
+        assert "IP Address:10.99.0.%d" % n in proc.stdout, proc.stdout
+        # The CA's own key stays on the host.
+        assert "ca.key" not in board.run("ls /etc/shyper /run 2>&1")[1]
+
+
+def test_boards_share_storage(linked_boards):
+    one, two = linked_boards[1], linked_boards[2]
+    one.check("echo written-on-board-1 > /mnt/share/lab-shared.txt; sync")
+    assert two.check("cat /mnt/share/lab-shared.txt").strip() == "written-on-board-1"
+
+
+# ---- Migration ----
 
 
 def guest_xml(name, cmdline, pcpu=2, extra=""):
@@ -78,6 +139,7 @@ def logs(linked_boards):
         "tail -20 /run/shyperd.log; shyperctl hv log | tail -15", 60)[1]) for n in (1, 2))
 
 
+@requires_hypervisor
 def test_back_and_forth_five_times(linked_boards, dirty_guest):
     name = dirty_guest
     one, two = linked_boards[1], linked_boards[2]
@@ -112,6 +174,7 @@ def test_back_and_forth_five_times(linked_boards, dirty_guest):
     assert pool_free(two) == free[2] - (16 << 20)
 
 
+@requires_hypervisor
 def test_refusals(linked_boards, dirty_guest):
     name = dirty_guest
     one, two = linked_boards[1], linked_boards[2]
@@ -172,12 +235,14 @@ def cut_midway(linked_boards, name, cut, restore, after=3):
     return log
 
 
+@requires_hypervisor
 def test_link_down_during_the_first_round(linked_boards, dirty_guest):
     one = linked_boards[1]
     cut_midway(linked_boards, dirty_guest, lambda: one.check("ip link set link0 down"),
                lambda: one.check("ip link set link0 up"))
 
 
+@requires_hypervisor
 def test_destination_shyperd_killed_during_the_copy(linked_boards, dirty_guest):
     two = linked_boards[2]
     cut_midway(linked_boards, dirty_guest,
@@ -186,6 +251,7 @@ def test_destination_shyperd_killed_during_the_copy(linked_boards, dirty_guest):
                                  ">>/run/shyperd.log 2>&1"), after=4)
 
 
+@requires_hypervisor
 def test_cancel(linked_boards, dirty_guest):
     one = linked_boards[1]
     log = cut_midway(linked_boards, dirty_guest,
@@ -199,6 +265,7 @@ def blk_passes(text):
     return [int(n) for n in re.findall(r"blkdirty ok pass (\d+)", text)]
 
 
+@requires_hypervisor
 def test_copy_storage(linked_boards):
     """--copy-storage: a guest that keeps rewriting its disk moves with its
     image, which DEST creates (never over a file); its passes go on there
@@ -245,6 +312,7 @@ def test_copy_storage(linked_boards):
                       % (name, name, img), 60)
 
 
+@requires_hypervisor
 def test_paused_guest_arrives_paused(linked_boards, dirty_guest):
     """A guest its user paused moves paused and stays so on DEST, not
     running a page of its loop there until it is resumed."""
