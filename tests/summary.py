@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """Print the one closing line of `make check`: "N passed, N failed".
 
+Before it, where the time went: the groups of tests (a pytest module, a
+unit test program) that took longest, so that the run's budget is seen
+at every run, not guessed.
+
 Reads the JUnit XML files the test tiers wrote (cmocka for the host unit
 tests, pytest for the system tests) and adds them up. Skipped tests are
 reported separately and are not failures. Exit status 1 if any test failed
@@ -12,10 +16,19 @@ import sys
 import xml.etree.ElementTree as ET
 
 
-def count(path):
+SLOWEST = 8
+
+
+def count(path, seconds):
+    """Adds up PATH's results; its time per group of tests into SECONDS."""
     passed = failed = skipped = 0
     root = ET.parse(path).getroot()
     for case in root.iter("testcase"):
+        group = case.get("classname") or path
+        try:
+            seconds[group] = seconds.get(group, 0.0) + float(case.get("time", 0))
+        except ValueError:
+            pass
         kinds = {child.tag for child in case}
         if kinds & {"failure", "error"}:
             print("FAILED %s::%s" % (case.get("classname", path), case.get("name")))
@@ -29,9 +42,10 @@ def count(path):
 
 def main(paths):
     totals = [0, 0, 0]
+    seconds = {}
     for path in paths:
         try:
-            result = count(path)
+            result = count(path, seconds)
         except (OSError, ET.ParseError) as err:
             print("summary: cannot read %s: %s" % (path, err), file=sys.stderr)
             totals[1] += 1
@@ -39,6 +53,9 @@ def main(paths):
         for i, value in enumerate(result):
             totals[i] += value
     passed, failed, skipped = totals
+    slow = sorted(seconds.items(), key=lambda item: -item[1])[:SLOWEST]
+    if slow:
+        print("slowest: " + ", ".join("%s %.0f s" % (group, secs) for group, secs in slow))
     line = "%d passed, %d failed" % (passed, failed)
     if skipped:
         line += ", %d skipped" % skipped
