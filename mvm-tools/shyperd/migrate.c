@@ -383,6 +383,7 @@ static enum MHD_Result vm_action(struct MHD_Connection *c, const char *name, con
 		}
 		say(LOG_INFO, "VM '%s' from %s %s here (id %u)", name, who,
 		    got.paused ? "is paused, as it was there," : "runs", got.id);
+		net_announce_later(got.id, got.name);
 		snprintf(json, sizeof(json), "{\"name\": \"%s\", \"id\": %u, \"state\": \"%s\"}",
 			 got.name, got.id, got.paused ? "paused" : "running");
 	} else {

@@ -22,6 +22,12 @@
  * name is shy<VM id>-<slot>; its MAC is the guest's with the first byte
  * 0xfe, so that the bridge, which takes the lowest MAC of its ports, keeps
  * its own.
+ *
+ * A guest that arrived from another board keeps its MAC, but the bridges
+ * and switches on the way still send its frames to the port where it was.
+ * As QEMU does after a migration, its NICs announce it: a few RARP frames
+ * from its MAC, written into its tap, from which every bridge learns where
+ * it is now (net_announce_later()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +35,7 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +70,7 @@ struct nic {
 	uint16_t slot;
 	char vm_name[SHYPER_NAME_LEN];
 	int tap;
+	uint8_t mac[6];         /* the guest's */
 	char ifname[IFNAMSIZ];
 	struct rx_buffer rx[NIC_RX_MAX]; /* receive buffers taken, not yet filled */
 	unsigned int rx_count;
@@ -220,6 +228,7 @@ static struct nic *nic_get(struct shyper *h, uint32_t id, uint16_t slot)
 	n->open = true;
 	n->vm_id = id;
 	n->slot = slot;
+	memcpy(n->mac, dev.mac, sizeof(n->mac));
 	say(LOG_INFO, "VM '%s': NIC %zu (%02x:%02x:%02x:%02x:%02x:%02x) is %s on bridge %s",
 	    n->vm_name, index, dev.mac[0], dev.mac[1], dev.mac[2],
 	    dev.mac[3], dev.mac[4], dev.mac[5], n->ifname, bridge);
@@ -427,4 +436,142 @@ void net_pollfds_ready(struct shyper *h, const struct pollfd *fds, size_t count)
 			}
 		}
 	}
+}
+
+/* ---- Announcing a guest that arrived -------------------------------------------- */
+
+/* QEMU's defaults for its self-announce: 5 rounds, the first 50 ms after
+ * the start, each gap 100 ms longer than the one before. */
+#define ANNOUNCE_ROUNDS 5
+#define ANNOUNCE_FIRST_MS 50
+#define ANNOUNCE_STEP_MS 100
+/* A guest paused when it arrived is announced once it runs. */
+#define ANNOUNCE_PAUSED_RETRY_MS 500
+#define ETHERTYPE_RARP 0x8035
+#define ETH_FRAME_MIN 60        /* without the FCS */
+
+struct announce {
+	bool used;
+	uint32_t vm_id;
+	char name[SHYPER_NAME_LEN]; /* the id may go to another VM meanwhile */
+	unsigned int rounds;     /* done so far */
+	int64_t due_ms;          /* CLOCK_MONOTONIC */
+};
+
+/* Filled by the migration's thread, served by the event loop. */
+static struct announce announces[SHYPERD_MAX_NICS];
+static pthread_mutex_t announce_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void net_announce_later(uint32_t vm_id, const char *name)
+{
+	int64_t now_ms = monotonic_ms();
+	struct announce *a = NULL;
+
+	pthread_mutex_lock(&announce_lock);
+	for (size_t i = 0; i < SHYPERD_MAX_NICS; i++) {
+		if (announces[i].used && announces[i].vm_id == vm_id) {
+			a = &announces[i]; /* a second arrival starts over */
+			break;
+		}
+		if (!a && !announces[i].used)
+			a = &announces[i];
+	}
+	if (a) {
+		*a = (struct announce){ .used = true, .vm_id = vm_id, .rounds = 0,
+					.due_ms = now_ms + ANNOUNCE_FIRST_MS };
+		snprintf(a->name, sizeof(a->name), "%s", name);
+	}
+	pthread_mutex_unlock(&announce_lock);
+	if (!a)
+		say(LOG_WARNING, "VM '%s': too many announcements at once: not announced", name);
+}
+
+/* A RARP "reverse request" from MAC, as QEMU's self-announce sends it,
+ * behind the tap's virtio_net_hdr (all zero: no offloads). */
+static size_t rarp_frame(uint8_t *buf, const uint8_t mac[6])
+{
+	uint8_t *eth = buf + NET_HDR, *arp = eth + ETH_MIN;
+
+	memset(buf, 0, NET_HDR + ETH_FRAME_MIN);
+	memset(eth, 0xff, 6);                  /* to everyone */
+	memcpy(eth + 6, mac, 6);               /* from the guest */
+	eth[12] = ETHERTYPE_RARP >> 8;
+	eth[13] = ETHERTYPE_RARP & 0xff;
+	arp[1] = ARPHRD_ETHER;                 /* hardware: Ethernet */
+	arp[2] = 0x08;                         /* protocol: IPv4 */
+	arp[4] = 6;                            /* hardware address length */
+	arp[5] = 4;                            /* protocol address length */
+	arp[7] = 3;                            /* reverse request */
+	memcpy(arp + 8, mac, 6);               /* sender: the guest, no IP */
+	memcpy(arp + 18, mac, 6);              /* target: the guest, no IP */
+	return NET_HDR + ETH_FRAME_MIN;
+}
+
+/* One round for VM ID: a RARP frame out of each of its NICs' taps (made
+ * now if the guest has not used them yet). Returns the NICs announced. */
+static unsigned int announce_round(struct shyper *h, uint32_t id, const char *name)
+{
+	struct shyper_device_config devs[SHYPER_GUEST_VIRTIO_SLOTS];
+	struct shyper_domain *dom;
+	uint8_t buf[NET_HDR + ETH_FRAME_MIN];
+	unsigned int done = 0;
+
+	if (shyper_domain_lookup_running(h, name, &dom))
+		return 0;
+	shyper_domain_virtio_devices(dom, devs);
+	shyper_domain_free(dom);
+	for (uint16_t slot = 0; slot < SHYPER_GUEST_VIRTIO_SLOTS; slot++) {
+		struct nic *n;
+		size_t len;
+
+		if (devs[slot].kind != SHYPER_DEV_VIRTIO_NET || !(n = nic_get(h, id, slot)))
+			continue;
+		len = rarp_frame(buf, n->mac);
+		if (write(n->tap, buf, len) == (ssize_t)len)
+			done++;
+		else
+			say(LOG_WARNING, "VM '%s': announcing its MAC on %s: %s", name, n->ifname,
+			    strerror(errno));
+	}
+	return done;
+}
+
+int64_t net_announce_due(struct shyper *h, int64_t now_ms)
+{
+	int64_t next = -1;
+
+	pthread_mutex_lock(&announce_lock);
+	for (size_t i = 0; i < SHYPERD_MAX_NICS; i++) {
+		struct announce *a = &announces[i];
+		struct shyper_vm_info info;
+
+		if (!a->used)
+			continue;
+		if (a->due_ms <= now_ms) {
+			if (shyper_vm_info(h, a->vm_id, &info) ||
+			    strncmp(info.name, a->name, SHYPER_NAME_LEN) ||
+			    (info.state != SHYPER_VM_RUNNING && info.state != SHYPER_VM_PAUSED)) {
+				a->used = false; /* gone, or stopped: nobody to announce */
+				continue;
+			}
+			if (info.state == SHYPER_VM_PAUSED) {
+				a->due_ms = now_ms + ANNOUNCE_PAUSED_RETRY_MS;
+			} else {
+				unsigned int nics_done = announce_round(h, a->vm_id, a->name);
+
+				if (a->rounds == 0 && nics_done)
+					say(LOG_INFO, "VM '%s': its MAC announced on %u NIC(s) (RARP)",
+					    a->name, nics_done);
+				a->due_ms = now_ms + ANNOUNCE_FIRST_MS + ANNOUNCE_STEP_MS * (a->rounds + 1);
+				if (++a->rounds == ANNOUNCE_ROUNDS || !nics_done) {
+					a->used = false;
+					continue;
+				}
+			}
+		}
+		if (next < 0 || a->due_ms - now_ms < next)
+			next = a->due_ms - now_ms;
+	}
+	pthread_mutex_unlock(&announce_lock);
+	return next;
 }

@@ -79,6 +79,11 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t monotonic_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
 int vio_fetch_polling(struct shyper *h, uint32_t id, uint16_t slot, uint16_t queue, void *buf,
 		      size_t len, uint64_t *token, size_t *readable, size_t *writable)
 {
@@ -421,23 +426,24 @@ int main(int argc, char **argv)
 	while (!quit) {
 		struct pollfd fds[1 + SHYPERD_MAX_NICS];
 		struct shyper_event ev;
-		struct timespec ts;
+		int64_t now = monotonic_ms(), wait, announce;
 		size_t taps;
-		int64_t now;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 		if (now - last >= RECONCILE_MS) {
 			reconcile(h);
 			migrate_expire(h);
 			last = now;
 		}
+		wait = RECONCILE_MS - (now - last);
+		announce = net_announce_due(h, now);
+		if (announce >= 0 && announce < wait)
+			wait = announce;
 		/* The events, and the taps that have frames for guests. */
 		fds[0].fd = shyper_event_fd(h);
 		fds[0].events = POLLIN;
 		fds[0].revents = 0;
 		taps = net_pollfds(fds + 1, SHYPERD_MAX_NICS);
-		rc = poll(fds, 1 + taps, (int)(RECONCILE_MS - (now - last)));
+		rc = poll(fds, 1 + taps, (int)wait);
 		if (rc < 0 && errno != EINTR) {
 			say(LOG_ERR, "poll: %s", strerror(errno));
 			sleep(1);

@@ -12,6 +12,9 @@ struct shyper;
 /* Logs one line: to stderr as "shyperd: ...", or to syslog. */
 void say(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t monotonic_ms(void);
+
 /*
  * shyper_vio_fetch(), but a queue found empty is asked again for up to
  * --poll-us microseconds before SHYPER_ERR_BUSY is returned: a guest that
@@ -78,6 +81,14 @@ size_t net_pollfds(struct pollfd *fds, size_t max);
 
 /* Serves the taps poll() found readable among FDS. */
 void net_pollfds_ready(struct shyper *h, const struct pollfd *fds, size_t count);
+
+/* VM ID (NAME) arrived from another board: its NICs announce its MACs,
+ * once it runs. Any thread may call it. */
+void net_announce_later(uint32_t id, const char *name);
+
+/* Sends the announcements due at NOW_MS (the event loop's thread). Returns
+ * the milliseconds until the next one, or -1 when none is waiting. */
+int64_t net_announce_due(struct shyper *h, int64_t now_ms);
 
 /* ---- rng.c: guests' entropy devices, from the MVM's /dev/urandom ---- */
 
