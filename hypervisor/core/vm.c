@@ -64,6 +64,14 @@ void vm_set_state(struct vm *vm, enum vm_state state, enum shyper_stop_reason wh
 	events_post(SHYPER_EVENT_VM_STATE, vm->id, vm->state, why);
 }
 
+bool vm_fault_retried(const struct vm *vm)
+{
+	/* The state is set before a map is suspended, the flag before its
+	 * entries go: whoever faults on a cut map sees one or the other. */
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_STATE_RUNNING ||
+	       __atomic_load_n(&vm->board.s2_suspended, __ATOMIC_ACQUIRE);
+}
+
 void vm_crash(struct vm *vm, const char *why)
 {
 	pr_err("vm %u (%s) stopped: %s", vm->id, vm->name, why);

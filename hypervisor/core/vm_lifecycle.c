@@ -220,9 +220,12 @@ static void stage2_suspend(struct vm *vm)
 {
 	if (vm->board.s2_suspended)
 		return;
+	/* The flag first: a vCPU that faults on the cut map must find it
+	 * (vm_fault_retried), or it would be answered with an abort. */
+	__atomic_store_n(&vm->board.s2_suspended, true, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	pgtable_suspend(&vm->board.s2);
 	arch_stage2_flush_vmid(vm->board.vmid);
-	vm->board.s2_suspended = true;
 }
 
 static void stage2_resume(struct vm *vm)
@@ -230,7 +233,7 @@ static void stage2_resume(struct vm *vm)
 	if (!vm->board.s2_suspended)
 		return;
 	pgtable_resume(&vm->board.s2);
-	vm->board.s2_suspended = false;
+	__atomic_store_n(&vm->board.s2_suspended, false, __ATOMIC_RELEASE);
 }
 
 /*

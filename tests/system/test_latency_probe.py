@@ -246,7 +246,9 @@ def test_rtvm_that_holds_off_the_hypervisor_is_still_paused_and_destroyed(board,
         deadline = time.time() + 10
         while time.time() < deadline and on_pcpu3() != rt_id:
             time.sleep(0.5)
-        assert on_pcpu3() == rt_id
+        assert on_pcpu3() == rt_id, board.run(
+            "shyperctl hv stats; shyperctl vm list; cat /sys/devices/system/cpu/online; "
+            "shyperctl hv log | tail -40; dmesg | tail -30", 60)[1]
         assert vm(board, "hold-rt")["state"] == "running"
         board.check("shyperctl vm destroy hold-rt", 120)
         info = vm(board, "hold-rt")  # defined still, no longer running

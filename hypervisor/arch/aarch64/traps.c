@@ -66,9 +66,9 @@ static void handle_abort(struct vcpu *vcpu, uint64_t esr, bool instruction)
 	struct vm *vm = vcpu_vm(vcpu);
 
 	vcpu->exits[instruction ? EXIT_IABT : EXIT_DABT]++;
-	/* Its map is suspended to make it leave (core/vm_lifecycle.c): not the
-	 * guest's fault; the access runs again if it ever resumes. */
-	if (vm->board.s2_suspended)
+	/* It is leaving (paused, stopped, its map suspended): not the guest's
+	 * fault; the access runs again if it ever resumes. */
+	if (vm_fault_retried(vm))
 		return;
 	/* A write to a page that dirty logging keeps read-only: logged, retried. */
 	if (!instruction && (iss & (DABT_WNR | DABT_S1PTW)) &&

@@ -16,6 +16,7 @@
 #include <hv/log.h>
 #include <hv/pgtable.h>
 #include <hv/sched.h>
+#include <hv/state.h>
 #include "fake.h"
 
 struct pcpu pcpus[MAX_PCPUS];
@@ -371,10 +372,15 @@ void arch_stage2_flush_ipa_local(const struct pgtable *pt, ipaddr_t ipa)
 	fake_ipa_flushes++;
 }
 
+bool fake_vmid_flush_saw_suspended;
+
 void arch_stage2_flush_vmid(uint16_t vmid)
 {
-	(void)vmid;
 	fake_vmid_flushes++;
+	fake_vmid_flush_saw_suspended = false;
+	for (unsigned i = 0; i < MAX_VMS; i++)
+		if (hv_state->vms[i].state != VM_STATE_FREE && hv_state->vms[i].board.vmid == vmid)
+			fake_vmid_flush_saw_suspended = hv_state->vms[i].board.s2_suspended;
 }
 
 bool fake_wfi_trapped[MAX_PCPUS];

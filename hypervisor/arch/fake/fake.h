@@ -100,6 +100,8 @@ extern uint64_t fake_hyp_timer[MAX_PCPUS];
 extern unsigned fake_vcpu_loads, fake_vcpu_puts;
 /* Stage-2 TLB flushes of a whole VMID. */
 extern unsigned fake_vmid_flushes;
+/* Was the flushed VMID's VM marked suspended when its TLBs were flushed? */
+extern bool fake_vmid_flush_saw_suspended;
 extern unsigned fake_ipa_flushes;
 
 /* Put every counter and record above back to its start value. */

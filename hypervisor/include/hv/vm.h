@@ -211,6 +211,13 @@ bool vm_ipa_range_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
 void vm_set_state(struct vm *vm, enum vm_state state, enum shyper_stop_reason why);
 /* Stop a VM whose vCPU hit something the hypervisor cannot handle. */
 void vm_crash(struct vm *vm, const char *why);
+/*
+ * A stage-2 fault of one of VM's vCPUs that is not the guest's doing: the
+ * VM no longer runs (paused, stopping: the vCPU is leaving, and the access
+ * runs again if it resumes) or its map is suspended to make it leave. Such
+ * a fault is neither emulated nor answered with an abort.
+ */
+bool vm_fault_retried(const struct vm *vm);
 const char *vm_state_name(enum vm_state state);
 /* Log each vCPU's exit counts by kind. */
 void vm_log_exits(const struct vm *vm);
