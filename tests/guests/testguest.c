@@ -27,6 +27,8 @@
  *                      ever waited between two pages, in its virtual time),
  *                      or "dirty BAD page 0xA has X, pass N" (a write lost:
  *                      a page copied before its last change and never again)
+ *   dirtymib=N         with mode=dirty: only the first N MiB of those pages
+ *                      (a guest that dirties part of its RAM at a steady rate)
  *   mode=spin          a busy loop for ever (a runaway guest)
  *   work=N             N rounds of a CPU-bound loop; prints the counter ticks
  *                      (CNTVCT_EL0) they took and the counter frequency
@@ -82,6 +84,7 @@ struct options {
 	uint64_t work_rounds;
 	unsigned int blk_slot;
 	int blk_ro_slot;	/* -1: none */
+	uint64_t dirty_mib;	/* mode=dirty's region; 0: all it may write */
 };
 
 /* The device tree vCPU 0 got in x0, once checked (else NULL). */
@@ -241,6 +244,10 @@ static void parse_word(const char *word, struct options *opt)
 		opt->mode_word = word;
 		opt->blk_slot = (unsigned int)parse_number(rest, &end);
 		if (end == rest || (*end != ' ' && *end))
+			opt->mode = MODE_UNKNOWN;
+	} else if (word_has_prefix(word, "dirtymib=", &rest)) {
+		opt->dirty_mib = parse_number(rest, &end);
+		if (end == rest || (*end != ' ' && *end) || !opt->dirty_mib)
 			opt->mode = MODE_UNKNOWN;
 	} else if (word_has_prefix(word, "then=", &rest)) {
 		if (word_is(rest, "off"))
@@ -504,7 +511,7 @@ static void mode_pattern(uint8_t byte, enum then then)
 
 /* ---- mode=dirty ------------------------------------------------------------------- */
 
-static void __attribute__((noreturn)) mode_dirty(void)
+static void __attribute__((noreturn)) mode_dirty(uint64_t mib)
 {
 	struct range ram, ranges[3];
 	uint64_t freq = read_sysreg(cntfrq_el0), pages = 0, pass = 0, gap = 0;
@@ -516,14 +523,17 @@ static void __attribute__((noreturn)) mode_dirty(void)
 		wait_forever();
 	}
 	n = pattern_ranges(&ram, ranges);
-	/* Whole pages only. */
+	/* Whole pages only; the first MIB MiB of them when asked. */
 	for (i = 0; i < n; i++) {
+		uint64_t limit = mib ? mib * 256 : ~0ULL;
+
 		ranges[i].start = (ranges[i].start + 4095) & ~4095ULL;
 		ranges[i].end &= ~4095ULL;
-		if (ranges[i].end > ranges[i].start)
-			pages += (ranges[i].end - ranges[i].start) / 4096;
-		else
+		if (ranges[i].end <= ranges[i].start || pages >= limit)
 			ranges[i].end = ranges[i].start;
+		if (ranges[i].end - ranges[i].start > (limit - pages) * 4096)
+			ranges[i].end = ranges[i].start + (limit - pages) * 4096;
+		pages += (ranges[i].end - ranges[i].start) / 4096;
 	}
 	console_printf("testguest: dirty: %lu pages, one byte each pass\n", (unsigned long)pages);
 	last = counter_ticks();
@@ -693,7 +703,7 @@ void testguest_main(const void *fdt)
 		mode_touch(opt.touch_list);
 		break;
 	case MODE_DIRTY:
-		mode_dirty();
+		mode_dirty(opt.dirty_mib);
 	case MODE_PATTERN:
 		mode_pattern(opt.pattern, opt.then);
 		break;
