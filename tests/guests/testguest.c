@@ -525,14 +525,14 @@ static void __attribute__((noreturn)) mode_dirty(uint64_t mib)
 	n = pattern_ranges(&ram, ranges);
 	/* Whole pages only; the first MIB MiB of them when asked. */
 	for (i = 0; i < n; i++) {
-		uint64_t limit = mib ? mib * 256 : ~0ULL;
+		uint64_t room = mib ? mib * 256 - pages : ~0ULL; /* pages still allowed */
 
 		ranges[i].start = (ranges[i].start + 4095) & ~4095ULL;
 		ranges[i].end &= ~4095ULL;
-		if (ranges[i].end <= ranges[i].start || pages >= limit)
+		if (ranges[i].end <= ranges[i].start)
 			ranges[i].end = ranges[i].start;
-		if (ranges[i].end - ranges[i].start > (limit - pages) * 4096)
-			ranges[i].end = ranges[i].start + (limit - pages) * 4096;
+		if ((ranges[i].end - ranges[i].start) / 4096 > room)
+			ranges[i].end = ranges[i].start + room * 4096;
 		pages += (ranges[i].end - ranges[i].start) / 4096;
 	}
 	console_printf("testguest: dirty: %lu pages, one byte each pass\n", (unsigned long)pages);
