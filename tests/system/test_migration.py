@@ -260,38 +260,49 @@ def cut_midway(linked_boards, name, cut, restore, after=3, when=None, options=""
     return log
 
 
+def link_down(board):
+    board.check("ip link set link0 down")
+
+
+def link_up(board):
+    board.check("ip link set link0 up")
+
+
+def shyperd_kill(board):
+    board.check("kill $(cat /run/shyperd.pid)")
+
+
+def shyperd_start(board):
+    board.check("shyperd --daemon --pidfile /run/shyperd.pid </dev/null >>/run/shyperd.log 2>&1")
+
+
 @requires_hypervisor
 def test_link_down_during_the_first_round(linked_boards, dirty_guest):
     one = linked_boards[1]
-    cut_midway(linked_boards, dirty_guest, lambda: one.check("ip link set link0 down"),
-               lambda: one.check("ip link set link0 up"))
+    cut_midway(linked_boards, dirty_guest, lambda: link_down(one), lambda: link_up(one))
 
 
 @requires_hypervisor
 def test_destination_shyperd_killed_during_the_copy(linked_boards, dirty_guest):
     two = linked_boards[2]
-    cut_midway(linked_boards, dirty_guest,
-               lambda: two.check("kill $(cat /run/shyperd.pid)"),
-               lambda: two.check("shyperd --daemon --pidfile /run/shyperd.pid </dev/null "
-                                 ">>/run/shyperd.log 2>&1"), after=4)
+    cut_midway(linked_boards, dirty_guest, lambda: shyperd_kill(two),
+               lambda: shyperd_start(two), after=4)
 
 
 @requires_hypervisor
 def test_link_down_in_a_later_round(linked_boards, dirty_guest):
     one = linked_boards[1]
-    log = cut_midway(linked_boards, dirty_guest, lambda: one.check("ip link set link0 down"),
-                     lambda: one.check("ip link set link0 up"), when=r"round 2:")
+    log = cut_midway(linked_boards, dirty_guest, lambda: link_down(one), lambda: link_up(one),
+                     when=r"round 2:")
     assert "(paused)" not in log, log
 
 
 @requires_hypervisor
 def test_destination_shyperd_killed_during_stop_and_copy(linked_boards, dirty_guest):
     two = linked_boards[2]
-    cut_midway(linked_boards, dirty_guest,
-               lambda: two.check("kill $(cat /run/shyperd.pid)"),
-               lambda: two.check("shyperd --daemon --pidfile /run/shyperd.pid </dev/null "
-                                 ">>/run/shyperd.log 2>&1"),
-               when=r"round \d+ \(paused\):", options="--max-downtime 30000")
+    cut_midway(linked_boards, dirty_guest, lambda: shyperd_kill(two),
+               lambda: shyperd_start(two), when=r"round \d+ \(paused\):",
+               options="--max-downtime 30000")
 
 
 @requires_hypervisor
