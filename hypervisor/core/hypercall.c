@@ -163,6 +163,33 @@ static int64_t hv_stats(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t 
 	return SHYPER_OK;
 }
 
+/* Every VM's counters, in id order as VM_LIST: one call for a whole refresh. */
+static int64_t vm_stats(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
+{
+	struct shyper_vm_stats stats;
+	uint64_t n = 0;
+
+	if (max > SHYPER_VM_STATS_MAX)
+		return SHYPER_E_INVALID;
+	if (max && !guest_mem_ptr(caller, ipa_init(ipa), max * sizeof(stats)))
+		return SHYPER_E_BAD_ADDRESS;
+	*total = 0;
+	for (uint16_t id = 0; id < MAX_VMS; id++) {
+		const struct vm *vm = vm_get(id);
+
+		if (!vm)
+			continue;
+		if (n < max) {
+			stats_vm_fill(vm, &stats);
+			guest_mem_write(caller, ipa_init(ipa + n * sizeof(stats)), &stats,
+					sizeof(stats));
+			n++;
+		}
+		(*total)++;
+	}
+	return SHYPER_OK;
+}
+
 static int64_t vm_info(struct vm *caller, uint64_t id, uint64_t ipa, uint64_t size)
 {
 	struct shyper_vm_info info;
@@ -385,6 +412,14 @@ void hypercall_handle(struct vcpu *vcpu)
 		uint64_t total = 0;
 
 		ret = hv_stats(caller, a1, a2, &total);
+		if (ret == SHYPER_OK)
+			r->x[1] = total;
+		break;
+	}
+	case SHYPER_HC_VM_STATS: {
+		uint64_t total = 0;
+
+		ret = vm_stats(caller, a1, a2, &total);
 		if (ret == SHYPER_OK)
 			r->x[1] = total;
 		break;

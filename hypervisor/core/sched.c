@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The pCPU scheduler. Every vCPU is pinned to one pCPU. A pCPU with a
- * single runnable vCPU just runs it: no tick, WFI executed natively, which
- * is the MVM's and an RTVM's case. When vCPUs share a pCPU they take turns
- * in round robin, SLICE_MS each; WFI then traps, and a vCPU with nothing to
- * do blocks until an interrupt is injected for it or its virtual timer is
- * due (the hypervisor's own timer watches for that).
+ * single runnable vCPU just runs it, with no tick. When vCPUs share a pCPU
+ * they take turns in round robin, SLICE_MS each.
+ *
+ * WFI traps, and a vCPU with nothing to do blocks until an interrupt is
+ * injected for it or its virtual timer is due (the hypervisor's own timer
+ * watches for that), while its pCPU sleeps at EL2. So the time a guest
+ * really runs is known (SHYPER_HC_VM_STATS): an idle guest shows idle, not
+ * busy. The one exception is an RTVM alone on its pCPU: its WFI runs
+ * natively, so that an interrupt reaches it without a trip through EL2.
  *
  * Every exit ends in sched_resume(). Its fast path (same vCPU, nothing
  * changed) costs a few loads; anything that may change the choice sets
@@ -133,7 +137,8 @@ static void vcpu_enter(struct pcpu *self, struct vcpu *next)
 	}
 }
 
-/* Program the tick and the wake-ups; trap WFI only on a shared pCPU. */
+/* Program the tick and the wake-ups; trap WFI unless an RTVM has the pCPU
+ * to itself. */
 static void arm_timer(struct pcpu *self, uint64_t now, unsigned assigned, unsigned runnable,
 		      uint64_t next_wake)
 {
@@ -150,7 +155,8 @@ static void arm_timer(struct pcpu *self, uint64_t now, unsigned assigned, unsign
 	else
 		arch_hyp_timer_cancel();
 	if (self->current)
-		arch_vcpu_trap_wfi(self->current, assigned > 1);
+		arch_vcpu_trap_wfi(self->current,
+				   assigned > 1 || vcpu_vm(self->current)->type != VM_TYPE_RTVM);
 }
 
 struct vcpu_regs *sched_resume(void)
@@ -162,7 +168,7 @@ struct vcpu_regs *sched_resume(void)
 
 	if (cur && !self->need_resched && vcpu_runnable(cur) && !cur->reset_pending) {
 		vgic_prepare_entry(cur);
-		stats_guest_return();
+		stats_guest_return(cur);
 		return &cur->regs;
 	}
 	self->need_resched = false;
@@ -199,7 +205,7 @@ struct vcpu_regs *sched_resume(void)
 		vcpu_enter(self, next);
 	arm_timer(self, now, assigned, runnable, next_wake);
 	vgic_prepare_entry(next);
-	stats_guest_return();
+	stats_guest_return(next);
 	return &next->regs;
 }
 

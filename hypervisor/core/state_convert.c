@@ -405,7 +405,7 @@ enum state_convert_result layout_convert(void *dst, uint64_t dst_size, const cha
 static void fixups(struct hv_state *s, uint32_t from)
 {
 #ifdef SHYPER_STATE_TEST_NEXT
-	/* Layout 7 (a test build): a marker in every vCPU, and where we came from. */
+	/* Layout 8 (a test build): a marker in every vCPU, and where we came from. */
 	for (unsigned v = 0; v < MAX_VMS; v++)
 		for (unsigned c = 0; c < MAX_VCPUS; c++)
 			s->vms[v].vcpus[c].test_marker = 0x5ade0000ULL | v << 8 | c;

@@ -74,6 +74,7 @@ void vgic_inject(struct vcpu *vcpu, uint32_t intid, bool hw)
 	if (!(irq->flags & VIRQ_PENDING)) {
 		virq_flags_set(irq, VIRQ_PENDING);
 		vcpu->vgic.queued++;
+		vcpu->irqs++;
 	}
 	spin_unlock(&vcpu->vgic.lock);
 	vgic_kick(vcpu);

@@ -55,6 +55,7 @@ static void transmit(struct vm *vm, struct virtio_dev *dev)
 			virtio_dev_needs_reset(vm, dev);
 			return;
 		}
+		virtio_count(vm, dev, &chain, 0);
 		used = true;
 	}
 	if (used)
@@ -93,6 +94,7 @@ static void receive(struct vm *vm, struct virtio_dev *dev)
 			virtio_dev_needs_reset(vm, dev);
 			return;
 		}
+		virtio_count(vm, dev, &chain, written);
 		used = true;
 	}
 	if (used)

@@ -110,6 +110,7 @@ static bool complete_here(struct vm *vm, struct virtio_dev *dev, struct virtq *v
 		virtio_dev_needs_reset(vm, dev);
 		return false;
 	}
+	virtio_count(vm, dev, c, written);
 	if (virtq_wants_interrupt(vm, vq))
 		virtio_dev_used(vm, dev);
 	return true;
@@ -289,6 +290,7 @@ static int64_t complete_locked(struct vm *vm, struct virtio_dev *dev, uint64_t t
 		virtio_dev_needs_reset(vm, dev);
 		return SHYPER_E_BUSY;
 	}
+	virtio_count(vm, dev, &chain, done);
 	if (virtq_wants_interrupt(vm, vq))
 		virtio_dev_used(vm, dev);
 	r->x[1] = done;

@@ -18,6 +18,7 @@
 #include <hv/log.h>
 #include <hv/vgic.h>
 #include <hv/virtio.h>
+#include <hv/virtq.h>
 #include <hv/vm.h>
 #include <shyper/abi.h>
 #include <string.h>
@@ -159,6 +160,19 @@ void virtio_dev_needs_reset(struct vm *vm, struct virtio_dev *dev)
 	dev->status |= VIRTIO_STATUS_NEEDS_RESET;
 	dev->int_status |= VIRTIO_INT_CONFIG;
 	line_update(vm, dev);
+}
+
+void virtio_count(struct vm *vm, const struct virtio_dev *dev, const struct virtq_chain *chain,
+		  uint32_t written)
+{
+	struct virtio_counts *c = &vm->virtio_counts[dev - vm->virtio];
+	uint64_t out = 0;
+
+	for (unsigned i = 0; i < chain->readable && i < chain->count; i++)
+		out += chain->seg[i].len;
+	c->requests++;
+	c->bytes_in += written;
+	c->bytes_out += out;
 }
 
 void virtio_dev_used(struct vm *vm, struct virtio_dev *dev)

@@ -31,7 +31,7 @@
 /* ---- Versions and identity --------------------------------------------- */
 
 #define SHYPER_ABI_MAJOR 1
-#define SHYPER_ABI_MINOR 9
+#define SHYPER_ABI_MINOR 10
 
 /*
  * Call UID: 5c6b7a1e-3d0f-4b8e-9a2c-1f7e4d5a6b90, returned as SMCCC requires
@@ -158,7 +158,11 @@
 						 * IPA, x3 = size: check a string from
 						 * STATE_SAVE whole, then take it; the next
 						 * VM_START resumes the guest from it */
-#define SHYPER_HC_LAST 0x24
+/* ABI 1.10 */
+#define SHYPER_HC_VM_STATS SHYPER_HC(0x25)      /* x1 = IPA of shyper_vm_stats[], x2 =
+						 * max -> x1 = VMs in total (entries
+						 * written: min), in id order as VM_LIST */
+#define SHYPER_HC_LAST 0x25
 
 /* ---- Status codes (x0) ------------------------------------------------- */
 
@@ -354,6 +358,59 @@ struct shyper_device_config {
 #define SHYPER_DEVICE_CONFIG_SIZE_V1 56U
 _Static_assert(sizeof(struct shyper_device_config) >= SHYPER_DEVICE_CONFIG_SIZE_V1,
 	       "struct shyper_device_config lost part of its first layout");
+
+/*
+ * What every VM has done (SHYPER_HC_VM_STATS, ABI 1.10): cumulative
+ * counters of each vCPU and virtio device since the VM was created on this
+ * board, for all VMs in one call. Tools turn them into rates.
+ */
+enum shyper_exit_kind {
+	SHYPER_EXIT_HVC = 0,      /* hypercalls (this ABI, PSCI) */
+	SHYPER_EXIT_SMC = 1,
+	SHYPER_EXIT_DABT = 2,     /* data aborts: emulated MMIO, dirty logging */
+	SHYPER_EXIT_IABT = 3,
+	SHYPER_EXIT_SYSREG = 4,   /* trapped system registers (GIC SGIs) */
+	SHYPER_EXIT_WFX = 5,      /* WFI/WFE: the guest had nothing to do */
+	SHYPER_EXIT_IRQ = 6,      /* physical interrupts taken while it ran */
+	SHYPER_EXIT_OTHER = 7,
+	SHYPER_EXIT_KINDS = 8,
+};
+
+enum shyper_vcpu_run_state {
+	SHYPER_VCPU_OFF = 0,      /* powered off, or its VM is not running */
+	SHYPER_VCPU_RUNNING = 1,  /* runnable: in its guest, or its turn will come */
+	SHYPER_VCPU_BLOCKED = 2,  /* waiting in WFI for an interrupt */
+	SHYPER_VCPU_PAUSED = 3,   /* on, but its VM is paused */
+};
+
+struct shyper_vcpu_stats {
+	uint32_t pcpu;            /* the pCPU it is pinned to */
+	uint32_t state;           /* enum shyper_vcpu_run_state */
+	uint64_t run_ns;          /* time in its guest (EL1/EL0) */
+	uint64_t irqs;            /* virtual interrupts injected (not an RTVM's
+				   * direct ones, which never pass the hypervisor) */
+	uint64_t exits[SHYPER_EXIT_KINDS]; /* by enum shyper_exit_kind */
+};
+
+struct shyper_vdev_stats {
+	uint32_t kind;            /* enum shyper_device_kind (virtio ones); 0: empty slot */
+	uint32_t slot;            /* virtio-mmio slot */
+	uint64_t requests;        /* buffers the device answered, every queue */
+	uint64_t bytes_in;        /* bytes it wrote into the guest (disk reads, net rx),
+				   * virtio headers included */
+	uint64_t bytes_out;       /* bytes it took from the guest (disk writes, net tx) */
+};
+
+struct shyper_vm_stats {
+	uint32_t size;            /* sizeof as written by the hypervisor */
+	uint32_t id;
+	uint32_t vcpu_count;      /* entries of vcpus[] in use */
+	uint32_t state;           /* enum shyper_vm_state */
+	uint64_t uptime_ns;       /* since it last started; 0 if not running */
+	struct shyper_vcpu_stats vcpus[SHYPER_MAX_VCPUS];
+	struct shyper_vdev_stats vdevs[SHYPER_GUEST_VIRTIO_SLOTS]; /* by slot */
+};
+#define SHYPER_VM_STATS_MAX 16
 
 /* ---- Live update (ABI 1.8) --------------------------------------------- */
 
@@ -607,6 +664,13 @@ struct shyper_ioc_vm_pages {
 };
 #define SHYPER_IOC_PAGES_MAX 4096
 
+/* Every VM's counters (SHYPER_HC_VM_STATS, ABI 1.10), as SHYPER_IOC_HV_STATS. */
+struct shyper_ioc_vm_stats {
+	uint64_t buf;             /* user pointer to struct shyper_vm_stats[max] */
+	uint32_t max;             /* at most SHYPER_VM_STATS_MAX */
+	uint32_t count;           /* out: VMs in total */
+};
+
 /* A guest's state (SHYPER_HC_VM_STATE_SAVE / _LOAD), CAP_SYS_ADMIN only. */
 struct shyper_ioc_vm_state {
 	uint32_t id;
@@ -638,6 +702,7 @@ struct shyper_ioc_vm_state {
 #define SHYPER_IOC_VM_MEM_WRITE _IOW(SHYPER_IOC_MAGIC, 0x22, struct shyper_ioc_vm_pages)
 #define SHYPER_IOC_VM_STATE_SAVE _IOWR(SHYPER_IOC_MAGIC, 0x23, struct shyper_ioc_vm_state)
 #define SHYPER_IOC_VM_STATE_LOAD _IOW(SHYPER_IOC_MAGIC, 0x24, struct shyper_ioc_vm_state)
+#define SHYPER_IOC_VM_STATS _IOWR(SHYPER_IOC_MAGIC, 0x25, struct shyper_ioc_vm_stats)
 
 /* read() on /dev/shyper returns whole struct shyper_event records. */
 

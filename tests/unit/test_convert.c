@@ -272,6 +272,9 @@ static void test_round_trip_through_previous_layout(void **state)
 	va->board.passthrough[0] = (struct vm_passthrough){ .base = 0x9010000, .length = 0x1000,
 							    .spi = 2 };
 	va->board.dirty.pages = 77; /* new in layout 6: does not survive layout 5 */
+	va->vcpus[1].run_ticks = 55; /* new in layout 7: do not survive layout 6 */
+	va->vcpus[1].irqs = 66;
+	va->virtio_counts[3].bytes_in = 88;
 	va->board.cntvoff = 99;
 	fill(&va->vcpus[1].regs, sizeof(va->vcpus[1].regs), 11);
 	fill(&va->vcpus[1].sys, sizeof(va->vcpus[1].sys), 13);
@@ -318,6 +321,15 @@ static void test_round_trip_through_previous_layout(void **state)
 		/* What layout 6 brought starts at zero after a conversion from 5. */
 		assert_int_equal(vb->board.dirty.pages, 0);
 		assert_int_equal(vb->board.cntvoff, 0);
+	}
+	if (HV_STATE_VERSION == 7) {
+		/* What layout 7 brought starts at zero after a conversion from 6;
+		 * what 6 brought survives. */
+		assert_int_equal(vb->vcpus[1].run_ticks, 0);
+		assert_int_equal(vb->vcpus[1].irqs, 0);
+		assert_int_equal(vb->virtio_counts[3].bytes_in, 0);
+		assert_int_equal(vb->board.dirty.pages, 77);
+		assert_int_equal(vb->board.cntvoff, 99);
 	}
 	free(a);
 	free(b);

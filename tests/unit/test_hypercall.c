@@ -245,18 +245,18 @@ static void test_hv_stats(void **state)
 	}
 	/* pCPU 1: an exit of 2 ms at EL2, then 10 ms idle with an IPI, then back. */
 	fake_cpu = 1;
-	stats_guest_return(); /* first entry into a guest */
+	pcpu_get(1)->current = &mvm->vcpus[1];
+	stats_guest_return(&mvm->vcpus[1]); /* first entry into a guest */
 	stats_exit_begin();
 	fake_counter_now += 2 * freq / 1000;
-	stats_guest_return();
+	stats_guest_return(&mvm->vcpus[1]);
 	stats_exit_begin();
 	stats_idle_begin();
 	fake_counter_now += 10 * freq / 1000;
 	stats_idle_end();
 	stats_irq(true);
 	stats_irq(false);
-	stats_guest_return();
-	pcpu_get(1)->current = &mvm->vcpus[1];
+	stats_guest_return(&mvm->vcpus[1]);
 	fake_cpu = 0;
 
 	assert_int_equal(call(v, SHYPER_HC_HV_STATS, RAM_IPA, 4, 0), SHYPER_OK);

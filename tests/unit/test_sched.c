@@ -8,6 +8,7 @@
 #include <hv/irq.h>
 #include <hv/sched.h>
 #include <hv/state.h>
+#include <hv/stats.h>
 #include <hv/vgic.h>
 #include "unit.h"
 
@@ -80,9 +81,10 @@ static void test_alone_runs_untouched(void **state)
 	(void)state;
 	assert_ptr_equal(resume(), m0);
 	assert_true(m0->loaded);
-	/* One vCPU on the pCPU: no tick, WFI not trapped. */
+	/* One vCPU on the pCPU: no tick. WFI traps all the same, so that
+	 * the time it sleeps is not counted as time in the guest. */
 	assert_int_equal(fake_hyp_timer[0], 0);
-	assert_false(fake_wfi_trapped[0]);
+	assert_true(fake_wfi_trapped[0]);
 	/* The fast path: nothing changed, nothing reloaded. */
 	for (int i = 0; i < 5; i++)
 		assert_ptr_equal(resume(), m0);
@@ -187,9 +189,59 @@ static void test_stopped_vm_leaves_pcpu(void **state)
 	sched_kick(m0);
 	assert_ptr_equal(resume(), g0);
 	assert_false(m0->loaded);
-	/* Alone again: no slice, WFI native. */
+	/* Alone again: no slice. */
 	assert_int_equal(fake_hyp_timer[0], 0);
-	assert_false(fake_wfi_trapped[0]);
+}
+
+/* An RTVM with its pCPU to itself runs WFI natively: its interrupts never
+ * wait for EL2. Sharing the pCPU, it traps like any other. */
+static void test_rtvm_alone_runs_wfi_natively(void **state)
+{
+	(void)state;
+	gvm->type = VM_TYPE_RTVM;
+	g0->pcpu = 2;
+	gvm->state = VM_STATE_RUNNING;
+	fake_cpu = 2;
+	this_pcpu()->need_resched = true;
+	assert_ptr_equal(resume(), g0);
+	assert_false(fake_wfi_trapped[2]);
+	assert_int_equal(fake_hyp_timer[2], 0);
+	m1->pcpu = 2;
+	this_pcpu()->need_resched = true;
+	resume();
+	assert_true(fake_wfi_trapped[2]);
+}
+
+/* A vCPU's time in its guest runs from entry to the next exit; a stretch
+ * still going on counts when read, sleeping in WFI does not. */
+static void test_run_time_counts_only_the_guest(void **state)
+{
+	struct shyper_vm_stats st;
+	const uint64_t ms = 62500000 / 1000;
+	uint64_t before;
+
+	(void)state;
+	assert_ptr_equal(resume(), m0);
+	fake_counter_now += 5 * ms;
+	stats_exit_begin();
+	assert_in_range(m0->run_ticks, 5 * ms, 5 * ms + 1000);
+	before = m0->run_ticks;
+	fake_counter_now += 3 * ms; /* at EL2: not the guest's */
+	sched_wfi(m0);
+	stats_vm_fill(mvm, &st);
+	assert_int_equal(st.vcpus[0].state, SHYPER_VCPU_BLOCKED);
+	/* It sleeps until its interrupt; then back in the guest. */
+	irq_assign_spi(33, mvm->id);
+	fake_irq_raise(33);
+	assert_ptr_equal(resume(), m0);
+	assert_int_equal(m0->run_ticks, before);
+	assert_true(m0->run_since != 0);
+	fake_counter_now += 7 * ms;
+	stats_vm_fill(mvm, &st);
+	assert_in_range(st.vcpus[0].run_ns, 12000000, 12100000);
+	assert_int_equal(st.vcpus[0].state, SHYPER_VCPU_RUNNING);
+	assert_int_equal(st.vcpus[1].state, SHYPER_VCPU_RUNNING);
+	assert_int_equal(st.vcpu_count, 2);
 }
 
 static void test_kick_here_and_elsewhere(void **state)
@@ -245,6 +297,8 @@ int main(void)
 		T(test_kick_here_and_elsewhere),
 		T(test_interrupt_elsewhere_is_a_flush),
 		T(test_cpu_on_pending_becomes_on),
+		T(test_rtvm_alone_runs_wfi_natively),
+		T(test_run_time_counts_only_the_guest),
 	};
 
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

@@ -30,6 +30,7 @@ static const struct {
 	{ 4, 0xc294e26a7eb45c5aULL },
 	{ 5, 0xe36c5ab5740d8790ULL },
 	{ 6, 0x8260aea75450831aULL },
+	{ 7, 0xd673775c38601a53ULL },
 };
 
 static struct hv_state *area;

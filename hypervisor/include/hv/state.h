@@ -19,7 +19,9 @@
  * 3: guests' PL031 real-time clocks, per-pCPU counters; 4: RTVM vCPUs'
  * direct interrupt mode, SPI owners moved in; 5: image slots, state areas
  * and update history, log levels moved in; 6: what binds a VM to this board
- * grouped in struct vm_board (typed addresses), dirty-page logging.
+ * grouped in struct vm_board (typed addresses), dirty-page logging; 7: each
+ * vCPU's time in its guest and interrupts injected, each virtio device's
+ * counts (SHYPER_HC_VM_STATS).
  *
  * HV_STATE_VERSION_MIN is the oldest layout this image takes over at a live
  * update, converting it (core/state_convert.c); each version from it on
@@ -28,9 +30,9 @@
  * a field more in every vCPU and one in the area (tests/system).
  */
 #ifdef SHYPER_STATE_TEST_NEXT
-#define HV_STATE_VERSION 7
+#define HV_STATE_VERSION 8
 #else
-#define HV_STATE_VERSION 6
+#define HV_STATE_VERSION 7
 #endif
 #define HV_STATE_VERSION_MIN 5
 /* Room for one state area: the running one, and one set aside to convert

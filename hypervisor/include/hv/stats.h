@@ -27,10 +27,13 @@ struct pcpu_stats {
 
 /* This pCPU came online. */
 void stats_pcpu_online(unsigned pcpu);
-/* A guest trapped (any exception from a lower EL). */
+struct vcpu;
+
+/* A guest trapped (any exception from a lower EL): ends the running
+ * vCPU's stretch in the guest. */
 void stats_exit_begin(void);
-/* Back to a guest. */
-void stats_guest_return(void);
+/* Back to the guest of VCPU: its stretch in the guest begins. */
+void stats_guest_return(struct vcpu *vcpu);
 /* Nothing to run: waiting for an interrupt at EL2, and woken. */
 void stats_idle_begin(void);
 void stats_idle_end(void);
@@ -39,6 +42,14 @@ void stats_irq(bool ipi);
 
 /* SHYPER_HC_HV_STATS: pCPU PCPU's record for the ABI. */
 void stats_fill(unsigned pcpu, struct shyper_pcpu_stats *out);
+
+/* VCPU's time in its guest up to NOW (counter ticks), the stretch it may
+ * be in counted: read from any pCPU. */
+uint64_t stats_vcpu_run_ticks(const struct vcpu *vcpu, uint64_t now);
+
+/* SHYPER_HC_VM_STATS: VM's record for the ABI. */
+struct vm;
+void stats_vm_fill(const struct vm *vm, struct shyper_vm_stats *out);
 
 /* Counter ticks (arch_counter()) as nanoseconds. */
 uint64_t ticks_to_ns(uint64_t ticks);

@@ -97,8 +97,22 @@ struct virtio_dev {
 	} u;
 };
 
+/* What a device did (SHYPER_HC_VM_STATS), under its lock. Kept beside the
+ * device, not in it: a guest's state that moves to another board
+ * (core/vmstate.c) carries the device, and the counts stay here. */
+struct virtio_counts {
+	uint64_t requests;         /* chains answered */
+	uint64_t bytes_in;         /* written into the guest */
+	uint64_t bytes_out;        /* read from the guest */
+};
+
 struct vm;
 struct vcpu;
+struct virtq_chain;
+
+/* A chain of DEV's was answered with WRITTEN bytes: count it. */
+void virtio_count(struct vm *vm, const struct virtio_dev *dev, const struct virtq_chain *chain,
+		  uint32_t written);
 
 /*
  * What a device type adds to the transport. The table lives in .rodata

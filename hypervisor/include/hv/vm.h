@@ -69,21 +69,22 @@ struct vcpu_fpregs {
 	uint64_t fpsr, fpcr;
 };
 
+/* The ABI's kinds (SHYPER_HC_VM_STATS reports the counters as they are). */
 enum vcpu_exit_kind {
-	EXIT_HVC,
-	EXIT_SMC,
-	EXIT_DABT,
-	EXIT_IABT,
-	EXIT_SYSREG,
-	EXIT_WFX,
-	EXIT_IRQ,
-	EXIT_OTHER,
-	EXIT_KINDS,
+	EXIT_HVC = SHYPER_EXIT_HVC,
+	EXIT_SMC = SHYPER_EXIT_SMC,
+	EXIT_DABT = SHYPER_EXIT_DABT,
+	EXIT_IABT = SHYPER_EXIT_IABT,
+	EXIT_SYSREG = SHYPER_EXIT_SYSREG,
+	EXIT_WFX = SHYPER_EXIT_WFX,
+	EXIT_IRQ = SHYPER_EXIT_IRQ,
+	EXIT_OTHER = SHYPER_EXIT_OTHER,
+	EXIT_KINDS = SHYPER_EXIT_KINDS,
 };
 
 struct vcpu {
 #ifdef SHYPER_STATE_TEST_NEXT
-	uint64_t test_marker;  /* state layout 7 (a test build): every field after moves */
+	uint64_t test_marker;  /* state layout 8 (a test build): every field after moves */
 #endif
 	struct vcpu_regs regs;
 	struct vcpu_sysregs sys;
@@ -100,6 +101,9 @@ struct vcpu {
 	uint64_t wake_at;      /* blocked: counter value its timer fires at, 0 none */
 	uint64_t vmpidr;
 	uint64_t exits[EXIT_KINDS];
+	uint64_t run_ticks;    /* time in its guest, ended stretches (core/stats.c) */
+	uint64_t run_since;    /* counter when its stretch in the guest began, 0: not in it */
+	uint64_t irqs;         /* virtual interrupts injected */
 	struct vgic_vcpu vgic;
 };
 
@@ -194,6 +198,7 @@ struct vm {
 	struct vgpio gpio;     /* guests' PL061 and power button; base 0 for the MVM */
 	struct vrtc rtc;       /* guests' PL031 when given one; base 0: none */
 	struct virtio_dev virtio[VIRTIO_SLOTS]; /* guests' virtio-mmio slots */
+	struct virtio_counts virtio_counts[VIRTIO_SLOTS]; /* theirs, kept on this board */
 	struct vcpu vcpus[MAX_VCPUS];
 };
 
