@@ -170,9 +170,9 @@ out:
 }
 
 /*
- * VM_LIST and HV_STATS: the hypervisor fills up to max records of SIZE
+ * VM_LIST, HV_STATS and VM_STATS: the hypervisor fills up to max records of SIZE
  * bytes and says how many there are in all; the records written go back
- * to the caller's buffer, the total into the request. Both requests are
+ * to the caller's buffer, the total into the request. All requests are
  * { u64 buf; u32 max; u32 count; }.
  */
 static long shyper_ioc_records(void __user *uarg, u32 hc, size_t size, u32 limit)
@@ -184,6 +184,7 @@ static long shyper_ioc_records(void __user *uarg, u32 hc, size_t size, u32 limit
 	long ret;
 
 	BUILD_BUG_ON(sizeof(struct shyper_ioc_vm_list) != sizeof(struct shyper_ioc_hv_stats));
+	BUILD_BUG_ON(sizeof(struct shyper_ioc_vm_list) != sizeof(struct shyper_ioc_vm_stats));
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	if (req.max > limit)
@@ -849,6 +850,9 @@ long shyper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SHYPER_IOC_HV_STATS:
 		return shyper_ioc_records(uarg, SHYPER_HC_HV_STATS,
 					  sizeof(struct shyper_pcpu_stats), SHYPER_PCPU_STATS_MAX);
+	case SHYPER_IOC_VM_STATS:
+		return shyper_ioc_records(uarg, SHYPER_HC_VM_STATS, sizeof(struct shyper_vm_stats),
+					  SHYPER_VM_STATS_MAX);
 	case SHYPER_IOC_VM_INFO:
 		return shyper_ioc_vm_info(uarg);
 	case SHYPER_IOC_PING:

@@ -392,3 +392,142 @@ struct json_object *shyper_managed_list_to_json(const struct shyper_managed_vm *
 	}
 	return finish(doc, failed);
 }
+
+/* A vCPU's counters and rates (no rates without an earlier sample). */
+static int put_vcpu_stats(json_object *list, uint32_t index, const struct shyper_vcpu_stats *s,
+			  const struct shyper_vcpu_rates *r)
+{
+	json_object *v = append_object(list), *exits, *rates;
+	int failed = 0;
+
+	if (!v)
+		return 1;
+	failed |= put(v, "vcpu", json_object_new_int64(index));
+	failed |= put(v, "pcpu", json_object_new_int64(s->pcpu));
+	failed |= put(v, "state", json_object_new_string(shyper_vcpu_state_name(s->state)));
+	failed |= put(v, "run_ns", json_object_new_uint64(s->run_ns));
+	failed |= put(v, "irqs", json_object_new_uint64(s->irqs));
+	failed |= put(v, "cpu_percent", json_object_new_double(r->cpu_pct));
+	failed |= put(v, "irqs_per_s", json_object_new_double(r->irqs_per_s));
+	failed |= put(v, "exits_per_s", json_object_new_double(r->exits_per_s));
+	exits = json_object_new_object();
+	rates = json_object_new_object();
+	failed |= put(v, "exits", exits);
+	failed |= put(v, "exit_kinds_per_s", rates);
+	for (unsigned k = 0; !failed && k < SHYPER_EXIT_KINDS; k++) {
+		failed |= put(exits, shyper_exit_kind_name(k), json_object_new_uint64(s->exits[k]));
+		failed |= put(rates, shyper_exit_kind_name(k),
+			      json_object_new_double(r->exit_kind_per_s[k]));
+	}
+	return failed;
+}
+
+static int put_vdev_stats(json_object *list, const struct shyper_vdev_rates *d)
+{
+	json_object *v = append_object(list);
+	int failed = 0;
+
+	if (!v)
+		return 1;
+	failed |= put(v, "slot", json_object_new_int64(d->slot));
+	failed |= put(v, "kind", json_object_new_string(shyper_vdev_kind_name(d->kind)));
+	failed |= put(v, "requests", json_object_new_uint64(d->requests));
+	failed |= put(v, "bytes_in", json_object_new_uint64(d->bytes_in));
+	failed |= put(v, "bytes_out", json_object_new_uint64(d->bytes_out));
+	failed |= put(v, "requests_per_s", json_object_new_double(d->requests_per_s));
+	failed |= put(v, "in_bytes_per_s", json_object_new_double(d->in_bytes_per_s));
+	failed |= put(v, "out_bytes_per_s", json_object_new_double(d->out_bytes_per_s));
+	return failed;
+}
+
+/* A VM's identity (as vm info has it), counters and rates into OBJ. */
+static int put_vm_rates(json_object *obj, const struct shyper_vm_info *info,
+			const struct shyper_vm_stats *stats, const struct shyper_vm_rates *r)
+{
+	json_object *vcpus, *devs;
+	int failed = put_vm_fields(obj, info);
+
+	/* "vcpus" of vm info says where each runs; the counters replace it. */
+	json_object_object_del(obj, "vcpus");
+	failed |= put(obj, "fresh", json_object_new_boolean(r->fresh));
+	failed |= put(obj, "cpu_percent", json_object_new_double(r->cpu_pct));
+	failed |= put(obj, "exits_per_s", json_object_new_double(r->exits_per_s));
+	failed |= put(obj, "irqs_per_s", json_object_new_double(r->irqs_per_s));
+	failed |= put(obj, "disk_read_bytes_per_s", json_object_new_double(r->disk_read_bytes_per_s));
+	failed |= put(obj, "disk_write_bytes_per_s",
+		      json_object_new_double(r->disk_write_bytes_per_s));
+	failed |= put(obj, "net_rx_bytes_per_s", json_object_new_double(r->net_rx_bytes_per_s));
+	failed |= put(obj, "net_tx_bytes_per_s", json_object_new_double(r->net_tx_bytes_per_s));
+	vcpus = json_object_new_array();
+	devs = json_object_new_array();
+	failed |= put(obj, "vcpus", vcpus);
+	failed |= put(obj, "devices", devs);
+	for (uint32_t v = 0; !failed && stats && v < r->vcpu_count; v++)
+		failed |= put_vcpu_stats(vcpus, v, &stats->vcpus[v], &r->vcpus[v]);
+	for (unsigned d = 0; !failed && d < SHYPER_GUEST_VIRTIO_SLOTS; d++)
+		if (r->vdevs[d].kind)
+			failed |= put_vdev_stats(devs, &r->vdevs[d]);
+	return failed;
+}
+
+struct json_object *shyper_vm_rates_to_json(const struct shyper_vm_info *info,
+					    const struct shyper_vm_stats *stats,
+					    const struct shyper_vm_rates *rates)
+{
+	json_object *doc;
+
+	if (!info || !rates || !(doc = new_document()))
+		return NULL;
+	return finish(doc, put_vm_rates(doc, info, stats, rates));
+}
+
+struct json_object *shyper_sample_to_json(const struct shyper_sample *cur,
+					  const struct shyper_vm_rates *vms,
+					  const struct shyper_pcpu_rates *pcpus)
+{
+	json_object *doc, *hv, *list;
+	int failed = 0;
+
+	if (!cur || (!vms && cur->vm_count) || !(doc = new_document()))
+		return NULL;
+	hv = shyper_hv_info_to_json(&cur->hv);
+	if (hv)
+		json_object_object_del(hv, "schema");
+	failed |= put(doc, "hypervisor", hv);
+	list = json_object_new_array();
+	failed |= put(doc, "pcpus", list);
+	for (size_t i = 0; !failed && i < cur->pcpu_count; i++) {
+		const struct shyper_pcpu_stats *s = &cur->pcpus[i];
+		json_object *p = append_object(list);
+
+		if (!p) {
+			failed = 1;
+			break;
+		}
+		failed |= put(p, "pcpu", json_object_new_int64(s->pcpu));
+		failed |= put(p, "online", json_object_new_boolean(s->online));
+		if (s->vm_id == SHYPER_NO_VM) {
+			failed |= json_object_object_add(p, "vm_id", NULL) != 0;
+		} else {
+			failed |= put(p, "vm_id", json_object_new_int64(s->vm_id));
+			failed |= put(p, "vcpu", json_object_new_int64(s->vcpu));
+		}
+		if (!pcpus)
+			continue;
+		failed |= put(p, "guest_percent", json_object_new_double(pcpus[i].guest_pct));
+		failed |= put(p, "el2_percent", json_object_new_double(pcpus[i].el2_pct));
+		failed |= put(p, "idle_percent", json_object_new_double(pcpus[i].idle_pct));
+		failed |= put(p, "exits_per_s", json_object_new_double(pcpus[i].exits_per_s));
+		failed |= put(p, "irqs_per_s", json_object_new_double(pcpus[i].irqs_per_s));
+	}
+	list = json_object_new_array();
+	failed |= put(doc, "vms", list);
+	for (size_t i = 0; !failed && i < cur->vm_count; i++) {
+		json_object *vm = append_object(list);
+
+		failed |= vm ? put_vm_rates(vm, &cur->vms[i],
+					    cur->stats[i].size ? &cur->stats[i] : NULL, &vms[i])
+			     : 1;
+	}
+	return finish(doc, failed);
+}

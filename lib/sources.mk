@@ -12,7 +12,7 @@ LIB_MANAGE_SRCS := manage_store.c manage_list.c manage_define.c manage_load.c \
 	manage_lifecycle.c manage_rt.c console_cursor.c manage_migrate.c
 # Everything but the transport (lib/transport.c, the real /dev/shyper), which
 # the unit tests replace with a fake.
-LIB_PORTABLE_SRCS := error.c handle.c hv.c update.c vm.c json.c guest.c elf.c hostdev.c board_cpu.c \
+LIB_PORTABLE_SRCS := error.c handle.c hv.c stats.c update.c vm.c json.c guest.c elf.c hostdev.c board_cpu.c \
 	migrate_mem.c migrate_stream.c migrate_disk.c migrate_http.c \
 	$(LIB_MANAGE_SRCS) $(LIB_DOMAIN_SRCS)
 LIB_SRCS_ALL := $(LIB_PORTABLE_SRCS) transport.c

@@ -389,6 +389,105 @@ SHYPER_EXPORT int shyper_vm_state_save(struct shyper *h, uint32_t id, void *buf,
 				       size_t *len);
 SHYPER_EXPORT int shyper_vm_state_load(struct shyper *h, uint32_t id, const void *buf, size_t len);
 
+/* ---- Counters and rates, for monitors (ABI 1.10) -------------------------------- */
+
+/*
+ * Every VM's counters (SHYPER_HC_VM_STATS), in id order: per vCPU its time
+ * in the guest, exits by kind and interrupts injected; per virtio device
+ * requests and bytes. *STATS is a malloc'd array of *COUNT records, for
+ * free(). A hypervisor older than 1.10: SHYPER_ERR_NOT_SUPPORTED.
+ */
+SHYPER_EXPORT int shyper_vm_stats(struct shyper *h, struct shyper_vm_stats **stats,
+				  size_t *count);
+
+/*
+ * One look at the whole board, as a monitor refreshes it: the hypervisor,
+ * its pCPUs' counters, the VMs and their counters, read in four calls
+ * whatever the number of VMs. stats[i] belongs to vms[i] (its size is 0
+ * if the VM came or went between the two reads). Release it with
+ * shyper_sample_free(); a zeroed sample may be freed too.
+ */
+struct shyper_sample {
+	uint64_t taken_ns;                /* CLOCK_MONOTONIC when it was taken */
+	struct shyper_hv_info hv;
+	struct shyper_pcpu_stats *pcpus;
+	size_t pcpu_count;
+	struct shyper_vm_info *vms;
+	struct shyper_vm_stats *stats;    /* vm_count entries */
+	size_t vm_count;
+};
+SHYPER_EXPORT int shyper_sample_take(struct shyper *h, struct shyper_sample *sample);
+SHYPER_EXPORT void shyper_sample_free(struct shyper_sample *sample);
+
+/* A VM's sample and counters, or NULL when CUR has no VM with that id. */
+SHYPER_EXPORT const struct shyper_vm_stats *shyper_sample_vm_stats(const struct shyper_sample *s,
+								  uint32_t id);
+
+/*
+ * Rates between two samples: what happened per second of the hypervisor's
+ * own clock. CPU figures are percent of one pCPU, as top(1) has them (a
+ * VM with two busy vCPUs is at 200). A counter that went backwards (the
+ * VM was destroyed and another took its id, or it moved here) gives 0,
+ * never a negative rate; so does a VM the earlier sample lacks, which is
+ * then "fresh".
+ */
+struct shyper_vcpu_rates {
+	uint32_t pcpu;
+	uint32_t state;                   /* enum shyper_vcpu_run_state */
+	double cpu_pct;
+	double irqs_per_s;
+	double exits_per_s;               /* all kinds */
+	double exit_kind_per_s[SHYPER_EXIT_KINDS];
+};
+
+struct shyper_vdev_rates {
+	uint32_t kind;                    /* enum shyper_device_kind; 0: empty slot */
+	uint32_t slot;
+	uint64_t requests, bytes_in, bytes_out; /* the counters as they are now */
+	double requests_per_s;
+	double in_bytes_per_s;            /* into the guest: disk reads, net rx */
+	double out_bytes_per_s;           /* out of it: disk writes, net tx */
+};
+
+struct shyper_vm_rates {
+	uint32_t id;
+	bool fresh;                       /* nothing to compare with yet: rates are 0 */
+	double cpu_pct;                   /* its vCPUs together */
+	double exits_per_s;
+	double irqs_per_s;
+	double disk_read_bytes_per_s, disk_write_bytes_per_s; /* its virtio disks */
+	double net_rx_bytes_per_s, net_tx_bytes_per_s;         /* its virtio NICs */
+	uint32_t vcpu_count;
+	struct shyper_vcpu_rates vcpus[SHYPER_MAX_VCPUS];
+	struct shyper_vdev_rates vdevs[SHYPER_GUEST_VIRTIO_SLOTS];
+};
+
+struct shyper_pcpu_rates {
+	uint32_t pcpu;
+	bool online;
+	double guest_pct, el2_pct, idle_pct; /* of its time; together about 100 */
+	double exits_per_s;
+	double irqs_per_s;
+	uint32_t vm_id;                   /* what it runs now, or SHYPER_NO_VM */
+	uint32_t vcpu;
+};
+
+/*
+ * Fills VMS (CUR->vm_count entries, in CUR's order) and PCPUS
+ * (CUR->pcpu_count entries; may be NULL) from CUR against PREV. PREV may be
+ * NULL (the first refresh): every rate is 0 and every VM fresh.
+ */
+SHYPER_EXPORT void shyper_rates_compute(const struct shyper_sample *prev,
+					const struct shyper_sample *cur,
+					struct shyper_vm_rates *vms, struct shyper_pcpu_rates *pcpus);
+
+/* "running", "blocked", "paused", "off" (enum shyper_vcpu_run_state). */
+SHYPER_EXPORT const char *shyper_vcpu_state_name(uint32_t state);
+/* "hvc", "smc", "dabt", "iabt", "sysreg", "wfx", "irq", "other". */
+SHYPER_EXPORT const char *shyper_exit_kind_name(uint32_t kind);
+/* "console", "disk", "net", "rng", or "" (a virtio kind of enum shyper_device_kind). */
+SHYPER_EXPORT const char *shyper_vdev_kind_name(uint32_t kind);
+
 /* ---- JSON (docs/json-schema.md) ------------------------------------------------- */
 
 /*
@@ -404,6 +503,15 @@ SHYPER_EXPORT struct json_object *shyper_vm_info_to_json(const struct shyper_vm_
 SHYPER_EXPORT struct json_object *shyper_vm_list_to_json(const struct shyper_vm_info *vms,
 							  size_t count);
 SHYPER_EXPORT struct json_object *shyper_log_to_json(const struct shyper_log *log);
+/* One refresh of a monitor (ABI 1.10): the hypervisor, pCPUs and VMs of
+ * CUR with their RATES (from shyper_rates_compute()); PCPUS may be NULL. */
+SHYPER_EXPORT struct json_object *shyper_sample_to_json(const struct shyper_sample *cur,
+							const struct shyper_vm_rates *vms,
+							const struct shyper_pcpu_rates *pcpus);
+/* One VM's counters and rates (shyperctl vm stats). */
+SHYPER_EXPORT struct json_object *shyper_vm_rates_to_json(const struct shyper_vm_info *info,
+							  const struct shyper_vm_stats *stats,
+							  const struct shyper_vm_rates *rates);
 
 #ifdef __cplusplus
 }

@@ -253,6 +253,31 @@ static int hv_stats(struct shyper_ioc_hv_stats *req)
 	return 0;
 }
 
+/* Every VM's counters, as fake.vm_stats has them, under its id. */
+static int vm_stats(struct shyper_ioc_vm_stats *req)
+{
+	struct shyper_vm_stats *out = (void *)(uintptr_t)req->buf;
+	unsigned int n = 0;
+
+	if (req->max > SHYPER_VM_STATS_MAX)
+		return -EINVAL;
+	for (unsigned int i = 0; i < fake.vm_count; i++) {
+		if (fake.vm_stats_skip && fake.vms[i].id + 1 == fake.vm_stats_skip)
+			continue;
+		if (n < req->max) {
+			out[n] = fake.vm_stats[i];
+			if (!out[n].size)
+				out[n].size = sizeof(out[n]);
+			out[n].id = fake.vms[i].id;
+			if (!out[n].vcpu_count)
+				out[n].vcpu_count = fake.vms[i].vcpu_count;
+		}
+		n++;
+	}
+	req->count = n;
+	return 0;
+}
+
 static int vm_info(struct shyper_ioc_vm_info *req)
 {
 	if (req->reserved)
@@ -592,6 +617,8 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 		return vm_list(arg);
 	case SHYPER_IOC_VM_INFO:
 		return vm_info(arg);
+	case SHYPER_IOC_VM_STATS:
+		return vm_stats(arg);
 	case SHYPER_IOC_HV_STATS:
 		return hv_stats(arg);
 	case SHYPER_IOC_PING:

@@ -57,6 +57,8 @@ struct fake_device {
 	int log_copy_zero;              /* copy nothing, ever */
 
 	struct shyper_vm_info vms[FAKE_MAX_VMS];
+	struct shyper_vm_stats vm_stats[FAKE_MAX_VMS]; /* VM_STATS: vms[i]'s counters */
+	unsigned int vm_stats_skip;     /* VM_STATS leaves out the VM with this id + 1 */
 	unsigned int vm_count;
 	unsigned int vm_list_max_seen;  /* largest max passed to VM_LIST */
 
