@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -53,7 +54,9 @@ static const struct command commands[] = {
 	  "those, the hypervisor's own between pCPUs), and where its time went:\n"
 	  "at EL2 handling them, idle, and in guests (the rest), as shares of it.\n"
 	  "An RT pCPU shows only what its real-time VM causes. --json gives the\n"
-	  "counters themselves (nanoseconds); rates are the difference of two.\n",
+	  "counters themselves (nanoseconds); rates are the difference of two.\n"
+	  "--interval SECONDS (-i) shows the same over the next SECONDS instead:\n"
+	  "exits and interrupts per second, and the shares of that time.\n",
 	  shyperctl_hv_stats },
 	{ "hv", "log", "", 0, 0, "Print the hypervisor's log",
 	  "Prints everything the hypervisor's log ring holds, oldest line first.\n",
@@ -82,6 +85,19 @@ static const struct command commands[] = {
 	  "the number of exits to the hypervisor. A VM's name is looked up first;\n"
 	  "a number that names no VM is taken as an id.\n",
 	  shyperctl_vm_info },
+	{ "vm", "stats", "NAME|ID", 1, 1, "Show what a running VM's vCPUs and devices do",
+	  "Shows a VM's counters, the same the dashboard shyper-top reads: per\n"
+	  "vCPU its pCPU, state (running, blocked in WFI, paused, off), time in\n"
+	  "the guest and CPU% of one pCPU, interrupts injected and exits, and\n"
+	  "exits by kind (hypercall, SMC, data and instruction aborts: emulated\n"
+	  "MMIO, system registers, WFI/WFE, physical interrupts, other); per\n"
+	  "virtio device the requests answered and the bytes into the guest\n"
+	  "(disk reads, received packets) and out of it, virtio headers included.\n"
+	  "Without --interval the counts are since the VM was created and CPU%\n"
+	  "is over its uptime; --interval SECONDS (-i, e.g. 1 or 0.5) gives rates\n"
+	  "over the next SECONDS. An RTVM's own interrupts reach it without the\n"
+	  "hypervisor and are not counted. --json gives counters and rates.\n",
+	  shyperctl_vm_stats },
 	{ "vm", "define", "FILE.xml", 1, 1, "Define a VM from libvirt domain XML",
 	  "Reads a VM definition (libvirt domain XML, <domain type='shyper'>; the\n"
 	  "supported subset is in docs/domain-xml.md), checks it against this\n"
@@ -173,6 +189,7 @@ static const char options_help[] =
 	"  -j, --json           print JSON (schema in docs/json-schema.md) instead of text\n"
 	"  -d, --device PATH    the device (default: $SHYPER_DEVICE, else /dev/shyper)\n"
 	"  -t, --timeout SECS   vm stop: how long to wait for a graceful power-off\n"
+	"  -i, --interval SECS  vm stats, hv stats: rates over the next SECS (0.1-3600)\n"
 	"  -f, --force          vm stop: power off at once, without asking the guest\n"
 	"      --check          hv update: only check the image, change nothing\n"
 	"  -h, --help           show help for the tool, a command or a subcommand\n"
@@ -290,6 +307,42 @@ struct parsed {
 	char *positional[MAX_POSITIONALS];
 };
 
+void shyperctl_sleep_ms(int ms)
+{
+	struct timespec left = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&left, &left) && errno == EINTR)
+		;
+}
+
+/* "2", "0.5" -> milliseconds; 0.1 to 3600 s, at most 3 decimals. */
+static int parse_interval(const char *text, int *ms)
+{
+	long whole = 0, frac = 0, scale = 1000;
+	const char *c = text;
+
+	if (!*text || strlen(text) > 9)
+		return -1;
+	for (; *c >= '0' && *c <= '9'; c++)
+		whole = whole * 10 + (*c - '0');
+	if (c == text && *c != '.')
+		return -1;
+	if (*c == '.') {
+		const char *digits = ++c;
+
+		for (; *c >= '0' && *c <= '9' && scale > 1; c++) {
+			scale /= 10;
+			frac += (*c - '0') * scale;
+		}
+		if (c == digits)
+			return -1;
+	}
+	if (*c || whole > 3600 || whole * 1000 + frac < 100 || whole * 1000 + frac > 3600000)
+		return -1;
+	*ms = (int)(whole * 1000 + frac);
+	return 0;
+}
+
 /* "30" -> 30000 ms; 1 to 3600 s. */
 static int parse_seconds(const char *text, int *ms)
 {
@@ -388,6 +441,19 @@ static int parse_options(struct shyperctl *ctx, int argc, char **argv, struct pa
 				return usage_error(ctx, "", "bad --timeout '%s': a whole number of seconds, 1 to 3600",
 						   value);
 			ctx->timeout_set = 1;
+		} else if (strncmp(arg, "--interval=", 11) == 0 || strcmp(arg, "-i") == 0 ||
+			   strcmp(arg, "--interval") == 0) {
+			const char *value = arg[1] == '-' && arg[10] == '=' ? arg + 11 : NULL;
+
+			if (!value) {
+				if (i + 1 == argc)
+					return usage_error(ctx, "", "option '%s' needs a number of seconds",
+							   arg);
+				value = argv[++i];
+			}
+			if (parse_interval(value, &ctx->interval_ms))
+				return usage_error(ctx, "", "bad --interval '%s': seconds, 0.1 to 3600",
+						   value);
 		} else if (strncmp(arg, "--device=", 9) == 0) {
 			ctx->device = arg + 9;
 		} else if (strcmp(arg, "-d") == 0 || strcmp(arg, "--device") == 0) {
@@ -475,6 +541,9 @@ static int dispatch(struct shyperctl *ctx, struct parsed *p)
 				   help_for);
 	if (ctx->force && ctx->timeout_set)
 		return usage_error(ctx, help_for, "%s: --force and --timeout exclude each other",
+				   help_for);
+	if (ctx->interval_ms && c->run != shyperctl_vm_stats && c->run != shyperctl_hv_stats)
+		return usage_error(ctx, help_for, "%s: --interval is for 'vm stats' and 'hv stats' only",
 				   help_for);
 	if (ctx->live && c->run != shyperctl_vm_save)
 		return usage_error(ctx, help_for, "%s: --live is for 'vm save' only", help_for);

@@ -108,6 +108,85 @@ static void percent(char *out, size_t size, uint64_t part, uint64_t whole)
 	snprintf(out, size, "%.1f%%", (double)part * 100.0 / (double)whole);
 }
 
+/* The board's pCPUs and their counters, for hv stats: no VM is asked
+ * about, so this works with any 1.6 hypervisor. */
+static int pcpu_sample(struct shyperctl *ctx, struct shyper_sample *s)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = shyper_hv_info(ctx->handle, &s->hv);
+	if (!rc)
+		rc = shyper_hv_stats(ctx->handle, &s->pcpus, &s->pcpu_count);
+	return rc;
+}
+
+static void runs_cell(char *buf, size_t size, const struct shyper_pcpu_stats *s)
+{
+	if (!s->online)
+		snprintf(buf, size, "(offline)");
+	else if (s->vm_id == SHYPER_NO_VM)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "VM %u vCPU %u", s->vm_id, s->vcpu);
+}
+
+/* hv stats --interval: rates and shares over it. */
+static int hv_stats_over(struct shyperctl *ctx)
+{
+	static const char *const headers[] = { "PCPU", "RUNS", "EXITS/S", "IRQS/S", "EL2",
+					       "IDLE", "GUESTS" };
+	struct shyper_sample a, b;
+	struct shyper_pcpu_rates *r = NULL;
+	struct shyperctl_row *rows = NULL;
+	int rc;
+
+	rc = pcpu_sample(ctx, &a);
+	if (!rc) {
+		shyperctl_sleep_ms(ctx->interval_ms);
+		rc = pcpu_sample(ctx, &b);
+	}
+	if (rc) {
+		shyper_sample_free(&a);
+		return shyperctl_fail_lib(ctx, rc);
+	}
+	r = calloc(b.pcpu_count ? b.pcpu_count : 1, sizeof(*r));
+	rows = calloc(b.pcpu_count ? b.pcpu_count : 1, sizeof(*rows));
+	if (!r || !rows) {
+		rc = shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	shyper_rates_compute(&a, &b, NULL, r);
+	if (ctx->json) {
+		rc = shyperctl_print_json(ctx, shyper_sample_to_json(&b, NULL, r));
+		goto out;
+	}
+	for (size_t i = 0; i < b.pcpu_count; i++) {
+		struct shyperctl_row *row = &rows[i];
+
+		snprintf(row->cell[0], sizeof(row->cell[0]), "%u", b.pcpus[i].pcpu);
+		runs_cell(row->cell[1], sizeof(row->cell[1]), &b.pcpus[i]);
+		if (!r[i].online) {
+			for (int c = 2; c < 7; c++)
+				snprintf(row->cell[c], sizeof(row->cell[c]), "-");
+			continue;
+		}
+		snprintf(row->cell[2], sizeof(row->cell[2]), "%.1f", r[i].exits_per_s);
+		snprintf(row->cell[3], sizeof(row->cell[3]), "%.1f", r[i].irqs_per_s);
+		snprintf(row->cell[4], sizeof(row->cell[4]), "%.1f%%", r[i].el2_pct);
+		snprintf(row->cell[5], sizeof(row->cell[5]), "%.1f%%", r[i].idle_pct);
+		snprintf(row->cell[6], sizeof(row->cell[6]), "%.1f%%", r[i].guest_pct);
+	}
+	shyperctl_print_table(ctx->out, headers, "rlrrrrr", 7, rows, b.pcpu_count);
+	rc = SHYPERCTL_EXIT_OK;
+out:
+	free(rows);
+	free(r);
+	shyper_sample_free(&a);
+	shyper_sample_free(&b);
+	return rc;
+}
+
 int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv)
 {
 	static const char *const headers[] = { "PCPU", "RUNS", "EXITS", "IRQS", "IPIS",
@@ -122,6 +201,8 @@ int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv)
 	rc = shyperctl_open(ctx);
 	if (rc)
 		return rc;
+	if (ctx->interval_ms)
+		return hv_stats_over(ctx);
 	rc = shyper_hv_stats(ctx->handle, &stats, &count);
 	if (rc)
 		return shyperctl_fail_lib(ctx, rc);
@@ -141,12 +222,7 @@ int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv)
 		uint64_t busy = s->el2_ns + s->idle_ns;
 
 		snprintf(r->cell[0], sizeof(r->cell[0]), "%u", s->pcpu);
-		if (!s->online)
-			snprintf(r->cell[1], sizeof(r->cell[1]), "(offline)");
-		else if (s->vm_id == SHYPER_NO_VM)
-			snprintf(r->cell[1], sizeof(r->cell[1]), "-");
-		else
-			snprintf(r->cell[1], sizeof(r->cell[1]), "VM %u vCPU %u", s->vm_id, s->vcpu);
+		runs_cell(r->cell[1], sizeof(r->cell[1]), s);
 		snprintf(r->cell[2], sizeof(r->cell[2]), "%llu", (unsigned long long)s->exits);
 		snprintf(r->cell[3], sizeof(r->cell[3]), "%llu", (unsigned long long)s->irqs);
 		snprintf(r->cell[4], sizeof(r->cell[4]), "%llu", (unsigned long long)s->ipis);

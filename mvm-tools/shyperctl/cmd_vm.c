@@ -466,3 +466,170 @@ int shyperctl_vm_dumpxml(struct shyperctl *ctx, int argc, char **argv)
 	free(xml);
 	return SHYPERCTL_EXIT_OK;
 }
+
+/* ---- vm stats ---------------------------------------------------------------- */
+
+/* A rate with one decimal, or a count when there is no interval. */
+static void cell_number(char *buf, size_t size, double value)
+{
+	snprintf(buf, size, "%.1f", value);
+}
+
+static void cell_count(char *buf, size_t size, uint64_t value)
+{
+	snprintf(buf, size, "%llu", (unsigned long long)value);
+}
+
+static void cell_bytes_rate(char *buf, size_t size, double per_s)
+{
+	char bytes[32];
+
+	shyperctl_format_bytes(bytes, sizeof(bytes), (uint64_t)(per_s + 0.5));
+	snprintf(buf, size, "%s/s", bytes);
+}
+
+static void print_vm_stats(struct shyperctl *ctx, const struct shyper_vm_info *info,
+			   const struct shyper_vm_stats *s, const struct shyper_vm_rates *r,
+			   bool rates)
+{
+	static const char *const vcpu_headers[] = { "VCPU", "PCPU", "STATE", "RUN", "CPU%",
+						    "IRQS", "EXITS" };
+	static const char *const vcpu_rate_headers[] = { "VCPU", "PCPU", "STATE", "RUN", "CPU%",
+							 "IRQS/S", "EXITS/S" };
+	static const char *const kind_headers[] = { "VCPU", "HVC", "SMC", "DABT", "IABT",
+						    "SYSREG", "WFX", "IRQ", "OTHER" };
+	static const char *const dev_headers[] = { "SLOT", "DEVICE", "REQUESTS", "IN", "OUT",
+						   "REQ/S", "IN/S", "OUT/S" };
+	struct shyperctl_row rows[SHYPER_MAX_VCPUS > SHYPER_GUEST_VIRTIO_SLOTS ?
+				  SHYPER_MAX_VCPUS : SHYPER_GUEST_VIRTIO_SLOTS];
+	struct shyperctl_field f[4] = {
+		{ .key = "ID" }, { .key = "Name" }, { .key = "State" }, { .key = "Uptime" },
+	};
+	size_t n = 0;
+
+	snprintf(f[0].value, sizeof(f[0].value), "%u", info->id);
+	snprintf(f[1].value, sizeof(f[1].value), "%.*s", (int)sizeof(info->name), info->name);
+	snprintf(f[2].value, sizeof(f[2].value), "%s", state_text(info->state));
+	shyperctl_format_duration(f[3].value, sizeof(f[3].value), info->uptime_ns);
+	shyperctl_print_fields(ctx->out, f, ARRAY_SIZE(f));
+
+	fprintf(ctx->out, "\n%s\n", rates ? "vCPUs (CPU% of one pCPU, over the interval):"
+					  : "vCPUs (CPU% of one pCPU, over the uptime):");
+	for (uint32_t v = 0; v < r->vcpu_count; v++) {
+		const struct shyper_vcpu_stats *c = &s->vcpus[v];
+		struct shyperctl_row *row = &rows[v];
+		uint64_t exits = 0;
+
+		for (unsigned k = 0; k < SHYPER_EXIT_KINDS; k++)
+			exits += c->exits[k];
+		cell_count(row->cell[0], sizeof(row->cell[0]), v);
+		cell_count(row->cell[1], sizeof(row->cell[1]), c->pcpu);
+		snprintf(row->cell[2], sizeof(row->cell[2]), "%s", shyper_vcpu_state_name(c->state));
+		shyperctl_format_duration(row->cell[3], sizeof(row->cell[3]), c->run_ns);
+		if (rates) {
+			cell_number(row->cell[4], sizeof(row->cell[4]), r->vcpus[v].cpu_pct);
+			cell_number(row->cell[5], sizeof(row->cell[5]), r->vcpus[v].irqs_per_s);
+			cell_number(row->cell[6], sizeof(row->cell[6]), r->vcpus[v].exits_per_s);
+		} else {
+			cell_number(row->cell[4], sizeof(row->cell[4]),
+				    info->uptime_ns ? (double)c->run_ns * 100.0 / (double)info->uptime_ns
+						    : 0.0);
+			cell_count(row->cell[5], sizeof(row->cell[5]), c->irqs);
+			cell_count(row->cell[6], sizeof(row->cell[6]), exits);
+		}
+	}
+	shyperctl_print_table(ctx->out, rates ? vcpu_rate_headers : vcpu_headers, "rrllrrr", 7,
+			      rows, r->vcpu_count);
+
+	fprintf(ctx->out, "\n%s\n", rates ? "Exits per second by kind:" : "Exits by kind:");
+	for (uint32_t v = 0; v < r->vcpu_count; v++) {
+		cell_count(rows[v].cell[0], sizeof(rows[v].cell[0]), v);
+		for (unsigned k = 0; k < SHYPER_EXIT_KINDS; k++) {
+			if (rates)
+				cell_number(rows[v].cell[1 + k], sizeof(rows[v].cell[1 + k]),
+					    r->vcpus[v].exit_kind_per_s[k]);
+			else
+				cell_count(rows[v].cell[1 + k], sizeof(rows[v].cell[1 + k]),
+					   s->vcpus[v].exits[k]);
+		}
+	}
+	shyperctl_print_table(ctx->out, kind_headers, "rrrrrrrrr", 9, rows, r->vcpu_count);
+
+	for (unsigned d = 0; d < SHYPER_GUEST_VIRTIO_SLOTS; d++) {
+		const struct shyper_vdev_rates *dev = &r->vdevs[d];
+		struct shyperctl_row *row = &rows[n];
+
+		if (!dev->kind)
+			continue;
+		cell_count(row->cell[0], sizeof(row->cell[0]), dev->slot);
+		snprintf(row->cell[1], sizeof(row->cell[1]), "%s", shyper_vdev_kind_name(dev->kind));
+		cell_count(row->cell[2], sizeof(row->cell[2]), dev->requests);
+		shyperctl_format_bytes(row->cell[3], sizeof(row->cell[3]), dev->bytes_in);
+		shyperctl_format_bytes(row->cell[4], sizeof(row->cell[4]), dev->bytes_out);
+		if (rates) {
+			cell_number(row->cell[5], sizeof(row->cell[5]), dev->requests_per_s);
+			cell_bytes_rate(row->cell[6], sizeof(row->cell[6]), dev->in_bytes_per_s);
+			cell_bytes_rate(row->cell[7], sizeof(row->cell[7]), dev->out_bytes_per_s);
+		}
+		n++;
+	}
+	if (n) {
+		fprintf(ctx->out, "\nVirtio devices (IN: into the guest, disk reads and received "
+				  "packets; OUT: the other way):\n");
+		shyperctl_print_table(ctx->out, dev_headers, "rlrrrrrr", rates ? 8 : 5, rows, n);
+	}
+}
+
+int shyperctl_vm_stats(struct shyperctl *ctx, int argc, char **argv)
+{
+	struct shyper_sample a = { 0 }, b = { 0 };
+	const struct shyper_sample *cur = &a, *prev = NULL;
+	struct shyper_vm_rates *rates = NULL;
+	struct shyper_vm_info info;
+	size_t i;
+	int rc;
+
+	(void)argc;
+	rc = shyperctl_open(ctx);
+	if (rc)
+		return rc;
+	rc = shyper_vm_lookup(ctx->handle, argv[0], &info);
+	if (!rc)
+		rc = shyper_sample_take(ctx->handle, &a);
+	if (!rc && ctx->interval_ms) {
+		shyperctl_sleep_ms(ctx->interval_ms);
+		rc = shyper_sample_take(ctx->handle, &b);
+		prev = &a;
+		cur = &b;
+	}
+	if (rc) {
+		rc = shyperctl_fail_lib(ctx, rc);
+		goto out;
+	}
+	for (i = 0; i < cur->vm_count && cur->vms[i].id != info.id; i++)
+		;
+	if (i == cur->vm_count || !cur->stats[i].size ||
+	    strncmp(cur->vms[i].name, info.name, sizeof(info.name))) {
+		rc = shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "VM '%s' went away meanwhile",
+				    argv[0]);
+		goto out;
+	}
+	rates = calloc(cur->vm_count, sizeof(*rates));
+	if (!rates) {
+		rc = shyperctl_fail(ctx, SHYPERCTL_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	shyper_rates_compute(prev, cur, rates, NULL);
+	if (ctx->json) {
+		rc = shyperctl_print_json(ctx, shyper_vm_rates_to_json(&cur->vms[i], &cur->stats[i],
+									&rates[i]));
+		goto out;
+	}
+	print_vm_stats(ctx, &cur->vms[i], &cur->stats[i], &rates[i], prev && !rates[i].fresh);
+	rc = SHYPERCTL_EXIT_OK;
+out:
+	free(rates);
+	shyper_sample_free(&a);
+	shyper_sample_free(&b);
+	return rc;
+}

@@ -38,6 +38,7 @@ struct shyperctl {
 	int plain;             /* --plain (vm migrate): plain HTTP */
 	int cancel;            /* --cancel (vm migrate) */
 	int copy_storage;      /* --copy-storage (vm migrate) */
+	int interval_ms;       /* --interval (vm stats, hv stats): rates over it; 0: none */
 };
 
 /* The whole tool: parses ARGV, runs the command, returns the exit status. */
@@ -56,6 +57,9 @@ int shyperctl_fail_lib(struct shyperctl *ctx, int rc);
  * failure status. */
 int shyperctl_open(struct shyperctl *ctx);
 
+/* Sleeps MS milliseconds, through signals that do not end the tool. */
+void shyperctl_sleep_ms(int ms);
+
 /* Prints OBJ pretty and releases it (NULL: out of memory). */
 int shyperctl_print_json(struct shyperctl *ctx, struct json_object *obj);
 
@@ -67,6 +71,7 @@ int shyperctl_hv_stats(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_hv_update(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_list(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_info(struct shyperctl *ctx, int argc, char **argv);
+int shyperctl_vm_stats(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_define(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_create(struct shyperctl *ctx, int argc, char **argv);
 int shyperctl_vm_start(struct shyperctl *ctx, int argc, char **argv);
@@ -85,7 +90,7 @@ int shyperctl_vm_console(struct shyperctl *ctx, int argc, char **argv);
 /* ---- Plain output (format.c) ---------------------------------------------------- */
 
 #define SHYPERCTL_CELL_LEN 72
-#define SHYPERCTL_TABLE_COLS 8
+#define SHYPERCTL_TABLE_COLS 9
 
 /* "512 MiB", "1.5 GiB", "100 B". */
 void shyperctl_format_bytes(char *buf, size_t size, uint64_t bytes);

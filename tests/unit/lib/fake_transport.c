@@ -609,6 +609,8 @@ int shyper_transport_ioctl(struct shyper *h, unsigned long cmd, void *arg)
 	case SHYPER_IOC_NOP:
 		return 0;
 	case SHYPER_IOC_HV_INFO:
+		if (fake.on_hv_info)
+			fake.on_hv_info();
 		memcpy(arg, &fake.hv, sizeof(fake.hv));
 		return 0;
 	case SHYPER_IOC_LOG_READ:

@@ -53,6 +53,7 @@ struct fake_device {
 	size_t log_ring_size;           /* how much the ring holds */
 	size_t log_copy_limit;          /* at most this much per call (0: no limit) */
 	void (*log_between_reads)(void); /* runs before each LOG_READ but the first */
+	void (*on_hv_info)(void);       /* runs as each HV_INFO arrives (time passing) */
 	int log_inconsistent;           /* answer with held > written */
 	int log_copy_zero;              /* copy nothing, ever */
 

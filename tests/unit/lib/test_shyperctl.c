@@ -535,6 +535,125 @@ static void test_hv_stats(void **state)
 	json_object_put(doc);
 }
 
+/* PART is somewhere in what the last run printed. */
+static void assert_out_has(const char *part)
+{
+	if (!strstr(last.out, part))
+		fail_msg("[%s] not in stdout:\n%s", part, last.out);
+}
+
+/* The fake's look at the hypervisor after its first look at the pCPUs is
+ * one second later (a sample reads the hypervisor first, then the pCPUs):
+ * vCPU 0 of VM 3 ran half of it, pCPU 1 idled a quarter of it. */
+static void one_second_passes(void)
+{
+	if (fake.calls[_IOC_NR(SHYPER_IOC_HV_STATS)] != 1)
+		return;
+	fake.hv.uptime_ns += 1000000000ULL;
+	for (unsigned i = 0; i < fake.vm_count; i++) {
+		if (fake.vms[i].id != 3)
+			continue;
+		fake.vm_stats[i].vcpus[0].run_ns += 500000000ULL;
+		fake.vm_stats[i].vcpus[0].exits[SHYPER_EXIT_DABT] += 40;
+		fake.vm_stats[i].vcpus[0].irqs += 10;
+		fake.vm_stats[i].vdevs[1].bytes_in += 3 << 20;
+		fake.vm_stats[i].vdevs[1].requests += 6;
+	}
+	fake.pcpu_stats[1].online_ns += 1000000000ULL;
+	fake.pcpu_stats[1].idle_ns += 250000000ULL;
+	fake.pcpu_stats[1].exits += 70;
+}
+
+static void stats_guest(void)
+{
+	struct shyper_vm_info *vm = fake_add_vm(3, "web");
+	struct shyper_vm_stats *s = &fake.vm_stats[fake.vm_count - 1];
+
+	vm->vcpu_count = 2;
+	vm->uptime_ns = 10000000000ULL;
+	s->vcpus[0] = (struct shyper_vcpu_stats){ .pcpu = 1, .state = SHYPER_VCPU_RUNNING,
+						  .run_ns = 4000000000ULL, .irqs = 12 };
+	s->vcpus[0].exits[SHYPER_EXIT_HVC] = 5;
+	s->vcpus[0].exits[SHYPER_EXIT_WFX] = 7;
+	s->vcpus[1] = (struct shyper_vcpu_stats){ .pcpu = 2, .state = SHYPER_VCPU_BLOCKED };
+	s->vdevs[1] = (struct shyper_vdev_stats){ .kind = SHYPER_DEV_VIRTIO_BLOCK, .slot = 1,
+						  .requests = 9, .bytes_in = 2 << 20, .bytes_out = 512 };
+	fake.pcpu_stats[1] = (struct shyper_pcpu_stats){ .online = 1, .online_ns = 5000000000ULL,
+							 .vm_id = 3 };
+}
+
+/* vm stats: counts since creation; with --interval, rates over it. */
+static void test_vm_stats(void **state)
+{
+	json_object *doc, *vcpu;
+
+	(void)state;
+	stats_guest();
+	assert_int_equal(run("vm", "stats", "web", NULL), 0);
+	assert_string_equal(last.err, "");
+	assert_out_has("VCPU  PCPU  STATE    RUN   CPU%  IRQS  EXITS\n"
+					 "   0     1  running  4.0s  40.0    12     12\n"
+					 "   1     2  blocked  0.0s   0.0     0      0\n");
+	assert_out_has("VCPU  HVC  SMC  DABT  IABT  SYSREG  WFX  IRQ  OTHER\n"
+					 "   0    5    0     0     0       0    7    0      0\n");
+	assert_out_has("SLOT  DEVICE  REQUESTS     IN    OUT\n"
+					 "   1  disk           9  2 MiB  512 B\n");
+
+	fake.on_hv_info = one_second_passes;
+	fake.calls[_IOC_NR(SHYPER_IOC_HV_STATS)] = 0;
+	assert_int_equal(run("vm", "stats", "3", "-i", "0.1", NULL), 0);
+	assert_out_has("VCPU  PCPU  STATE    RUN   CPU%  IRQS/S  EXITS/S\n"
+					 "   0     1  running  4.5s  50.0    10.0     40.0\n");
+	assert_out_has("SLOT  DEVICE  REQUESTS     IN    OUT  REQ/S     IN/S  OUT/S\n"
+				 "   1  disk          15  5 MiB  512 B    6.0  3 MiB/s  0 B/s\n");
+
+	fake.calls[_IOC_NR(SHYPER_IOC_HV_STATS)] = 0;
+	assert_int_equal(run("vm", "stats", "web", "--interval=0.1", "--json", NULL), 0);
+	doc = parse_out();
+	assert_false(json_object_get_boolean(member(doc, "fresh")));
+	assert_float_equal(json_object_get_double(member(doc, "cpu_percent")), 50.0, 0.01);
+	assert_float_equal(json_object_get_double(member(doc, "disk_read_bytes_per_s")), 3145728.0, 1);
+	vcpu = json_object_array_get_idx(member(doc, "vcpus"), 1);
+	assert_string_equal(json_object_get_string(member(vcpu, "state")), "blocked");
+	json_object_put(doc);
+
+	/* No such VM, a bad interval, an interval where it means nothing. */
+	assert_int_equal(run("vm", "stats", "nope", NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_non_null(strstr(last.err, "nope"));
+	for (const char *const *bad = (const char *const[]){ "0", "0.05", "3601", "1.", "x", "-1",
+							     "1e3", "", NULL };
+	     *bad; bad++) {
+		run("vm", "stats", "web", "-i", *bad, NULL);
+		assert_usage_error("bad --interval");
+	}
+	run("vm", "list", "-i", "1", NULL);
+	assert_usage_error("--interval is for 'vm stats' and 'hv stats' only");
+	/* An old hypervisor: said plainly. */
+	fake.fail_cmd = SHYPER_IOC_VM_STATS;
+	fake.fail_errno = ENOTTY;
+	assert_int_equal(run("vm", "stats", "web", NULL), SHYPERCTL_EXIT_FAILURE);
+	assert_non_null(strstr(last.err, "older than ABI 1.10"));
+}
+
+/* hv stats --interval: per-second rates and shares of the interval. */
+static void test_hv_stats_interval(void **state)
+{
+	json_object *doc, *p;
+
+	(void)state;
+	stats_guest();
+	fake.on_hv_info = one_second_passes;
+	assert_int_equal(run("hv", "stats", "-i", "0.2", NULL), 0);
+	assert_out_has("PCPU  RUNS         EXITS/S  IRQS/S   EL2   IDLE  GUESTS\n");
+	assert_out_has("   1  VM 3 vCPU 0     70.0     0.0  0.0%  25.0%   75.0%\n");
+	fake.calls[_IOC_NR(SHYPER_IOC_HV_STATS)] = 0;
+	assert_int_equal(run("hv", "stats", "-i", "0.2", "-j", NULL), 0);
+	doc = parse_out();
+	p = json_object_array_get_idx(member(doc, "pcpus"), 1);
+	assert_float_equal(json_object_get_double(member(p, "idle_percent")), 25.0, 0.01);
+	json_object_put(doc);
+}
+
 static void test_vm_list_plain(void **state)
 {
 	struct shyper_vm_info *vm;
@@ -1407,6 +1526,8 @@ int main(void)
 		T(test_vm_info_not_running_has_no_uptime),
 		T(test_hv_log_plain),
 		T(test_hv_stats),
+		T(test_hv_stats_interval),
+		T(test_vm_stats),
 		T(test_hv_update),
 		T(test_hv_update_refusals),
 		T(test_json_outputs_parse),
