@@ -68,6 +68,12 @@ void manage_mark_run(struct shyper *h, const char *name);
 void manage_stopping_mark(struct shyper *h, const char *name, bool on);
 bool manage_stopping_marked(struct shyper *h, const char *name);
 
+/* RUN_DIR/NAME.sending: NAME is being sent, this far (manage_sends.c).
+ * Neither fails nor touches the handle's message. */
+void manage_send_status_write(struct shyper *h, const char *name,
+			      const struct shyper_send_progress *p);
+void manage_send_status_clear(struct shyper *h, const char *name);
+
 /* Forgets what the run directory knows about NAME. */
 void manage_run_forget(struct shyper *h, const char *name);
 

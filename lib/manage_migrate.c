@@ -69,7 +69,13 @@ struct sender {
 	uint64_t rate;                /* bytes per second, measured */
 	struct disk_sender disks;     /* --copy-storage */
 	uint64_t paced_bytes;         /* stream bytes when pace() last ran */
+	const char *name;
+	int64_t status_at;            /* RUN_DIR/NAME.sending last written */
+	unsigned status_round;
 };
+
+/* How often a watcher hears of a round's progress. */
+#define STATUS_NS 250000000LL
 
 static bool cancelled(const struct sender *s)
 {
@@ -95,6 +101,11 @@ static void progress(struct sender *s, unsigned round, uint64_t done, uint64_t t
 		p.expected_downtime_ms = dirty * PAGE * 1000 / s->rate;
 	if (s->opts->progress)
 		s->opts->progress(s->opts->progress_ctx, &p);
+	if (stopped || round != s->status_round || now_ns() - s->status_at >= STATUS_NS) {
+		manage_send_status_write(s->h, s->name, &p);
+		s->status_at = now_ns();
+		s->status_round = round;
+	}
 }
 
 /* Keeps to the bandwidth limit: sleeps as long as BYTES more would take. */
@@ -378,7 +389,7 @@ int shyper_domain_send(struct shyper *h, const char *name, const struct shyper_s
 					     .max_rounds = 30 };
 	struct shyper_send_result local;
 	struct shyper_domain *dom = NULL;
-	struct sender s = { .h = h, .res = res ? res : &local };
+	struct sender s = { .h = h, .res = res ? res : &local, .name = name };
 	bool was_paused;
 	struct shyper_vm_info vm;
 	int rc;
@@ -427,6 +438,7 @@ int shyper_domain_send(struct shyper *h, const char *name, const struct shyper_s
 		snprintf(h->message, sizeof(h->message), "%s", message);
 	}
 	mig_writer_free(&s.w);
+	manage_send_status_clear(h, name);
 out:
 	free(s.buf);
 	free(s.list);

@@ -9,7 +9,7 @@ LIB_DOMAIN_SRCS := domain.c domain_diag.c domain_xml.c domain_identity.c domain_
 # Managed VMs: the definition store, listing, defining, a guest's images,
 # the lifecycle and console cursors.
 LIB_MANAGE_SRCS := manage_store.c manage_list.c manage_define.c manage_load.c \
-	manage_lifecycle.c manage_rt.c console_cursor.c manage_migrate.c
+	manage_lifecycle.c manage_rt.c console_cursor.c manage_migrate.c manage_sends.c
 # Everything but the transport (lib/transport.c, the real /dev/shyper), which
 # the unit tests replace with a fake.
 LIB_PORTABLE_SRCS := error.c handle.c hv.c stats.c update.c vm.c json.c guest.c elf.c hostdev.c board_cpu.c \

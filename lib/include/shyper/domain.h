@@ -479,6 +479,19 @@ struct shyper_send_progress {
 	uint64_t elapsed_ns;
 };
 
+/*
+ * The guests being sent from this MVM now (migrations, live saves), with
+ * their progress as of a moment ago, for a dashboard: *LIST is a malloc'd
+ * array of *COUNT (free() it). A sender that died is not listed.
+ */
+struct shyper_send_status {
+	char name[SHYPER_NAME_LEN];
+	int pid;                  /* the sending process */
+	struct shyper_send_progress progress;
+};
+SHYPER_EXPORT int shyper_sends_list(struct shyper *h, struct shyper_send_status **list,
+				    size_t *count);
+
 struct shyper_send_opts {
 	bool live;                /* pre-copy while it runs (else: pause, then copy) */
 	unsigned int max_downtime_ms; /* stop and copy once what is left takes this */

@@ -11,12 +11,17 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include <shyper/domain.h>
 #include <shyper/libshyper.h>
 
+#include "../../../lib/manage_internal.h"
 #include "fake_transport.h"
 
 #define SEC 1000000000ULL
@@ -281,6 +286,79 @@ static void test_sample_json(void **state)
 	shyper_sample_free(&b);
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Guests being sent: what the sender writes is read back; a file whose
+ * sender died, or that does not parse, is left out; the sender's own
+ * message is never touched by its status file. */
+static void test_sends_list(void **state)
+{
+	char dir[] = "/tmp/shyper-sends-XXXXXX", body[512];
+	struct shyper_send_progress p = { .round = 3, .ram_pages = 1000, .round_pages = 200,
+					  .round_done = 50, .dirty_pages = 150, .bytes = 4 << 20,
+					  .rate = 1 << 20, .elapsed_ns = 7 };
+	struct shyper_send_status *list;
+	size_t count = 9;
+	pid_t dead;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	setenv("SHYPER_RUN_DIR", dir, 1);
+	shyper_close(h);
+	h = shyper_open(NULL, NULL);
+	assert_non_null(h);
+	assert_int_equal(shyper_sends_list(h, &list, &count), 0);
+	assert_int_equal(count, 0);
+	free(list);
+
+	shyper_set_error(h, SHYPER_ERR_BUSY, "the sender's own message");
+	manage_send_status_write(h, "web", &p);
+	assert_string_equal(shyper_last_error_message(h), "the sender's own message");
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	snprintf(body, sizeof(body), "pid %d\nround 1\nstopped 0\nram_pages 1\nround_pages 1\n"
+		 "round_done 0\ndirty_pages 1\nbytes 0\nrate 0\nelapsed_ns 0\n", (int)dead);
+	write_file(dir, "gone.sending", body);
+	write_file(dir, "junk.sending", "pid 1\nround x\n");
+	snprintf(body, sizeof(body), "pid %d\nround 1\nround 2\n", (int)getpid());
+	write_file(dir, "twice.sending", body);
+	write_file(dir, "web.xml", "<domain/>");
+	assert_int_equal(shyper_sends_list(h, &list, &count), 0);
+	assert_int_equal(count, 1);
+	assert_string_equal(list[0].name, "web");
+	assert_int_equal(list[0].pid, getpid());
+	assert_int_equal(list[0].progress.round, 3);
+	assert_int_equal(list[0].progress.round_done, 50);
+	assert_int_equal(list[0].progress.dirty_pages, 150);
+	assert_int_equal(list[0].progress.bytes, 4 << 20);
+	assert_int_equal(list[0].progress.expected_downtime_ms, 150 * 4096 * 1000 / (1 << 20));
+	free(list);
+	manage_send_status_clear(h, "web");
+	assert_int_equal(shyper_sends_list(h, &list, &count), 0);
+	assert_int_equal(count, 0);
+	free(list);
+	for (const char *const *f = (const char *const[]){ "gone.sending", "junk.sending",
+							   "twice.sending", "web.xml", NULL };
+	     *f; f++) {
+		snprintf(body, sizeof(body), "%s/%s", dir, *f);
+		unlink(body);
+	}
+	rmdir(dir);
+	unsetenv("SHYPER_RUN_DIR");
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -302,6 +380,7 @@ int main(void)
 		T(test_vm_without_counters),
 		T(test_bad_answers),
 		T(test_sample_json),
+		T(test_sends_list),
 		T(test_names),
 	};
 
