@@ -340,20 +340,28 @@ void probe_main(const uint8_t *fdt)
 	puts_(" Hz\n");
 	start_spinners(fdt, spin);
 	gic_init();
-	__asm__ volatile("msr daifclr, #2"); /* IRQs on */
 	for (uint64_t i = 0; i < count; i++) {
 		entered = 0;
 		deadline = read_sysreg(cntvct_el0) + period;
 		write_sysreg(cntv_cval_el0, deadline);
 		write_sysreg(cntv_ctl_el0, 1); /* enabled, unmasked */
 		__asm__ volatile("isb");
-		while (!entered)
+		/*
+		 * Look and sleep with IRQs masked, then let the interrupt in: one
+		 * that comes between the look and the WFI stays pending and
+		 * wakes the WFI. With IRQs on it would be taken just before the
+		 * WFI, which would then sleep for good (the handler masked the
+		 * timer): a timer due the moment the probe runs again, after a
+		 * live update's pause, made that happen.
+		 */
+		while (!entered) {
 			__asm__ volatile("wfi");
+			__asm__ volatile("msr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
+		}
 		if (entered < deadline)
 			early++;
 		samples[i] = entered >= deadline ? entered - deadline : 0;
 	}
-	__asm__ volatile("msr daifset, #2");
 	write_sysreg(cntv_ctl_el0, 0);
 
 	for (uint64_t i = 0; i < count; i++) {
