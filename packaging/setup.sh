@@ -44,7 +44,7 @@ mvm_dir="$repo_root/build/mvm"
 host_packages=(
 	gcc-aarch64-linux-gnu qemu-system-arm device-tree-compiler libfdt-dev
 	libxml2-dev libjson-c-dev libcurl4-openssl-dev libncurses-dev
-	libcmocka-dev python3-pytest python3-pexpect cpio make gcc pkg-config
+	libcmocka-dev python3-pytest python3-pexpect python3-pyte cpio make gcc pkg-config
 	kmod clang libclang-rt-14-dev libvirt-clients libxml2-utils strace
 	python3-pyelftools openssl libssl-dev
 )
