@@ -322,6 +322,7 @@ static void mode_hvc_mgmt(void)
 		{ SHYPER_HC_VM_MEM_WRITE, "VM_MEM_WRITE" },
 		{ SHYPER_HC_VM_STATE_SAVE, "VM_STATE_SAVE" },
 		{ SHYPER_HC_VM_STATE_LOAD, "VM_STATE_LOAD" },
+		{ SHYPER_HC_VM_STATS, "VM_STATS" },
 	};
 	struct smccc_res res;
 	size_t i;
