@@ -121,14 +121,19 @@ static void vm_info_fill(const struct vm *vm, struct shyper_vm_info *info)
 	}
 }
 
-static int64_t vm_list(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
+/*
+ * VM_LIST and VM_STATS: one record of SIZE bytes per VM, in id order,
+ * made by FILL in BUF; at most MAX (≤ LIMIT) written, *TOTAL counts all.
+ */
+static int64_t vm_records(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t limit,
+			  void *buf, size_t size, void (*fill)(const struct vm *, void *),
+			  uint64_t *total)
 {
-	struct shyper_vm_info info;
 	uint64_t n = 0;
 
-	if (max > VM_LIST_MAX)
+	if (max > limit)
 		return SHYPER_E_INVALID;
-	if (max && !guest_mem_ptr(caller, ipa_init(ipa), max * sizeof(info)))
+	if (max && !guest_mem_ptr(caller, ipa_init(ipa), max * size))
 		return SHYPER_E_BAD_ADDRESS;
 	*total = 0;
 	for (uint16_t id = 0; id < MAX_VMS; id++) {
@@ -137,13 +142,40 @@ static int64_t vm_list(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *
 		if (!vm)
 			continue;
 		if (n < max) {
-			vm_info_fill(vm, &info);
-			guest_mem_write(caller, ipa_init(ipa + n * sizeof(info)), &info, sizeof(info));
+			fill(vm, buf);
+			guest_mem_write(caller, ipa_init(ipa + n * size), buf, size);
 			n++;
 		}
 		(*total)++;
 	}
 	return SHYPER_OK;
+}
+
+static void vm_info_record(const struct vm *vm, void *buf)
+{
+	vm_info_fill(vm, buf);
+}
+
+static void vm_stats_record(const struct vm *vm, void *buf)
+{
+	stats_vm_fill(vm, buf);
+}
+
+static int64_t vm_list(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
+{
+	struct shyper_vm_info info;
+
+	return vm_records(caller, ipa, max, VM_LIST_MAX, &info, sizeof(info), vm_info_record,
+			  total);
+}
+
+/* Every VM's counters, in id order as VM_LIST: one call for a whole refresh. */
+static int64_t vm_stats(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
+{
+	struct shyper_vm_stats stats;
+
+	return vm_records(caller, ipa, max, SHYPER_VM_STATS_MAX, &stats, sizeof(stats),
+			  vm_stats_record, total);
 }
 
 static int64_t hv_stats(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
@@ -160,33 +192,6 @@ static int64_t hv_stats(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t 
 		guest_mem_write(caller, ipa_init(ipa + i * sizeof(stats)), &stats, sizeof(stats));
 	}
 	*total = count < MAX_PCPUS ? count : MAX_PCPUS;
-	return SHYPER_OK;
-}
-
-/* Every VM's counters, in id order as VM_LIST: one call for a whole refresh. */
-static int64_t vm_stats(struct vm *caller, uint64_t ipa, uint64_t max, uint64_t *total)
-{
-	struct shyper_vm_stats stats;
-	uint64_t n = 0;
-
-	if (max > SHYPER_VM_STATS_MAX)
-		return SHYPER_E_INVALID;
-	if (max && !guest_mem_ptr(caller, ipa_init(ipa), max * sizeof(stats)))
-		return SHYPER_E_BAD_ADDRESS;
-	*total = 0;
-	for (uint16_t id = 0; id < MAX_VMS; id++) {
-		const struct vm *vm = vm_get(id);
-
-		if (!vm)
-			continue;
-		if (n < max) {
-			stats_vm_fill(vm, &stats);
-			guest_mem_write(caller, ipa_init(ipa + n * sizeof(stats)), &stats,
-					sizeof(stats));
-			n++;
-		}
-		(*total)++;
-	}
 	return SHYPER_OK;
 }
 
