@@ -290,6 +290,36 @@ static void test_hv_stats(void **state)
 	pcpu_get(1)->current = NULL;
 }
 
+/* Every VM's counters in one call; bad arguments write nothing. */
+static void test_vm_stats(void **state)
+{
+	struct vcpu *v = &mvm->vcpus[0];
+	struct shyper_vm_stats *st = at(RAM_IPA);
+
+	(void)state;
+	mvm->vcpus[1].irqs = 7;
+	mvm->vcpus[1].exits[EXIT_WFX] = 3;
+	assert_int_equal(call(v, SHYPER_HC_VM_STATS, RAM_IPA, 1, 0), SHYPER_OK);
+	assert_int_equal(v->regs.x[1], 2);
+	assert_int_equal(st[0].size, sizeof(*st));
+	assert_int_equal(st[0].id, 0);
+	assert_int_equal(st[0].vcpu_count, 2);
+	assert_int_equal(st[0].vcpus[1].irqs, 7);
+	assert_int_equal(st[0].vcpus[1].exits[SHYPER_EXIT_WFX], 3);
+	assert_int_equal(st[0].vcpus[1].pcpu, 1);
+	assert_true(untouched(RAM_IPA + sizeof(*st), 64));
+	assert_int_equal(call(v, SHYPER_HC_VM_STATS, RAM_IPA, 2, 0), SHYPER_OK);
+	assert_int_equal(st[1].id, 3);
+	memset(st, CANARY, 2 * sizeof(*st));
+	assert_int_equal(call(v, SHYPER_HC_VM_STATS, RAM_IPA, SHYPER_VM_STATS_MAX + 1, 0),
+			 SHYPER_E_INVALID);
+	assert_int_equal(call(v, SHYPER_HC_VM_STATS, RAM_IPA + RAM_SIZE - 100, 1, 0),
+			 SHYPER_E_BAD_ADDRESS);
+	assert_true(untouched(RAM_IPA, 2 * sizeof(*st)));
+	assert_int_equal(call(v, SHYPER_HC_VM_STATS, 0, 0, 0), SHYPER_OK);
+	assert_int_equal(v->regs.x[1], 2);
+}
+
 static void test_vm_list_and_info(void **state)
 {
 	struct vcpu *v = &mvm->vcpus[0];
@@ -416,6 +446,7 @@ int main(void)
 		T(test_bad_buffers_write_nothing),
 		T(test_log_read),
 		T(test_vm_list_and_info),
+		T(test_vm_stats),
 		T(test_hv_stats),
 		T(test_event_setup_validation),
 		T(test_events),
