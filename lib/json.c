@@ -225,6 +225,22 @@ struct json_object *shyper_update_report_to_json(const struct shyper_update_repo
 	return finish(doc, failed);
 }
 
+/* Which pCPU, and the VM and vCPU it runs (JSON null: nothing now). */
+static int put_pcpu_where(json_object *p, const struct shyper_pcpu_stats *s)
+{
+	int failed = put(p, "pcpu", json_object_new_int64(s->pcpu));
+
+	failed |= put(p, "online", json_object_new_boolean(s->online));
+	if (s->vm_id == SHYPER_NO_VM) {
+		failed |= json_object_object_add(p, "vm_id", NULL) != 0;
+		failed |= json_object_object_add(p, "vcpu", NULL) != 0;
+	} else {
+		failed |= put(p, "vm_id", json_object_new_int64(s->vm_id));
+		failed |= put(p, "vcpu", json_object_new_int64(s->vcpu));
+	}
+	return failed;
+}
+
 struct json_object *shyper_hv_stats_to_json(const struct shyper_pcpu_stats *stats, size_t count)
 {
 	json_object *doc, *list;
@@ -242,8 +258,7 @@ struct json_object *shyper_hv_stats_to_json(const struct shyper_pcpu_stats *stat
 			failed = 1;
 			break;
 		}
-		failed |= put(p, "pcpu", json_object_new_int64(s->pcpu));
-		failed |= put(p, "online", json_object_new_boolean(s->online));
+		failed |= put_pcpu_where(p, s);
 		failed |= put(p, "exits", json_object_new_uint64(s->exits));
 		failed |= put(p, "irqs", json_object_new_uint64(s->irqs));
 		failed |= put(p, "ipis", json_object_new_uint64(s->ipis));
@@ -252,14 +267,6 @@ struct json_object *shyper_hv_stats_to_json(const struct shyper_pcpu_stats *stat
 		failed |= put(p, "guest_ns", json_object_new_uint64(s->online_ns > busy ?
 									s->online_ns - busy : 0));
 		failed |= put(p, "online_ns", json_object_new_uint64(s->online_ns));
-		if (s->vm_id == SHYPER_NO_VM) {
-			/* JSON null: it runs nothing now. */
-			failed |= json_object_object_add(p, "vm_id", NULL) != 0;
-			failed |= json_object_object_add(p, "vcpu", NULL) != 0;
-		} else {
-			failed |= put(p, "vm_id", json_object_new_int64(s->vm_id));
-			failed |= put(p, "vcpu", json_object_new_int64(s->vcpu));
-		}
 	}
 	failed |= put(doc, "pcpus", list);
 	return finish(doc, failed);
@@ -504,14 +511,7 @@ struct json_object *shyper_sample_to_json(const struct shyper_sample *cur,
 			failed = 1;
 			break;
 		}
-		failed |= put(p, "pcpu", json_object_new_int64(s->pcpu));
-		failed |= put(p, "online", json_object_new_boolean(s->online));
-		if (s->vm_id == SHYPER_NO_VM) {
-			failed |= json_object_object_add(p, "vm_id", NULL) != 0;
-		} else {
-			failed |= put(p, "vm_id", json_object_new_int64(s->vm_id));
-			failed |= put(p, "vcpu", json_object_new_int64(s->vcpu));
-		}
+		failed |= put_pcpu_where(p, s);
 		if (!pcpus)
 			continue;
 		failed |= put(p, "guest_percent", json_object_new_double(pcpus[i].guest_pct));

@@ -60,6 +60,26 @@ def guests(board, share_dir):
         os.unlink(os.path.join(share_dir, name + ".xml"))
 
 
+class Screen(pyte.Screen):
+    """pyte's screen with xterm's REP (CSI n b: the last character drawn, n
+    more times), which ncurses uses for runs of one character where the
+    terminfo entry has `rep` (xterm-256color does) and pyte 0.8 lacks."""
+
+    last = " "
+
+    def draw(self, data):
+        super().draw(data)
+        if data:
+            self.last = data[-1]
+
+    def repeat_last(self, count=1, **_):
+        self.draw(self.last * max(count, 1))
+
+
+class Stream(pyte.ByteStream):
+    csi = dict(pyte.ByteStream.csi, b="repeat_last")
+
+
 class Top:
     """One shyper-top on a pseudo-terminal in the MVM."""
 
@@ -90,8 +110,8 @@ class Top:
     def screen(self):
         data = self.data()
         _, cols, rows = self.sizes[0]
-        screen = pyte.Screen(cols, rows)
-        stream = pyte.ByteStream(screen)
+        screen = Screen(cols, rows)
+        stream = Stream(screen)
         done = 0
         for offset, cols, rows in self.sizes[1:]:
             stream.feed(data[done:offset])
@@ -333,3 +353,140 @@ def test_help_lists_options_and_keys(board):
     out = board.check("shyper-top --help")
     for word in ("-d, --delay", "-n, --frames", "-b, --batch", "--json", "Enter", "destroy"):
         assert word in out
+
+
+ACT = "top-act"
+
+
+def select(top, name):
+    """Moves the highlight to NAME's row."""
+    deadline = time.time() + WAIT
+    while selected_name(top) != name:
+        assert time.time() < deadline, "the selection never reached %s" % name
+        names = [tokens[1] for _, tokens in table(top.lines())]
+        if name in names:
+            top.key(KEY_HOME + KEY_DOWN * names.index(name))
+        time.sleep(1)
+
+
+def status_line(top, pattern):
+    """Waits for the last line (the status line) to match PATTERN."""
+    return top.wait_for("a status line like %r" % pattern,
+                        lambda l: re.search(pattern, l[-1]) is not None)[-1]
+
+
+def vm_state(board, name):
+    return json.loads(board.check("shyperctl --json vm info %s" % name))["state"]
+
+
+def test_actions_on_the_selected_vm(board, share_dir, guests):
+    with open(os.path.join(share_dir, ACT + ".xml"), "w") as f:
+        f.write(guest_xml(ACT, "wait", 3))
+    board.check("shyperctl vm create %s/%s.xml" % (SHARE, ACT))
+    t = Top(board, share_dir)
+    try:
+        t.wait_for(ACT, lambda l: row_of(l, ACT) is not None)
+
+        # The MVM is not for the dashboard to stop.
+        select(t, [tokens[1] for _, tokens in table(t.lines()) if tokens[2] == "mvm"][0])
+        t.key("D")
+        status_line(t, r"is the MVM: it cannot be controlled from here")
+
+        select(t, ACT)
+        t.key("p")
+        status_line(t, r"VM '%s' paused" % ACT)
+        t.wait_for("%s paused" % ACT, lambda l: (row_of(l, ACT) or [""] * 4)[3] == "paused")
+        assert vm_state(board, ACT) == "paused"
+        t.key("p")
+        status_line(t, r"VM '%s' resumed" % ACT)
+        assert vm_state(board, ACT) == "running"
+
+        # What loses work asks first, and "n" leaves the VM alone.
+        for key, verb in (("D", r"Destroy \(power off at once\)"), ("t", "Shut down"),
+                         ("R", "Reboot")):
+            t.key(key)
+            status_line(t, r"(%s) VM '%s'\? \(y/n\)" % (verb, ACT))
+            t.key("n")
+            status_line(t, r"Cancelled")
+            assert vm_state(board, ACT) == "running"
+
+        t.key("R")
+        status_line(t, r"\(y/n\)")
+        t.key("y")
+        status_line(t, r"VM '%s' rebooted" % ACT)
+        assert vm_state(board, ACT) == "running"
+
+        # The console: shyperctl takes the terminal, Ctrl-] gives it back.
+        t.key("c")
+        t.wait_for("the console", lambda l: any("Connected to VM '%s'" % ACT in x for x in l))
+        t.wait_for("the guest's output", lambda l: any("waiting" in x for x in l))
+        t.key(r"\035")
+        status_line(t, r"Back from the console of '%s'" % ACT)
+        t.wait_for("the table again", lambda l: row_of(l, ACT) is not None)
+
+        t.key("D")
+        status_line(t, r"\(y/n\)")
+        t.key("y")
+        status_line(t, r"VM '%s' destroyed" % ACT)
+        assert vm_state(board, ACT) == "shutoff"
+        t.wait_for("%s shut off" % ACT, lambda l: (row_of(l, ACT) or [""] * 4)[3] == "shutoff")
+        t.key("t")
+        status_line(t, r"nothing to stop")
+        t.key("s")
+        status_line(t, r"VM '%s' started" % ACT)
+        assert vm_state(board, ACT) == "running"
+        t.key("q")
+        assert t.status()["termios"].strip() == "same"
+    finally:
+        if not os.path.exists(t.status_path):
+            t.control("signal 9")
+        board.run("shyperctl vm destroy %s >/dev/null 2>&1; "
+                  "shyperctl vm undefine %s >/dev/null 2>&1" % (ACT, ACT))
+        os.unlink(os.path.join(share_dir, ACT + ".xml"))
+
+
+DISKY = "top-disk"
+
+
+def test_disk_traffic_shows_in_the_table_and_the_detail_view(board, share_dir, guests):
+    board.check("dd if=/dev/zero of=/tmp/top-disk.img bs=1M count=4 2>/dev/null")
+    xml = guest_xml(DISKY, "wait", 1).replace(
+        "mode=wait", "blkstorm=0").replace(
+        "</devices>", "<disk type='file' device='disk'><source file='/tmp/top-disk.img'/>"
+        "<target dev='vda' bus='virtio'/></disk></devices>")
+    with open(os.path.join(share_dir, DISKY + ".xml"), "w") as f:
+        f.write(xml)
+    board.check("shyperctl vm create %s/%s.xml" % (SHARE, DISKY))
+    t = Top(board, share_dir, cols=132, rows=40)
+    try:
+        def busy_disk(lines):
+            row = row_of(lines, DISKY)
+            return row is not None and re.match(r"^[1-9][\d.]*[KMG]?/[1-9][\d.]*[KMG]?$", row[-2])
+
+        lines = t.wait_for("%s's disk busy both ways" % DISKY, busy_disk)
+        header = [x for x in lines if re.match(r"\s*ID\s+NAME\s", x)][0]
+        assert header.split()[-4:] == ["DISK", "R/W", "NET", "RX/TX"], header
+        assert row_of(lines, DISKY)[-1] == "0/0", lines
+
+        select(t, DISKY)
+        t.key(KEY_ENTER)
+
+        def disk_row(lines):
+            for x in lines:
+                m = re.match(r"^\s+0 disk\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)", x)
+                if m and int(m.group(1)) > 0 and m.group(4) != "0":
+                    return True
+            return False
+
+        lines = t.wait_for("the disk's counters in the detail view", disk_row)
+        assert any(re.match(r"^SLOT KIND\s+REQUESTS", x) for x in lines), "\n".join(lines)
+        t.key("q")
+        t.wait_for("the table again", lambda l: row_of(l, DISKY) is not None)
+        t.key("q")
+        assert t.status()["exit"].strip() == "0"
+    finally:
+        if not os.path.exists(t.status_path):
+            t.control("signal 9")
+        board.run("shyperctl vm destroy %s >/dev/null 2>&1; shyperctl vm undefine %s "
+                  ">/dev/null 2>&1; rm -f /tmp/top-disk.img" % (DISKY, DISKY))
+        os.unlink(os.path.join(share_dir, DISKY + ".xml"))
