@@ -312,6 +312,16 @@ int main(int argc, char **argv)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(50);
+	/* No look at the keyboard in the middle of an update: curses would
+	 * write each piece of a frame as it goes, a system call for every
+	 * few cells changed, which is most of a frame's cost in the MVM. */
+	typeahead(-1);
+	/* Until it has once come back from endwin(), curses sends what it
+	 * has at every cursor move (it takes itself for a low-level caller):
+	 * a write per changed stretch of the screen. Going out and in once
+	 * at the start makes a frame one write. */
+	endwin();
+	doupdate();
 	curs_set(0);
 	top_view_init_colors(&t);
 	top_term_prepare();

@@ -42,27 +42,50 @@ static attr_t color(const struct top *t, int pair)
 	return t->color ? COLOR_PAIR(pair) : 0;
 }
 
+#define LINE_MAX_CELLS 512
+
+/*
+ * TEXT as cells with ATTR, up to MAX of them: printable ASCII as is, any
+ * other byte as '?' (names come from outside). Cells, not a string for
+ * waddnstr: that converts each byte as a multibyte character, which is
+ * most of a frame's cost on a slow CPU.
+ */
+static int cells(chtype *out, int max, const char *text, attr_t attr)
+{
+	int n = 0;
+
+	for (; n < max && text[n]; n++) {
+		unsigned char c = (unsigned char)text[n];
+
+		out[n] = (c >= 0x20 && c < 0x7f ? c : '?') | attr;
+	}
+	return n;
+}
+
 /* TEXT at (Y, X), cut at the right edge. */
 static void put(int y, int x, const char *text, attr_t attr)
 {
+	chtype line[LINE_MAX_CELLS];
 	int room = COLS - x;
 
-	if (y < 0 || y >= LINES || room <= 0)
+	if (y < 0 || y >= LINES || room <= 0 || x < 0)
 		return;
-	attron(attr);
-	mvaddnstr(y, x, text, room);
-	attroff(attr);
+	mvaddchnstr(y, x, line, cells(line, room < LINE_MAX_CELLS ? room : LINE_MAX_CELLS,
+				      text, attr));
 }
 
 /* A whole line, padded to the right edge (for highlighted lines). */
 static void put_line(int y, const char *text, attr_t attr)
 {
+	chtype line[LINE_MAX_CELLS];
+	int width = COLS < LINE_MAX_CELLS ? COLS : LINE_MAX_CELLS, n;
+
 	if (y < 0 || y >= LINES)
 		return;
-	attron(attr);
-	mvhline(y, 0, ' ', COLS);
-	mvaddnstr(y, 0, text, COLS);
-	attroff(attr);
+	n = cells(line, width, text, attr);
+	while (n < width)
+		line[n++] = ' ' | attr;
+	mvaddchnstr(y, 0, line, n);
 }
 
 static void draw_bar(const struct top *t, int y, int x, int width,
@@ -91,14 +114,17 @@ static void draw_bar(const struct top *t, int y, int x, int width,
 		guest = bar;
 	if (guest + el2 > bar)
 		el2 = bar - guest;
-	for (int i = 0; i < bar; i++) {
-		bool g = i < guest, e = !g && i < guest + el2;
+	if (x < COLS) {
+		chtype cells_bar[LINE_MAX_CELLS];
+		int n = bar < COLS - x ? bar : COLS - x;
 
-		if (x + i >= COLS)
-			break;
-		attron(g ? color(t, PAIR_GUEST) : e ? color(t, PAIR_EL2) | A_BOLD : 0);
-		mvaddch(y, x + i, g ? '|' : e ? '#' : ' ');
-		attroff(g ? color(t, PAIR_GUEST) : e ? color(t, PAIR_EL2) | A_BOLD : 0);
+		if (n > LINE_MAX_CELLS)
+			n = LINE_MAX_CELLS;
+		for (int i = 0; i < n; i++)
+			cells_bar[i] = i < guest	      ? '|' | color(t, PAIR_GUEST)
+				       : i < guest + el2 ? '#' | color(t, PAIR_EL2) | A_BOLD
+							 : ' ';
+		mvaddchnstr(y, x, cells_bar, n);
 	}
 	x += bar;
 	snprintf(pct, sizeof(pct), "]%5.1f%%", 100.0 - p->idle_pct < 0 ? 0.0 : 100.0 - p->idle_pct);
@@ -142,22 +168,33 @@ static void format_row(const struct top_row *row, const int *widths, char *buf, 
 	size_t used = 0;
 	char cell[64];
 
-	buf[0] = '\0';
-	for (int c = 0; c < TOP_COLS && used < size; c++) {
-		int n;
+	for (int c = 0; c < TOP_COLS; c++) {
+		const char *text = cell;
+		size_t width = (size_t)widths[c], len, pad;
 
-		if (!widths[c])
+		if (!width)
 			continue;
 		if (row)
 			top_cell(row, c, cell, sizeof(cell));
 		else
-			snprintf(cell, sizeof(cell), "%s", top_columns[c].header);
-		n = snprintf(buf + used, size - used, "%s%*.*s", used ? " " : "",
-			     top_columns[c].right ? widths[c] : -widths[c], widths[c], cell);
-		if (n < 0)
+			text = top_columns[c].header;
+		/* " " between cells, the cell cut or padded to its width */
+		if (used + (used ? 1 : 0) + width >= size)
 			break;
-		used += (size_t)n;
+		if (used)
+			buf[used++] = ' ';
+		len = strnlen(text, width);
+		pad = width - len;
+		if (top_columns[c].right) {
+			memset(buf + used, ' ', pad);
+			memcpy(buf + used + pad, text, len);
+		} else {
+			memcpy(buf + used, text, len);
+			memset(buf + used + len, ' ', pad);
+		}
+		used += width;
 	}
+	buf[used] = '\0';
 }
 
 static void draw_table(struct top *t, int y)
