@@ -8,7 +8,8 @@
 #                and TCP throughput vs. the MVM, timer-interrupt latency (the
 #                latency probe) bare, as an RTVM and as a guest, live update's
 #                phases and the pause guests see, migration between two boards
-#                beside the link's rate and QEMU's own migration
+#                beside the link's rate and QEMU's own migration, and the
+#                dashboard's CPU use beside its batch modes and top
 #   make fuzz    run the libFuzzer targets (FUZZ_SECONDS each)
 #
 # Board knobs: SMP=4 MEM=2G SCRIPT=FILE SHARE=DIR HVARGS="pool=512M"
@@ -137,6 +138,7 @@ bench: all hypervisor-test-images
 	@$(PYTHON) tests/bench/latency_bench.py --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/update_bench.py --out docs/benchmarks.md
 	@$(PYTHON) tests/bench/migrate_bench.py --out docs/benchmarks.md
+	@$(PYTHON) tests/bench/top_bench.py --out docs/benchmarks.md
 
 clean:
 	@$(MAKE) --no-print-directory -C hypervisor O=$(BUILD)/hypervisor clean
