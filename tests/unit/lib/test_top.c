@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * shyper-top without curses: its compact units, the console text it shows,
- * which columns fit a width, the order of the rows and where the selection
- * goes when the rows change.
+ * which columns fit a width, the order of the rows, where the selection
+ * goes when the rows change, and the header's summary lines (a guest
+ * being sent among them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "../../../lib/manage_internal.h"
+#include "fake_transport.h"
 #include "top.h"
 
 static const char *units(double value, double base)
@@ -209,6 +214,61 @@ static void test_select_follows(void **state)
 	assert_int_equal(top_select_follow(rows, 0, 9, "gone", 5), 0);
 }
 
+#define MIB (1024ULL * 1024ULL)
+
+/* The header's lines say what the sample and the run directory hold. */
+static void test_header_lines(void **state)
+{
+	char dir[] = "/tmp/shyper-top-XXXXXX", line[512], path[600];
+	struct shyper_send_progress p = { .round = 2, .ram_pages = 1000, .round_pages = 200,
+					  .round_done = 50, .dirty_pages = 150, .rate = MIB };
+	struct top t = { .sel_id = SHYPER_NO_VM, .stop_fd = -1 };
+
+	(void)state;
+	fake_reset();
+	assert_non_null(mkdtemp(dir));
+	setenv("SHYPER_RUN_DIR", dir, 1);
+	t.h = shyper_open(NULL, NULL);
+	assert_non_null(t.h);
+
+	t.cur.hv.pool_total = 818 * MIB;
+	t.cur.hv.pool_free = 794 * MIB;
+	top_line_pool(&t, line, sizeof(line));
+	assert_string_equal(line, "Guest pool: 24M used, 794M free of 818M");
+
+	t.cur.hv.update_count = 3;
+	t.cur.hv.last_update_pause_ns = 1234567;
+	top_line_updates(&t, line, sizeof(line));
+	assert_string_equal(line, "Live updates: 3, last pause 1.235 ms");
+
+	t.row_count = 4;
+	t.rows[0].state = SHYPER_VM_RUNNING;
+	t.rows[1].state = SHYPER_VM_PAUSED;
+	t.rows[2].state = SHYPER_VM_DEFINED;
+	t.rows[3].state = SHYPER_VM_RUNNING;
+	top_line_vms(&t, line, sizeof(line));
+	assert_string_equal(line, "VMs: 4: 2 running, 1 paused, 0 shut off, 0 crashed, 1 defined");
+
+	/* Nothing being sent: no line at all. */
+	assert_false(top_line_moves(&t, line, sizeof(line)));
+	manage_send_status_write(t.h, "web", &p);
+	assert_true(top_line_moves(&t, line, sizeof(line)));
+	assert_string_equal(line, "Sending web: round 2 25%, 150 pages dirty, 1.0MB/s, "
+				  "downtime ~585 ms");
+	p.stopped = 1;
+	p.round_done = 200;
+	manage_send_status_write(t.h, "web", &p);
+	assert_true(top_line_moves(&t, line, sizeof(line)));
+	assert_non_null(strstr(line, "round 2 (paused) 100%"));
+	manage_send_status_clear(t.h, "web");
+	assert_false(top_line_moves(&t, line, sizeof(line)));
+
+	shyper_close(t.h);
+	snprintf(path, sizeof(path), "%s", dir);
+	assert_int_equal(rmdir(path), 0);
+	unsetenv("SHYPER_RUN_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_fit_columns),
 		cmocka_unit_test(test_sort_and_cells),
 		cmocka_unit_test(test_select_follows),
+		cmocka_unit_test(test_header_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
