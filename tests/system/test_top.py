@@ -103,6 +103,11 @@ class Top:
         board.check("for i in $(seq 100); do [ -s %s ] && break; sleep 0.1; done; [ -s %s ]"
                     % (pid, pid))
 
+    def kill(self):
+        """Ends it (SIGKILL) if it is still running."""
+        if not os.path.exists(self.status_path):
+            self.control("signal 9")
+
     def data(self):
         with open(self.out, "rb") as f:
             return f.read()
@@ -182,8 +187,7 @@ def top(board, share_dir, guests):
     t = Top(board, share_dir)
     t.wait_for("the test guests", shows_guests)
     yield t
-    if not os.path.exists(t.status_path):
-        t.control("signal 9")
+    t.kill()
 
 
 def test_table_shows_the_vms(top):
@@ -375,6 +379,14 @@ def status_line(top, pattern):
                         lambda l: re.search(pattern, l[-1]) is not None)[-1]
 
 
+def answer(top, key, reply, outcome, prompt=r"\(y/n\)"):
+    """KEY, its question (PROMPT) on the status line, REPLY, then OUTCOME."""
+    top.key(key)
+    status_line(top, prompt)
+    top.key(reply)
+    status_line(top, outcome)
+
+
 def vm_state(board, name):
     return json.loads(board.check("shyperctl --json vm info %s" % name))["state"]
 
@@ -404,16 +416,10 @@ def test_actions_on_the_selected_vm(board, share_dir, guests):
         # What loses work asks first, and "n" leaves the VM alone.
         for key, verb in (("D", r"Destroy \(power off at once\)"), ("t", "Shut down"),
                          ("R", "Reboot")):
-            t.key(key)
-            status_line(t, r"(%s) VM '%s'\? \(y/n\)" % (verb, ACT))
-            t.key("n")
-            status_line(t, r"Cancelled")
+            answer(t, key, "n", r"Cancelled", prompt=r"(%s) VM '%s'\? \(y/n\)" % (verb, ACT))
             assert vm_state(board, ACT) == "running"
 
-        t.key("R")
-        status_line(t, r"\(y/n\)")
-        t.key("y")
-        status_line(t, r"VM '%s' rebooted" % ACT)
+        answer(t, "R", "y", r"VM '%s' rebooted" % ACT)
         assert vm_state(board, ACT) == "running"
 
         # The console: shyperctl takes the terminal, Ctrl-] gives it back.
@@ -424,10 +430,7 @@ def test_actions_on_the_selected_vm(board, share_dir, guests):
         status_line(t, r"Back from the console of '%s'" % ACT)
         t.wait_for("the table again", lambda l: row_of(l, ACT) is not None)
 
-        t.key("D")
-        status_line(t, r"\(y/n\)")
-        t.key("y")
-        status_line(t, r"VM '%s' destroyed" % ACT)
+        answer(t, "D", "y", r"VM '%s' destroyed" % ACT)
         assert vm_state(board, ACT) == "shutoff"
         t.wait_for("%s shut off" % ACT, lambda l: (row_of(l, ACT) or [""] * 4)[3] == "shutoff")
         t.key("t")
@@ -438,8 +441,7 @@ def test_actions_on_the_selected_vm(board, share_dir, guests):
         t.key("q")
         assert t.status()["termios"].strip() == "same"
     finally:
-        if not os.path.exists(t.status_path):
-            t.control("signal 9")
+        t.kill()
         board.run("shyperctl vm destroy %s >/dev/null 2>&1; "
                   "shyperctl vm undefine %s >/dev/null 2>&1" % (ACT, ACT))
         os.unlink(os.path.join(share_dir, ACT + ".xml"))
@@ -485,8 +487,7 @@ def test_disk_traffic_shows_in_the_table_and_the_detail_view(board, share_dir, g
         t.key("q")
         assert t.status()["exit"].strip() == "0"
     finally:
-        if not os.path.exists(t.status_path):
-            t.control("signal 9")
+        t.kill()
         board.run("shyperctl vm destroy %s >/dev/null 2>&1; shyperctl vm undefine %s "
                   ">/dev/null 2>&1; rm -f /tmp/top-disk.img" % (DISKY, DISKY))
         os.unlink(os.path.join(share_dir, DISKY + ".xml"))
